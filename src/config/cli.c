@@ -1,0 +1,642 @@
+/* cli.c - see cli.h.
+ *
+ * A small getopt_long-like scanner with mcpmon's own rules: "--opt value"
+ * and "--opt=value", short values attached ("-wsrc") or separate, flags
+ * combined ("-qt"), and option parsing that stops at "--" or at the first
+ * word that is not an option (the server command, as nodemon does).
+ */
+#include "config/cli.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config/cfgutil.h"
+
+#define CLI_MAX_DELAY_MS 60000u
+#define CLI_MAX_GRACE_MS 600000u
+#define CLI_MAX_QUEUE_TIMEOUT_MS 600000u
+
+#define CLI_USAGE "usage: mcpmon [options] -- command [args...]"
+
+enum cli_opt_id {
+  OPT_WATCH,
+  OPT_EXT,
+  OPT_IGNORE,
+  OPT_DELAY,
+  OPT_GRACE,
+  OPT_QUEUE_TIMEOUT,
+  OPT_MAX_LINE,
+  OPT_CONFIG,
+  OPT_TUI,
+  OPT_NO_TUI,
+  OPT_QUIET,
+  OPT_VERBOSE,
+  OPT_DEBUG,
+  OPT_TIMESTAMPS,
+  OPT_LOG_FILE,
+  OPT_HELP,
+  OPT_VERSION,
+};
+
+struct cli_option {
+  const char* name;  /* long name without "--" */
+  char short_name;   /* 0 for none */
+  const char* value; /* what the value is, for errors; NULL for a flag */
+  enum cli_opt_id id;
+};
+
+static const struct cli_option cli_options[] = {
+    {"watch", 'w', "path", OPT_WATCH},
+    {"ext", 'e', "extensions, like py,json", OPT_EXT},
+    {"ignore", 0, "glob", OPT_IGNORE},
+    {"delay", 0, "milliseconds", OPT_DELAY},
+    {"grace", 0, "milliseconds", OPT_GRACE},
+    {"queue-timeout", 0, "milliseconds", OPT_QUEUE_TIMEOUT},
+    {"max-line", 0, "size, like 64M", OPT_MAX_LINE},
+    {"config", 'c', "file", OPT_CONFIG},
+    {"tui", 0, "socket path", OPT_TUI},
+    {"no-tui", 0, NULL, OPT_NO_TUI},
+    {"quiet", 'q', NULL, OPT_QUIET},
+    {"verbose", 'v', NULL, OPT_VERBOSE},
+    {"debug", 0, NULL, OPT_DEBUG},
+    {"timestamps", 't', NULL, OPT_TIMESTAMPS},
+    {"log-file", 'l', "file", OPT_LOG_FILE},
+    {"help", 'h', NULL, OPT_HELP},
+    {"version", 'V', NULL, OPT_VERSION},
+};
+
+#define CLI_NOPTIONS (sizeof(cli_options) / sizeof(cli_options[0]))
+
+/* The parse in progress. Per-server options go to sc, which becomes the
+ * single-mode server at the end (or is dropped on any other result). */
+struct cli_state {
+  struct mcpmon_config* cfg;
+  struct server_config sc;
+  char conflict[32]; /* first per-server option seen, as typed */
+  char* err;
+  size_t errlen;
+};
+
+static enum cli_result cli_fail(struct cli_state* st, const char* fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Writes one line to the caller's buffer. Control characters from argv
+ * become '?' so the message stays on one line. */
+static enum cli_result cli_fail(struct cli_state* st, const char* fmt, ...) {
+  if (st->err == NULL || st->errlen == 0)
+    return CLI_ERROR;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(st->err, st->errlen, fmt, ap);
+  va_end(ap);
+  for (char* p = st->err; *p != '\0'; p++) {
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = '?';
+  }
+  return CLI_ERROR;
+}
+
+/* The option as the user spelled it: "--watch" or "-w". */
+static void cli_label(const struct cli_option* o,
+                      bool is_short,
+                      char* buf,
+                      size_t len) {
+  if (is_short)
+    snprintf(buf, len, "-%c", o->short_name);
+  else
+    snprintf(buf, len, "--%s", o->name);
+}
+
+static const struct cli_option* cli_find_long(const char* name, size_t len) {
+  for (size_t i = 0; i < CLI_NOPTIONS; i++) {
+    const char* n = cli_options[i].name;
+    if (strlen(n) == len && memcmp(n, name, len) == 0)
+      return &cli_options[i];
+  }
+  return NULL;
+}
+
+static const struct cli_option* cli_find_short(char c) {
+  for (size_t i = 0; i < CLI_NOPTIONS; i++) {
+    if (cli_options[i].short_name == c)
+      return &cli_options[i];
+  }
+  return NULL;
+}
+
+/* Optimal string alignment distance (Levenshtein plus adjacent
+ * transpositions), case-insensitive. Long inputs are capped: we only care
+ * about small distances between short words. */
+static size_t cli_distance(const char* a, size_t la, const char* b) {
+  enum { MAXW = 32 };
+  size_t lb = strlen(b);
+  if (la > MAXW || lb > MAXW)
+    return (size_t)-1;
+  size_t d[MAXW + 1][MAXW + 1];
+  for (size_t i = 0; i <= la; i++) d[i][0] = i;
+  for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    for (size_t j = 1; j <= lb; j++) {
+      int ca = tolower((unsigned char)a[i - 1]);
+      int cb = tolower((unsigned char)b[j - 1]);
+      size_t cost = ca == cb ? 0 : 1;
+      size_t best = d[i - 1][j] + 1;
+      if (d[i][j - 1] + 1 < best)
+        best = d[i][j - 1] + 1;
+      if (d[i - 1][j - 1] + cost < best)
+        best = d[i - 1][j - 1] + cost;
+      if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+          tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
+        best = d[i - 2][j - 2] + 1;
+      d[i][j] = best;
+    }
+  }
+  return d[la][lb];
+}
+
+/* The long option the user probably meant by name[0..len), or NULL: the
+ * only one that starts with it (3 characters at least), else the closest
+ * one within 1 edit (2 for words of 5 or more). */
+static const struct cli_option* cli_suggest(const char* name, size_t len) {
+  const struct cli_option* prefix = NULL;
+  size_t nprefix = 0;
+  if (len >= 3) {
+    for (size_t i = 0; i < CLI_NOPTIONS; i++) {
+      if (strncmp(cli_options[i].name, name, len) == 0) {
+        prefix = &cli_options[i];
+        nprefix++;
+      }
+    }
+  }
+  if (nprefix == 1)
+    return prefix;
+  size_t limit = len >= 5 ? 2 : 1;
+  const struct cli_option* best = NULL;
+  size_t best_d = limit + 1;
+  for (size_t i = 0; i < CLI_NOPTIONS; i++) {
+    size_t d = cli_distance(name, len, cli_options[i].name);
+    if (d < best_d) {
+      best = &cli_options[i];
+      best_d = d;
+    }
+  }
+  return best;
+}
+
+static enum cli_result cli_unknown(struct cli_state* st,
+                                   const char* arg,
+                                   size_t arglen,
+                                   const char* name,
+                                   size_t namelen) {
+  const struct cli_option* s = cli_suggest(name, namelen);
+  if (s != NULL)
+    return cli_fail(st, "unknown option '%.*s'; did you mean '--%s'?",
+                    (int)arglen, arg, s->name);
+  return cli_fail(st, "unknown option '%.*s'", (int)arglen, arg);
+}
+
+/* Parses a non-negative decimal integer, digits only. Returns 0, -1 for
+ * anything that is not one, -2 when it exceeds max. */
+static int cli_parse_uint(const char* s, unsigned long max, unsigned* out) {
+  if (*s == '\0')
+    return -1;
+  unsigned long v = 0;
+  bool over = false;
+  for (const char* p = s; *p != '\0'; p++) {
+    if (*p < '0' || *p > '9')
+      return -1;
+    if (!over) {
+      v = v * 10 + (unsigned long)(*p - '0');
+      if (v > max)
+        over = true;
+    }
+  }
+  if (over)
+    return -2;
+  *out = (unsigned)v;
+  return 0;
+}
+
+static enum cli_result cli_ms(struct cli_state* st,
+                              const char* label,
+                              const char* value,
+                              unsigned min,
+                              unsigned max,
+                              unsigned* out) {
+  unsigned v = 0;
+  int r = cli_parse_uint(value, max, &v);
+  if (r == -1)
+    return cli_fail(st,
+                    "option '%s' expects milliseconds as a whole number "
+                    "(like %s 50), not '%s'",
+                    label, label, value);
+  if (r == -2 || v < min) {
+    if (min > 0)
+      return cli_fail(st,
+                      "option '%s' must be between %u and %u "
+                      "milliseconds, not '%s'",
+                      label, min, max, value);
+    return cli_fail(st, "option '%s' must be at most %u milliseconds, not '%s'",
+                    label, max, value);
+  }
+  *out = v;
+  return CLI_RUN;
+}
+
+/* Appends the comma-separated extensions of value to sc->exts: leading
+ * dots dropped, blanks around items trimmed, duplicates skipped. */
+static enum cli_result cli_exts(struct cli_state* st,
+                                const char* label,
+                                const char* value) {
+  const char* p = value;
+  for (;;) {
+    const char* end = strchr(p, ',');
+    if (end == NULL)
+      end = p + strlen(p);
+    const char* b = p;
+    const char* e = end;
+    while (b < e && isspace((unsigned char)*b)) b++;
+    while (e > b && isspace((unsigned char)e[-1])) e--;
+    while (b < e && *b == '.') b++;
+    if (b == e)
+      return cli_fail(st, "option '%s' has an empty extension in '%s'", label,
+                      value);
+    size_t n = (size_t)(e - b);
+    bool star = n == 1 && *b == '*';
+    for (const char* q = b; q < e && !star; q++) {
+      if (*q == '/' || *q == '*' || *q == '?' || *q == '[' ||
+          isspace((unsigned char)*q))
+        return cli_fail(st,
+                        "option '%s' expects extensions like py,json "
+                        "(or * for all files), not '%.*s'",
+                        label, (int)n, b);
+    }
+    bool dup = false;
+    for (size_t i = 0; i < st->sc.exts.n && !dup; i++) {
+      const char* x = st->sc.exts.v[i];
+      dup = strlen(x) == n && memcmp(x, b, n) == 0;
+    }
+    if (!dup) {
+      char* item = cfg_xstrndup(b, n);
+      strvec_push(&st->sc.exts, item);
+      free(item);
+    }
+    if (*end == '\0')
+      break;
+    p = end + 1;
+  }
+  return CLI_RUN;
+}
+
+static void cli_set_str(char** slot, const char* value) {
+  free(*slot);
+  *slot = cfg_xstrdup(value);
+}
+
+/* Applies one option. value is NULL for flags. Returns CLI_RUN to go on,
+ * CLI_HELP or CLI_VERSION to stop there, or CLI_ERROR. */
+static enum cli_result cli_apply(struct cli_state* st,
+                                 const struct cli_option* o,
+                                 const char* label,
+                                 const char* value) {
+  struct mcpmon_config* cfg = st->cfg;
+  switch (o->id) {
+    case OPT_WATCH:
+    case OPT_EXT:
+    case OPT_IGNORE:
+    case OPT_DELAY:
+    case OPT_GRACE:
+      if (st->conflict[0] == '\0')
+        snprintf(st->conflict, sizeof(st->conflict), "%s", label);
+      break;
+    default:
+      break;
+  }
+  switch (o->id) {
+    case OPT_WATCH:
+      strvec_push(&st->sc.watch, value);
+      return CLI_RUN;
+    case OPT_EXT:
+      return cli_exts(st, label, value);
+    case OPT_IGNORE:
+      strvec_push(&st->sc.ignore, value);
+      return CLI_RUN;
+    case OPT_DELAY:
+      return cli_ms(st, label, value, 0, CLI_MAX_DELAY_MS, &st->sc.delay_ms);
+    case OPT_GRACE:
+      return cli_ms(st, label, value, 0, CLI_MAX_GRACE_MS, &st->sc.grace_ms);
+    case OPT_QUEUE_TIMEOUT:
+      return cli_ms(st, label, value, 1, CLI_MAX_QUEUE_TIMEOUT_MS,
+                    &cfg->queue_timeout_ms);
+    case OPT_MAX_LINE: {
+      size_t n = 0;
+      if (cli_parse_size(value, &n) != 0)
+        return cli_fail(st,
+                        "option '%s' expects a size like 64M, 10MiB, 512K "
+                        "or 1048576, not '%s'",
+                        label, value);
+      if (n == 0)
+        return cli_fail(st, "option '%s' must be greater than 0, not '%s'",
+                        label, value);
+      cfg->max_line = n;
+      return CLI_RUN;
+    }
+    case OPT_CONFIG:
+      cli_set_str(&cfg->config_path, value);
+      return CLI_RUN;
+    case OPT_TUI:
+      cli_set_str(&cfg->control_path, value);
+      cfg->no_control = false;
+      return CLI_RUN;
+    case OPT_NO_TUI:
+      free(cfg->control_path);
+      cfg->control_path = NULL;
+      cfg->no_control = true;
+      return CLI_RUN;
+    case OPT_QUIET:
+      cfg->verbosity = 0;
+      return CLI_RUN;
+    case OPT_VERBOSE:
+      cfg->verbosity = 2;
+      return CLI_RUN;
+    case OPT_DEBUG:
+      cfg->verbosity = 3;
+      return CLI_RUN;
+    case OPT_TIMESTAMPS:
+      cfg->timestamps = true;
+      return CLI_RUN;
+    case OPT_LOG_FILE:
+      cli_set_str(&cfg->log_file, value);
+      return CLI_RUN;
+    case OPT_HELP:
+      return CLI_HELP;
+    case OPT_VERSION:
+      return CLI_VERSION;
+  }
+  abort(); /* every enum cli_opt_id is handled above */
+}
+
+/* The separate value of an option at argv[*i], advancing *i, or NULL when
+ * there is none: the end of argv, or a word that looks like another option
+ * (so "--watch --ext py" is an error rather than watching "--ext").
+ * Negative numbers still count as values, for a better error message. */
+static const char* cli_next_value(int argc, char** argv, int* i) {
+  if (*i + 1 >= argc)
+    return NULL;
+  const char* v = argv[*i + 1];
+  if (v[0] == '-' && v[1] != '\0' && !isdigit((unsigned char)v[1]))
+    return NULL;
+  (*i)++;
+  return v;
+}
+
+static enum cli_result cli_missing(struct cli_state* st,
+                                   const struct cli_option* o,
+                                   const char* label) {
+  return cli_fail(st, "option '%s' needs a value (%s)", label, o->value);
+}
+
+/* One "--name[=value]" argument at argv[*i]. */
+static enum cli_result cli_long(struct cli_state* st,
+                                int argc,
+                                char** argv,
+                                int* i) {
+  const char* arg = argv[*i];
+  const char* name = arg + 2;
+  const char* eq = strchr(name, '=');
+  size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+  const struct cli_option* o = cli_find_long(name, len);
+  if (o == NULL)
+    return cli_unknown(st, arg, len + 2, name, len);
+  char label[32];
+  cli_label(o, false, label, sizeof(label));
+  if (o->value == NULL) {
+    if (eq != NULL)
+      return cli_fail(st, "option '%s' takes no value", label);
+    return cli_apply(st, o, label, NULL);
+  }
+  const char* value = eq != NULL ? eq + 1 : cli_next_value(argc, argv, i);
+  if (value == NULL || *value == '\0')
+    return cli_missing(st, o, label);
+  return cli_apply(st, o, label, value);
+}
+
+/* One "-abc" cluster at argv[*i]: flags, the last of which may take a
+ * value, attached ("-wsrc") or in the next argument. */
+static enum cli_result cli_short(struct cli_state* st,
+                                 int argc,
+                                 char** argv,
+                                 int* i) {
+  const char* arg = argv[*i];
+  /* "-watch" for "--watch" is a common slip; as a cluster it would
+   * silently mean "-w atch". */
+  size_t arglen = strlen(arg);
+  if (arglen > 2 && cli_find_long(arg + 1, arglen - 1) != NULL)
+    return cli_fail(st, "unknown option '%s'; did you mean '-%s'?", arg, arg);
+  for (size_t j = 1; arg[j] != '\0'; j++) {
+    const struct cli_option* o = cli_find_short(arg[j]);
+    if (o == NULL) {
+      const struct cli_option* s =
+          j == 1 && arglen > 2 ? cli_suggest(arg + 1, arglen - 1) : NULL;
+      if (s != NULL)
+        return cli_fail(st, "unknown option '%s'; did you mean '--%s'?", arg,
+                        s->name);
+      if (arglen > 2)
+        return cli_fail(st, "unknown option '-%c' (in '%s')", arg[j], arg);
+      return cli_fail(st, "unknown option '-%c'", arg[j]);
+    }
+    char label[8];
+    cli_label(o, true, label, sizeof(label));
+    if (o->value == NULL) {
+      enum cli_result r = cli_apply(st, o, label, NULL);
+      if (r != CLI_RUN)
+        return r;
+      continue;
+    }
+    const char* value =
+        arg[j + 1] != '\0' ? arg + j + 1 : cli_next_value(argc, argv, i);
+    if (value == NULL || *value == '\0')
+      return cli_missing(st, o, label);
+    return cli_apply(st, o, label, value);
+  }
+  return CLI_RUN;
+}
+
+static enum cli_result cli_finish(struct cli_state* st,
+                                  int argc,
+                                  char** argv,
+                                  int first) {
+  struct mcpmon_config* cfg = st->cfg;
+  if (cfg->config_path != NULL) {
+    if (st->conflict[0] != '\0')
+      return cli_fail(st,
+                      "option '%s' cannot be used with --config; set it "
+                      "per server in the config file",
+                      st->conflict);
+    if (first < argc)
+      return cli_fail(st,
+                      "a server command ('%s') cannot be used with "
+                      "--config; list the servers in the config file",
+                      argv[first]);
+    return CLI_RUN;
+  }
+  if (first >= argc)
+    return cli_fail(st, "missing server command (" CLI_USAGE ")");
+  if (argv[first][0] == '\0')
+    return cli_fail(st, "the server command is empty (" CLI_USAGE ")");
+  struct server_config* sc = &st->sc;
+  sc->name = cfg_xstrdup("server");
+  sc->command = cfg_xstrdup(argv[first]);
+  for (int k = first + 1; k < argc; k++) strvec_push(&sc->args, argv[k]);
+  if (sc->watch.n == 0)
+    strvec_push(&sc->watch, ".");
+  if (sc->exts.n == 0)
+    strvec_push(&sc->exts, "py");
+  struct server_config* dst = config_add_server(cfg);
+  server_config_free(dst);
+  *dst = *sc;
+  server_config_init(sc); /* moved: nothing left to free */
+  return CLI_RUN;
+}
+
+enum cli_result cli_parse(int argc,
+                          char** argv,
+                          struct mcpmon_config* cfg,
+                          char* err,
+                          size_t errlen) {
+  struct cli_state st = {.cfg = cfg, .err = err, .errlen = errlen};
+  server_config_init(&st.sc);
+  if (err != NULL && errlen > 0)
+    err[0] = '\0';
+  enum cli_result r = CLI_RUN;
+  int i = 1;
+  for (; i < argc && r == CLI_RUN; i++) {
+    const char* a = argv[i];
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (a[0] != '-' || a[1] == '\0')
+      break; /* the first word of the server command */
+    if (a[1] == '-')
+      r = cli_long(&st, argc, argv, &i);
+    else
+      r = cli_short(&st, argc, argv, &i);
+  }
+  if (r == CLI_RUN)
+    r = cli_finish(&st, argc, argv, i);
+  server_config_free(&st.sc);
+  return r;
+}
+
+int cli_parse_size(const char* s, size_t* out) {
+  if (s == NULL || *s < '0' || *s > '9')
+    return -1;
+  size_t v = 0;
+  const char* p = s;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    size_t d = (size_t)(*p - '0');
+    if (v > (SIZE_MAX - d) / 10)
+      return -1;
+    v = v * 10 + d;
+  }
+  static const struct {
+    const char* suffix;
+    unsigned shift;
+  } units[] = {
+      {"", 0},    {"b", 0},    {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20},
+      {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30},
+  };
+  for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++) {
+    if (strcasecmp(p, units[k].suffix) != 0)
+      continue;
+    unsigned shift = units[k].shift;
+    if (shift > 0 && v > (SIZE_MAX >> shift))
+      return -1;
+    *out = v << shift;
+    return 0;
+  }
+  return -1;
+}
+
+static const char cli_help[] =
+    "Usage: mcpmon [options] -- command [args...]\n"
+    "       mcpmon [options] --config FILE\n"
+    "       mcpmon tui [SOCKET]\n"
+    "       mcpmon status [SOCKET] [--json]\n"
+    "       mcpmon restart [NAME] [--socket PATH]\n"
+    "\n"
+    "Hot reload for MCP servers, like nodemon: runs the server command,\n"
+    "watches files and restarts the server when they change, while the MCP\n"
+    "client stays connected. Without \"--\", options end at the first word\n"
+    "that is not one: mcpmon python server.py\n"
+    "\n"
+    "Watching:\n"
+    "  -w, --watch PATH        directory or file to watch; repeatable\n"
+    "                          (default: .)\n"
+    "  -e, --ext LIST          extensions to watch: py,json or .py,.json;\n"
+    "                          * for all files; repeatable (default: py)\n"
+    "      --ignore GLOB       ignore matching paths (gitignore syntax);\n"
+    "                          repeatable\n"
+    "      --delay MS          quiet time before a restart, 0-60000\n"
+    "                          (default: 30)\n"
+    "\n"
+    "Server:\n"
+    "      --grace MS          time between SIGTERM and SIGKILL, 0-600000\n"
+    "                          (default: 2000)\n"
+    "      --queue-timeout MS  how long a request may wait for a\n"
+    "                          restarting server, 1-600000 (default: 30000)\n"
+    "      --max-line SIZE     longest JSON-RPC line accepted: bytes, or\n"
+    "                          with K, M, G as in 512K, 10MiB; K = 1024\n"
+    "                          (default: 64M)\n"
+    "  -c, --config FILE       gateway mode: run every server listed in\n"
+    "                          FILE (.mcpmon.yaml); takes no command and\n"
+    "                          no --watch, --ext, --ignore, --delay or\n"
+    "                          --grace (set those in FILE)\n"
+    "\n"
+    "Control socket (used by mcpmon tui, status and restart):\n"
+    "      --tui PATH          socket path (default:\n"
+    "                          $XDG_RUNTIME_DIR/mcpmon/PID.sock, else\n"
+    "                          /tmp/mcpmon-UID/PID.sock)\n"
+    "      --no-tui            no control socket\n"
+    "\n"
+    "Logging (to stderr; stdout carries MCP only):\n"
+    "  -q, --quiet             errors only\n"
+    "  -v, --verbose           also which files changed\n"
+    "      --debug             everything\n"
+    "                          (default: errors, warnings and restarts;\n"
+    "                          the last of -q, -v and --debug wins)\n"
+    "  -t, --timestamps        full date and milliseconds in log lines\n"
+    "  -l, --log-file FILE     also write logs to FILE\n"
+    "\n"
+    "  -h, --help              show this help and exit\n"
+    "  -V, --version           show the version and exit\n"
+    "\n"
+    "Commands (talk to a running mcpmon; without SOCKET, to the only one\n"
+    "running):\n"
+    "  tui [SOCKET]            open the dashboard\n"
+    "  status [SOCKET] [--json]\n"
+    "                          print the state of every server\n"
+    "  restart [NAME] [--socket PATH]\n"
+    "                          restart server NAME, or all servers\n"
+    "\n"
+    "Examples:\n"
+    "  mcpmon --watch src/ --ext py,json -- python -m my_server\n"
+    "  mcpmon -t -l mcpmon.log -- node server.js\n"
+    "  mcpmon --config .mcpmon.yaml\n"
+    "\n"
+    "In an MCP client's config, put \"mcpmon\" as the command and the rest\n"
+    "in args:\n"
+    "  \"command\": \"mcpmon\",\n"
+    "  \"args\": [\"--watch\", \"src/\", \"--\", \"python\", \"-m\", "
+    "\"my_server\"]\n";
+
+const char* cli_help_text(void) {
+  return cli_help;
+}

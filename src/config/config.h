@@ -1,0 +1,66 @@
+/* config.h - the data model of one mcpmon run.
+ *
+ * Built from the command line (cli.h) or, in gateway mode, from
+ * .mcpmon.yaml. Pure data: no libuv, no I/O beyond what the loaders say.
+ * Every string and array below is owned by the struct that holds it and
+ * released by config_free().
+ */
+#ifndef MCPMON_CONFIG_H
+#define MCPMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_DELAY_MS 30
+#define CONFIG_DEFAULT_GRACE_MS 2000
+#define CONFIG_DEFAULT_MAX_LINE (64u * 1024u * 1024u)
+#define CONFIG_DEFAULT_QUEUE_TIMEOUT_MS 30000
+#define CONFIG_DEFAULT_SEPARATOR "__"
+
+/* A NULL-terminated-free string vector: n entries in v. */
+struct strvec {
+  char** v;
+  size_t n;
+};
+
+void strvec_push(struct strvec* sv, const char* s); /* copies s */
+void strvec_free(struct strvec* sv);
+
+/* One backend server. */
+struct server_config {
+  char* name;          /* "server" in single mode; the YAML key in gateway */
+  char* command;       /* program to run (argv[0]) */
+  struct strvec args;  /* argv[1..] */
+  struct strvec watch; /* directories (or files) to watch; default "." */
+  struct strvec exts;  /* extensions without dot; "*" matches every file */
+  struct strvec ignore; /* user globs */
+  struct strvec env;   /* "KEY=VALUE" added to the inherited environment */
+  char* cwd;           /* working directory, NULL = inherit */
+  bool enabled;
+  unsigned delay_ms;   /* debounce quiet time */
+  unsigned grace_ms;   /* SIGTERM -> SIGKILL */
+};
+
+struct mcpmon_config {
+  int verbosity;        /* enum log_verbosity values: 0 quiet .. 3 debug */
+  bool timestamps;      /* -t: full date and milliseconds in log lines */
+  char* log_file;       /* -l, NULL for none */
+  size_t max_line;      /* longest accepted JSON-RPC line, bytes */
+  unsigned queue_timeout_ms; /* how long a request may wait for a backend */
+  char* config_path;    /* gateway mode: the YAML file, else NULL */
+  char* separator;      /* gateway tool name separator */
+  char* control_path;   /* --tui PATH, NULL for the default */
+  bool no_control;      /* --no-tui */
+  struct server_config* servers;
+  size_t nservers;
+};
+
+/* Fill defaults into a zeroed struct. */
+void config_init(struct mcpmon_config* cfg);
+void server_config_init(struct server_config* sc);
+/* Append a backend initialised with defaults; returns it (owned by cfg). */
+struct server_config* config_add_server(struct mcpmon_config* cfg);
+void server_config_free(struct server_config* sc);
+void config_free(struct mcpmon_config* cfg);
+
+#endif

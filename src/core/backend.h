@@ -1,0 +1,127 @@
+/* backend.h - one supervised MCP server process.
+ *
+ * A backend spawns its server in its own process group with stdio pipes,
+ * runs the MCP handshake with the client's stored initialize params,
+ * forwards client messages with its own ids (ID-1) and restores the
+ * client's ids on the way back, queues what arrives while the server is not
+ * ready, restarts it on request (file change) or after a crash (with
+ * backoff), and keeps the server's live tool list.
+ *
+ * State machine (DESIGN.md):
+ *   starting -> initializing -> ready -> restarting -> starting ...
+ *   any running state -> (crash) -> crashed (backoff) -> starting
+ *   crashed too often -> waiting (for a file change or a restart command)
+ *   any -> stopping -> stopped (shutdown)
+ *
+ * Everything the backend hands its owner through struct backend_events is
+ * owned by the owner from then on. The backend never writes to stdout.
+ */
+#ifndef MCPMON_BACKEND_H
+#define MCPMON_BACKEND_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config/config.h"
+
+enum backend_state {
+  BACKEND_IDLE,         /* created, not started */
+  BACKEND_STARTING,     /* spawned; waiting for the client's params */
+  BACKEND_INITIALIZING, /* initialize sent, waiting for its result */
+  BACKEND_READY,
+  BACKEND_RESTARTING,   /* stopping the old process to start a new one */
+  BACKEND_CRASHED,      /* exited on its own; restart after backoff */
+  BACKEND_WAITING,      /* crashed repeatedly: waiting for file changes */
+  BACKEND_STOPPING,     /* shutting down for good */
+  BACKEND_STOPPED,
+};
+
+const char* backend_state_name(enum backend_state s);
+
+struct backend;
+
+struct backend_events {
+  /* A message for the client: a response to a forwarded request (with the
+   * client's original id), an error mcpmon made for one, or a server
+   * notification. Takes ownership of msg. */
+  void (*on_message)(struct backend* b, void* ctx, cJSON* msg);
+  /* A request from the server to the client (sampling, roots, ...), with
+   * the server's own id. Answer through backend_send_response with the
+   * same generation. Takes ownership of msg. */
+  void (*on_server_request)(struct backend* b,
+                            void* ctx,
+                            cJSON* msg,
+                            uint64_t generation);
+  /* The handshake of process `generation` completed; first is true for
+   * the first process ever (the client's initialize waits for this). */
+  void (*on_initialized)(struct backend* b, void* ctx, bool first);
+  /* Ready after a restart: queued requests were sent; time to tell the
+   * client that lists may have changed (LIFE, §3.3 step 11). */
+  void (*on_restarted)(struct backend* b, void* ctx);
+  /* The process of `generation` is gone: its server->client requests will
+   * never be answered by it (CAN-3). */
+  void (*on_process_gone)(struct backend* b, void* ctx, uint64_t generation);
+  /* The backend reached a final state after backend_stop. */
+  void (*on_stopped)(struct backend* b, void* ctx);
+  /* Any state change (may be NULL). */
+  void (*on_state)(struct backend* b, void* ctx);
+};
+
+struct backend_options {
+  const struct server_config* server; /* borrowed; must outlive backend */
+  size_t max_line;                    /* JSON-RPC line limit */
+  unsigned queue_timeout_ms;
+  bool gateway;                       /* log lines carry the name */
+};
+
+/* Create a backend (not started). Returns it, owned by the caller and
+ * released with backend_free after on_stopped. */
+struct backend* backend_new(uv_loop_t* loop,
+                            const struct backend_options* opts,
+                            const struct backend_events* ev,
+                            void* ctx);
+
+/* Spawn the server. The handshake starts once params are known. Returns
+ * 0, or a negative code with the reason logged. */
+int backend_start(struct backend* b);
+
+/* The client's initialize params (LIFE-1), copied. Starts the handshake
+ * if the process is up. */
+void backend_set_init_params(struct backend* b, const cJSON* params);
+
+/* The initialize result of the current (or last) server, or NULL. */
+const cJSON* backend_init_result(const struct backend* b);
+
+/* Forward a client request (takes ownership). Its answer comes back
+ * through on_message, always: forwarded, queued, or an error. */
+void backend_forward_request(struct backend* b, cJSON* msg);
+/* Forward a client notification (takes ownership). */
+void backend_forward_notification(struct backend* b, cJSON* msg);
+/* The client's answer to a server request of process `generation`, with
+ * the server's original id already restored (takes ownership). Dropped
+ * when that process is gone. */
+void backend_send_response(struct backend* b, cJSON* msg, uint64_t generation);
+
+/* The error a request gets from this backend when it cannot be served
+ * now (crashed and waiting, shutting down, not ready in time), for the
+ * client-facing id (copied). Owned by the caller. */
+cJSON* backend_make_unavailable_error(struct backend* b, const cJSON* id);
+
+/* Restart because files changed (debounced). why: "tools.py" or NULL. */
+void backend_restart(struct backend* b, const char* why);
+/* Stop for good (shutdown); on_stopped fires when the group is gone. */
+void backend_stop(struct backend* b);
+/* SIGKILL the group now (a second signal during shutdown). */
+void backend_kill_now(struct backend* b);
+void backend_free(struct backend* b);
+
+enum backend_state backend_state(const struct backend* b);
+long backend_pid(const struct backend* b);
+unsigned backend_restart_count(const struct backend* b);
+const char* backend_name(const struct backend* b);
+/* The server's tools as last fetched (array), or NULL. Borrowed. */
+const cJSON* backend_tools(const struct backend* b);
+
+#endif

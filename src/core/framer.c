@@ -1,0 +1,176 @@
+/* framer.c - see framer.h.
+ *
+ * Invariants between calls: buf holds at most one incomplete line of at most
+ * max bytes, all of it already searched (scanned == len), or nothing while
+ * skipping. Each push appends at most max + 1 - len bytes at a time, so the
+ * buffer never needs more than max + 1 bytes, every byte is copied and
+ * searched once, and a line found in a piece is never longer than max.
+ */
+#include "core/framer.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+/* First allocation, and what a large, mostly empty buffer shrinks to. */
+#define FRAMER_MIN_CAP ((size_t)64 * 1024)
+/* A buffer above this size is shrunk once at most a quarter of it is used. */
+#define FRAMER_SHRINK_CAP ((size_t)1024 * 1024)
+
+void framer_init(struct framer* f, size_t max_line) {
+  memset(f, 0, sizeof(*f));
+  /* Keep max + 1 and the doubling in framer_reserve from overflowing. */
+  if (max_line > SIZE_MAX / 4)
+    max_line = SIZE_MAX / 4;
+  f->max = max_line;
+}
+
+void framer_free(struct framer* f) {
+  size_t max = f->max;
+  free(f->buf);
+  memset(f, 0, sizeof(*f));
+  f->max = max;
+}
+
+/* Make room for need bytes; need never exceeds max + 1. */
+static void framer_reserve(struct framer* f, size_t need) {
+  if (need <= f->cap)
+    return;
+  size_t cap = f->cap > 0 ? f->cap : FRAMER_MIN_CAP;
+  while (cap < need) cap *= 2;
+  if (cap > f->max + 1)
+    cap = f->max + 1;
+  f->buf = xrealloc(f->buf, cap);
+  f->cap = cap;
+}
+
+/* Give memory back after a large line has gone. */
+static void framer_shrink(struct framer* f) {
+  if (f->cap <= FRAMER_SHRINK_CAP || f->len > f->cap / 4)
+    return;
+  size_t cap = f->len * 2;
+  if (cap < FRAMER_MIN_CAP)
+    cap = FRAMER_MIN_CAP;
+  f->buf = xrealloc(f->buf, cap);
+  f->cap = cap;
+}
+
+static void framer_keep_head(struct framer* f, const char* p, size_t n) {
+  size_t room = FRAMER_HEAD_MAX - f->headlen;
+  if (n > room)
+    n = room;
+  memcpy(f->head + f->headlen, p, n);
+  f->headlen += n;
+}
+
+static bool framer_blank(const char* p, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+      return false;
+  }
+  return true;
+}
+
+/* line[n] is the '\n' that ended it. */
+static void framer_deliver(char* line,
+                           size_t n,
+                           framer_line_cb on_line,
+                           void* ctx) {
+  line[n] = '\0';
+  if (n > 0 && line[n - 1] == '\r')
+    line[--n] = '\0';
+  if (framer_blank(line, n) || on_line == NULL)
+    return;
+  on_line(ctx, line, n);
+}
+
+/* Deliver the complete lines among the bytes not yet searched, then keep
+ * the incomplete rest at the front of buf, or start skipping it if it is
+ * already longer than max. */
+static void framer_scan(struct framer* f, framer_line_cb on_line, void* ctx) {
+  size_t start = 0;
+  while (f->scanned < f->len) {
+    char* nl = memchr(f->buf + f->scanned, '\n', f->len - f->scanned);
+    if (nl == NULL) {
+      f->scanned = f->len;
+      break;
+    }
+    size_t end = (size_t)(nl - f->buf);
+    f->scanned = end + 1;
+    framer_deliver(f->buf + start, end - start, on_line, ctx);
+    start = end + 1;
+  }
+
+  size_t rest = f->len - start;
+  if (rest > f->max) {
+    f->skipping = true;
+    f->skipped = rest;
+    f->headlen = 0;
+    framer_keep_head(f, f->buf + start, rest);
+    f->len = 0;
+    f->scanned = 0;
+    framer_shrink(f);
+    return;
+  }
+  if (start > 0) {
+    memmove(f->buf, f->buf + start, rest);
+    f->len = rest;
+    f->scanned = rest;
+    framer_shrink(f);
+  }
+}
+
+void framer_push(struct framer* f,
+                 const char* data,
+                 size_t len,
+                 framer_line_cb on_line,
+                 framer_oversize_cb on_oversize,
+                 void* ctx) {
+  while (len > 0) {
+    if (f->skipping) {
+      const char* nl = memchr(data, '\n', len);
+      size_t n = nl != NULL ? (size_t)(nl - data) : len;
+      framer_keep_head(f, data, n);
+      f->skipped += n;
+      if (nl == NULL)
+        return;
+      data += n + 1;
+      len -= n + 1;
+      size_t total = f->skipped;
+      size_t headlen = f->headlen;
+      f->skipping = false;
+      f->skipped = 0;
+      f->headlen = 0;
+      if (on_oversize != NULL)
+        on_oversize(ctx, total, f->head, headlen);
+      continue;
+    }
+
+    /* len <= max here, so room >= 1. */
+    size_t room = f->max + 1 - f->len;
+    size_t take = len < room ? len : room;
+    framer_reserve(f, f->len + take);
+    memcpy(f->buf + f->len, data, take);
+    f->len += take;
+    data += take;
+    len -= take;
+    framer_scan(f, on_line, ctx);
+  }
+}
+
+size_t framer_pending(const struct framer* f) {
+  return f->skipping ? 0 : f->len;
+}
+
+size_t framer_reset(struct framer* f) {
+  size_t dropped = f->skipping ? f->skipped : f->len;
+  f->len = 0;
+  f->scanned = 0;
+  f->skipping = false;
+  f->skipped = 0;
+  f->headlen = 0;
+  framer_shrink(f);
+  return dropped;
+}

@@ -1,0 +1,56 @@
+/* framer.h - newline-delimited JSON-RPC framing for one input stream.
+ *
+ * Pure (no libuv). Accumulates bytes across reads, splits on '\n', drops one
+ * trailing '\r', skips empty and whitespace-only lines (STDIO-2). A line
+ * longer than max bytes is never delivered: its bytes are discarded up to
+ * the next '\n' and on_oversize reports it once that '\n' arrives (STDIO-3).
+ */
+#ifndef MCPMON_FRAMER_H
+#define MCPMON_FRAMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* line points into the framer's buffer, NUL-terminated at line[len]; valid
+ * only during the call. The callback must not free the framer. */
+typedef void (*framer_line_cb)(void* ctx, char* line, size_t len);
+/* total: the size of the discarded line in bytes (without '\n').
+ * head/headlen: its first bytes (up to FRAMER_HEAD_MAX), e.g. to find an id. */
+typedef void (*framer_oversize_cb)(void* ctx,
+                                   size_t total,
+                                   const char* head,
+                                   size_t headlen);
+
+#define FRAMER_HEAD_MAX 256
+
+struct framer {
+  char* buf;       /* owned */
+  size_t len;      /* bytes held (an incomplete line) */
+  size_t cap;
+  size_t scanned;  /* bytes of buf already searched for '\n' */
+  size_t max;      /* line limit */
+  bool skipping;   /* inside an over-long line */
+  size_t skipped;  /* bytes of it seen so far */
+  char head[FRAMER_HEAD_MAX];
+  size_t headlen;
+};
+
+void framer_init(struct framer* f, size_t max_line);
+void framer_free(struct framer* f);
+
+/* Feed bytes; calls on_line for every complete line and on_oversize for
+ * every over-long one, in stream order. */
+void framer_push(struct framer* f,
+                 const char* data,
+                 size_t len,
+                 framer_line_cb on_line,
+                 framer_oversize_cb on_oversize,
+                 void* ctx);
+
+/* Bytes of an incomplete line held (0 when skipping). */
+size_t framer_pending(const struct framer* f);
+
+/* Drop any incomplete line (after the stream ended). Returns its size. */
+size_t framer_reset(struct framer* f);
+
+#endif

@@ -1,0 +1,420 @@
+/* jsonrpc.c - see jsonrpc.h.
+ *
+ * Two cJSON 1.7.15 habits are worked around here:
+ * - cJSON_ParseWithLength ignores text after the first value, so jrpc_parse
+ *   asks where parsing stopped and rejects anything but whitespace after it.
+ * - print_number checks its 15-digit form with a relative tolerance and so
+ *   prints 9007199254740991 as 9.00719925474099e+15 and 0.30000000000000004
+ *   as 0.3. jrpc_serialize prints such numbers itself (see jrpc_num_text).
+ */
+#include "core/jsonrpc.h"
+
+#include <inttypes.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+/* 2^53: the largest magnitude up to which every integer is a double. */
+#define JRPC_INT_MAX 9007199254740992.0
+
+enum {
+  JRPC_M_JSONRPC,
+  JRPC_M_ID,
+  JRPC_M_METHOD,
+  JRPC_M_PARAMS,
+  JRPC_M_RESULT,
+  JRPC_M_ERROR,
+  JRPC_M_COUNT,
+};
+
+static const char* const jrpc_member_names[JRPC_M_COUNT] = {
+    "jsonrpc", "id", "method", "params", "result", "error",
+};
+
+/* cJSON returns NULL when its allocator fails; treat it as xmalloc does. */
+static void* jrpc_must(void* p) {
+  if (p == NULL) {
+    fprintf(stderr, "mcpmon: out of memory (cJSON)\n");
+    abort();
+  }
+  return p;
+}
+
+static bool jrpc_is_integral(double d) {
+  return d >= -JRPC_INT_MAX && d <= JRPC_INT_MAX && d == (double)(int64_t)d;
+}
+
+static bool jrpc_is_ws(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int jrpc_member_index(const char* name) {
+  for (int i = 0; i < JRPC_M_COUNT; i++) {
+    if (name != NULL && strcmp(name, jrpc_member_names[i]) == 0)
+      return i;
+  }
+  return -1;
+}
+
+/* Check an object's members against STDIO-4/5. Sets kind and is_error and
+ * returns NULL, or returns what is wrong. */
+static const char* jrpc_check(const cJSON* m[JRPC_M_COUNT],
+                              struct jrpc_msg* out) {
+  const cJSON* jsonrpc = m[JRPC_M_JSONRPC];
+  if (!cJSON_IsString(jsonrpc) || strcmp(jsonrpc->valuestring, "2.0") != 0)
+    return "missing \"jsonrpc\": \"2.0\"";
+  if (m[JRPC_M_ID] != NULL && !jrpc_id_valid(m[JRPC_M_ID]))
+    return "id must be a string or an integer";
+
+  if (m[JRPC_M_METHOD] != NULL) {
+    if (!cJSON_IsString(m[JRPC_M_METHOD]))
+      return "method must be a string";
+    if (m[JRPC_M_RESULT] != NULL || m[JRPC_M_ERROR] != NULL)
+      return "request has a result or error";
+    if (m[JRPC_M_PARAMS] != NULL && !cJSON_IsObject(m[JRPC_M_PARAMS]))
+      return "params must be an object";
+    out->kind = m[JRPC_M_ID] != NULL ? JRPC_REQUEST : JRPC_NOTIFICATION;
+    return NULL;
+  }
+
+  const cJSON* result = m[JRPC_M_RESULT];
+  const cJSON* error = m[JRPC_M_ERROR];
+  if (result == NULL && error == NULL)
+    return "missing method, result or error";
+  if (result != NULL && error != NULL)
+    return "response has both result and error";
+  if (m[JRPC_M_PARAMS] != NULL)
+    return "response has params";
+  if (result != NULL) {
+    if (m[JRPC_M_ID] == NULL)
+      return "result without id";
+    if (!cJSON_IsObject(result))
+      return "result must be an object";
+  } else {
+    /* An error may lack an id: the reply to a parse error (STDIO-4). */
+    if (!cJSON_IsObject(error))
+      return "error must be an object";
+    const cJSON* code = cJSON_GetObjectItemCaseSensitive(error, "code");
+    if (!cJSON_IsNumber(code) || !jrpc_is_integral(code->valuedouble) ||
+        code->valuedouble < -2147483648.0 || code->valuedouble > 2147483647.0)
+      return "error code must be an integer";
+    const cJSON* msg = cJSON_GetObjectItemCaseSensitive(error, "message");
+    if (!cJSON_IsString(msg))
+      return "error message must be a string";
+  }
+  out->kind = JRPC_RESPONSE;
+  out->is_error = error != NULL;
+  return NULL;
+}
+
+static void jrpc_classify(struct jrpc_msg* out) {
+  const cJSON* root = out->root;
+  if (cJSON_IsArray(root)) {
+    out->kind = JRPC_BATCH;
+    return;
+  }
+  out->kind = JRPC_INVALID;
+  out->error_code = JRPC_INVALID_REQUEST;
+  if (!cJSON_IsObject(root)) {
+    out->error_msg = "message is not a JSON object";
+    return;
+  }
+
+  /* Collect every member first, so the id is known whatever is wrong. */
+  const cJSON* m[JRPC_M_COUNT] = {0};
+  const char* err = NULL;
+  bool id_twice = false;
+  for (const cJSON* it = root->child; it != NULL; it = it->next) {
+    int k = jrpc_member_index(it->string);
+    if (k < 0) {
+      if (err == NULL)
+        err = "unexpected member";
+    } else if (m[k] != NULL) {
+      if (err == NULL)
+        err = "duplicate member";
+      id_twice |= k == JRPC_M_ID;
+    } else {
+      m[k] = it;
+    }
+  }
+  if (m[JRPC_M_ID] != NULL && !id_twice && jrpc_id_valid(m[JRPC_M_ID]))
+    out->id = m[JRPC_M_ID];
+  if (cJSON_IsString(m[JRPC_M_METHOD]))
+    out->method = m[JRPC_M_METHOD]->valuestring;
+
+  if (err == NULL)
+    err = jrpc_check(m, out);
+  if (err != NULL) {
+    out->kind = JRPC_INVALID;
+    out->is_error = false;
+    out->error_msg = err;
+    return;
+  }
+  out->error_code = 0;
+  out->error_msg = NULL;
+}
+
+void jrpc_parse(const char* text, size_t len, struct jrpc_msg* out) {
+  memset(out, 0, sizeof(*out));
+  out->kind = JRPC_INVALID;
+  out->error_code = JRPC_PARSE_ERROR;
+  out->error_msg = "not valid JSON";
+  if (text == NULL || len == 0)
+    return;
+
+  const char* end = NULL;
+  cJSON* root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+  if (root == NULL)
+    return;
+  for (; end < text + len; end++) {
+    if (!jrpc_is_ws(*end)) {
+      cJSON_Delete(root);
+      out->error_msg = "text after the JSON value";
+      return;
+    }
+  }
+  out->root = root;
+  out->error_code = 0;
+  out->error_msg = NULL;
+  jrpc_classify(out);
+}
+
+void jrpc_msg_free(struct jrpc_msg* m) {
+  cJSON_Delete(m->root);
+  memset(m, 0, sizeof(*m));
+}
+
+bool jrpc_id_valid(const cJSON* id) {
+  if (cJSON_IsString(id))
+    return id->valuestring != NULL;
+  return cJSON_IsNumber(id) && jrpc_is_integral(id->valuedouble);
+}
+
+bool jrpc_id_equal(const cJSON* a, const cJSON* b) {
+  if (a == NULL || b == NULL)
+    return a == b;
+  if (cJSON_IsString(a) && cJSON_IsString(b))
+    return strcmp(a->valuestring, b->valuestring) == 0;
+  if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
+    return a->valuedouble == b->valuedouble;
+  return false;
+}
+
+/* Append n bytes at *pos if they fit before the terminating NUL. */
+static bool jrpc_put(
+    char* buf, size_t cap, size_t* pos, const char* s, size_t n) {
+  if (*pos + n >= cap)
+    return false;
+  memcpy(buf + *pos, s, n);
+  *pos += n;
+  return true;
+}
+
+void jrpc_id_format(const cJSON* id, char* buf, size_t cap) {
+  if (cap == 0)
+    return;
+  if (cJSON_IsNumber(id)) {
+    double d = id->valuedouble;
+    if (jrpc_is_integral(d))
+      snprintf(buf, cap, "%" PRId64, (int64_t)d);
+    else
+      snprintf(buf, cap, "%.17g", d);
+    return;
+  }
+  if (!cJSON_IsString(id)) {
+    snprintf(buf, cap, "%s", id == NULL ? "(none)" : "(invalid)");
+    return;
+  }
+
+  /* JSON-style escaping keeps logs on one line and keys unambiguous. */
+  size_t pos = 0;
+  bool fits = jrpc_put(buf, cap, &pos, "\"", 1);
+  for (const char* p = id->valuestring; fits && *p != '\0'; p++) {
+    unsigned char c = (unsigned char)*p;
+    char esc[8];
+    if (c == '"' || c == '\\') {
+      esc[0] = '\\';
+      esc[1] = (char)c;
+      fits = jrpc_put(buf, cap, &pos, esc, 2);
+    } else if (c < 0x20 || c == 0x7f) {
+      snprintf(esc, sizeof(esc), "\\u%04x", c);
+      fits = jrpc_put(buf, cap, &pos, esc, 6);
+    } else {
+      fits = jrpc_put(buf, cap, &pos, (const char*)p, 1);
+    }
+  }
+  if (fits)
+    jrpc_put(buf, cap, &pos, "\"", 1);
+  buf[pos] = '\0';
+}
+
+/* Add key (a string literal) to obj, replacing a member of that name in
+ * place. Takes ownership of item. */
+static void jrpc_put_member(cJSON* obj, const char* key, cJSON* item) {
+  cJSON* old = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (old == NULL) {
+    if (!cJSON_AddItemToObjectCS(obj, key, item))
+      abort(); /* only fails on NULL arguments */
+    return;
+  }
+  if (!(item->type & cJSON_StringIsConst))
+    cJSON_free(item->string);
+  item->string = (char*)key;
+  item->type |= cJSON_StringIsConst;
+  cJSON_ReplaceItemViaPointer(obj, old, item);
+}
+
+static cJSON* jrpc_new(const cJSON* id) {
+  cJSON* msg = jrpc_must(cJSON_CreateObject());
+  jrpc_put_member(msg, "jsonrpc", jrpc_must(cJSON_CreateString("2.0")));
+  if (id != NULL)
+    jrpc_set_id(msg, id);
+  return msg;
+}
+
+cJSON* jrpc_make_request(int64_t id, const char* method, cJSON* params) {
+  cJSON* msg = jrpc_new(NULL);
+  jrpc_set_int_id(msg, id);
+  jrpc_put_member(msg, "method", jrpc_must(cJSON_CreateString(method)));
+  if (params != NULL)
+    jrpc_put_member(msg, "params", params);
+  return msg;
+}
+
+cJSON* jrpc_make_notification(const char* method, cJSON* params) {
+  cJSON* msg = jrpc_new(NULL);
+  jrpc_put_member(msg, "method", jrpc_must(cJSON_CreateString(method)));
+  if (params != NULL)
+    jrpc_put_member(msg, "params", params);
+  return msg;
+}
+
+cJSON* jrpc_make_result(const cJSON* id, cJSON* result) {
+  cJSON* msg = jrpc_new(id);
+  if (result == NULL)
+    result = jrpc_must(cJSON_CreateObject());
+  jrpc_put_member(msg, "result", result);
+  return msg;
+}
+
+cJSON* jrpc_make_error(const cJSON* id,
+                       int code,
+                       const char* message,
+                       cJSON* data) {
+  cJSON* msg = jrpc_new(id);
+  cJSON* error = jrpc_must(cJSON_CreateObject());
+  jrpc_put_member(error, "code", jrpc_must(cJSON_CreateNumber(code)));
+  jrpc_put_member(error, "message",
+                  jrpc_must(cJSON_CreateString(message ? message : "")));
+  if (data != NULL)
+    jrpc_put_member(error, "data", data);
+  jrpc_put_member(msg, "error", error);
+  return msg;
+}
+
+void jrpc_set_id(cJSON* msg, const cJSON* id) {
+  if (id == NULL) {
+    cJSON_DeleteItemFromObjectCaseSensitive(msg, "id");
+    return;
+  }
+  jrpc_put_member(msg, "id", jrpc_must(cJSON_Duplicate(id, true)));
+}
+
+void jrpc_set_int_id(cJSON* msg, int64_t id) {
+  jrpc_put_member(msg, "id", jrpc_must(cJSON_CreateNumber((double)id)));
+}
+
+int64_t jrpc_int_id(const cJSON* id) {
+  if (!cJSON_IsNumber(id) || !jrpc_is_integral(id->valuedouble) ||
+      id->valuedouble < 0)
+    return -1;
+  return (int64_t)id->valuedouble;
+}
+
+/* A number node cJSON would print inexactly, with the text to print. */
+struct jrpc_patch {
+  cJSON* node;
+  int type;
+  char* valuestring;
+  char text[32];
+};
+
+struct jrpc_patches {
+  struct jrpc_patch* v;
+  size_t n;
+  size_t cap;
+};
+
+/* Fills text and returns true when cJSON's print_number would not give the
+ * shortest exact form of n: integers of 16 digits up to 2^53, and values
+ * whose 15-digit form is inexact (cJSON accepts it when close). */
+static bool jrpc_num_text(const cJSON* n, char* text, size_t cap) {
+  double d = n->valuedouble;
+  if (!isfinite(d) || d == (double)n->valueint)
+    return false; /* cJSON prints "null" or "%d", both exact */
+  if (jrpc_is_integral(d)) {
+    if (d > -1e15 && d < 1e15)
+      return false; /* "%1.15g" prints all the digits */
+    snprintf(text, cap, "%" PRId64, (int64_t)d);
+    return true;
+  }
+  snprintf(text, cap, "%1.15g", d);
+  if (strtod(text, NULL) == d)
+    return false; /* cJSON prints the same */
+  snprintf(text, cap, "%1.16g", d);
+  if (strtod(text, NULL) != d)
+    snprintf(text, cap, "%1.17g", d);
+  char point = localeconv()->decimal_point[0];
+  for (char* p = text; *p != '\0'; p++) {
+    if (*p == point)
+      *p = '.';
+  }
+  return true;
+}
+
+static void jrpc_collect(const cJSON* node, struct jrpc_patches* ps) {
+  for (const cJSON* c = node->child; c != NULL; c = c->next)
+    jrpc_collect(c, ps);
+  char text[32];
+  if (!cJSON_IsNumber(node) || !jrpc_num_text(node, text, sizeof(text)))
+    return;
+  if (ps->n == ps->cap) {
+    ps->cap = ps->cap > 0 ? ps->cap * 2 : 8;
+    ps->v = xrealloc(ps->v, ps->cap * sizeof(*ps->v));
+  }
+  struct jrpc_patch* p = &ps->v[ps->n++];
+  /* The tree is const to callers; it is changed only until jrpc_serialize
+   * returns, and its nodes were allocated non-const. */
+  p->node = (cJSON*)node;
+  memcpy(p->text, text, sizeof(text));
+}
+
+char* jrpc_serialize(const cJSON* msg, size_t* len) {
+  struct jrpc_patches ps = {0};
+  jrpc_collect(msg, &ps);
+  for (size_t i = 0; i < ps.n; i++) {
+    struct jrpc_patch* p = &ps.v[i];
+    p->type = p->node->type;
+    p->valuestring = p->node->valuestring;
+    p->node->type = cJSON_Raw | (p->type & ~0xff);
+    p->node->valuestring = p->text;
+  }
+  char* s = cJSON_PrintUnformatted(msg);
+  for (size_t i = 0; i < ps.n; i++) {
+    ps.v[i].node->type = ps.v[i].type;
+    ps.v[i].node->valuestring = ps.v[i].valuestring;
+  }
+  free(ps.v);
+  jrpc_must(s);
+
+  size_t n = strlen(s);
+  s = xrealloc(s, n + 2);
+  s[n] = '\n';
+  s[n + 1] = '\0';
+  *len = n + 1;
+  return s;
+}

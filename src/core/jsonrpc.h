@@ -1,0 +1,76 @@
+/* jsonrpc.h - parsing, classifying and building JSON-RPC 2.0 messages.
+ *
+ * Pure (cJSON, no libuv). Strict in what it accepts from peers (STDIO-4,
+ * STDIO-5): exactly the members jsonrpc/id/method/params/result/error, a
+ * string or integer id, a string method, an object result.
+ */
+#ifndef MCPMON_JSONRPC_H
+#define MCPMON_JSONRPC_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JRPC_PARSE_ERROR -32700
+#define JRPC_INVALID_REQUEST -32600
+#define JRPC_METHOD_NOT_FOUND -32601
+#define JRPC_INVALID_PARAMS -32602
+#define JRPC_INTERNAL_ERROR -32603
+#define JRPC_RESOURCE_NOT_FOUND -32002
+
+enum jrpc_kind {
+  JRPC_REQUEST,      /* method + id */
+  JRPC_NOTIFICATION, /* method, no id */
+  JRPC_RESPONSE,     /* id + result or error */
+  JRPC_BATCH,        /* a top-level array (STDIO-6); root is the array */
+  JRPC_INVALID,      /* see error_code / error_msg */
+};
+
+struct jrpc_msg {
+  enum jrpc_kind kind;
+  cJSON* root;          /* owned; NULL when the text did not parse */
+  const cJSON* id;      /* borrowed from root; NULL if absent/unreadable */
+  const char* method;   /* borrowed from root; NULL for responses */
+  bool is_error;        /* response carries "error" */
+  int error_code;       /* JRPC_INVALID: JRPC_PARSE_ERROR or
+                           JRPC_INVALID_REQUEST */
+  const char* error_msg; /* JRPC_INVALID: static text saying what is wrong */
+};
+
+/* Parse and classify one line (len bytes, need not be NUL-terminated).
+ * Always fills out; the caller releases it with jrpc_msg_free(). */
+void jrpc_parse(const char* text, size_t len, struct jrpc_msg* out);
+void jrpc_msg_free(struct jrpc_msg* m);
+
+/* A valid id: a string, or a number with no fractional part within
+ * +-2^53. */
+bool jrpc_id_valid(const cJSON* id);
+/* Ids equal in type and value. */
+bool jrpc_id_equal(const cJSON* a, const cJSON* b);
+/* Writes the id as text ("7" or "\"abc\"") for logs and hash keys. */
+void jrpc_id_format(const cJSON* id, char* buf, size_t cap);
+
+/* Builders. Every returned cJSON* is owned by the caller. id arguments are
+ * copied (NULL: no id member, as a parse error requires). Ownership of
+ * params/result/data passes to the new message. */
+cJSON* jrpc_make_request(int64_t id, const char* method, cJSON* params);
+cJSON* jrpc_make_notification(const char* method, cJSON* params);
+cJSON* jrpc_make_result(const cJSON* id, cJSON* result);
+cJSON* jrpc_make_error(const cJSON* id,
+                       int code,
+                       const char* message,
+                       cJSON* data);
+
+/* Replace (or add) the id member of msg with a copy of id / an integer. */
+void jrpc_set_id(cJSON* msg, const cJSON* id);
+void jrpc_set_int_id(cJSON* msg, int64_t id);
+/* The integer value of an id that mcpmon issued, or -1 if id is not a
+ * non-negative integer. */
+int64_t jrpc_int_id(const cJSON* id);
+
+/* Serialize unformatted with a trailing '\n' (STDIO-1). Returns a heap
+ * buffer owned by the caller (free()), its length in *len. */
+char* jrpc_serialize(const cJSON* msg, size_t* len);
+
+#endif

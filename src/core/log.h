@@ -1,0 +1,99 @@
+/* log.h - the one logging path of mcpmon.
+ *
+ * Every line goes to stderr (stdout is the MCP channel, STDIO-7) and, when a
+ * log file is set, to that file too, in one format:
+ *   [mcpmon HH:MM:SS] message                 (an event of mcpmon itself)
+ *   [mcpmon HH:MM:SS pid:N] message           (an event about server pid N)
+ *   [mcpmon HH:MM:SS NAME pid:N] message      (gateway: backend NAME)
+ * With timestamps on (-t) the time reads YYYY-MM-DD HH:MM:SS.mmm instead.
+ *
+ * The verbosity decides which levels print: quiet shows errors only; default
+ * adds warnings and start/stop/restart events; verbose adds file change
+ * details; debug adds everything. The level is checked before the message is
+ * formatted, so a disabled log_debug costs one comparison.
+ */
+#ifndef MCPMON_LOG_H
+#define MCPMON_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum log_verbosity {
+  LOG_QUIET = 0,
+  LOG_DEFAULT = 1,
+  LOG_VERBOSE = 2,
+  LOG_DEBUG = 3,
+};
+
+/* The level of one message: the lowest verbosity at which it prints. */
+enum log_level {
+  LL_ERROR = 0,
+  LL_WARN = 1,
+  LL_INFO = 1,
+  LL_VERBOSE = 2,
+  LL_DEBUG = 3,
+};
+
+/* Set the verbosity and the time format. Safe to call again. */
+void log_init(enum log_verbosity v, bool timestamps);
+
+/* Also append every printed line to path (created 0644 if missing).
+ * Returns 0 or -errno; the reason is written to err. */
+int log_open_file(const char* path, char* err, size_t errlen);
+void log_close_file(void);
+
+enum log_verbosity log_get_verbosity(void);
+static inline bool log_enabled(enum log_level l) {
+  return (int)l <= (int)log_get_verbosity();
+}
+
+/* Hook that sees every line that log_* prints (after formatting, without
+ * the trailing newline), for the control socket's ring buffers. name may be
+ * NULL. At most one hook; NULL removes it. */
+typedef void (*log_hook_fn)(void* ctx,
+                            enum log_level level,
+                            const char* name,
+                            const char* line);
+void log_set_hook(log_hook_fn fn, void* ctx);
+
+/* name: backend name or NULL; pid: 0 for none. */
+void log_msgv(enum log_level level,
+              const char* name,
+              long pid,
+              const char* fmt,
+              va_list ap);
+void log_msg(enum log_level level,
+             const char* name,
+             long pid,
+             const char* fmt,
+             ...) __attribute__((format(printf, 4, 5)));
+
+/* Write one line with the standard prefix and a tag, unconditionally at
+ * the default verbosity and above: used to pass a server's stderr through.
+ * line need not be NUL-terminated. */
+void log_passthrough(const char* name, long pid, const char* line, size_t len);
+
+#define log_error(...) log_msg(LL_ERROR, NULL, 0, __VA_ARGS__)
+#define log_warn(...)                    \
+  do {                                   \
+    if (log_enabled(LL_WARN))            \
+      log_msg(LL_WARN, NULL, 0, __VA_ARGS__); \
+  } while (0)
+#define log_info(...)                    \
+  do {                                   \
+    if (log_enabled(LL_INFO))            \
+      log_msg(LL_INFO, NULL, 0, __VA_ARGS__); \
+  } while (0)
+#define log_verbose(...)                 \
+  do {                                   \
+    if (log_enabled(LL_VERBOSE))         \
+      log_msg(LL_VERBOSE, NULL, 0, __VA_ARGS__); \
+  } while (0)
+#define log_debug(...)                   \
+  do {                                   \
+    if (log_enabled(LL_DEBUG))           \
+      log_msg(LL_DEBUG, NULL, 0, __VA_ARGS__); \
+  } while (0)
+
+#endif

@@ -1,0 +1,43 @@
+/* proc.h - process helpers for supervising a server and its process group.
+ *
+ * Backends are spawned through a tiny exec step of mcpmon's own (the "exec
+ * shim"): mcpmon re-executes itself as `mcpmon --mcpmon-exec-shim PPID --
+ * command args...`, which sets PR_SET_PDEATHSIG(SIGTERM) and then execs the
+ * server, so that on Linux the server is told to stop even when mcpmon is
+ * killed with SIGKILL (STDIO-12). libuv's spawn has no pre-exec hook.
+ */
+#ifndef MCPMON_PROC_H
+#define MCPMON_PROC_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define PROC_SHIM_FLAG "--mcpmon-exec-shim"
+
+/* Entry point of the shim mode; argv[1] is PROC_SHIM_FLAG. Never returns
+ * on success (exec); returns 127 after printing why the exec failed. */
+int proc_exec_shim(int argc, char** argv);
+
+/* Remember the path of the running mcpmon binary (call once at start);
+ * returns 0 or a negative errno. */
+int proc_init_self(void);
+/* The path recorded by proc_init_self (static storage), or NULL. */
+const char* proc_self_exe(void);
+
+/* True while any process of group pgid is alive. Zombies do not count, so
+ * a group whose members are dead but not yet reaped (by a PID 1 that never
+ * reaps) reads as gone. */
+bool proc_group_alive(pid_t pgid);
+
+/* kill(-pgid, sig), ignoring ESRCH. Returns 0 or -errno. */
+int proc_signal_group(pid_t pgid, int sig);
+
+/* Finds cmd on PATH (or checks it when it contains '/'). Returns a heap
+ * string owned by the caller, or NULL with errno set (ENOENT, EACCES). */
+char* proc_find_program(const char* cmd);
+
+/* "exit code 3" / "signal SIGSEGV" into buf. */
+void proc_describe_exit(long exit_status, int term_signal, char* buf,
+                        size_t cap);
+
+#endif

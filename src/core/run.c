@@ -1,0 +1,209 @@
+/* run.c - see run.h. */
+#include "core/run.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/backend.h"
+#include "core/log.h"
+#include "core/router.h"
+#include "core/util.h"
+#include "core/watcher.h"
+
+struct run {
+  uv_loop_t* loop;
+  const struct mcpmon_config* cfg;
+  struct router* router;
+  struct backend* backend;
+  struct watcher* watcher;
+  uv_signal_t sigs[3];
+  bool shutting_down;
+  int exit_status;
+};
+
+static void run_signals_close(struct run* rn) {
+  for (size_t i = 0; i < ARRAY_LEN(rn->sigs); i++)
+    if (!uv_is_closing((uv_handle_t*)&rn->sigs[i]))
+      uv_close((uv_handle_t*)&rn->sigs[i], NULL);
+}
+
+static void run_router_closed(void* ctx) {
+  struct run* rn = ctx;
+  rn->router = NULL;
+  run_signals_close(rn);
+}
+
+static void run_shutdown(struct run* rn, const char* why) {
+  if (rn->shutting_down)
+    return;
+  rn->shutting_down = true;
+  log_msg(LL_INFO, NULL, 0, "Shutting down (%s)", why);
+  if (rn->watcher != NULL) {
+    watcher_close(rn->watcher);
+    rn->watcher = NULL;
+  }
+  router_stop_input(rn->router);
+  backend_stop(rn->backend);
+}
+
+static void run_client_gone(void* ctx, const char* why) {
+  run_shutdown(ctx, why);
+}
+
+static void run_backend_stopped(void* ctx, struct backend* b) {
+  struct run* rn = ctx;
+  (void)b;
+  if (rn->router != NULL)
+    router_close(rn->router, run_router_closed, rn);
+}
+
+static void run_on_signal(uv_signal_t* h, int signum) {
+  struct run* rn = h->data;
+  if (rn->shutting_down) {
+    log_msg(LL_INFO, NULL, 0, "Second %s: killing the server now",
+            sigabbrev_np(signum));
+    backend_kill_now(rn->backend);
+    return;
+  }
+  char why[32];
+  snprintf(why, sizeof(why), "SIG%s", sigabbrev_np(signum));
+  run_shutdown(rn, why);
+}
+
+static const char* run_change_word(enum watcher_change_kind k) {
+  switch (k) {
+    case WATCH_ADDED: return "added";
+    case WATCH_REMOVED: return "removed";
+    default: return "modified";
+  }
+}
+
+static void run_on_changes(void* ctx, const struct watcher_change* ch,
+                           size_t n) {
+  struct run* rn = ctx;
+  if (rn->shutting_down || n == 0)
+    return;
+  if (log_enabled(LL_VERBOSE) && n > 1) {
+    for (size_t i = 0; i < n; i++)
+      log_msg(LL_VERBOSE, NULL, 0, "File %s: %s", run_change_word(ch[i].kind),
+              ch[i].path);
+  } else {
+    const char* w = run_change_word(ch[0].kind);
+    if (n > 1)
+      log_msg(LL_INFO, NULL, 0, "File %s: %s (and %zu more)", w, ch[0].path,
+              n - 1);
+    else
+      log_msg(LL_INFO, NULL, 0, "File %s: %s", w, ch[0].path);
+  }
+  const char* base = strrchr(ch[0].path, '/');
+  backend_restart(rn->backend, base ? base + 1 : ch[0].path);
+}
+
+static char* run_join(const struct strvec* sv, const char* prefix,
+                      const char* sep) {
+  size_t total = 1;
+  for (size_t i = 0; i < sv->n; i++)
+    total += strlen(prefix) + strlen(sv->v[i]) + strlen(sep);
+  char* out = xmalloc(total);
+  out[0] = '\0';
+  for (size_t i = 0; i < sv->n; i++) {
+    if (i > 0)
+      strcat(out, sep);
+    if (strcmp(sv->v[i], "*") != 0)
+      strcat(out, prefix);
+    strcat(out, sv->v[i]);
+  }
+  return out;
+}
+
+static int run_start_watcher(struct run* rn, const struct server_config* sc) {
+  const char* skip[1];
+  size_t nskip = 0;
+  if (rn->cfg->log_file != NULL)
+    skip[nskip++] = rn->cfg->log_file;
+  struct watcher_options wo = {
+      .roots = (const char* const*)sc->watch.v,
+      .nroots = sc->watch.n,
+      .exts = (const char* const*)sc->exts.v,
+      .nexts = sc->exts.n,
+      .ignores = (const char* const*)sc->ignore.v,
+      .nignores = sc->ignore.n,
+      .skip_files = skip,
+      .nskip = nskip,
+      .delay_ms = sc->delay_ms,
+      .log_name = NULL,
+  };
+  char err[512];
+  int rc = watcher_start(rn->loop, &wo, run_on_changes, rn, &rn->watcher, err,
+                         sizeof(err));
+  if (rc != 0) {
+    log_error("Cannot watch: %s", err);
+    return rc;
+  }
+  char* roots = run_join(&sc->watch, "", ", ");
+  char* exts = run_join(&sc->exts, ".", ",");
+  log_msg(LL_INFO, NULL, 0, "Watching %s for %s changes (%zu directories)",
+          roots, exts, watcher_dir_count(rn->watcher));
+  free(roots);
+  free(exts);
+  return 0;
+}
+
+int run_single(const struct mcpmon_config* cfg) {
+  struct run rn;
+  memset(&rn, 0, sizeof(rn));
+  rn.cfg = cfg;
+  rn.loop = uv_default_loop();
+  signal(SIGPIPE, SIG_IGN); /* STDIO-10: EPIPE is handled where it occurs */
+  const struct server_config* sc = &cfg->servers[0];
+
+  struct router_hooks hooks = {
+      .client_gone = run_client_gone,
+      .backend_stopped = run_backend_stopped,
+      .ctx = &rn,
+  };
+  struct router_options ro = {
+      .max_line = cfg->max_line,
+      .queue_timeout_ms = cfg->queue_timeout_ms,
+  };
+  char err[256];
+  rn.router = router_new(rn.loop, &ro, &hooks, err, sizeof(err));
+  if (rn.router == NULL) {
+    log_error("%s", err);
+    uv_run(rn.loop, UV_RUN_DEFAULT);
+    uv_loop_close(rn.loop);
+    return 1;
+  }
+  struct backend_options bo = {
+      .server = sc,
+      .max_line = cfg->max_line,
+      .queue_timeout_ms = cfg->queue_timeout_ms,
+      .gateway = false,
+  };
+  rn.backend = backend_new(rn.loop, &bo, router_backend_events(), rn.router);
+  router_set_backend(rn.router, rn.backend);
+
+  int signums[] = {SIGINT, SIGTERM, SIGHUP};
+  for (size_t i = 0; i < ARRAY_LEN(signums); i++) {
+    uv_signal_init(rn.loop, &rn.sigs[i]);
+    rn.sigs[i].data = &rn;
+    uv_signal_start(&rn.sigs[i], run_on_signal, signums[i]);
+  }
+
+  if (run_start_watcher(&rn, sc) != 0) {
+    rn.exit_status = 1;
+    run_shutdown(&rn, "cannot watch files");
+  } else {
+    backend_start(rn.backend);
+    router_start(rn.router);
+  }
+  uv_run(rn.loop, UV_RUN_DEFAULT);
+  backend_free(rn.backend);
+  uv_run(rn.loop, UV_RUN_DEFAULT); /* the backend's close callbacks */
+  int rc = uv_loop_close(rn.loop);
+  if (rc != 0)
+    log_debug("event loop closed with handles open: %s", uv_strerror(rc));
+  return rn.exit_status;
+}

@@ -1,0 +1,69 @@
+/* watcher.h - recursive file watching with filtering and debounce.
+ *
+ * One uv_fs_event_t per directory (libuv does not recurse on Linux); new
+ * directories are picked up as they appear, deleted ones dropped. Events are
+ * filtered through a pathfilter (extensions, default ignores, .gitignore,
+ * user globs), events whose file did not really change (same size and mtime
+ * as last seen) are dropped, and a burst is collected until delay_ms of
+ * quiet, then reported in one callback (one restart per burst).
+ */
+#ifndef MCPMON_WATCHER_H
+#define MCPMON_WATCHER_H
+
+#include <stddef.h>
+#include <uv.h>
+
+enum watcher_change_kind {
+  WATCH_ADDED,
+  WATCH_MODIFIED,
+  WATCH_REMOVED,
+};
+
+struct watcher_change {
+  const char* path; /* as the user would name it: the watch root as given
+                       joined with the relative path ("src/tools.py") */
+  enum watcher_change_kind kind;
+};
+
+/* Called once per settled burst. changes[0] is the first file changed in
+ * the burst; the array and its strings are valid only during the call. */
+typedef void (*watcher_cb)(void* ctx,
+                           const struct watcher_change* changes,
+                           size_t n);
+
+struct watcher_options {
+  const char* const* roots; /* directories or single files to watch */
+  size_t nroots;
+  const char* const* exts;  /* see pathfilter_new */
+  size_t nexts;
+  const char* const* ignores;
+  size_t nignores;
+  const char* const* skip_files; /* never reported (mcpmon's own log file);
+                                    any spelling, compared by realpath */
+  size_t nskip;
+  unsigned delay_ms;        /* debounce quiet time */
+  const char* log_name;     /* backend name for log lines, NULL in single
+                               mode */
+};
+
+struct watcher; /* opaque */
+
+/* Start watching. On success returns 0 and *out (owned by the caller,
+ * released with watcher_close). A root that does not exist is an error
+ * (-ENOENT) with the reason in err. Strings in opts are copied. */
+int watcher_start(uv_loop_t* loop,
+                  const struct watcher_options* opts,
+                  watcher_cb cb,
+                  void* ctx,
+                  struct watcher** out,
+                  char* err,
+                  size_t errlen);
+
+/* Stop watching and release the watcher once all its handles have closed
+ * (after this call no callback fires). */
+void watcher_close(struct watcher* w);
+
+/* Number of directories currently watched. */
+size_t watcher_dir_count(const struct watcher* w);
+
+#endif
