@@ -44,16 +44,15 @@ struct pathfilter {
 /* Directory names ignored at any depth; the first three can never be
  * re-included. */
 static const char* const pf_default_dirs[] = {
-    ".git", ".hg",    ".svn",       "node_modules",  "__pycache__",
-    ".venv", "venv",  "build",      "dist",          ".mypy_cache",
-    ".pytest_cache",  ".tox",       ".ruff_cache",   ".idea",
-    ".vscode",
+    ".git",          ".hg",  ".svn",        "node_modules", "__pycache__",
+    ".venv",         "venv", "build",       "dist",         ".mypy_cache",
+    ".pytest_cache", ".tox", ".ruff_cache", ".idea",        ".vscode",
 };
 #define PF_VCS_DIRS 3
 
 /* Editor swap, backup and temporary files, matched against the name. */
 static const char* const pf_default_files[] = {
-    "*.swp", "*.swo", "*.swx", "*~",    ".#*",
+    "*.swp", "*.swo", "*.swx",  "*~",    ".#*",
     "#*#",   "4913",  ".*.tmp", "*.tmp", ".DS_Store",
 };
 
@@ -82,7 +81,7 @@ static int glob_class(const char** pp, unsigned char c) {
       if (end != NULL) {
         size_t n = (size_t)(end - (p + 2));
         const char* name = p + 2;
-#define PF_CLASS(s, fn) \
+#define PF_CLASS(s, fn)                                       \
   if (n == sizeof(s) - 1 && memcmp(name, s, n) == 0 && fn(c)) \
     matched = true;
         PF_CLASS("alnum", isalnum)
@@ -137,8 +136,7 @@ static bool glob_rec(const char* pat, const char* p, const char* s) {
             s = slash + 1;
           }
         }
-        while (*p == '*')
-          p++;
+        while (*p == '*') p++;
         if (*p == '\0')
           return strchr(s, '/') == NULL;
         for (;;) {
@@ -248,8 +246,7 @@ static void pf_layer_add(struct pf_layer* l, const struct pf_rule* r) {
 }
 
 static void pf_layer_free(struct pf_layer* l) {
-  for (size_t i = 0; i < l->nrules; i++)
-    free(l->rules[i].pat);
+  for (size_t i = 0; i < l->nrules; i++) free(l->rules[i].pat);
   free(l->rules);
   free(l->dir);
 }
@@ -333,8 +330,7 @@ struct pathfilter* pathfilter_new(const char* const* exts,
   pf->exts = xcalloc(nexts, sizeof(*pf->exts));
   for (size_t i = 0; i < nexts; i++) {
     const char* e = exts[i];
-    while (*e == '.')
-      e++;
+    while (*e == '.') e++;
     if (*e == '\0')
       continue;
     if (strcmp(e, "*") == 0)
@@ -355,12 +351,10 @@ struct pathfilter* pathfilter_new(const char* const* exts,
 void pathfilter_free(struct pathfilter* pf) {
   if (pf == NULL)
     return;
-  for (size_t i = 0; i < pf->nexts; i++)
-    free(pf->exts[i]);
+  for (size_t i = 0; i < pf->nexts; i++) free(pf->exts[i]);
   free(pf->exts);
   pf_layer_free(&pf->user);
-  for (size_t i = 0; i < pf->nlayers; i++)
-    pf_layer_free(&pf->layers[i]);
+  for (size_t i = 0; i < pf->nlayers; i++) pf_layer_free(&pf->layers[i]);
   free(pf->layers);
   free(pf);
 }
@@ -369,13 +363,11 @@ void pathfilter_add_gitignore(struct pathfilter* pf,
                               const char* dir,
                               const char* text,
                               size_t len) {
-  while (dir[0] == '.' && dir[1] == '/')
-    dir += 2;
+  while (dir[0] == '.' && dir[1] == '/') dir += 2;
   if (strcmp(dir, ".") == 0)
     dir = "";
   size_t dirlen = strlen(dir);
-  while (dirlen > 0 && dir[dirlen - 1] == '/')
-    dirlen--;
+  while (dirlen > 0 && dir[dirlen - 1] == '/') dirlen--;
   struct pf_layer* l = NULL;
   for (size_t i = 0; i < pf->nlayers; i++) {
     if (pf->layers[i].dirlen == dirlen &&
@@ -385,8 +377,7 @@ void pathfilter_add_gitignore(struct pathfilter* pf,
     }
   }
   if (l == NULL) {
-    pf->layers =
-        xrealloc(pf->layers, (pf->nlayers + 1) * sizeof(*pf->layers));
+    pf->layers = xrealloc(pf->layers, (pf->nlayers + 1) * sizeof(*pf->layers));
     l = &pf->layers[pf->nlayers++];
     memset(l, 0, sizeof(*l));
     l->dir = xstrndup(dir, dirlen);

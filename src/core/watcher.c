@@ -36,9 +36,9 @@
 /* A .gitignore larger than this is read only up to here. */
 #define WATCHER_GITIGNORE_MAX (1024 * 1024)
 
-#define WATCHER_LOG(w, level, ...)                    \
-  do {                                                \
-    if (log_enabled(level))                           \
+#define WATCHER_LOG(w, level, ...)                   \
+  do {                                               \
+    if (log_enabled(level))                          \
       log_msg(level, (w)->log_name, 0, __VA_ARGS__); \
   } while (0)
 
@@ -72,8 +72,7 @@ static struct htab_ent* htab_find(const struct htab* t, uint64_t key) {
 static void htab_put_new(struct htab* t, uint64_t key, uint64_t val) {
   size_t mask = t->cap - 1;
   size_t i = key & mask;
-  while (t->e[i].key != 0)
-    i = (i + 1) & mask;
+  while (t->e[i].key != 0) i = (i + 1) & mask;
   t->e[i].key = key;
   t->e[i].val = val;
   t->n++;
@@ -215,11 +214,11 @@ struct watcher_dir {
   uv_fs_event_t ev; /* ev.data points back here */
   struct watcher* w;
   struct watcher_root* root;
-  char* abs;        /* real path */
-  const char* rel;  /* inside abs: relative to the root, "" for the root */
-  uint64_t key;     /* hash_path(abs, NULL) */
-  size_t index;     /* in w->dirs; SIZE_MAX when not registered */
-  size_t nfiles;    /* files in the table directly inside it */
+  char* abs;       /* real path */
+  const char* rel; /* inside abs: relative to the root, "" for the root */
+  uint64_t key;    /* hash_path(abs, NULL) */
+  size_t index;    /* in w->dirs; SIZE_MAX when not registered */
+  size_t nfiles;   /* files in the table directly inside it */
 };
 
 struct watcher_pending {
@@ -296,17 +295,13 @@ static void watcher_free(struct watcher* w) {
     free(r->gis);
   }
   free(w->roots);
-  for (size_t i = 0; i < w->nexts; i++)
-    free(w->exts[i]);
+  for (size_t i = 0; i < w->nexts; i++) free(w->exts[i]);
   free(w->exts);
-  for (size_t i = 0; i < w->nignores; i++)
-    free(w->ignores[i]);
+  for (size_t i = 0; i < w->nignores; i++) free(w->ignores[i]);
   free(w->ignores);
-  for (size_t i = 0; i < w->nskip; i++)
-    free(w->skip[i]);
+  for (size_t i = 0; i < w->nskip; i++) free(w->skip[i]);
   free(w->skip);
-  for (size_t i = 0; i < w->nburst; i++)
-    free(w->burst[i].path);
+  for (size_t i = 0; i < w->nburst; i++) free(w->burst[i].path);
   free(w->burst);
   htab_free(&w->burstmap);
   htab_free(&w->dirmap);
@@ -369,8 +364,7 @@ static void watcher_on_timer(uv_timer_t* t) {
   /* The callback may call watcher_close: w stays allocated until the
    * close callbacks run, but nothing here touches it any more. */
   w->cb(w->ctx, changes, n);
-  for (size_t i = 0; i < n; i++)
-    free(burst[i].path);
+  for (size_t i = 0; i < n; i++) free(burst[i].path);
   free(burst);
   free(changes);
 }
@@ -426,8 +420,7 @@ static void watcher_dir_close(struct watcher* w, struct watcher_dir* d) {
   uv_close((uv_handle_t*)&d->ev, watcher_on_dir_close);
 }
 
-static struct watcher_dir* watcher_dir_find(struct watcher* w,
-                                            uint64_t key) {
+static struct watcher_dir* watcher_dir_find(struct watcher* w, uint64_t key) {
   struct htab_ent* e = htab_find(&w->dirmap, key);
   return e ? (struct watcher_dir*)(uintptr_t)e->val : NULL;
 }
@@ -455,9 +448,9 @@ static void watcher_remove_tree(struct watcher* w, struct watcher_dir* d) {
     free(display);
 }
 
-static void watcher_limit_warning(struct watcher* w,
-                                  const char* abs,
-                                  int rc) {
+/* Logs why directory abs could not be watched: an inotify limit once, as
+ * a warning naming it. */
+static void watcher_watch_failed(struct watcher* w, const char* abs, int rc) {
   if (rc == UV_ENOENT || rc == UV_ENOTDIR) {
     /* Gone again before we could watch it: its parent reports that. */
     WATCHER_LOG(w, LL_DEBUG, "cannot watch %s: %s", abs, uv_strerror(rc));
@@ -472,13 +465,11 @@ static void watcher_limit_warning(struct watcher* w,
     return;
   }
   w->warned_limit = true;
-  WATCHER_LOG(w,
-              LL_WARN,
+  WATCHER_LOG(w, LL_WARN,
               "cannot watch %s: %s: the inotify limit %s is reached; "
               "changes in unwatched directories are missed (raise it with "
               "sysctl)",
-              abs,
-              uv_strerror(rc),
+              abs, uv_strerror(rc),
               rc == UV_ENOSPC ? "fs.inotify.max_user_watches"
                               : "fs.inotify.max_user_instances (or the "
                                 "open file limit)");
@@ -511,7 +502,7 @@ static struct watcher_dir* watcher_dir_new(struct watcher* w,
   w->pending_closes++;
   int rc = uv_fs_event_start(&d->ev, watcher_on_fs_event, abs, 0);
   if (rc < 0) {
-    watcher_limit_warning(w, abs, rc);
+    watcher_watch_failed(w, abs, rc);
     uv_close((uv_handle_t*)&d->ev, watcher_on_dir_close);
     return NULL;
   }
@@ -534,7 +525,7 @@ static char* watcher_read_gitignore(const char* abs, size_t* len) {
     return NULL;
   }
   size_t cap = st.st_size < WATCHER_GITIGNORE_MAX ? (size_t)st.st_size
-                                                   : WATCHER_GITIGNORE_MAX;
+                                                  : WATCHER_GITIGNORE_MAX;
   char* text = xmalloc(cap + 1);
   size_t n = 0;
   while (n < cap) {
@@ -553,10 +544,8 @@ static char* watcher_read_gitignore(const char* abs, size_t* len) {
 
 static void watcher_rebuild_filter(struct watcher* w, struct watcher_root* r) {
   pathfilter_free(r->pf);
-  r->pf = pathfilter_new((const char* const*)w->exts,
-                         w->nexts,
-                         (const char* const*)w->ignores,
-                         w->nignores);
+  r->pf = pathfilter_new((const char* const*)w->exts, w->nexts,
+                         (const char* const*)w->ignores, w->nignores);
   for (size_t i = 0; i < r->ngis; i++)
     pathfilter_add_gitignore(r->pf, r->gis[i].dir, r->gis[i].text,
                              r->gis[i].len);
@@ -637,8 +626,8 @@ static void watcher_drop(const struct watcher* w,
                          const char* reason) {
   if (!log_enabled(LL_DEBUG))
     return;
-  char* path = d->root->file ? path_join(d->abs, name)
-                             : watcher_display(d->root, rel);
+  char* path =
+      d->root->file ? path_join(d->abs, name) : watcher_display(d->root, rel);
   log_msg(LL_DEBUG, w->log_name, 0, "dropped %s: %s", path, reason);
   free(path);
 }
@@ -764,6 +753,62 @@ static void watcher_add_dir(struct watcher* w,
 
 /* ---- events ------------------------------------------------------- */
 
+/* Whether name, reported for directory d, is d's own name: libuv names
+ * an event on the watched directory itself (deleted, moved) so. */
+static bool watcher_is_self(const struct watcher_dir* d, const char* name) {
+  const char* base = strrchr(d->abs, '/');
+  return base != NULL && strcmp(base + 1, name) == 0;
+}
+
+/* An event in directory d of a directory root for name (abs, rel below
+ * the root); st is its lstat, NULL when it is gone. */
+static void watcher_dir_event(struct watcher* w,
+                              struct watcher_dir* d,
+                              const char* name,
+                              const char* abs,
+                              const char* rel,
+                              const struct stat* st) {
+  struct watcher_root* r = d->root;
+  struct stat self;
+  if (st == NULL && watcher_is_self(d, name) &&
+      (lstat(d->abs, &self) != 0 || !S_ISDIR(self.st_mode))) {
+    /* The directory itself is gone. Usually its parent's watch reports
+     * that too; the first one to see it wins. */
+    if (*d->rel == '\0')
+      WATCHER_LOG(w, LL_WARN, "watched directory %s is gone", r->given);
+    watcher_remove_tree(w, d);
+    return;
+  }
+  bool is_dir = st != NULL && S_ISDIR(st->st_mode);
+  struct watcher_dir* sub = watcher_dir_find(w, hash_path(abs, NULL));
+  if (sub != NULL && !is_dir) {
+    watcher_remove_tree(w, sub);
+    if (st == NULL)
+      return;
+  }
+  if (strcmp(name, ".gitignore") == 0)
+    watcher_load_gitignore(w, r, d->rel, d->abs);
+  if (!is_dir) {
+    watcher_file_event(w, d, name, rel, st);
+  } else if (sub != NULL) {
+    /* Already watched: an attribute change, or found by a scan. */
+  } else {
+    /* A file known here before is gone, a directory in its place. */
+    uint64_t fkey = hash_path(d->abs, name);
+    if (htab_del(&w->files, fkey)) {
+      if (d->nfiles > 0)
+        d->nfiles--;
+      watcher_accept(w, fkey, watcher_display(r, rel), WATCH_REMOVED);
+    }
+    if (pathfilter_ignored(r->pf, rel, true)) {
+      watcher_drop(w, d, name, rel, "ignored directory");
+    } else {
+      WATCHER_LOG(w, LL_DEBUG, "new directory %s", abs);
+      watcher_add_dir(w, r, rel, true);
+    }
+  }
+}
+
 static void watcher_on_fs_event(uv_fs_event_t* h,
                                 const char* filename,
                                 int events,
@@ -780,35 +825,16 @@ static void watcher_on_fs_event(uv_fs_event_t* h,
   }
   if (filename == NULL || *filename == '\0' || strchr(filename, '/'))
     return;
-  struct watcher_root* r = d->root;
   char* abs = path_join(d->abs, filename);
   struct stat st;
   bool exists = lstat(abs, &st) == 0;
-  if (r->file != NULL) {
+  if (d->root->file != NULL) {
     watcher_file_event(w, d, filename, NULL, exists ? &st : NULL);
-    free(abs);
-    return;
-  }
-  char* rel = path_join(d->rel, filename);
-  bool is_dir = exists && S_ISDIR(st.st_mode);
-  struct watcher_dir* sub = watcher_dir_find(w, hash_path(abs, NULL));
-  if (sub != NULL && !is_dir)
-    watcher_remove_tree(w, sub);
-  if (strcmp(filename, ".gitignore") == 0)
-    watcher_load_gitignore(w, r, d->rel, d->abs);
-  if (is_dir) {
-    if (sub != NULL) {
-      /* Already watched (an attribute change, or found by a scan). */
-    } else if (pathfilter_ignored(r->pf, rel, true)) {
-      watcher_drop(w, d, filename, rel, "ignored directory");
-    } else {
-      WATCHER_LOG(w, LL_DEBUG, "new directory %s", abs);
-      watcher_add_dir(w, r, rel, true);
-    }
   } else {
-    watcher_file_event(w, d, filename, rel, exists ? &st : NULL);
+    char* rel = path_join(d->rel, filename);
+    watcher_dir_event(w, d, filename, abs, rel, exists ? &st : NULL);
+    free(rel);
   }
-  free(rel);
   free(abs);
 }
 
@@ -816,8 +842,7 @@ static void watcher_on_fs_event(uv_fs_event_t* h,
 
 static char** watcher_copy_strings(const char* const* v, size_t n) {
   char** out = xcalloc(n, sizeof(*out));
-  for (size_t i = 0; i < n; i++)
-    out[i] = xstrdup(v[i]);
+  for (size_t i = 0; i < n; i++) out[i] = xstrdup(v[i]);
   return out;
 }
 
@@ -826,7 +851,7 @@ static char** watcher_copy_strings(const char* const* v, size_t n) {
 static char* watcher_skip_path(const char* path) {
   const char* slash = strrchr(path, '/');
   const char* name = slash ? slash + 1 : path;
-  char* dir = slash == NULL    ? xstrdup(".")
+  char* dir = slash == NULL   ? xstrdup(".")
               : slash == path ? xstrdup("/")
                               : xstrndup(path, (size_t)(slash - path));
   char* real = realpath(dir, NULL);
@@ -846,8 +871,7 @@ static char* watcher_skip_path(const char* path) {
 
 static char* watcher_root_prefix(const char* given) {
   size_t n = strlen(given);
-  while (n > 1 && given[n - 1] == '/')
-    n--;
+  while (n > 1 && given[n - 1] == '/') n--;
   if (n == 1 && given[0] == '.')
     return xstrdup("");
   if (n == 1 && given[0] == '/')
@@ -876,7 +900,8 @@ static int watcher_root_init(struct watcher_root* r,
   }
   char* slash = strrchr(real, '/');
   r->file = xstrdup(slash + 1);
-  r->real = slash == real ? xstrdup("/") : xstrndup(real, (size_t)(slash - real));
+  r->real =
+      slash == real ? xstrdup("/") : xstrndup(real, (size_t)(slash - real));
   free(real);
   return 0;
 }
@@ -925,16 +950,15 @@ int watcher_start(uv_loop_t* loop,
       struct stat st;
       char* path = path_join(r->real, r->file);
       if (d != NULL && lstat(path, &st) == 0)
-        htab_put(&w->files, hash_path(r->real, r->file),
-                 stat_fingerprint(&st));
+        htab_put(&w->files, hash_path(r->real, r->file), stat_fingerprint(&st));
       free(path);
       continue;
     }
     watcher_rebuild_filter(w, r);
     watcher_add_dir(w, r, "", false);
   }
-  WATCHER_LOG(w, LL_VERBOSE, "watching %zu directories, %zu files",
-              w->ndirs, w->files.n);
+  WATCHER_LOG(w, LL_VERBOSE, "watching %zu directories, %zu files", w->ndirs,
+              w->files.n);
   *out = w;
   return 0;
 }
