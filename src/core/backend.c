@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/framer.h"
@@ -45,6 +46,9 @@ struct req {
   enum req_kind kind;
   cJSON* client_id;     /* REQ_FORWARD: the client's id, restored exactly */
   char* method;
+  char* tool;           /* REQ_FORWARD with an observer: params.name */
+  char* body;           /* REQ_FORWARD with an observer: the request, cut */
+  uint64_t t0_ns;
   struct req* next;
 };
 
@@ -114,8 +118,14 @@ struct backend {
   long last_exit_status;
   int last_term_signal;
   bool have_exit;
+  char* start_error; /* why the last spawn failed, or NULL */
   char* tail[BK_TAIL_LINES];
   int tail_next;
+
+  const struct backend_observer* obs;
+  void* obs_ctx;
+  char last_exit_text[64];
+  uint64_t started_wall_ms;
 
   uv_timer_t t_stop;
   uv_timer_t t_backoff;
@@ -169,6 +179,8 @@ static void bk_set_state(struct backend* b, enum backend_state s) {
   b->state = s;
   if (b->ev.on_state != NULL)
     b->ev.on_state(b, b->ctx);
+  if (b->obs != NULL && b->obs->on_state != NULL)
+    b->obs->on_state(b, b->obs_ctx);
 }
 
 /* ---- in-flight table ---------------------------------------------------- */
@@ -198,6 +210,8 @@ static struct req* bk_req_take(struct backend* b, int64_t id) {
 static void bk_req_free(struct req* r) {
   cJSON_Delete(r->client_id);
   free(r->method);
+  free(r->tool);
+  free(r->body);
   free(r);
 }
 
@@ -216,12 +230,13 @@ static void bk_write_done(uv_write_t* w, int status) {
 
 /* Serialize and write msg to the current server. Does not take msg.
  * Returns 0 or a negative code (no process, pipe closed, write failed). */
-static int bk_write_msg(struct backend* b, const cJSON* msg) {
+/* Write one serialized message (takes text). */
+static int bk_write_text(struct backend* b, char* text, size_t len) {
   struct bproc* p = b->p;
-  if (p == NULL || p->in_closed)
+  if (p == NULL || p->in_closed) {
+    free(text);
     return UV_EPIPE;
-  size_t len;
-  char* text = jrpc_serialize(msg, &len);
+  }
   if (log_enabled(LL_DEBUG))
     bk_log(b, LL_DEBUG, "-> server %.*s", (int)(len > 300 ? 300 : len - 1),
            text);
@@ -234,6 +249,33 @@ static int bk_write_msg(struct backend* b, const cJSON* msg) {
     free(bw);
   }
   return rc;
+}
+
+static int bk_write_msg(struct backend* b, const cJSON* msg) {
+  size_t len;
+  char* text = jrpc_serialize(msg, &len);
+  return bk_write_text(b, text, len);
+}
+
+/* A forwarded request is answered (by the server or by mcpmon): tell the
+ * observer, then hand the answer to the owner. Takes response. */
+static void bk_finish_forward(struct backend* b, struct req* r,
+                              cJSON* response) {
+  if (b->obs != NULL && b->obs->on_traffic != NULL && r->t0_ns != 0) {
+    const cJSON* err = cJSON_GetObjectItemCaseSensitive(response, "error");
+    const cJSON* em = cJSON_GetObjectItemCaseSensitive(err, "message");
+    struct backend_traffic t = {
+        .method = r->method,
+        .tool = r->tool,
+        .ms = (double)(uv_hrtime() - r->t0_ns) / 1e6,
+        .ok = err == NULL,
+        .error = cJSON_IsString(em) ? em->valuestring : NULL,
+        .request = r->body,
+        .response = response,
+    };
+    b->obs->on_traffic(b, b->obs_ctx, &t);
+  }
+  b->ev.on_message(b, b->ctx, response);
 }
 
 /* Send one of mcpmon's own requests (ID-3: same counter as forwarded). */
@@ -322,6 +364,16 @@ static void bk_answer_error(struct backend* b,
     b->ev.on_message(b, b->ctx, err);
 }
 
+/* The same for a forwarded request that was in flight. */
+static void bk_answer_req_error(struct backend* b,
+                                struct req* r,
+                                const char* reason,
+                                const char* message) {
+  bk_finish_forward(b, r,
+                    jrpc_make_error(r->client_id, JRPC_INTERNAL_ERROR, message,
+                                    bk_error_data(b, reason)));
+}
+
 static void bk_exit_text(const struct backend* b, char* buf, size_t cap) {
   if (!b->have_exit)
     snprintf(buf, cap, "unknown status");
@@ -338,6 +390,15 @@ static void bk_unavailable(struct backend* b,
   const char* name = bk_display_name(b);
   switch (b->state) {
     case BACKEND_WAITING:
+      if (b->start_error != NULL) {
+        snprintf(msg, sizeof(msg),
+                 "Server '%s' is unavailable: %s. mcpmon is waiting for a "
+                 "file change before trying again; fix the command and "
+                 "save a watched file, or run 'mcpmon restart'.",
+                 name, b->start_error);
+        bk_answer_error(b, client_id, "start failed", msg);
+        return;
+      }
       bk_exit_text(b, ex, sizeof(ex));
       snprintf(msg, sizeof(msg),
                "Server '%s' is unavailable: it crashed (%s) %u times in a "
@@ -405,7 +466,7 @@ static void bk_fail_inflight(struct backend* b, enum stop_why why) {
     while (r != NULL) {
       struct req* next = r->next;
       if (r->kind == REQ_FORWARD)
-        bk_answer_error(b, r->client_id, reason, msg);
+        bk_answer_req_error(b, r, reason, msg);
       bk_req_free(r);
       r = next;
     }
@@ -526,13 +587,25 @@ static void bk_send_forward(struct backend* b, cJSON* msg) {
   r->client_id = client_id;
   r->method = xstrdup(cJSON_IsString(m) ? m->valuestring : "?");
   jrpc_set_int_id(msg, r->id);
-  int rc = bk_write_msg(b, msg);
+  size_t len;
+  char* text = jrpc_serialize(msg, &len);
+  if (b->obs != NULL && b->obs->on_traffic != NULL) {
+    r->t0_ns = uv_hrtime();
+    const cJSON* name = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(msg, "params"), "name");
+    if (cJSON_IsString(name))
+      r->tool = xstrdup(name->valuestring);
+    if (b->obs->body_max > 0)
+      r->body = xstrndup(text, len - 1 < b->obs->body_max ? len - 1
+                                                          : b->obs->body_max);
+  }
   cJSON_Delete(msg);
+  int rc = bk_write_text(b, text, len);
   if (rc != 0) {
-    char text[256];
-    snprintf(text, sizeof(text), "Server '%s' could not be written to (%s)",
+    char why[256];
+    snprintf(why, sizeof(why), "Server '%s' could not be written to (%s)",
              bk_display_name(b), uv_strerror(rc));
-    bk_answer_error(b, client_id, "crashed", text);
+    bk_answer_req_error(b, r, "crashed", why);
     bk_req_free(r);
     return;
   }
@@ -740,13 +813,14 @@ static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
     bk_send_own(b, REQ_REPLAY, "resources/subscribe", params);
   }
 
+  if (!first)
+    b->restarts++;
   bk_set_state(b, BACKEND_READY);
   uv_timer_start(&b->t_stable, bk_stable_cb, BK_STABLE_MS, 0);
   if (first) {
     bk_log(b, LL_INFO, "Server ready (%llu ms)",
            (unsigned long long)(uv_now(b->loop) - b->p->spawned_ms));
   } else {
-    b->restarts++;
     bk_log(b, LL_INFO, "Restart #%u complete (%llu ms)", b->restarts,
            (unsigned long long)(uv_now(b->loop) - b->restart_begin_ms));
   }
@@ -846,6 +920,8 @@ static void bk_on_tools_page(struct backend* b, struct jrpc_msg* m) {
   cJSON_Delete(b->tools);
   b->tools = b->tools_acc;
   b->tools_acc = NULL;
+  if (b->obs != NULL && b->obs->on_tools != NULL)
+    b->obs->on_tools(b, b->obs_ctx);
   if (b->tools_refetch) {
     b->tools_refetch = false;
     bk_fetch_tools(b, NULL);
@@ -865,7 +941,7 @@ static void bk_on_response(struct backend* b, struct jrpc_msg* m) {
   switch (r->kind) {
     case REQ_FORWARD:
       jrpc_set_id(m->root, r->client_id);
-      b->ev.on_message(b, b->ctx, m->root);
+      bk_finish_forward(b, r, m->root);
       m->root = NULL;
       break;
     case REQ_INIT:
@@ -973,7 +1049,7 @@ static void bk_on_out_oversize(void* ctx, size_t total, const char* head,
              "The response of server '%s' was %zu bytes, over mcpmon's "
              "limit of %zu bytes (--max-line)",
              bk_display_name(b), total, b->max_line);
-    bk_answer_error(b, r->client_id, "oversize", text);
+    bk_answer_req_error(b, r, "oversize", text);
   }
   if (r != NULL)
     bk_req_free(r);
@@ -1239,6 +1315,7 @@ static void bk_on_exit(uv_process_t* proc, int64_t status, int sig) {
   b->last_term_signal = sig;
   char ex[64];
   proc_describe_exit((long)status, sig, ex, sizeof(ex));
+  snprintf(b->last_exit_text, sizeof(b->last_exit_text), "%s", ex);
   if (b->stop_why == STOP_NONE) {
     bk_log(b, LL_ERROR, "Server exited unexpectedly (%s)%s", ex,
            b->state == BACKEND_INITIALIZING || b->state == BACKEND_STARTING
@@ -1279,6 +1356,8 @@ static char** bk_build_env(const struct server_config* sc) {
 static void bk_enter_waiting(struct backend* b, const char* why) {
   bk_log(b, LL_ERROR, "%s; waiting for file changes before restarting", why);
   b->have_exit = false;
+  free(b->start_error);
+  b->start_error = xstrdup(why);
   bk_set_state(b, BACKEND_WAITING);
   bk_fail_queue(b, true);
 }
@@ -1357,8 +1436,14 @@ static void bk_spawn(struct backend* b) {
     return;
   }
   free(resolved);
+  free(b->start_error);
+  b->start_error = NULL;
   p->pid = p->proc.pid;
   p->spawned_ms = uv_now(b->loop);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  b->started_wall_ms =
+      (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
   uv_read_start((uv_stream_t*)&p->out, bk_alloc, bk_on_out_read);
   uv_read_start((uv_stream_t*)&p->err, bk_alloc, bk_on_err_read);
   if (log_enabled(LL_INFO)) {
@@ -1482,6 +1567,7 @@ void backend_free(struct backend* b) {
   cJSON_Delete(b->tools);
   cJSON_Delete(b->tools_acc);
   free(b->client_protocol);
+  free(b->start_error);
   for (int i = 0; i < BK_TAIL_LINES; i++)
     free(b->tail[i]);
   uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue, &b->t_init,
@@ -1492,6 +1578,25 @@ void backend_free(struct backend* b) {
 
 enum backend_state backend_state(const struct backend* b) {
   return b->state;
+}
+
+void backend_set_observer(struct backend* b,
+                          const struct backend_observer* obs,
+                          void* ctx) {
+  b->obs = obs;
+  b->obs_ctx = ctx;
+}
+
+uint64_t backend_started_at(const struct backend* b) {
+  return b->p != NULL ? b->started_wall_ms : 0;
+}
+
+const char* backend_last_exit(const struct backend* b) {
+  return b->last_exit_text[0] ? b->last_exit_text : NULL;
+}
+
+const struct server_config* backend_config(const struct backend* b) {
+  return b->sc;
 }
 
 long backend_pid(const struct backend* b) {

@@ -69,6 +69,29 @@ struct backend_events {
   void (*on_state)(struct backend* b, void* ctx);
 };
 
+/* One answered client request, for the dashboard's traffic view. */
+struct backend_traffic {
+  const char* method;
+  const char* tool;       /* params.name of tools/call and prompts/get */
+  double ms;              /* request to answer */
+  bool ok;                /* false: the answer was an error */
+  const char* error;      /* its message when !ok */
+  const char* request;    /* the request as sent to the server, may be cut;
+                             NULL unless the observer asked for bodies */
+  const cJSON* response;  /* the answer as the client gets it */
+};
+
+/* Who watches a backend besides its owner (the control socket). Every
+ * member may be NULL; pointers are valid only during the call. */
+struct backend_observer {
+  void (*on_state)(struct backend* b, void* ctx);
+  void (*on_tools)(struct backend* b, void* ctx);
+  void (*on_traffic)(struct backend* b,
+                     void* ctx,
+                     const struct backend_traffic* t);
+  size_t body_max; /* >0: keep request bodies up to this size for traffic */
+};
+
 struct backend_options {
   const struct server_config* server; /* borrowed; must outlive backend */
   size_t max_line;                    /* JSON-RPC line limit */
@@ -117,7 +140,18 @@ void backend_stop(struct backend* b);
 void backend_kill_now(struct backend* b);
 void backend_free(struct backend* b);
 
+/* Set (or with NULL clear) the observer. obs is borrowed. */
+void backend_set_observer(struct backend* b,
+                          const struct backend_observer* obs,
+                          void* ctx);
+
 enum backend_state backend_state(const struct backend* b);
+/* Wall-clock time (Unix ms) the current process was spawned, 0 if none. */
+uint64_t backend_started_at(const struct backend* b);
+/* How the previous process ended ("exit code 1"), or NULL. Static until the
+ * next exit. */
+const char* backend_last_exit(const struct backend* b);
+const struct server_config* backend_config(const struct backend* b);
 long backend_pid(const struct backend* b);
 unsigned backend_restart_count(const struct backend* b);
 const char* backend_name(const struct backend* b);

@@ -20,6 +20,11 @@ void log_init(enum log_verbosity v, bool timestamps) {
   log_timestamps = timestamps;
 }
 
+const char* log_level_name(enum log_level l) {
+  static const char* names[] = {"error", "warn", "info", "verbose", "debug"};
+  return (unsigned)l < 5 ? names[l] : "info";
+}
+
 enum log_verbosity log_get_verbosity(void) {
   return log_verbosity;
 }
@@ -88,6 +93,7 @@ static size_t log_prefix(char* buf, size_t cap, const char* name, long pid) {
 
 static void log_emit(enum log_level level,
                      const char* name,
+                     bool from_server,
                      char* line,
                      size_t len,
                      size_t prefix_len) {
@@ -97,7 +103,7 @@ static void log_emit(enum log_level level,
     log_write_all(log_fd, line, len + 1);
   line[len] = '\0';
   if (log_hook != NULL)
-    log_hook(log_hook_ctx, level, name, line + prefix_len);
+    log_hook(log_hook_ctx, level, name, from_server, line + prefix_len);
 }
 
 void log_msgv(enum log_level level,
@@ -113,7 +119,7 @@ void log_msgv(enum log_level level,
   size_t len = p;
   if (n > 0)
     len += (size_t)n < sizeof(line) - p - 1 ? (size_t)n : sizeof(line) - p - 2;
-  log_emit(level, name, line, len, p);
+  log_emit(level, name, false, line, len, p);
 }
 
 void log_msg(enum log_level level,
@@ -138,5 +144,7 @@ void log_passthrough(const char* name, long pid, const char* text, size_t len) {
     len = room;
   memcpy(line + p, tag, sizeof(tag) - 1);
   memcpy(line + p + sizeof(tag) - 1, text, len);
-  log_emit(LL_INFO, name, line, p + sizeof(tag) - 1 + len, p);
+  line[p + sizeof(tag) - 1 + len] = '\0';
+  log_emit(LL_INFO, name, true, line, p + sizeof(tag) - 1 + len,
+           p + sizeof(tag) - 1);
 }

@@ -26,14 +26,18 @@ enum log_verbosity {
   LOG_DEBUG = 3,
 };
 
-/* The level of one message: the lowest verbosity at which it prints. */
+/* The level of one message. Errors print at every verbosity, warnings and
+ * info from the default one up, verbose and debug from theirs. */
 enum log_level {
   LL_ERROR = 0,
   LL_WARN = 1,
-  LL_INFO = 1,
-  LL_VERBOSE = 2,
-  LL_DEBUG = 3,
+  LL_INFO = 2,
+  LL_VERBOSE = 3,
+  LL_DEBUG = 4,
 };
+
+/* "error", "warn", "info", "verbose", "debug". */
+const char* log_level_name(enum log_level l);
 
 /* Set the verbosity and the time format. Safe to call again. */
 void log_init(enum log_verbosity v, bool timestamps);
@@ -45,16 +49,19 @@ void log_close_file(void);
 
 enum log_verbosity log_get_verbosity(void);
 static inline bool log_enabled(enum log_level l) {
-  return (int)l <= (int)log_get_verbosity();
+  int v = (int)log_get_verbosity();
+  return (int)l <= (v == 0 ? 0 : v + 1);
 }
 
-/* Hook that sees every line that log_* prints (after formatting, without
- * the trailing newline), for the control socket's ring buffers. name may be
- * NULL. At most one hook; NULL removes it. */
+/* Hook that sees every line that log_* prints, for the control socket's
+ * ring buffers: text is the message without prefix or newline; name is the
+ * backend (NULL for none); from_server is true for a server's stderr passed
+ * through. At most one hook; NULL removes it. */
 typedef void (*log_hook_fn)(void* ctx,
                             enum log_level level,
                             const char* name,
-                            const char* line);
+                            bool from_server,
+                            const char* text);
 void log_set_hook(log_hook_fn fn, void* ctx);
 
 /* name: backend name or NULL; pid: 0 for none. */

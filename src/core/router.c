@@ -52,6 +52,7 @@ struct router {
 
   int64_t next_s2c_id;
   struct s2c* s2c;
+  bool relist_pending; /* list_changed sent, no tools/list seen since */
 
   void (*done)(void* ctx);
   void* done_ctx;
@@ -192,15 +193,36 @@ static void rt_init_timeout_cb(uv_timer_t* t) {
   rt_fail_init(t->data);
 }
 
+/* Wait (bounded) for the handshake that answers init_client_id; a server
+ * that is down for good (waiting for changes) is reported at once. */
+static void rt_wait_init(struct router* r) {
+  enum backend_state s = backend_state(r->backend);
+  if (s == BACKEND_WAITING || s == BACKEND_STOPPING || s == BACKEND_STOPPED) {
+    rt_fail_init(r);
+    return;
+  }
+  uv_timer_start(&r->init_timer, rt_init_timeout_cb, r->queue_timeout_ms, 0);
+}
+
 static void rt_on_initialize(struct router* r, struct jrpc_msg* m) {
   if (r->init_params != NULL) {
     /* LIFE-8: a second initialize in one session restarts nothing. */
-    if (r->init_result != NULL)
+    if (r->init_result != NULL) {
       rt_send_take(r, jrpc_make_result(m->id,
                                        cJSON_Duplicate(r->init_result, 1)));
-    else
+    } else if (r->init_client_id != NULL) {
       rt_error(r, m->id, JRPC_INVALID_REQUEST,
                "initialize was already received and is in progress");
+    } else {
+      /* The first initialize got an error (the server was down): this
+       * one is answered by the server's handshake with the stored params,
+       * done already or still to come. */
+      r->init_client_id = cJSON_Duplicate(m->id, 1);
+      if (backend_init_result(r->backend) != NULL)
+        rt_answer_init(r);
+      else
+        rt_wait_init(r);
+    }
     return;
   }
   const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
@@ -212,8 +234,8 @@ static void rt_on_initialize(struct router* r, struct jrpc_msg* m) {
   }
   r->init_params = cJSON_Duplicate(params, 1);
   r->init_client_id = cJSON_Duplicate(m->id, 1);
-  uv_timer_start(&r->init_timer, rt_init_timeout_cb, r->queue_timeout_ms, 0);
   backend_set_init_params(r->backend, r->init_params);
+  rt_wait_init(r);
 }
 
 /* ---- messages from the client -------------------------------------------- */
@@ -281,6 +303,11 @@ static void rt_handle(struct router* r, struct jrpc_msg* m, int depth) {
       if (strcmp(m->method, "initialize") == 0) {
         rt_on_initialize(r, m);
         return;
+      }
+      if (r->relist_pending && strcmp(m->method, "tools/list") == 0) {
+        r->relist_pending = false;
+        if (r->hooks.list_changed != NULL)
+          r->hooks.list_changed(r->hooks.ctx, r->backend, true);
       }
       if (r->init_params == NULL) { /* VER-1 */
         rt_error(r, m->id, JRPC_METHOD_NOT_FOUND,
@@ -426,7 +453,9 @@ static void rt_ev_restarted(struct backend* b, void* ctx) {
     rt_send_take(r, jrpc_make_notification(method, NULL));
     log_msg(LL_INFO, NULL, 0, "Sent %s/list_changed notification", kinds[i]);
   }
-  (void)b;
+  r->relist_pending = true;
+  if (r->hooks.list_changed != NULL)
+    r->hooks.list_changed(r->hooks.ctx, b, false);
 }
 
 static void rt_ev_process_gone(struct backend* b, void* ctx,

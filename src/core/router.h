@@ -26,6 +26,9 @@ struct router_hooks {
   void (*client_gone)(void* ctx, const char* why);
   /* A backend reached its final state after backend_stop. */
   void (*backend_stopped)(void* ctx, struct backend* b);
+  /* notifications/tools/list_changed went out about b (relisted false),
+   * or the client then re-read the tools (relisted true). May be NULL. */
+  void (*list_changed)(void* ctx, struct backend* b, bool relisted);
   void* ctx;
 };
 

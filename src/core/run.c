@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/control.h"
 #include "core/log.h"
 #include "core/router.h"
 #include "core/util.h"
@@ -18,6 +19,7 @@ struct run {
   struct router* router;
   struct backend* backend;
   struct watcher* watcher;
+  struct control* control;
   uv_signal_t sigs[3];
   bool shutting_down;
   int exit_status;
@@ -32,6 +34,10 @@ static void run_signals_close(struct run* rn) {
 static void run_router_closed(void* ctx) {
   struct run* rn = ctx;
   rn->router = NULL;
+  if (rn->control != NULL) {
+    control_close(rn->control);
+    rn->control = NULL;
+  }
   run_signals_close(rn);
 }
 
@@ -57,6 +63,40 @@ static void run_backend_stopped(void* ctx, struct backend* b) {
   (void)b;
   if (rn->router != NULL)
     router_close(rn->router, run_router_closed, rn);
+}
+
+static void run_list_changed(void* ctx, struct backend* b, bool relisted) {
+  struct run* rn = ctx;
+  if (rn->control != NULL)
+    control_list_changed(rn->control, b, relisted);
+}
+
+/* The control socket for mcpmon tui/status/restart; failing to create it
+ * is a warning, never fatal: the MCP session matters more. */
+static void run_start_control(struct run* rn, const struct server_config* sc) {
+  if (rn->cfg->no_control)
+    return;
+  size_t len = strlen(sc->command) + 1;
+  for (size_t i = 0; i < sc->args.n; i++)
+    len += strlen(sc->args.v[i]) + 1;
+  char* cmd = xmalloc(len);
+  strcpy(cmd, sc->command);
+  for (size_t i = 0; i < sc->args.n; i++) {
+    strcat(cmd, " ");
+    strcat(cmd, sc->args.v[i]);
+  }
+  struct control_info info = {.mode = "single", .command = cmd, .config = NULL};
+  char err[512];
+  int rc = control_start(rn->loop, rn->cfg->control_path, &info, &rn->control,
+                         err, sizeof(err));
+  free(cmd);
+  if (rc != 0) {
+    log_warn("No dashboard socket: %s", err);
+    rn->control = NULL;
+    return;
+  }
+  control_add_backend(rn->control, rn->backend);
+  log_verbose("Dashboard socket: %s (mcpmon tui)", control_path(rn->control));
 }
 
 static void run_on_signal(uv_signal_t* h, int signum) {
@@ -162,6 +202,7 @@ int run_single(const struct mcpmon_config* cfg) {
   struct router_hooks hooks = {
       .client_gone = run_client_gone,
       .backend_stopped = run_backend_stopped,
+      .list_changed = run_list_changed,
       .ctx = &rn,
   };
   struct router_options ro = {
@@ -184,6 +225,7 @@ int run_single(const struct mcpmon_config* cfg) {
   };
   rn.backend = backend_new(rn.loop, &bo, router_backend_events(), rn.router);
   router_set_backend(rn.router, rn.backend);
+  run_start_control(&rn, sc);
 
   int signums[] = {SIGINT, SIGTERM, SIGHUP};
   for (size_t i = 0; i < ARRAY_LEN(signums); i++) {

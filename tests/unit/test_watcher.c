@@ -551,8 +551,10 @@ struct hook_state {
 static void on_log(void* ctx,
                    enum log_level level,
                    const char* name,
+                   bool from_server,
                    const char* line) {
   struct hook_state* hs = ctx;
+  (void)from_server;
   if (level == LL_VERBOSE && strstr(line, "modified: ") != NULL) {
     hs->accepted++;
     hs->named = name != NULL && strcmp(name, "wtest") == 0;

@@ -1,0 +1,36 @@
+/* control_proto.h - the control socket's wire protocol, shared by the core
+ * (control.c, the server) and its clients (src/tui: mcpmon tui, status,
+ * restart). The only core header the TUI includes. The protocol itself is
+ * documented in docs/control-protocol.md.
+ *
+ * Bump CONTROL_PROTOCOL_VERSION on any incompatible change (a member that
+ * changes meaning or disappears); new members and event types need no bump.
+ */
+#ifndef MCPMON_CONTROL_PROTO_H
+#define MCPMON_CONTROL_PROTO_H
+
+#include <stddef.h>
+
+#define CONTROL_PROTOCOL_VERSION 1
+
+/* Longest line a client may send; longer ones close the connection. */
+#define CONTROL_CLIENT_LINE_MAX (64u * 1024u)
+/* Longest line the core sends. */
+#define CONTROL_SERVER_LINE_MAX (1024u * 1024u)
+/* Output the core holds for one client before dropping it. */
+#define CONTROL_CLIENT_OUTPUT_MAX (4u * 1024u * 1024u)
+/* Ring sizes kept per backend. */
+#define CONTROL_LOG_RING 500
+#define CONTROL_TRAFFIC_RING 200
+/* Request/response bodies kept for traffic_detail, each. */
+#define CONTROL_TRAFFIC_BODY_MAX (16u * 1024u)
+
+/* The directory where instances put their sockets by default:
+ * $XDG_RUNTIME_DIR/mcpmon, else /tmp/mcpmon-UID. Writes it into buf and
+ * returns 0, or -1 when it does not fit. */
+int control_default_dir(char* buf, size_t cap);
+
+/* The default socket path of the instance with this pid. */
+int control_default_path(long pid, char* buf, size_t cap);
+
+#endif
