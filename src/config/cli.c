@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "config/cfgutil.h"
+#include "config/suggest.h"
 
 #define CLI_MAX_DELAY_MS 60000u
 #define CLI_MAX_GRACE_MS 600000u
@@ -130,63 +131,12 @@ static const struct cli_option* cli_find_short(char c) {
   return NULL;
 }
 
-/* Optimal string alignment distance (Levenshtein plus adjacent
- * transpositions), case-insensitive. Long inputs are capped: we only care
- * about small distances between short words. */
-static size_t cli_distance(const char* a, size_t la, const char* b) {
-  enum { MAXW = 32 };
-  size_t lb = strlen(b);
-  if (la > MAXW || lb > MAXW)
-    return (size_t)-1;
-  size_t d[MAXW + 1][MAXW + 1];
-  for (size_t i = 0; i <= la; i++) d[i][0] = i;
-  for (size_t j = 0; j <= lb; j++) d[0][j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    for (size_t j = 1; j <= lb; j++) {
-      int ca = tolower((unsigned char)a[i - 1]);
-      int cb = tolower((unsigned char)b[j - 1]);
-      size_t cost = ca == cb ? 0 : 1;
-      size_t best = d[i - 1][j] + 1;
-      if (d[i][j - 1] + 1 < best)
-        best = d[i][j - 1] + 1;
-      if (d[i - 1][j - 1] + cost < best)
-        best = d[i - 1][j - 1] + cost;
-      if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-          tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < best)
-        best = d[i - 2][j - 2] + 1;
-      d[i][j] = best;
-    }
-  }
-  return d[la][lb];
-}
-
-/* The long option the user probably meant by name[0..len), or NULL: the
- * only one that starts with it (3 characters at least), else the closest
- * one within 1 edit (2 for words of 5 or more). */
-static const struct cli_option* cli_suggest(const char* name, size_t len) {
-  const struct cli_option* prefix = NULL;
-  size_t nprefix = 0;
-  if (len >= 3) {
-    for (size_t i = 0; i < CLI_NOPTIONS; i++) {
-      if (strncmp(cli_options[i].name, name, len) == 0) {
-        prefix = &cli_options[i];
-        nprefix++;
-      }
-    }
-  }
-  if (nprefix == 1)
-    return prefix;
-  size_t limit = len >= 5 ? 2 : 1;
-  const struct cli_option* best = NULL;
-  size_t best_d = limit + 1;
-  for (size_t i = 0; i < CLI_NOPTIONS; i++) {
-    size_t d = cli_distance(name, len, cli_options[i].name);
-    if (d < best_d) {
-      best = &cli_options[i];
-      best_d = d;
-    }
-  }
-  return best;
+/* The long option the user probably meant by name[0..len), or NULL
+ * (suggest.h has the rules). */
+static const char* cli_suggest(const char* name, size_t len) {
+  const char* names[CLI_NOPTIONS];
+  for (size_t i = 0; i < CLI_NOPTIONS; i++) names[i] = cli_options[i].name;
+  return suggest_name(name, len, names, CLI_NOPTIONS);
 }
 
 static enum cli_result cli_unknown(struct cli_state* st,
@@ -194,10 +144,10 @@ static enum cli_result cli_unknown(struct cli_state* st,
                                    size_t arglen,
                                    const char* name,
                                    size_t namelen) {
-  const struct cli_option* s = cli_suggest(name, namelen);
+  const char* s = cli_suggest(name, namelen);
   if (s != NULL)
     return cli_fail(st, "unknown option '%.*s'; did you mean '--%s'?",
-                    (int)arglen, arg, s->name);
+                    (int)arglen, arg, s);
   return cli_fail(st, "unknown option '%.*s'", (int)arglen, arg);
 }
 
@@ -442,11 +392,11 @@ static enum cli_result cli_short(struct cli_state* st,
   for (size_t j = 1; arg[j] != '\0'; j++) {
     const struct cli_option* o = cli_find_short(arg[j]);
     if (o == NULL) {
-      const struct cli_option* s =
+      const char* s =
           j == 1 && arglen > 2 ? cli_suggest(arg + 1, arglen - 1) : NULL;
       if (s != NULL)
         return cli_fail(st, "unknown option '%s'; did you mean '--%s'?", arg,
-                        s->name);
+                        s);
       if (arglen > 2)
         return cli_fail(st, "unknown option '-%c' (in '%s')", arg[j], arg);
       return cli_fail(st, "unknown option '-%c'", arg[j]);

@@ -65,3 +65,23 @@ void config_free(struct mcpmon_config* cfg) {
   free(cfg->control_path);
   memset(cfg, 0, sizeof(*cfg));
 }
+
+static void strvec_copy(struct strvec* dst, const struct strvec* src) {
+  dst->v = NULL;
+  dst->n = 0;
+  for (size_t i = 0; i < src->n; i++)
+    strvec_push(dst, src->v[i]);
+}
+
+void server_config_copy(struct server_config* dst,
+                        const struct server_config* src) {
+  *dst = *src;
+  dst->name = src->name ? cfg_xstrdup(src->name) : NULL;
+  dst->command = src->command ? cfg_xstrdup(src->command) : NULL;
+  dst->cwd = src->cwd ? cfg_xstrdup(src->cwd) : NULL;
+  strvec_copy(&dst->args, &src->args);
+  strvec_copy(&dst->watch, &src->watch);
+  strvec_copy(&dst->exts, &src->exts);
+  strvec_copy(&dst->ignore, &src->ignore);
+  strvec_copy(&dst->env, &src->env);
+}

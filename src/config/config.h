@@ -61,6 +61,9 @@ void server_config_init(struct server_config* sc);
 /* Append a backend initialised with defaults; returns it (owned by cfg). */
 struct server_config* config_add_server(struct mcpmon_config* cfg);
 void server_config_free(struct server_config* sc);
+/* Deep copy of src into dst (dst is overwritten, not freed first). */
+void server_config_copy(struct server_config* dst,
+                        const struct server_config* src);
 void config_free(struct mcpmon_config* cfg);
 
 #endif
