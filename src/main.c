@@ -6,13 +6,21 @@
 
 #include "config/cli.h"
 #include "config/config.h"
+#include "config/config_yaml.h"
 #include "core/log.h"
 #include "core/proc.h"
 #include "core/run.h"
+#include "tui/tui.h"
 
 int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], PROC_SHIM_FLAG) == 0)
     return proc_exec_shim(argc, argv);
+  if (argc > 1 && strcmp(argv[1], "tui") == 0)
+    return tui_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "status") == 0)
+    return status_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "restart") == 0)
+    return restart_main(argc - 1, argv + 1);
 
   struct mcpmon_config cfg;
   config_init(&cfg);
@@ -35,11 +43,17 @@ int main(int argc, char** argv) {
       break;
   }
   if (cfg.config_path != NULL) {
-    fprintf(stderr,
-            "mcpmon: gateway mode (--config) is not available in this "
-            "build yet\n");
-    config_free(&cfg);
-    return 2;
+    struct config_error cerr;
+    char* path = strdup(cfg.config_path);
+    if (config_load_yaml(path, &cfg, &cerr) != 0) {
+      char text[1200];
+      config_error_format(&cerr, text, sizeof(text));
+      fprintf(stderr, "mcpmon: %s\n", text);
+      free(path);
+      config_free(&cfg);
+      return 2;
+    }
+    free(path);
   }
   log_init((enum log_verbosity)cfg.verbosity, cfg.timestamps);
   if (cfg.log_file != NULL &&
@@ -49,7 +63,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   proc_init_self();
-  int status = run_single(&cfg);
+  int status = cfg.config_path != NULL ? run_gateway(&cfg) : run_single(&cfg);
   log_close_file();
   config_free(&cfg);
   return status;

@@ -1,0 +1,167 @@
+/* cmd_status.c - mcpmon status [SOCKET] [--json]: the snapshot of a
+ * running instance, once, as two tables or as the JSON object itself. */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/ctlclient.h"
+#include "tui/model.h"
+#include "tui/tui.h"
+#include "tui/tutil.h"
+
+static const char status_usage[] =
+    "Usage: mcpmon status [SOCKET] [--json]\n"
+    "Print the state of a running mcpmon and of each of its servers.\n"
+    "Without SOCKET, asks the only running instance.\n"
+    "  --json   print the snapshot object of the control protocol\n";
+
+/* A table of strings printed with columns padded to their widest cell. */
+struct status_table {
+  size_t ncols;
+  char** cells; /* row-major, owned */
+  size_t nrows;
+};
+
+static void status_row(struct status_table* t, const char* const* cells) {
+  t->cells = tu_realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char*));
+  for (size_t c = 0; c < t->ncols; c++)
+    t->cells[t->nrows * t->ncols + c] = tu_strdup(cells[c] ? cells[c] : "-");
+  t->nrows++;
+}
+
+static void status_print(struct status_table* t) {
+  size_t* w = tu_calloc(t->ncols, sizeof(size_t));
+  for (size_t r = 0; r < t->nrows; r++)
+    for (size_t c = 0; c < t->ncols; c++) {
+      size_t cw = tu_strwidth(t->cells[r * t->ncols + c]);
+      if (cw > w[c])
+        w[c] = cw;
+    }
+  for (size_t r = 0; r < t->nrows; r++) {
+    for (size_t c = 0; c < t->ncols; c++) {
+      const char* s = t->cells[r * t->ncols + c];
+      fputs(s, stdout);
+      if (c + 1 < t->ncols)
+        printf("%*s", (int)(w[c] - tu_strwidth(s) + 2), "");
+    }
+    putchar('\n');
+  }
+  for (size_t i = 0; i < t->nrows * t->ncols; i++) free(t->cells[i]);
+  free(t->cells);
+  free(w);
+}
+
+static void status_tables(const struct model* m) {
+  int64_t now = tu_now_ms();
+  char up[32], pid[32];
+  bool gateway = m->config != NULL;
+  struct status_table inst = {4, NULL, 0};
+  const char* head[] = {"PID", "MODE", "UPTIME",
+                        gateway ? "CONFIG" : "COMMAND"};
+  status_row(&inst, head);
+  snprintf(pid, sizeof(pid), "%ld", m->pid);
+  strcpy(up, "-");
+  if (m->started > 0)
+    tu_fmt_duration(now - m->started, up, sizeof(up));
+  const char* row[] = {pid, m->mode, up, gateway ? m->config : m->command};
+  status_row(&inst, row);
+  status_print(&inst);
+  putchar('\n');
+
+  bool any_exit = false;
+  for (size_t i = 0; i < m->nbackends; i++)
+    any_exit |= m->backends[i].last_exit != NULL;
+  struct status_table bt = {any_exit ? 7 : 6, NULL, 0};
+  const char* bhead[] = {"NAME",   "STATE", "PID",      "RESTARTS",
+                         "UPTIME", "TOOLS", "LAST EXIT"};
+  status_row(&bt, bhead);
+  for (size_t i = 0; i < m->nbackends; i++) {
+    const struct model_backend* b = &m->backends[i];
+    char bpid[32], restarts[32], bup[32], tools[32];
+    strcpy(bpid, "-");
+    strcpy(bup, "-");
+    if (b->pid > 0)
+      snprintf(bpid, sizeof(bpid), "%ld", b->pid);
+    if (b->started > 0)
+      tu_fmt_duration(now - b->started, bup, sizeof(bup));
+    snprintf(restarts, sizeof(restarts), "%ld", b->restarts);
+    snprintf(tools, sizeof(tools), "%zu", b->ntools);
+    const char* cells[] = {b->name, b->state_name, bpid,        restarts,
+                           bup,     tools,         b->last_exit};
+    status_row(&bt, cells);
+  }
+  status_print(&bt);
+  if (m->nbackends == 0)
+    puts("(no servers)");
+}
+
+int status_main(int argc, char** argv) {
+  setlocale(LC_ALL, "");
+  tu_cjson_hooks();
+  const char* socket = NULL;
+  bool json = false;
+  for (int i = 1; i < argc; i++) {
+    const char* a = argv[i];
+    if (strcmp(a, "--json") == 0) {
+      json = true;
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(status_usage, stdout);
+      return 0;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      fprintf(stderr, "mcpmon status: unknown option '%s'\n%s", a,
+              status_usage);
+      return 2;
+    } else if (socket != NULL) {
+      fprintf(stderr, "mcpmon status: one SOCKET at most ('%s' and '%s')\n%s",
+              socket, a, status_usage);
+      return 2;
+    } else {
+      socket = a;
+    }
+  }
+  char* path;
+  if (ctl_pick_instance(socket, "mcpmon status %s", &path) != 0)
+    return 1;
+  struct ctl_conn c;
+  char err[1024];
+  int rc = ctl_connect(&c, path, CTL_TIMEOUT_MS, err, sizeof(err));
+  if (rc != 0) {
+    fprintf(stderr, "mcpmon: cannot reach mcpmon: %s\n", err);
+    free(path);
+    return 1;
+  }
+  cJSON* cmd = cJSON_CreateObject();
+  cJSON_AddStringToObject(cmd, "cmd", "snapshot");
+  cJSON* snap = NULL;
+  rc =
+      ctl_request(&c, cmd, "snapshot", CTL_TIMEOUT_MS, &snap, err, sizeof(err));
+  cJSON_Delete(cmd);
+  ctl_close(&c);
+  int status = 0;
+  const cJSON* type = cJSON_GetObjectItemCaseSensitive(snap, "type");
+  if (rc != 0) {
+    fprintf(stderr, "mcpmon: %s: %s\n", path, err);
+    status = 1;
+  } else if (strcmp(type->valuestring, "snapshot") != 0) {
+    const cJSON* msg = cJSON_GetObjectItemCaseSensitive(snap, "message");
+    fprintf(stderr, "mcpmon: %s refused the snapshot: %s\n", path,
+            cJSON_IsString(msg) ? msg->valuestring : "(no reason given)");
+    status = 1;
+  } else if (json) {
+    char* text = cJSON_PrintUnformatted(snap);
+    puts(text);
+    free(text);
+  } else {
+    struct model m;
+    model_init(&m);
+    model_apply(&m, snap, NULL);
+    status_tables(&m);
+    model_free(&m);
+  }
+  cJSON_Delete(snap);
+  free(path);
+  if (fflush(stdout) != 0)
+    status = 1;
+  return status;
+}

@@ -1,0 +1,43 @@
+/* tutil.h - allocation wrappers and small helpers of the TUI clients
+ * (mcpmon tui, status, restart). src/tui includes no core header but
+ * control_proto.h, so it has its own.
+ *
+ * The x* allocators never return NULL: on out-of-memory they run the fatal
+ * hook (tui.c's restores the terminal), print one line to stderr and exit
+ * with status 1. Everything they return is owned by the caller (free()).
+ */
+#ifndef MCPMON_TUI_TUTIL_H
+#define MCPMON_TUI_TUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void* tu_malloc(size_t n);
+void* tu_calloc(size_t count, size_t size);
+void* tu_realloc(void* p, size_t n);
+char* tu_strdup(const char* s);
+char* tu_strndup(const char* s, size_t n);
+char* tu_asprintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Called once before the out-of-memory message is printed; NULL for none.
+ * The hook must not allocate. */
+void tu_set_fatal_hook(void (*hook)(void));
+
+/* Route cJSON's allocations through tu_malloc (so a parse returns NULL only
+ * for bad input, never for lack of memory). */
+void tu_cjson_hooks(void);
+
+/* Wall clock, Unix milliseconds (the protocol's time base). */
+int64_t tu_now_ms(void);
+
+/* A duration as the dashboard shows it: "45s", "3m04s", "2h05m", "3d04h".
+ * Negative durations print as "0s". */
+void tu_fmt_duration(int64_t ms, char* buf, size_t cap);
+
+/* Terminal columns a UTF-8 string takes in the current locale (wcwidth;
+ * undecodable bytes and control characters count one column each). */
+size_t tu_strwidth(const char* s);
+
+#define TU_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,159 @@
+/* view.h - what the dashboard shows and where: the layout of windows, the
+ * user's place in it (selection, focus, scroll positions, search) and the
+ * drawing of a model into it.
+ *
+ * Handlers change the view's state and set dirty bits; view_draw, run once
+ * per loop turn, repaints only dirty windows (wnoutrefresh) and ends with
+ * one doupdate. The view reads the model and never changes it.
+ */
+#ifndef MCPMON_TUI_VIEW_H
+#define MCPMON_TUI_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wchar.h>
+
+#include "tui/crt.h"
+#include "tui/ctlclient.h"
+#include "tui/model.h"
+
+enum view_screen {
+  VIEW_DASHBOARD, /* backends, tools, log */
+  VIEW_TRAFFIC,   /* backends, traffic of all backends */
+  VIEW_DETAIL,    /* one traffic entry's request and response */
+  VIEW_CHOOSER,   /* pick one of several running instances */
+};
+
+enum view_focus {
+  VIEW_FOCUS_TOOLS,
+  VIEW_FOCUS_LOG,
+};
+
+/* Dirty bits: which windows to repaint. */
+enum {
+  VIEW_D_HEADER = 1 << 0,
+  VIEW_D_BACKENDS = 1 << 1,
+  VIEW_D_INFO = 1 << 2,
+  VIEW_D_TOOLS = 1 << 3,
+  VIEW_D_LOG = 1 << 4,
+  VIEW_D_BODY = 1 << 5, /* traffic, detail or chooser */
+  VIEW_D_STATUS = 1 << 6,
+  VIEW_D_LAYOUT = 1 << 7, /* windows re-made, screen cleared */
+  VIEW_D_ALL = 0xff,
+};
+
+#define VIEW_PROMPT_MAX 120
+
+struct view {
+  /* Windows, owned, made by the layout (NULL before, or when the screen
+   * is too small for them). */
+  WINDOW* header;
+  WINDOW* backends;
+  WINDOW* info;
+  WINDOW* tools;
+  WINDOW* log;
+  WINDOW* body;
+  WINDOW* status;
+  WINDOW* helpwin; /* the help box while it is up */
+  int rows;
+  int cols;
+  bool too_small;
+  int layout_rows_backends; /* backend rows the layout was made for */
+  bool cleared;             /* the next draw repaints the whole screen */
+  unsigned dirty;
+
+  enum view_screen screen;
+  bool help;      /* the help box is up */
+  int sel;        /* selected backend, -1 when none */
+  char* sel_name; /* owned; keeps the selection across snapshots */
+  int backends_top;
+  enum view_focus focus;
+  size_t tools_top;
+  bool log_follow;  /* showing the newest lines */
+  uint64_t log_top; /* first line shown when not following */
+  char* search;     /* owned, NULL when none */
+  bool search_hit_valid;
+  uint64_t search_hit;
+
+  bool traffic_follow;  /* cursor on the newest entry */
+  uint64_t traffic_seq; /* cursor, when not following */
+  size_t traffic_top;
+
+  size_t detail_top;
+  bool detail_pending; /* asked the core, no answer yet */
+  uint64_t detail_seq;
+  char* detail_error; /* owned; the core refused */
+
+  bool prompting; /* typing a search */
+  wchar_t prompt[VIEW_PROMPT_MAX + 1];
+  size_t prompt_len;
+
+  char* message; /* owned; shown on the status line */
+  bool message_alert;
+  int64_t message_until; /* tu_now_ms() time to clear it, 0: keep */
+  char* conn_note;       /* owned; non-NULL while the core is away */
+  int64_t away_since;    /* when it went away (uptimes stop), 0: here */
+  char* path;            /* owned; the socket shown while connecting */
+
+  struct ctl_instance* instances; /* chooser, owned */
+  size_t ninstances;
+  int choose_sel;
+};
+
+void view_init(struct view* v);
+/* Delete the windows and free the state. Curses must still be up if
+ * windows were made. */
+void view_free(struct view* v);
+
+/* The terminal is rows x cols now (after resizeterm): re-make windows. */
+void view_resize(struct view* v, int rows, int cols);
+
+/* The model changed as model_apply said: keep the selection on the same
+ * backend, set dirty bits. */
+void view_model_changed(struct view* v,
+                        const struct model* m,
+                        unsigned changes,
+                        int backend);
+
+/* Repaint what is dirty; one doupdate. */
+void view_draw(struct view* v, const struct model* m);
+
+/* State changes on keys. */
+void view_select(struct view* v, const struct model* m, int delta);
+void view_select_index(struct view* v, const struct model* m, int index);
+/* Scroll the focused pane (or the traffic list or detail): by pages
+ * (negative up), or to the top (INT_MIN) or the bottom (INT_MAX). */
+void view_scroll(struct view* v, const struct model* m, int pages);
+/* Move the traffic cursor by lines (in the detail pane: scroll by
+ * lines). */
+void view_traffic_move(struct view* v, const struct model* m, int delta);
+/* The seq under the traffic cursor; false when the list is empty. */
+bool view_traffic_current(const struct view* v,
+                          const struct model* m,
+                          uint64_t* seq);
+void view_set_screen(struct view* v, enum view_screen s);
+void view_toggle_focus(struct view* v);
+/* Search the selected backend's log for needle (owned copy taken) from
+ * the bottom of what is shown; then view_search_next. False when no line
+ * holds it. */
+bool view_search(struct view* v, const struct model* m, const char* needle);
+bool view_search_next(struct view* v, const struct model* m, bool older);
+
+/* Status line: a message (printf-like), alert in the alert colour;
+ * cleared after ttl_ms (0: until replaced). */
+void view_message(struct view* v,
+                  bool alert,
+                  int64_t ttl_ms,
+                  const char* fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
+/* Expire the message; true when something changed. */
+bool view_tick(struct view* v, int64_t now_ms);
+/* The connection note: NULL when attached; otherwise the state on screen
+ * is the last one seen, and uptimes stop counting. */
+void view_set_conn_note(struct view* v, const char* note);
+
+/* Selected backend's name, or NULL. */
+const char* view_selected_name(const struct view* v, const struct model* m);
+
+#endif

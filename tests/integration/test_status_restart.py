@@ -1,0 +1,224 @@
+"""mcpmon status and mcpmon restart against a live core: the table, --json,
+restarts by name and of all servers, and the exit codes and messages when
+no instance runs, several do, a name is unknown, or the usage is wrong.
+
+    MCPMON=build/mcpmon MCP_TESTSERVER=build/tests/mcp_testserver \\
+        python3 test_status_restart.py
+"""
+import os
+import socket
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mcptest import *  # noqa: E402,F401,F403
+from tuitest import *  # noqa: E402,F401,F403
+
+
+def backend(snap, name="server"):
+    return next(b for b in snap["backends"] if b["name"] == name)
+
+
+def test_usage_errors():
+    with tmpdir() as d:
+        for args in (["status", "a.sock", "b.sock"], ["status", "--bogus"],
+                     ["restart", "a", "b"], ["restart", "--socket"],
+                     ["restart", "--frobnicate"], ["tui", "--bogus"],
+                     ["tui", "a.sock", "b.sock"]):
+            rc, out, err = cli(args, d)
+            assert rc == 2, (args, rc, out, err)
+            assert "Usage: mcpmon %s" % args[0] in err, (args, err)
+        for cmd in ("status", "restart", "tui"):
+            rc, out, err = cli([cmd, "--help"], d)
+            assert rc == 0 and "Usage: mcpmon %s" % cmd in out, (cmd, out)
+
+
+def test_no_instance_running():
+    with tmpdir() as d:
+        where = os.path.join(ctl_env(d)["XDG_RUNTIME_DIR"], "mcpmon")
+        msg = "mcpmon: no running mcpmon instance found (looked in %s)" % where
+        for args in (["status"], ["status", "--json"], ["restart"],
+                     ["restart", "server"]):
+            rc, out, err = cli(args, d)
+            assert rc == 1, (args, rc, err)
+            assert err.strip() == msg, (args, err)
+            assert out == "", out
+        # A stale socket (nobody listening) is not an instance.
+        os.makedirs(where, mode=0o700)
+        stale = os.path.join(where, "4242.sock")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(stale)
+        s.close()
+        rc, out, err = cli(["status"], d)
+        assert rc == 1 and err.strip() == msg, (rc, err)
+        # Named explicitly, it says why.
+        rc, out, err = cli(["status", stale], d)
+        assert rc == 1 and "stale socket" in err, (rc, err)
+        rc, out, err = cli(["restart", "--socket", stale], d)
+        assert rc == 1 and "stale socket" in err, (rc, err)
+        rc, out, err = cli(["status", os.path.join(d, "nothing.sock")], d)
+        assert rc == 1 and "No such file" in err, (rc, err)
+
+
+def test_status_table_and_json():
+    with tmpdir() as d, core(d) as (m, sock):
+        snap = wait_snapshot(sock, lambda s: backend(s)["state"] == "ready"
+                             and backend(s)["tools"])
+        pid = backend(snap)["pid"]
+        rc, out, err = cli(["status", sock], d)
+        assert rc == 0, (rc, err)
+        lines = out.splitlines()
+        assert lines[0].split() == ["PID", "MODE", "UPTIME", "COMMAND"], out
+        assert lines[1].split()[:2] == [str(m.pid), "single"], out
+        assert "mcp_testserver" in lines[1], out
+        assert lines[2] == "", out
+        assert lines[3].split() == ["NAME", "STATE", "PID", "RESTARTS",
+                                    "UPTIME", "TOOLS"], out
+        row = lines[4].split()
+        ntools = len(backend(snap)["tools"])
+        assert row[:4] == ["server", "ready", str(pid), "0"], out
+        assert row[5] == str(ntools), out
+        # Columns line up: each header starts where its values start.
+        for word in ("STATE", "PID", "RESTARTS"):
+            col = lines[3].index(word)
+            assert lines[4][col - 1] == " " and lines[4][col] != " ", out
+
+        rc, out, err = cli(["status", sock, "--json"], d)
+        assert rc == 0, err
+        js = json.loads(out)
+        assert js["type"] == "snapshot", js
+        assert js["instance"]["pid"] == m.pid, js
+        assert js["instance"]["mode"] == "single", js
+        assert backend(js)["pid"] == pid, js
+        assert [t["name"] for t in backend(js)["tools"]][0] == "hello", js
+        # The only instance is found without naming it (it has --tui
+        # elsewhere, so it is not in the directory: none found).
+        rc, out, err = cli(["status"], d)
+        assert rc == 1, (rc, out, err)
+        # The core keeps serving the client.
+        assert text_of(m.call_tool("hello")) == "hello v1"
+
+
+def test_status_finds_the_only_instance():
+    with tmpdir() as d, core(d, sock=False) as (m, sock):
+        wait_snapshot(sock, lambda s: backend(s)["state"] == "ready")
+        rc, out, err = cli(["status"], d)
+        assert rc == 0, (rc, err)
+        assert out.splitlines()[1].split()[0] == str(m.pid), out
+        rc, out, err = cli(["status", "--json"], d)
+        assert rc == 0 and json.loads(out)["instance"]["pid"] == m.pid
+        assert os.path.basename(sock) == "%d.sock" % m.pid
+
+
+def test_several_instances_ask_to_pick():
+    with tmpdir() as d, core(d, sock=False, name="one") as (m1, s1), \
+            core(d, sock=False, name="two") as (m2, s2):
+        for args, example in ((["status"], "mcpmon status /"),
+                              (["restart"], "mcpmon restart --socket /"),
+                              (["restart", "server"],
+                               "mcpmon restart NAME --socket /")):
+            rc, out, err = cli(args, d)
+            assert rc == 1, (args, rc, err)
+            assert "2 mcpmon instances are running; pick one" in err, err
+            assert "pid %d" % m1.pid in err and "pid %d" % m2.pid in err, err
+            assert s1 in err and s2 in err, err
+            assert example in err, (example, err)
+        rc, out, err = cli(["status", s2], d)
+        assert rc == 0 and out.splitlines()[1].split()[0] == str(m2.pid)
+
+
+def test_restart_by_name_and_all():
+    with tmpdir() as d, core(d) as (m, sock):
+        snap = wait_snapshot(sock, lambda s: backend(s)["state"] == "ready")
+        pid0 = backend(snap)["pid"]
+        rc, out, err = cli(["restart", "server", "--socket", sock], d)
+        assert rc == 0, (rc, err)
+        assert out == "Restarting server\n", out
+        snap = wait_snapshot(sock, lambda s: backend(s)["restarts"] == 1
+                             and backend(s)["state"] == "ready",
+                             message="restarts 1")
+        assert backend(snap)["pid"] != pid0
+        rc, out, err = cli(["restart", "--socket=" + sock], d)
+        assert rc == 0 and out == "Restarting all servers\n", (rc, out, err)
+        wait_snapshot(sock, lambda s: backend(s)["restarts"] == 2
+                      and backend(s)["state"] == "ready",
+                      message="restarts 2")
+        rc, out, err = cli(["restart", "nosuch", "--socket", sock], d)
+        assert rc == 1, (rc, out, err)
+        assert err.strip() == \
+            "mcpmon: no server named 'nosuch' (known: server)", err
+        assert out == ""
+        # And the client never noticed anything but working calls.
+        assert text_of(m.call_tool("hello")) == "hello v1"
+
+
+def test_restart_finds_the_only_instance():
+    with tmpdir() as d, core(d, sock=False) as (m, sock):
+        wait_snapshot(sock, lambda s: backend(s)["state"] == "ready")
+        rc, out, err = cli(["restart"], d)
+        assert rc == 0 and out == "Restarting all servers\n", (rc, out, err)
+        wait_snapshot(sock, lambda s: backend(s)["restarts"] == 1,
+                      message="restarts 1")
+
+
+def test_status_gateway():
+    with tmpdir() as d:
+        spec = spec_file(d)
+        cfg = os.path.join(d, "mcpmon.yaml")
+        with open(cfg, "w") as f:
+            f.write("servers:\n")
+            for name in ("alpha", "b\u00e9ta"):
+                f.write("  %s:\n    command: %s\n    args: [--spec, %s]\n"
+                        "    watch: %s\n" % (name, testserver_cmd()[0], spec,
+                                              d))
+        sock = os.path.join(d, "gw.sock")
+        with Mcpmon(["--config", cfg, "--tui", sock],
+                    env=ctl_env(d)) as m:
+            wait_until(lambda: os.path.exists(sock), 10)
+            m.initialize()
+            wait_snapshot(sock, lambda s: len(s["backends"]) == 2 and all(
+                b["state"] == "ready" for b in s["backends"]))
+            rc, out, err = cli(["status", sock], d)
+            assert rc == 0, err
+            lines = out.splitlines()
+            assert lines[0].split()[3] == "CONFIG", out
+            assert lines[1].split()[1] == "gateway", out
+            assert cfg in lines[1], out
+            names = [l.split()[0] for l in lines[4:]]
+            assert names == ["alpha", "b\u00e9ta"], out
+            # Wide characters do not shift the columns.
+            col = lines[3].index("STATE")
+            assert all(l[col - 1] == " " and l[col] != " "
+                       for l in lines[4:]), out
+            rc, out, err = cli(["restart", "b\u00e9ta", "--socket", sock], d)
+            assert rc == 0 and out == "Restarting b\u00e9ta\n", (rc, err)
+            rc, out, err = cli(["restart", "gamma", "--socket", sock], d)
+            assert rc == 1 and \
+                "no server named 'gamma' (known: alpha, b\u00e9ta)" in err
+
+
+def test_not_an_mcpmon_core():
+    with tmpdir() as d:
+        cases = [
+            (b'{"type":"hello","mcpmon":2,"pid":1}\n',
+             "speaks control protocol version 2, this mcpmon speaks "
+             "version 1"),
+            (b"garbage\n", "not a JSON object"),
+            (b'{"type":"snapshot"}\n', "did not greet like an mcpmon"),
+            (None, "did not answer within"),
+            (b"", "did not answer within"),
+        ]
+        for i, (greeting, why) in enumerate(cases):
+            path = os.path.join(d, "fake%d.sock" % i)
+            stop = fake_core(path, greeting)
+            try:
+                for args in (["status", path],
+                             ["restart", "--socket", path]):
+                    rc, out, err = cli(args, d)
+                    assert rc == 1, (args, greeting, rc, err)
+                    assert why in err, (args, greeting, err)
+                    assert out == "", out
+            finally:
+                stop()
+
+
+run_tests(globals())
