@@ -39,17 +39,24 @@
 
 enum stop_why { STOP_NONE, STOP_RESTART, STOP_CRASH, STOP_SHUTDOWN };
 enum stop_stage { STAGE_NONE, STAGE_EOF_WAIT, STAGE_TERM, STAGE_KILL };
-enum req_kind { REQ_FORWARD, REQ_INIT, REQ_TOOLS, REQ_REPLAY };
+enum req_kind { REQ_FORWARD, REQ_INIT, REQ_LIST, REQ_REPLAY };
 
 struct req {
   int64_t id;           /* ours, on the wire to the server */
   enum req_kind kind;
   cJSON* client_id;     /* REQ_FORWARD: the client's id, restored exactly */
   char* method;
+  enum backend_list list_kind; /* REQ_LIST */
   char* tool;           /* REQ_FORWARD with an observer: params.name */
   char* body;           /* REQ_FORWARD with an observer: the request, cut */
   uint64_t t0_ns;
   struct req* next;
+};
+
+struct bk_listfetch {
+  cJSON* acc; /* pages of a fetch in progress, NULL when idle */
+  int pages;
+  bool again; /* the list changed during the fetch: fetch once more */
 };
 
 struct qitem {
@@ -101,11 +108,11 @@ struct backend {
   bool ever_initialized;
   cJSON* log_level_params; /* last logging/setLevel params */
   cJSON* subscriptions;    /* array of URIs */
-  cJSON* tools;            /* array, last complete list */
-  cJSON* tools_acc;        /* pages of a fetch in progress */
-  int tools_pages;
-  bool tools_fetching;
-  bool tools_refetch;
+  cJSON* lists[BACKEND_LIST_KINDS]; /* arrays, last complete lists */
+  struct bk_listfetch fetch[BACKEND_LIST_KINDS];
+  unsigned lists_changed;  /* kinds refreshed since on_lists last fired */
+  bool all_lists;          /* fetch prompts and resources too (gateway) */
+  bool removed;            /* stopped because the config dropped it */
 
   enum stop_why stop_why;
   enum stop_stage stage;
@@ -140,7 +147,10 @@ static void bk_spawn(struct backend* b);
 static void bk_begin_stop(struct backend* b, enum stop_why why);
 static void bk_stop_check(struct backend* b);
 static void bk_send_init(struct backend* b);
-static void bk_fetch_tools(struct backend* b, const char* cursor);
+static void bk_fetch_lists(struct backend* b);
+static void bk_fetch_list(struct backend* b, enum backend_list kind,
+                          const char* cursor);
+static bool bk_lists_busy(const struct backend* b);
 static void bk_flush_queue(struct backend* b);
 static void bk_queue_expire_cb(uv_timer_t* t);
 
@@ -279,10 +289,10 @@ static void bk_finish_forward(struct backend* b, struct req* r,
 }
 
 /* Send one of mcpmon's own requests (ID-3: same counter as forwarded). */
-static int bk_send_own(struct backend* b,
-                       enum req_kind kind,
-                       const char* method,
-                       cJSON* params) {
+static struct req* bk_send_own_req(struct backend* b,
+                                   enum req_kind kind,
+                                   const char* method,
+                                   cJSON* params) {
   struct req* r = xcalloc(1, sizeof(*r));
   r->id = b->next_id++;
   r->kind = kind;
@@ -292,10 +302,17 @@ static int bk_send_own(struct backend* b,
   cJSON_Delete(msg);
   if (rc != 0) {
     bk_req_free(r);
-    return rc;
+    return NULL;
   }
   bk_req_add(b, r);
-  return 0;
+  return r;
+}
+
+static int bk_send_own(struct backend* b,
+                       enum req_kind kind,
+                       const char* method,
+                       cJSON* params) {
+  return bk_send_own_req(b, kind, method, params) != NULL ? 0 : UV_EPIPE;
 }
 
 /* ---- errors for the client ---------------------------------------------- */
@@ -410,9 +427,10 @@ static void bk_unavailable(struct backend* b,
       return;
     case BACKEND_STOPPING:
     case BACKEND_STOPPED:
-      snprintf(msg, sizeof(msg),
-               "Server '%s' is unavailable: mcpmon is shutting down", name);
-      bk_answer_error(b, client_id, "shutdown", msg);
+      snprintf(msg, sizeof(msg), "Server '%s' is unavailable: %s", name,
+               b->removed ? "it was removed from the configuration"
+                          : "mcpmon is shutting down");
+      bk_answer_error(b, client_id, b->removed ? "removed" : "shutdown", msg);
       return;
     default:
       snprintf(msg, sizeof(msg),
@@ -448,11 +466,11 @@ static void bk_fail_inflight(struct backend* b, enum stop_why why) {
                name);
       break;
     case STOP_SHUTDOWN:
-      reason = "shutdown";
+      reason = b->removed ? "removed" : "shutdown";
       snprintf(msg, sizeof(msg),
-               "Server '%s' was stopped (mcpmon is shutting down) before it "
-               "answered",
-               name);
+               "Server '%s' was stopped (%s) before it answered", name,
+               b->removed ? "removed from the configuration"
+                          : "mcpmon is shutting down");
       break;
     default:
       reason = "crashed";
@@ -472,9 +490,12 @@ static void bk_fail_inflight(struct backend* b, enum stop_why why) {
     }
   }
   b->ninflight = 0;
-  b->tools_fetching = false;
-  cJSON_Delete(b->tools_acc);
-  b->tools_acc = NULL;
+  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
+    cJSON_Delete(b->fetch[k].acc);
+    b->fetch[k].acc = NULL;
+    b->fetch[k].again = false;
+  }
+  b->lists_changed = 0;
 }
 
 /* ---- the queue of messages waiting for READY ---------------------------- */
@@ -771,6 +792,12 @@ static bool bk_has_capability(const struct backend* b, const char* cap) {
 }
 
 static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
+  if (b->stop_why != STOP_NONE) {
+    /* Being stopped (restart, crash, shutdown): the late handshake of this
+     * process must not make it the ready server. */
+    bk_log(b, LL_DEBUG, "ignored the initialize result of a stopping server");
+    return;
+  }
   uv_timer_stop(&b->t_init);
   const cJSON* result = cJSON_GetObjectItemCaseSensitive(m->root, "result");
   if (m->is_error || !cJSON_IsObject(result)) {
@@ -828,11 +855,10 @@ static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
   bk_flush_queue(b);
   if (!first)
     b->ev.on_restarted(b, b->ctx);
-  if (bk_has_capability(b, "tools"))
-    bk_fetch_tools(b, NULL);
+  bk_fetch_lists(b);
 }
 
-/* ---- the live tools list ------------------------------------------------ */
+/* ---- the server's lists (tools, prompts, resources, templates) ---------- */
 
 static const cJSON* bk_find_tool(const cJSON* tools, const char* name) {
   const cJSON* t;
@@ -875,56 +901,108 @@ static void bk_log_tool_diff(struct backend* b, const cJSON* old,
            cJSON_GetArraySize(now));
 }
 
-static void bk_fetch_tools(struct backend* b, const char* cursor) {
+/* What each list request is called and where its items are. */
+static const struct {
+  const char* method;
+  const char* key;
+  const char* capability;
+} bk_lists[BACKEND_LIST_KINDS] = {
+    {"tools/list", "tools", "tools"},
+    {"prompts/list", "prompts", "prompts"},
+    {"resources/list", "resources", "resources"},
+    {"resources/templates/list", "resourceTemplates", "resources"},
+};
+
+static void bk_fetch_list(struct backend* b, enum backend_list kind,
+                          const char* cursor) {
+  struct bk_listfetch* f = &b->fetch[kind];
   if (cursor == NULL) {
-    if (b->tools_fetching) {
-      b->tools_refetch = true;
+    if (f->acc != NULL) {
+      f->again = true;
       return;
     }
-    b->tools_fetching = true;
-    b->tools_pages = 0;
-    cJSON_Delete(b->tools_acc);
-    b->tools_acc = cJSON_CreateArray();
+    f->pages = 0;
+    f->acc = cJSON_CreateArray();
   }
   cJSON* params = NULL;
   if (cursor != NULL) {
     params = cJSON_CreateObject();
     cJSON_AddStringToObject(params, "cursor", cursor);
   }
-  if (bk_send_own(b, REQ_TOOLS, "tools/list", params) != 0)
-    b->tools_fetching = false;
+  struct req* r = bk_send_own_req(b, REQ_LIST, bk_lists[kind].method, params);
+  if (r == NULL) {
+    cJSON_Delete(f->acc);
+    f->acc = NULL;
+    return;
+  }
+  r->list_kind = kind;
 }
 
-static void bk_on_tools_page(struct backend* b, struct jrpc_msg* m) {
+/* Fetch every list the server declares (tools only in single mode). */
+static void bk_fetch_lists(struct backend* b) {
+  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
+    if (k != BACKEND_LIST_TOOLS && !b->all_lists)
+      continue;
+    if (bk_has_capability(b, bk_lists[k].capability))
+      bk_fetch_list(b, (enum backend_list)k, NULL);
+  }
+  if (b->ev.on_lists != NULL && !bk_lists_busy(b))
+    b->ev.on_lists(b, b->ctx, 0); /* nothing to fetch: settled as is */
+}
+
+static bool bk_lists_busy(const struct backend* b) {
+  for (int k = 0; k < BACKEND_LIST_KINDS; k++)
+    if (b->fetch[k].acc != NULL)
+      return true;
+  return false;
+}
+
+static void bk_on_list_page(struct backend* b, enum backend_list kind,
+                            struct jrpc_msg* m) {
+  struct bk_listfetch* f = &b->fetch[kind];
   const cJSON* result = cJSON_GetObjectItemCaseSensitive(m->root, "result");
-  const cJSON* tools = cJSON_GetObjectItemCaseSensitive(result, "tools");
-  if (m->is_error || !cJSON_IsArray(tools) || b->tools_acc == NULL) {
-    bk_log(b, LL_DEBUG, "tools/list failed; keeping the last list");
-    b->tools_fetching = false;
+  const cJSON* items =
+      cJSON_GetObjectItemCaseSensitive(result, bk_lists[kind].key);
+  if (f->acc == NULL)
+    return;
+  if (m->is_error || !cJSON_IsArray(items)) {
+    bk_log(b, LL_DEBUG, "%s failed; keeping the last list",
+           bk_lists[kind].method);
+    cJSON_Delete(f->acc);
+    f->acc = NULL;
+  } else {
+    const cJSON* t;
+    cJSON_ArrayForEach(t, items) {
+      cJSON_AddItemToArray(f->acc, cJSON_Duplicate(t, 1));
+    }
+    const cJSON* next = cJSON_GetObjectItemCaseSensitive(result, "nextCursor");
+    if (cJSON_IsString(next) && ++f->pages < BK_MAX_TOOL_PAGES) {
+      bk_fetch_list(b, kind, next->valuestring);
+      return;
+    }
+    if (kind == BACKEND_LIST_TOOLS) {
+      if (b->lists[kind] != NULL)
+        bk_log_tool_diff(b, b->lists[kind], f->acc);
+      else
+        bk_log(b, LL_VERBOSE, "Tools: %d", cJSON_GetArraySize(f->acc));
+    }
+    cJSON_Delete(b->lists[kind]);
+    b->lists[kind] = f->acc;
+    f->acc = NULL;
+    b->lists_changed |= 1u << kind;
+    if (kind == BACKEND_LIST_TOOLS && b->obs != NULL &&
+        b->obs->on_tools != NULL)
+      b->obs->on_tools(b, b->obs_ctx);
+  }
+  if (f->again) {
+    f->again = false;
+    bk_fetch_list(b, kind, NULL);
     return;
   }
-  const cJSON* t;
-  cJSON_ArrayForEach(t, tools) {
-    cJSON_AddItemToArray(b->tools_acc, cJSON_Duplicate(t, 1));
-  }
-  const cJSON* next = cJSON_GetObjectItemCaseSensitive(result, "nextCursor");
-  if (cJSON_IsString(next) && ++b->tools_pages < BK_MAX_TOOL_PAGES) {
-    bk_fetch_tools(b, next->valuestring);
-    return;
-  }
-  b->tools_fetching = false;
-  if (b->tools != NULL)
-    bk_log_tool_diff(b, b->tools, b->tools_acc);
-  else
-    bk_log(b, LL_VERBOSE, "Tools: %d", cJSON_GetArraySize(b->tools_acc));
-  cJSON_Delete(b->tools);
-  b->tools = b->tools_acc;
-  b->tools_acc = NULL;
-  if (b->obs != NULL && b->obs->on_tools != NULL)
-    b->obs->on_tools(b, b->obs_ctx);
-  if (b->tools_refetch) {
-    b->tools_refetch = false;
-    bk_fetch_tools(b, NULL);
+  if (!bk_lists_busy(b) && b->ev.on_lists != NULL) {
+    unsigned mask = b->lists_changed;
+    b->lists_changed = 0;
+    b->ev.on_lists(b, b->ctx, mask);
   }
 }
 
@@ -947,8 +1025,8 @@ static void bk_on_response(struct backend* b, struct jrpc_msg* m) {
     case REQ_INIT:
       bk_on_init_result(b, m);
       break;
-    case REQ_TOOLS:
-      bk_on_tools_page(b, m);
+    case REQ_LIST:
+      bk_on_list_page(b, r->list_kind, m);
       break;
     case REQ_REPLAY:
       if (m->is_error)
@@ -999,8 +1077,16 @@ static void bk_on_out_line(void* ctx, char* line, size_t len) {
         bk_log(b, LL_DEBUG, "swallowed %s during initialization", m.method);
         break;
       }
-      if (strcmp(m.method, "notifications/tools/list_changed") == 0)
-        bk_fetch_tools(b, NULL);
+      if (bk_is_list_changed(m.method)) {
+        /* Refresh our copy; the owner decides what the client hears. */
+        for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
+          if ((k == BACKEND_LIST_TOOLS || b->all_lists) &&
+              strncmp(m.method + 14, bk_lists[k].capability,
+                      strlen(bk_lists[k].capability)) == 0 &&
+              bk_has_capability(b, bk_lists[k].capability))
+            bk_fetch_list(b, (enum backend_list)k, NULL);
+        }
+      }
       b->ev.on_message(b, b->ctx, m.root);
       m.root = NULL;
       break;
@@ -1472,6 +1558,7 @@ struct backend* backend_new(uv_loop_t* loop,
   b->max_line = opts->max_line;
   b->queue_timeout_ms = opts->queue_timeout_ms;
   b->logname = opts->gateway ? opts->server->name : NULL;
+  b->all_lists = opts->gateway;
   b->subscriptions = cJSON_CreateArray();
   uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue, &b->t_init,
                           &b->t_stable};
@@ -1564,8 +1651,10 @@ void backend_free(struct backend* b) {
   cJSON_Delete(b->init_result);
   cJSON_Delete(b->log_level_params);
   cJSON_Delete(b->subscriptions);
-  cJSON_Delete(b->tools);
-  cJSON_Delete(b->tools_acc);
+  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
+    cJSON_Delete(b->lists[k]);
+    cJSON_Delete(b->fetch[k].acc);
+  }
   free(b->client_protocol);
   free(b->start_error);
   for (int i = 0; i < BK_TAIL_LINES; i++)
@@ -1611,6 +1700,34 @@ const char* backend_name(const struct backend* b) {
   return bk_display_name(b);
 }
 
+const cJSON* backend_list(const struct backend* b, enum backend_list kind) {
+  return (unsigned)kind < BACKEND_LIST_KINDS ? b->lists[kind] : NULL;
+}
+
+bool backend_has_capability(const struct backend* b, const char* cap,
+                            const char* sub) {
+  if (!bk_has_capability(b, cap))
+    return false;
+  if (sub == NULL)
+    return true;
+  const cJSON* caps =
+      cJSON_GetObjectItemCaseSensitive(b->init_result, "capabilities");
+  return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(caps, cap), sub));
+}
+
+void backend_set_log_level(struct backend* b, const cJSON* params) {
+  bk_track_state(b, "logging/setLevel", params);
+  if (b->state == BACKEND_READY && bk_has_capability(b, "logging"))
+    bk_send_own(b, REQ_REPLAY, "logging/setLevel",
+                cJSON_Duplicate(params, 1));
+}
+
+void backend_remove(struct backend* b) {
+  b->removed = true;
+  backend_stop(b);
+}
+
 const cJSON* backend_tools(const struct backend* b) {
-  return b->tools;
+  return b->lists[BACKEND_LIST_TOOLS];
 }

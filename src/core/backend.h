@@ -40,6 +40,15 @@ enum backend_state {
 
 const char* backend_state_name(enum backend_state s);
 
+/* The lists a backend keeps a copy of (PAG-1). */
+enum backend_list {
+  BACKEND_LIST_TOOLS,
+  BACKEND_LIST_PROMPTS,
+  BACKEND_LIST_RESOURCES,
+  BACKEND_LIST_TEMPLATES,
+  BACKEND_LIST_KINDS,
+};
+
 struct backend;
 
 struct backend_events {
@@ -65,6 +74,10 @@ struct backend_events {
   void (*on_process_gone)(struct backend* b, void* ctx, uint64_t generation);
   /* The backend reached a final state after backend_stop. */
   void (*on_stopped)(struct backend* b, void* ctx);
+  /* Its lists were fetched after it became ready or after its own
+   * list_changed; changed has bit (1 << enum backend_list) set for each
+   * list that was refreshed (0: nothing to fetch). May be NULL. */
+  void (*on_lists)(struct backend* b, void* ctx, unsigned changed);
   /* Any state change (may be NULL). */
   void (*on_state)(struct backend* b, void* ctx);
 };
@@ -96,7 +109,9 @@ struct backend_options {
   const struct server_config* server; /* borrowed; must outlive backend */
   size_t max_line;                    /* JSON-RPC line limit */
   unsigned queue_timeout_ms;
-  bool gateway;                       /* log lines carry the name */
+  bool gateway;                       /* log lines carry the name, and
+                                         every list is kept, not only
+                                         tools */
 };
 
 /* Create a backend (not started). Returns it, owned by the caller and
@@ -157,5 +172,20 @@ unsigned backend_restart_count(const struct backend* b);
 const char* backend_name(const struct backend* b);
 /* The server's tools as last fetched (array), or NULL. Borrowed. */
 const cJSON* backend_tools(const struct backend* b);
+/* Any list as last fetched (array), or NULL. Borrowed. */
+const cJSON* backend_list(const struct backend* b, enum backend_list kind);
+/* True when the server's initialize result declared capability cap
+ * ("tools", "resources", ...); with sub, that member of it is true
+ * ("subscribe"). */
+bool backend_has_capability(const struct backend* b, const char* cap,
+                            const char* sub);
+
+/* Apply the client's logging/setLevel params now (when the server
+ * declares logging and is ready) and after every restart (LOG-1). */
+void backend_set_log_level(struct backend* b, const cJSON* params);
+
+/* Stop for good because the configuration no longer has this backend:
+ * like backend_stop, but errors say it was removed (GW-5). */
+void backend_remove(struct backend* b);
 
 #endif

@@ -5,7 +5,8 @@
  *   asks where parsing stopped and rejects anything but whitespace after it.
  * - print_number checks its 15-digit form with a relative tolerance and so
  *   prints 9007199254740991 as 9.00719925474099e+15 and 0.30000000000000004
- *   as 0.3. jrpc_serialize prints such numbers itself (see jrpc_num_text).
+ *   as 0.3 (and it is slow). jrpc_serialize prints numbers itself (see
+ *   jrpc_num_text).
  */
 #include "core/jsonrpc.h"
 
@@ -335,7 +336,7 @@ int64_t jrpc_int_id(const cJSON* id) {
   return (int64_t)id->valuedouble;
 }
 
-/* A number node cJSON would print inexactly, with the text to print. */
+/* A number node printed by jrpc_num_text instead of cJSON, with its text. */
 struct jrpc_patch {
   cJSON* node;
   int type;
@@ -344,28 +345,45 @@ struct jrpc_patch {
 };
 
 struct jrpc_patches {
-  struct jrpc_patch* v;
+  struct jrpc_patch* v; /* local, or heap beyond its size */
   size_t n;
   size_t cap;
+  struct jrpc_patch local[8];
 };
 
-/* Fills text and returns true when cJSON's print_number would not give the
- * shortest exact form of n: integers of 16 digits up to 2^53, and values
- * whose 15-digit form is inexact (cJSON accepts it when close). */
+/* Decimal text of an integer, as "%" PRId64 prints it, without printf. */
+static void jrpc_int_text(int64_t v, char* text) {
+  char rev[24];
+  size_t n = 0;
+  uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+  do {
+    rev[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (v < 0)
+    *text++ = '-';
+  while (n > 0) *text++ = rev[--n];
+  *text = '\0';
+}
+
+/* Fills text with the shortest exact form of n and returns true, or returns
+ * false to leave n to cJSON (non-finite: "null"; -0: "-0"). Every finite
+ * number is printed here: cJSON's print_number would be inexact for
+ * integers of 16 digits up to 2^53 and for values whose 15-digit form it
+ * accepts as close enough, and for all others it costs a "%1.15g" sprintf
+ * plus an sscanf check, integers (ids) included, which bench/ found to be
+ * a fifth of the proxy's work per message. */
 static bool jrpc_num_text(const cJSON* n, char* text, size_t cap) {
   double d = n->valuedouble;
-  if (!isfinite(d) || d == (double)n->valueint)
-    return false; /* cJSON prints "null" or "%d", both exact */
+  if (!isfinite(d) || (d == 0 && signbit(d)))
+    return false;
   if (jrpc_is_integral(d)) {
-    if (d > -1e15 && d < 1e15)
-      return false; /* "%1.15g" prints all the digits */
-    snprintf(text, cap, "%" PRId64, (int64_t)d);
+    jrpc_int_text((int64_t)d, text); /* at most 17 characters */
     return true;
   }
   snprintf(text, cap, "%1.15g", d);
-  if (strtod(text, NULL) == d)
-    return false; /* cJSON prints the same */
-  snprintf(text, cap, "%1.16g", d);
+  if (strtod(text, NULL) != d)
+    snprintf(text, cap, "%1.16g", d);
   if (strtod(text, NULL) != d)
     snprintf(text, cap, "%1.17g", d);
   char point = localeconv()->decimal_point[0];
@@ -383,8 +401,12 @@ static void jrpc_collect(const cJSON* node, struct jrpc_patches* ps) {
   if (!cJSON_IsNumber(node) || !jrpc_num_text(node, text, sizeof(text)))
     return;
   if (ps->n == ps->cap) {
-    ps->cap = ps->cap > 0 ? ps->cap * 2 : 8;
-    ps->v = xrealloc(ps->v, ps->cap * sizeof(*ps->v));
+    struct jrpc_patch* v = xmalloc(ps->cap * 2 * sizeof(*v));
+    memcpy(v, ps->v, ps->n * sizeof(*v));
+    if (ps->v != ps->local)
+      free(ps->v);
+    ps->v = v;
+    ps->cap *= 2;
   }
   struct jrpc_patch* p = &ps->v[ps->n++];
   /* The tree is const to callers; it is changed only until jrpc_serialize
@@ -394,7 +416,10 @@ static void jrpc_collect(const cJSON* node, struct jrpc_patches* ps) {
 }
 
 char* jrpc_serialize(const cJSON* msg, size_t* len) {
-  struct jrpc_patches ps = {0};
+  struct jrpc_patches ps;
+  ps.v = ps.local;
+  ps.n = 0;
+  ps.cap = ARRAY_LEN(ps.local);
   jrpc_collect(msg, &ps);
   for (size_t i = 0; i < ps.n; i++) {
     struct jrpc_patch* p = &ps.v[i];
@@ -408,7 +433,8 @@ char* jrpc_serialize(const cJSON* msg, size_t* len) {
     ps.v[i].node->type = ps.v[i].type;
     ps.v[i].node->valuestring = ps.v[i].valuestring;
   }
-  free(ps.v);
+  if (ps.v != ps.local)
+    free(ps.v);
   jrpc_must(s);
 
   size_t n = strlen(s);
@@ -417,4 +443,40 @@ char* jrpc_serialize(const cJSON* msg, size_t* len) {
   s[n + 1] = '\0';
   *len = n + 1;
   return s;
+}
+
+cJSON* jrpc_sniff_id(const char* head, size_t len) {
+  const char* end = head + len;
+  for (const char* s = head; s + 4 < end; s++) {
+    if (memcmp(s, "\"id\"", 4) != 0)
+      continue;
+    s += 4;
+    while (s < end && (*s == ' ' || *s == ':' || *s == '\t'))
+      s++;
+    if (s < end && *s == '"') {
+      const char* q = memchr(s + 1, '"', (size_t)(end - s - 1));
+      if (q == NULL || memchr(s + 1, '\\', (size_t)(q - s - 1)) != NULL)
+        return NULL;
+      char* str = xstrndup(s + 1, (size_t)(q - s - 1));
+      cJSON* id = cJSON_CreateString(str);
+      free(str);
+      return id;
+    }
+    if (s < end && ((*s >= '0' && *s <= '9') || *s == '-')) {
+      /* Not strtoll: head is not NUL-terminated. An integer that ends
+       * before end and fits a valid id (jrpc_id_valid). */
+      bool neg = *s == '-';
+      const char* p = s + neg;
+      const char* digits = p;
+      uint64_t v = 0;
+      while (p < end && *p >= '0' && *p <= '9' && v <= (uint64_t)JRPC_INT_MAX)
+        v = v * 10 + (uint64_t)(*p++ - '0');
+      if (p == digits || p == end || v > (uint64_t)JRPC_INT_MAX || *p == '.' ||
+          *p == 'e' || *p == 'E')
+        return NULL;
+      return cJSON_CreateNumber(neg ? -(double)v : (double)v);
+    }
+    return NULL;
+  }
+  return NULL;
 }

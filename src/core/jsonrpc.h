@@ -69,6 +69,11 @@ void jrpc_set_int_id(cJSON* msg, int64_t id);
  * non-negative integer. */
 int64_t jrpc_int_id(const cJSON* id);
 
+/* The id of a message known only by its first bytes (an over-long line):
+ * looks for "id": followed by an integer or a string. Returns a new cJSON
+ * owned by the caller, or NULL when none is readable. */
+cJSON* jrpc_sniff_id(const char* head, size_t len);
+
 /* Serialize unformatted with a trailing '\n' (STDIO-1). Returns a heap
  * buffer owned by the caller (free()), its length in *len. */
 char* jrpc_serialize(const cJSON* msg, size_t* len);

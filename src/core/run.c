@@ -8,6 +8,7 @@
 
 #include "core/backend.h"
 #include "core/control.h"
+#include "core/gateway.h"
 #include "core/log.h"
 #include "core/router.h"
 #include "core/util.h"
@@ -248,4 +249,109 @@ int run_single(const struct mcpmon_config* cfg) {
   if (rc != 0)
     log_debug("event loop closed with handles open: %s", uv_strerror(rc));
   return rn.exit_status;
+}
+
+/* ---- gateway mode --------------------------------------------------------- */
+
+struct gwrun {
+  uv_loop_t* loop;
+  struct gateway* gw;
+  struct control* control;
+  uv_signal_t sigs[3];
+  bool shutting_down;
+};
+
+static void gwrun_closed(void* ctx) {
+  struct gwrun* g = ctx;
+  g->gw = NULL;
+  if (g->control != NULL) {
+    control_close(g->control);
+    g->control = NULL;
+  }
+  for (size_t i = 0; i < ARRAY_LEN(g->sigs); i++)
+    uv_close((uv_handle_t*)&g->sigs[i], NULL);
+}
+
+static void gwrun_added(void* ctx, struct backend* b) {
+  struct gwrun* g = ctx;
+  if (g->control != NULL)
+    control_add_backend(g->control, b);
+}
+
+static void gwrun_removed(void* ctx, struct backend* b) {
+  struct gwrun* g = ctx;
+  if (g->control != NULL)
+    control_remove_backend(g->control, b);
+}
+
+static void gwrun_list_changed(void* ctx, struct backend* b, bool relisted) {
+  struct gwrun* g = ctx;
+  if (g->control != NULL)
+    control_list_changed(g->control, b, relisted);
+}
+
+static void gwrun_on_signal(uv_signal_t* h, int signum) {
+  struct gwrun* g = h->data;
+  if (g->gw == NULL)
+    return;
+  if (g->shutting_down) {
+    log_msg(LL_INFO, NULL, 0, "Second SIG%s: killing the servers now",
+            sigabbrev_np(signum));
+    gateway_kill_now(g->gw);
+    return;
+  }
+  g->shutting_down = true;
+  char why[32];
+  snprintf(why, sizeof(why), "SIG%s", sigabbrev_np(signum));
+  gateway_shutdown(g->gw, why);
+}
+
+int run_gateway(const struct mcpmon_config* cfg) {
+  struct gwrun g;
+  memset(&g, 0, sizeof(g));
+  g.loop = uv_default_loop();
+  signal(SIGPIPE, SIG_IGN); /* STDIO-10 */
+  if (!cfg->no_control) {
+    struct control_info info = {
+        .mode = "gateway", .command = NULL, .config = cfg->config_path};
+    char err[512];
+    if (control_start(g.loop, cfg->control_path, &info, &g.control, err,
+                      sizeof(err)) != 0) {
+      log_warn("No dashboard socket: %s", err);
+      g.control = NULL;
+    }
+  }
+  struct gateway_hooks hooks = {
+      .closed = gwrun_closed,
+      .backend_added = gwrun_added,
+      .backend_removed = gwrun_removed,
+      .list_changed = gwrun_list_changed,
+      .ctx = &g,
+  };
+  char err[256];
+  log_msg(LL_INFO, NULL, 0, "Gateway for %zu server%s from %s",
+          cfg->nservers, cfg->nservers == 1 ? "" : "s", cfg->config_path);
+  g.gw = gateway_new(g.loop, cfg, &hooks, err, sizeof(err));
+  if (g.gw == NULL) {
+    log_error("%s", err);
+    if (g.control != NULL)
+      control_close(g.control);
+    uv_run(g.loop, UV_RUN_DEFAULT);
+    uv_loop_close(g.loop);
+    return 1;
+  }
+  int signums[] = {SIGINT, SIGTERM, SIGHUP};
+  for (size_t i = 0; i < ARRAY_LEN(signums); i++) {
+    uv_signal_init(g.loop, &g.sigs[i]);
+    g.sigs[i].data = &g;
+    uv_signal_start(&g.sigs[i], gwrun_on_signal, signums[i]);
+  }
+  if (g.control != NULL)
+    log_verbose("Dashboard socket: %s (mcpmon tui)", control_path(g.control));
+  gateway_start(g.gw);
+  uv_run(g.loop, UV_RUN_DEFAULT);
+  int rc = uv_loop_close(g.loop);
+  if (rc != 0)
+    log_debug("event loop closed with handles open: %s", uv_strerror(rc));
+  return 0;
 }

@@ -11,4 +11,8 @@
  * orderly shutdown, 1 when mcpmon could not start (the reason logged). */
 int run_single(const struct mcpmon_config* cfg);
 
+/* Run in gateway mode: cfg has been loaded from cfg->config_path. Same
+ * exit statuses. */
+int run_gateway(const struct mcpmon_config* cfg);
+
 #endif

@@ -962,3 +962,58 @@ int watcher_start(uv_loop_t* loop,
   *out = w;
   return 0;
 }
+
+static char* watcher_join(const struct strvec* sv, const char* prefix,
+                          const char* sep) {
+  size_t total = 1;
+  for (size_t i = 0; i < sv->n; i++)
+    total += strlen(prefix) + strlen(sv->v[i]) + strlen(sep);
+  char* out = xmalloc(total);
+  out[0] = '\0';
+  for (size_t i = 0; i < sv->n; i++) {
+    if (i > 0)
+      strcat(out, sep);
+    if (strcmp(sv->v[i], "*") != 0)
+      strcat(out, prefix);
+    strcat(out, sv->v[i]);
+  }
+  return out;
+}
+
+int watcher_start_server(uv_loop_t* loop,
+                         const struct server_config* sc,
+                         const char* skip_file,
+                         const char* log_name,
+                         watcher_cb cb,
+                         void* ctx,
+                         struct watcher** out) {
+  const char* skip[1] = {skip_file};
+  struct watcher_options wo = {
+      .roots = (const char* const*)sc->watch.v,
+      .nroots = sc->watch.n,
+      .exts = (const char* const*)sc->exts.v,
+      .nexts = sc->exts.n,
+      .ignores = (const char* const*)sc->ignore.v,
+      .nignores = sc->ignore.n,
+      .skip_files = skip,
+      .nskip = skip_file != NULL ? 1 : 0,
+      .delay_ms = sc->delay_ms,
+      .log_name = log_name,
+  };
+  char err[512];
+  int rc = watcher_start(loop, &wo, cb, ctx, out, err, sizeof(err));
+  if (rc != 0) {
+    log_msg(LL_ERROR, log_name, 0, "Cannot watch: %s", err);
+    return rc;
+  }
+  if (log_enabled(LL_INFO)) {
+    char* roots = watcher_join(&sc->watch, "", ", ");
+    char* exts = watcher_join(&sc->exts, ".", ",");
+    log_msg(LL_INFO, log_name, 0, "Watching %s for %s changes (%zu %s)",
+            roots, exts, watcher_dir_count(*out),
+            watcher_dir_count(*out) == 1 ? "directory" : "directories");
+    free(roots);
+    free(exts);
+  }
+  return 0;
+}

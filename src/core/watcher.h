@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <uv.h>
 
+#include "config/config.h"
+
 enum watcher_change_kind {
   WATCH_ADDED,
   WATCH_MODIFIED,
@@ -58,6 +60,17 @@ int watcher_start(uv_loop_t* loop,
                   struct watcher** out,
                   char* err,
                   size_t errlen);
+
+/* Start watching what server sc names (its watch paths, extensions,
+ * ignores and delay), never reporting skip_file (may be NULL), and log
+ * "Watching ... for ... changes". log_name as in watcher_options. */
+int watcher_start_server(uv_loop_t* loop,
+                         const struct server_config* sc,
+                         const char* skip_file,
+                         const char* log_name,
+                         watcher_cb cb,
+                         void* ctx,
+                         struct watcher** out);
 
 /* Stop watching and release the watcher once all its handles have closed
  * (after this call no callback fires). */
