@@ -63,6 +63,7 @@ struct gateway {
   char* separator;
 
   cJSON* init_params;
+  cJSON* log_level;     /* the client's last logging/setLevel params */
   char* protocol;
   bool initialized;
   bool listed_tools;    /* the client has called tools/list */
@@ -250,13 +251,17 @@ static void gw_answer_list(struct gateway* gw, const cJSON* id,
   client_send_take(gw->client, jrpc_make_result(id, result));
 }
 
-/* True once every enabled backend has listed or cannot (PAG-4). */
+/* True once every enabled backend has listed or cannot (PAG-4). A backend
+ * that crashed before its first lists is not waited for through its
+ * backoff: one broken server must not stall the client; it is announced
+ * with list_changed if it comes up later. */
 static bool gw_all_listed(const struct gateway* gw) {
   for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next) {
     if (gb->b == NULL || gb->listed)
       continue;
     enum backend_state s = backend_state(gb->b);
-    if (s != BACKEND_WAITING && s != BACKEND_STOPPED && s != BACKEND_STOPPING)
+    if (s != BACKEND_WAITING && s != BACKEND_STOPPED &&
+        s != BACKEND_STOPPING && s != BACKEND_CRASHED)
       return false;
   }
   return true;
@@ -391,6 +396,23 @@ static void gw_held_timer_cb(uv_timer_t* t) {
   gw_release_held(t->data, true);
 }
 
+/* The client cancelled a call that is still held (CAN-1): forget it; no
+ * answer. */
+static void gw_drop_held(struct gateway* gw, const cJSON* rid) {
+  if (rid == NULL)
+    return;
+  for (struct gw_held** pp = &gw->held; *pp != NULL; pp = &(*pp)->next) {
+    const cJSON* id = cJSON_GetObjectItemCaseSensitive((*pp)->msg, "id");
+    if (id != NULL && jrpc_id_equal(id, rid)) {
+      struct gw_held* h = *pp;
+      *pp = h->next;
+      cJSON_Delete(h->msg);
+      free(h);
+      return;
+    }
+  }
+}
+
 /* tools/call and prompts/get by exact table lookup (NAME-3, GW-6). */
 static void gw_route_named(struct gateway* gw, struct jrpc_msg* m,
                            struct name_table* table, const char* what,
@@ -422,23 +444,30 @@ static void gw_route_named(struct gateway* gw, struct jrpc_msg* m,
 }
 
 /* RFC 6570 level 1: "{var}" matches one or more characters other than
- * '/'; "{+var}" and "{#var}" match any. */
-static bool gw_template_match(const char* tpl, const char* uri) {
+ * '/'; "{+var}" and "{#var}" match any. *budget bounds the work (adjacent
+ * variables would backtrack without end on a long URI): at 0, no match. */
+static bool gw_template_match_at(const char* tpl, const char* uri,
+                                 long* budget) {
   while (*tpl != '\0') {
+    if (--*budget <= 0)
+      return false;
     if (*tpl == '{') {
       const char* close = strchr(tpl, '}');
       if (close == NULL)
         return false;
       bool reserved = tpl[1] == '+' || tpl[1] == '#';
       const char* rest = close + 1;
-      for (const char* u = uri + 1; ; u++) {
-        if (u[-1] == '/' && !reserved)
+      /* u is just past the last character the variable takes (one at
+       * least); never past the URI's terminator. */
+      for (const char* u = uri; *u != '\0'; u++) {
+        if (*u == '/' && !reserved)
           return false;
-        if (gw_template_match(rest, u))
+        if (gw_template_match_at(rest, u + 1, budget))
           return true;
-        if (*u == '\0')
+        if (*budget <= 0)
           return false;
       }
+      return false;
     }
     if (*tpl != *uri)
       return false;
@@ -446,6 +475,11 @@ static bool gw_template_match(const char* tpl, const char* uri) {
     uri++;
   }
   return *uri == '\0';
+}
+
+static bool gw_template_match(const char* tpl, const char* uri) {
+  long budget = 100000;
+  return gw_template_match_at(tpl, uri, &budget);
 }
 
 static struct gw_backend* gw_uri_owner(struct gateway* gw, const char* uri) {
@@ -583,9 +617,12 @@ static void gw_on_set_level(struct gateway* gw, struct jrpc_msg* m) {
                  "params.level must be a string");
     return;
   }
+  /* LOG-1: now, after restarts (backend.c) and to servers added later. */
+  cJSON_Delete(gw->log_level);
+  gw->log_level = cJSON_Duplicate(params, 1);
   for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next)
     if (gb->b != NULL)
-      backend_set_log_level(gb->b, params); /* LOG-1 */
+      backend_set_log_level(gb->b, params);
   client_send_take(gw->client, jrpc_make_result(m->id, cJSON_CreateObject()));
 }
 
@@ -654,6 +691,10 @@ static void gw_on_client_message(void* ctx, struct jrpc_msg* m) {
     }
     return;
   }
+  if (strcmp(m->method, "notifications/cancelled") == 0)
+    gw_drop_held(gw, cJSON_GetObjectItemCaseSensitive(
+                         cJSON_GetObjectItemCaseSensitive(m->root, "params"),
+                         "requestId"));
   if (strcmp(m->method, "notifications/cancelled") == 0 ||
       strcmp(m->method, "notifications/roots/list_changed") == 0) {
     /* The owner of a cancelled request finds it by the client's id (CAN-1);
@@ -885,6 +926,8 @@ static void gw_add_backend(struct gateway* gw, const struct server_config* sc,
     gw->hooks.backend_added(gw->hooks.ctx, gb->b);
   if (gw->init_params != NULL)
     backend_set_init_params(gb->b, gw->init_params);
+  if (gw->log_level != NULL)
+    backend_set_log_level(gb->b, gw->log_level); /* LOG-1 */
   backend_start(gb->b);
 }
 
@@ -1130,6 +1173,7 @@ static void gw_maybe_closed(struct gateway* gw) {
     free(h);
   }
   cJSON_Delete(gw->init_params);
+  cJSON_Delete(gw->log_level);
   free(gw->protocol);
   free(gw->separator);
   void (*closed)(void*) = gw->hooks.closed;

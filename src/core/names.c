@@ -67,6 +67,9 @@ void names_disambiguate(const char* name, const char* salt, char* out) {
   if (strlen(name) + 7 <= NAMES_MAX)
     snprintf(buf, sizeof(buf), "%s_%06x", name,
              names_hash(name, salt) & 0xffffffu);
+  /* A name of NAMES_MAX characters may end in this very suffix. */
+  if (strcmp(buf, name) == 0)
+    names_shorten(buf, names_hash(name, salt) + 1);
   memcpy(out, buf, strlen(buf) + 1);
 }
 

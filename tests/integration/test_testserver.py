@@ -221,6 +221,105 @@ def test_notifications_from_tools():
                                "data": "careful"}, n
 
 
+def test_notify_tool():
+    with TestServer() as s:
+        s.initialize()
+        assert text_of(s.call_tool("notify", {
+            "method": "notifications/prompts/list_changed"})) == "sent"
+        s.next_message(notification("notifications/prompts/list_changed"))
+        s.call_tool("notify", {"method": "notifications/resources/updated",
+                               "params": {"uri": "test://a"}})
+        n = s.next_message(notification("notifications/resources/updated"))
+        assert n["params"] == {"uri": "test://a"}, n
+
+
+def test_prompts_resources_completion():
+    spec_doc = {
+        "prompts": [{"name": "greet", "description": "Greeting",
+                     "text": "Say hi", "arguments": [{"name": "who"}]}],
+        "resources": [{"uri": "test://doc/1", "name": "Doc 1",
+                       "mimeType": "text/plain", "text": "one"}],
+        "resourceTemplates": [{"uriTemplate": "test://item/{id}",
+                               "name": "Item"},
+                              {"uriTemplate": "test://fixed/{id}/x",
+                               "name": "Fixed", "text": "fixed"}],
+        "completions": ["alpha", "beta"]}
+    with tmpdir() as d:
+        spec = write_spec(os.path.join(d, "spec.json"), spec_doc)
+        with TestServer(spec, ["--name", "ts1"]) as s:
+            r = s.initialize()
+            # Capabilities follow what the spec serves.
+            assert r["capabilities"] == {"tools": {}, "prompts": {},
+                                         "resources": {},
+                                         "completions": {}}, r
+            assert s.call("prompts/list") == {"prompts": [
+                {"name": "greet", "description": "Greeting",
+                 "arguments": [{"name": "who"}]}]}
+            g = s.call("prompts/get", {"name": "greet"})
+            assert g == {"description": "Greeting", "messages": [
+                {"role": "user", "content": {"type": "text",
+                                             "text": "Say hi"}}]}, g
+            g = s.call("prompts/get", {"name": "greet",
+                                       "arguments": {"who": "Bo"}})
+            assert g["messages"][1]["content"]["text"] == '{"who":"Bo"}', g
+            assert s.request("prompts/get", {"name": "nope"})[
+                "error"]["code"] == -32602
+            assert s.call("resources/list") == {"resources": [
+                {"uri": "test://doc/1", "name": "Doc 1",
+                 "mimeType": "text/plain"}]}
+            t = s.call("resources/templates/list")["resourceTemplates"]
+            assert [x["uriTemplate"] for x in t] == [
+                "test://item/{id}", "test://fixed/{id}/x"], t
+            c = s.call("resources/read", {"uri": "test://doc/1"})
+            assert c == {"contents": [{"uri": "test://doc/1",
+                                       "mimeType": "text/plain",
+                                       "text": "one"}]}, c
+            c = s.call("resources/read", {"uri": "test://item/42"})
+            assert c["contents"][0]["text"] == "ts1 test://item/42", c
+            c = s.call("resources/read", {"uri": "test://fixed/7/x"})
+            assert c["contents"][0]["text"] == "fixed", c
+            for uri in ("test://item/4/2", "test://item/", "test://none"):
+                e = s.request("resources/read", {"uri": uri})["error"]
+                assert e["code"] == -32002 and e["data"] == {"uri": uri}, e
+            ref = {"type": "ref/prompt", "name": "greet"}
+            c = s.call("completion/complete", {
+                "ref": ref, "argument": {"name": "who", "value": "a"}})
+            assert c == {"completion": {"values": ["alpha", "beta"],
+                                        "total": 2, "hasMore": False}}, c
+            st = json.loads(text_of(s.call_tool("state")))
+            assert st["completion_refs"] == [ref], st
+    # Without those keys: -32601, and the default capabilities.
+    with TestServer() as s:
+        assert s.initialize()["capabilities"] == {"tools": {}}
+        for method in ("prompts/list", "resources/list", "resources/read",
+                       "completion/complete"):
+            assert s.request(method, {})["error"]["code"] == -32601, method
+
+
+def test_page_size():
+    with tmpdir() as d:
+        spec = write_spec(os.path.join(d, "spec.json"), {
+            "page_size": 2, "builtin_tools": False,
+            "tools": [{"name": "t%d" % i} for i in range(5)],
+            "prompts": [{"name": "p%d" % i} for i in range(3)]})
+        with TestServer(spec) as s:
+            s.initialize()
+            names, cursor, pages = [], None, 0
+            while True:
+                r = s.call("tools/list", {"cursor": cursor} if cursor else {})
+                names += [t["name"] for t in r["tools"]]
+                pages += 1
+                cursor = r.get("nextCursor")
+                if cursor is None:
+                    break
+            assert names == ["t0", "t1", "t2", "t3", "t4"], names
+            assert pages == 3
+            r = s.call("prompts/list", {"cursor": "2"})
+            assert r == {"prompts": [{"name": "p2"}]}, r
+            assert s.request("tools/list", {"cursor": "x"})[
+                "error"]["code"] == -32602
+
+
 def test_on_initialized_messages():
     with tmpdir() as d:
         spec = write_spec(os.path.join(d, "spec.json"), {"on_initialized": [

@@ -16,8 +16,29 @@
  *                       (they stay callable when false)
  *   server_name         serverInfo.name ("testserver"); --name overrides
  *   instructions        string added to the initialize result
- *   capabilities        initialize result capabilities ({"tools":{}},
- *                       deliberately without listChanged)
+ *   capabilities        initialize result capabilities; without it
+ *                       {"tools":{}} (deliberately without listChanged)
+ *                       plus "prompts":{} when prompts are given,
+ *                       "resources":{} with resources or
+ *                       resourceTemplates, "completions":{} with
+ *                       completions
+ *   prompts             [{name, description, text, arguments}]:
+ *                       prompts/list and prompts/get (one user message
+ *                       with text, and a second one with the arguments
+ *                       as JSON when the request has any)
+ *   resources           [{uri, name, text, mimeType}]: resources/list;
+ *                       resources/read answers text for these URIs
+ *   resourceTemplates   [{uriTemplate, name, text}]: resources/templates
+ *                       /list; resources/read of a URI that matches one
+ *                       ({var} = one or more characters other than '/')
+ *                       answers its text, else "<server name> <uri>";
+ *                       other URIs get -32002 with data.uri
+ *   completions         [STR]: completion/complete answers these values
+ *                       (the refs asked about are recorded in "state"
+ *                       completion_refs)
+ *   page_size           N: tools, prompts, resources and templates are
+ *                       listed N per page with a nextCursor (default:
+ *                       all on one page)
  *   exit_on_start       N: exit with code N right after the start actions
  *   exit_on_initialize  N: exit with code N when initialize arrives
  *   no_initialize_answer true: never answer initialize
@@ -46,7 +67,10 @@
  * exit_on_start, then the loop.
  *
  * Requests: initialize, ping, tools/list, tools/call, logging/setLevel,
- * resources/subscribe, resources/unsubscribe; others get -32601.
+ * resources/subscribe, resources/unsubscribe, and prompts/list,
+ * prompts/get, resources/list, resources/templates/list, resources/read,
+ * completion/complete when the spec has what they serve; others get
+ * -32601.
  * Notifications are recorded (see "state"); notifications/cancelled drops
  * the pending answer of a slow, progress or sample call. Tools: see
  * ts_builtin[] below. Exits 0 on stdin EOF.
@@ -116,6 +140,7 @@ static struct {
   cJSON* requests;         /* owned array of received request methods */
   cJSON* client_responses; /* owned array of responses to on_initialized
                               requests */
+  cJSON* completion_refs;  /* owned array of completion/complete refs */
   struct ts_timer* timers;
   size_t ntimers;
   struct ts_pending* pending;
@@ -164,6 +189,10 @@ static bool ts_spec_bool(const char* key, bool dflt) {
   if (cJSON_IsBool(v))
     return cJSON_IsTrue(v);
   return dflt;
+}
+
+static bool ts_has_resources(void) {
+  return ts_spec("resources") != NULL || ts_spec("resourceTemplates") != NULL;
 }
 
 static const char* ts_spec_str(const char* key) {
@@ -419,6 +448,218 @@ static int ts_signal_number(const char* name) {
   return atoi(name);
 }
 
+/* ---- lists, prompts, resources, completion ---- */
+
+/* Answer a list request with result, whose member key holds every item:
+ * with the spec's page_size, only the page the params' cursor (a decimal
+ * offset) names, and a nextCursor when more follow. Takes result. */
+static void ts_page_result(const cJSON* id,
+                           const cJSON* params,
+                           cJSON* result,
+                           const char* key) {
+  long size = 0;
+  if (!ts_spec_int("page_size", &size) || size <= 0) {
+    ts_result(id, result);
+    return;
+  }
+  long offset = 0;
+  const char* cursor = ts_arg_str(params, "cursor");
+  if (cursor != NULL) {
+    char* end;
+    offset = strtol(cursor, &end, 10);
+    if (*end != '\0' || offset < 0) {
+      cJSON_Delete(result);
+      ts_error(id, -32602, "Invalid cursor");
+      return;
+    }
+  }
+  cJSON* all = cJSON_DetachItemFromObjectCaseSensitive(result, key);
+  cJSON* page = cJSON_AddArrayToObject(result, key);
+  long n = cJSON_GetArraySize(all);
+  for (long i = offset; i < n && i < offset + size; i++)
+    cJSON_AddItemToArray(page, cJSON_Duplicate(cJSON_GetArrayItem(all, (int)i),
+                                               true));
+  if (offset + size < n) {
+    char next[32];
+    snprintf(next, sizeof(next), "%ld", offset + size);
+    cJSON_AddStringToObject(result, "nextCursor", next);
+  }
+  cJSON_Delete(all);
+  ts_result(id, result);
+}
+
+/* A copy of each item of the spec list key, keeping only the members
+ * named in keep (NULL-terminated). */
+static cJSON* ts_spec_items(const char* key, const char* const* keep) {
+  cJSON* out = cJSON_CreateArray();
+  const cJSON* item;
+  cJSON_ArrayForEach(item, ts_spec(key)) {
+    cJSON* copy = cJSON_CreateObject();
+    for (const char* const* k = keep; *k != NULL; k++) {
+      const cJSON* v = cJSON_GetObjectItemCaseSensitive(item, *k);
+      if (v != NULL)
+        cJSON_AddItemToObject(copy, *k, cJSON_Duplicate(v, true));
+    }
+    cJSON_AddItemToArray(out, copy);
+  }
+  return out;
+}
+
+static void ts_prompts_list(const cJSON* id, const cJSON* params) {
+  static const char* const keep[] = {"name", "description", "arguments",
+                                     NULL};
+  cJSON* r = cJSON_CreateObject();
+  cJSON_AddItemToObject(r, "prompts", ts_spec_items("prompts", keep));
+  ts_page_result(id, params, r, "prompts");
+}
+
+static cJSON* ts_user_text(const char* text) {
+  cJSON* m = cJSON_CreateObject();
+  cJSON_AddStringToObject(m, "role", "user");
+  cJSON* c = cJSON_AddObjectToObject(m, "content");
+  cJSON_AddStringToObject(c, "type", "text");
+  cJSON_AddStringToObject(c, "text", text);
+  return m;
+}
+
+static void ts_prompts_get(const cJSON* id, const cJSON* params) {
+  const char* name = ts_arg_str(params, "name");
+  const cJSON* item;
+  cJSON_ArrayForEach(item, ts_spec("prompts")) {
+    const char* n = ts_arg_str(item, "name");
+    if (name == NULL || n == NULL || strcmp(n, name) != 0)
+      continue;
+    cJSON* r = cJSON_CreateObject();
+    const char* desc = ts_arg_str(item, "description");
+    if (desc != NULL)
+      cJSON_AddStringToObject(r, "description", desc);
+    cJSON* msgs = cJSON_AddArrayToObject(r, "messages");
+    const char* text = ts_arg_str(item, "text");
+    cJSON_AddItemToArray(msgs, ts_user_text(text ? text : n));
+    const cJSON* args = cJSON_GetObjectItemCaseSensitive(params, "arguments");
+    if (cJSON_IsObject(args) && args->child != NULL) {
+      char* a = cJSON_PrintUnformatted(args);
+      ts_oom_check(a);
+      cJSON_AddItemToArray(msgs, ts_user_text(a));
+      free(a);
+    }
+    ts_result(id, r);
+    return;
+  }
+  char msg[256];
+  snprintf(msg, sizeof(msg), "Unknown prompt: %s", name ? name : "(none)");
+  ts_error(id, -32602, msg);
+}
+
+static void ts_resources_list(const cJSON* id, const cJSON* params) {
+  static const char* const keep[] = {"uri", "name", "mimeType", NULL};
+  cJSON* r = cJSON_CreateObject();
+  cJSON_AddItemToObject(r, "resources", ts_spec_items("resources", keep));
+  ts_page_result(id, params, r, "resources");
+}
+
+static void ts_templates_list(const cJSON* id, const cJSON* params) {
+  static const char* const keep[] = {"uriTemplate", "name", "mimeType", NULL};
+  cJSON* r = cJSON_CreateObject();
+  cJSON_AddItemToObject(r, "resourceTemplates",
+                        ts_spec_items("resourceTemplates", keep));
+  ts_page_result(id, params, r, "resourceTemplates");
+}
+
+/* RFC 6570 level 1, as far as the tests need: "{var}" matches one or
+ * more characters other than '/'. */
+static bool ts_template_match(const char* tpl, const char* uri) {
+  while (*tpl != '\0') {
+    if (*tpl == '{') {
+      const char* close = strchr(tpl, '}');
+      if (close == NULL)
+        return false;
+      for (const char* u = uri + 1; u[-1] != '\0' && u[-1] != '/'; u++) {
+        if (ts_template_match(close + 1, u))
+          return true;
+      }
+      return false;
+    }
+    if (*tpl != *uri)
+      return false;
+    tpl++;
+    uri++;
+  }
+  return *uri == '\0';
+}
+
+static void ts_read_answer(const cJSON* id,
+                           const char* uri,
+                           const char* mime,
+                           const char* text) {
+  cJSON* r = cJSON_CreateObject();
+  cJSON* contents = cJSON_AddArrayToObject(r, "contents");
+  cJSON* c = cJSON_CreateObject();
+  cJSON_AddStringToObject(c, "uri", uri);
+  if (mime != NULL)
+    cJSON_AddStringToObject(c, "mimeType", mime);
+  cJSON_AddStringToObject(c, "text", text);
+  cJSON_AddItemToArray(contents, c);
+  ts_result(id, r);
+}
+
+static void ts_resources_read(const cJSON* id, const cJSON* params) {
+  const char* uri = ts_arg_str(params, "uri");
+  if (uri == NULL) {
+    ts_error(id, -32602, "resources/read: uri must be a string");
+    return;
+  }
+  const cJSON* item;
+  cJSON_ArrayForEach(item, ts_spec("resources")) {
+    const char* u = ts_arg_str(item, "uri");
+    if (u != NULL && strcmp(u, uri) == 0) {
+      const char* text = ts_arg_str(item, "text");
+      ts_read_answer(id, uri, ts_arg_str(item, "mimeType"), text ? text : "");
+      return;
+    }
+  }
+  cJSON_ArrayForEach(item, ts_spec("resourceTemplates")) {
+    const char* tpl = ts_arg_str(item, "uriTemplate");
+    if (tpl == NULL || !ts_template_match(tpl, uri))
+      continue;
+    const char* text = ts_arg_str(item, "text");
+    if (text != NULL) {
+      ts_read_answer(id, uri, ts_arg_str(item, "mimeType"), text);
+    } else {
+      size_t n = strlen(ts.name) + strlen(uri) + 2;
+      char* t = ts_xrealloc(NULL, n);
+      snprintf(t, n, "%s %s", ts.name, uri);
+      ts_read_answer(id, uri, ts_arg_str(item, "mimeType"), t);
+      free(t);
+    }
+    return;
+  }
+  cJSON* m = ts_message();
+  cJSON_AddItemToObject(m, "id", cJSON_Duplicate(id, true));
+  cJSON* e = cJSON_AddObjectToObject(m, "error");
+  cJSON_AddNumberToObject(e, "code", -32002);
+  cJSON_AddStringToObject(e, "message", "Resource not found");
+  cJSON_AddStringToObject(cJSON_AddObjectToObject(e, "data"), "uri", uri);
+  ts_send(m);
+}
+
+static void ts_complete(const cJSON* id, const cJSON* params) {
+  const cJSON* ref = cJSON_GetObjectItemCaseSensitive(params, "ref");
+  ts_record(ts.completion_refs,
+            ref ? cJSON_Duplicate(ref, true) : cJSON_CreateNull());
+  cJSON* r = cJSON_CreateObject();
+  cJSON* c = cJSON_AddObjectToObject(r, "completion");
+  cJSON* values = cJSON_AddArrayToObject(c, "values");
+  const cJSON* v;
+  cJSON_ArrayForEach(v, ts_spec("completions")) {
+    if (cJSON_IsString(v))
+      cJSON_AddItemToArray(values, cJSON_CreateString(v->valuestring));
+  }
+  cJSON_AddNumberToObject(c, "total", cJSON_GetArraySize(values));
+  cJSON_AddFalseToObject(c, "hasMore");
+  ts_result(id, r);
+}
+
 /* ---- tools ---- */
 
 struct ts_builtin {
@@ -457,6 +698,9 @@ static const struct ts_builtin ts_builtin[] = {
     {"log", "Send notifications/message with level and data",
      "{\"type\":\"object\",\"properties\":{\"level\":{\"type\":\"string\"},"
      "\"data\":{\"type\":\"string\"}}}"},
+    {"notify", "Send the notification method with params",
+     "{\"type\":\"object\",\"properties\":{\"method\":{\"type\":\"string\"},"
+     "\"params\":{\"type\":\"object\"}},\"required\":[\"method\"]}"},
 };
 
 static cJSON* ts_tool_json(const char* name,
@@ -471,7 +715,7 @@ static cJSON* ts_tool_json(const char* name,
   return t;
 }
 
-static void ts_tools_list(const cJSON* id) {
+static void ts_tools_list(const cJSON* id, const cJSON* params) {
   cJSON* r = cJSON_CreateObject();
   cJSON* tools = cJSON_AddArrayToObject(r, "tools");
   const cJSON* spec_tools = ts_spec("tools");
@@ -494,7 +738,7 @@ static void ts_tools_list(const cJSON* id) {
                               cJSON_Parse(ts_builtin[i].schema)));
     }
   }
-  ts_result(id, r);
+  ts_page_result(id, params, r, "tools");
 }
 
 static const cJSON* ts_spec_tool(const char* name) {
@@ -528,6 +772,8 @@ static void ts_tool_state(const cJSON* id) {
   cJSON_AddItemToObject(s, "requests", cJSON_Duplicate(ts.requests, true));
   cJSON_AddItemToObject(s, "client_responses",
                         cJSON_Duplicate(ts.client_responses, true));
+  cJSON_AddItemToObject(s, "completion_refs",
+                        cJSON_Duplicate(ts.completion_refs, true));
   char* text = cJSON_PrintUnformatted(s);
   ts_oom_check(text);
   cJSON_Delete(s);
@@ -648,6 +894,15 @@ static void ts_tools_call(const cJSON* id, const cJSON* params) {
   } else if (strcmp(name, "notify_list_changed") == 0) {
     ts_notify("notifications/tools/list_changed", NULL);
     ts_text(id, "sent", false);
+  } else if (strcmp(name, "notify") == 0) {
+    const char* method = ts_arg_str(args, "method");
+    const cJSON* p = cJSON_GetObjectItemCaseSensitive(args, "params");
+    if (method == NULL) {
+      ts_error(id, -32602, "notify: method must be a string");
+      return;
+    }
+    ts_notify(method, cJSON_IsObject(p) ? cJSON_Duplicate(p, true) : NULL);
+    ts_text(id, "sent", false);
   } else if (strcmp(name, "log") == 0) {
     const char* level = ts_arg_str(args, "level");
     const char* data = ts_arg_str(args, "data");
@@ -677,9 +932,19 @@ static void ts_answer_initialize(const cJSON* id) {
   cJSON* r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "protocolVersion", version);
   const cJSON* caps = ts_spec("capabilities");
-  cJSON_AddItemToObject(r, "capabilities",
-                        cJSON_IsObject(caps) ? cJSON_Duplicate(caps, true)
-                                             : cJSON_Parse("{\"tools\":{}}"));
+  cJSON* c;
+  if (cJSON_IsObject(caps)) {
+    c = cJSON_Duplicate(caps, true);
+  } else {
+    c = cJSON_Parse("{\"tools\":{}}");
+    if (ts_spec("prompts") != NULL)
+      cJSON_AddObjectToObject(c, "prompts");
+    if (ts_has_resources())
+      cJSON_AddObjectToObject(c, "resources");
+    if (ts_spec("completions") != NULL)
+      cJSON_AddObjectToObject(c, "completions");
+  }
+  cJSON_AddItemToObject(r, "capabilities", c);
   cJSON* info = cJSON_AddObjectToObject(r, "serverInfo");
   cJSON_AddStringToObject(info, "name", ts.name);
   cJSON_AddStringToObject(info, "version", "1.0");
@@ -733,7 +998,7 @@ static void ts_request(const cJSON* id,
   } else if (strcmp(method, "ping") == 0) {
     ts_result(id, cJSON_CreateObject());
   } else if (strcmp(method, "tools/list") == 0) {
-    ts_tools_list(id);
+    ts_tools_list(id, params);
   } else if (strcmp(method, "tools/call") == 0) {
     ts_tools_call(id, params);
   } else if (strcmp(method, "logging/setLevel") == 0) {
@@ -747,6 +1012,20 @@ static void ts_request(const cJSON* id,
   } else if (strcmp(method, "resources/unsubscribe") == 0) {
     ts_subscription(params, false);
     ts_result(id, cJSON_CreateObject());
+  } else if (strcmp(method, "prompts/list") == 0 && ts_spec("prompts")) {
+    ts_prompts_list(id, params);
+  } else if (strcmp(method, "prompts/get") == 0 && ts_spec("prompts")) {
+    ts_prompts_get(id, params);
+  } else if (strcmp(method, "resources/list") == 0 && ts_has_resources()) {
+    ts_resources_list(id, params);
+  } else if (strcmp(method, "resources/templates/list") == 0 &&
+             ts_has_resources()) {
+    ts_templates_list(id, params);
+  } else if (strcmp(method, "resources/read") == 0 && ts_has_resources()) {
+    ts_resources_read(id, params);
+  } else if (strcmp(method, "completion/complete") == 0 &&
+             ts_spec("completions")) {
+    ts_complete(id, params);
   } else {
     ts_error(id, -32601, "Method not found");
   }
@@ -903,6 +1182,7 @@ static void ts_free(void) {
   cJSON_Delete(ts.notifications);
   cJSON_Delete(ts.requests);
   cJSON_Delete(ts.client_responses);
+  cJSON_Delete(ts.completion_refs);
   cJSON_Delete(ts.spec);
   memset(&ts, 0, sizeof(ts));
 }
@@ -945,6 +1225,7 @@ static void ts_start(int argc, char** argv) {
   ts.notifications = cJSON_CreateArray();
   ts.requests = cJSON_CreateArray();
   ts.client_responses = cJSON_CreateArray();
+  ts.completion_refs = cJSON_CreateArray();
 
   signal(SIGPIPE, SIG_IGN);
   if (ts.ignore_sigterm)
