@@ -6,7 +6,9 @@ set -euo pipefail
 PACKAGES=(build-essential cmake pkg-config libuv1-dev libcjson-dev libyaml-dev
           libncurses-dev python3 nodejs npm tmux)
 if [ "${1:-}" = "--with-test-tools" ]; then
-  PACKAGES+=(clang)
+  # libclang-rt-dev holds the libFuzzer and sanitizer runtimes; clang only
+  # recommends it, and recommends are not installed below.
+  PACKAGES+=(clang libclang-rt-dev)
 fi
 
 missing=()

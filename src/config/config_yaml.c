@@ -3,7 +3,8 @@
  * Two passes. libyaml's event API builds a small tree of our own
  * (scalars, lists, mappings, each with its line:col); an alias shares the
  * anchored node instead of copying it, and counts what it would expand
- * to, so a "billion laughs" document stops after CY_MAX_NODES. Then the
+ * to, so a "billion laughs" document stops after CY_MAX_NODES nodes or
+ * CY_MAX_BYTES of text (a long string aliased many times). Then the
  * tree is validated into a scratch mcpmon_config whose servers move into
  * the caller's only when everything passed.
  */
@@ -25,6 +26,8 @@
 
 #define CY_MAX_FILE (4u * 1024u * 1024u)
 #define CY_MAX_NODES 100000u  /* after alias expansion */
+/* Scalar text after alias expansion, plus what $VARs expand to. */
+#define CY_MAX_BYTES (16u * 1024u * 1024u)
 #define CY_MAX_DEPTH 64       /* nested lists and mappings */
 #define CY_MAX_MERGE_DEPTH 16 /* "<<" inside merged mappings */
 #define CY_MAX_NAME 64        /* server names */
@@ -50,6 +53,7 @@ struct cy_node {
   size_t nkids;
   size_t cap;
   size_t weight;        /* nodes in this subtree, aliases expanded */
+  size_t bytes;         /* scalar text in this subtree, aliases expanded */
   struct cy_node* next; /* the ctx's chain of every node */
 };
 
@@ -81,6 +85,7 @@ struct cy_ctx {
   size_t nanchors;
   size_t anchors_cap;
   size_t total; /* nodes so far, aliases expanded */
+  size_t bytes; /* text so far, aliases and $VARs expanded */
   bool aliased; /* some alias was used */
   bool queue_timeout_given;
 };
@@ -234,6 +239,17 @@ static int cy_count(struct cy_ctx* c, size_t n, yaml_mark_t m) {
                     c->aliased ? " after alias expansion" : "", CY_MAX_NODES);
 }
 
+/* Adds n bytes of text to the running total; fails past CY_MAX_BYTES. */
+static int cy_count_bytes(struct cy_ctx* c, size_t n, yaml_mark_t m) {
+  c->bytes += n;
+  if (c->bytes <= CY_MAX_BYTES)
+    return 0;
+  return cy_fail_at(c, (int)m.line + 1, (int)m.column + 1,
+                    "document too large%s (more than %u MiB of text)",
+                    c->aliased ? " after alias expansion" : "",
+                    CY_MAX_BYTES >> 20);
+}
+
 static size_t cy_hash(const char* s) {
   size_t h = 2166136261u;
   for (; *s != '\0'; s++) h = (h ^ (unsigned char)*s) * 16777619u;
@@ -310,6 +326,7 @@ static void cy_attach(struct cy_ctx* c,
   }
   p->kids[p->nkids++] = n;
   p->weight += n->weight;
+  p->bytes += n->bytes;
 }
 
 static int cy_open(struct cy_ctx* c,
@@ -351,12 +368,14 @@ static int cy_event(struct cy_ctx* c,
                           "hold one");
       return 0;
     case YAML_SCALAR_EVENT: {
-      if (cy_count(c, 1, m) != 0)
+      if (cy_count(c, 1, m) != 0 ||
+          cy_count_bytes(c, ev->data.scalar.length, m) != 0)
         return -1;
       struct cy_node* n = cy_node_new(c, CY_SCALAR, m);
       n->text = cfg_xstrndup((const char*)ev->data.scalar.value,
                              ev->data.scalar.length);
       n->len = ev->data.scalar.length;
+      n->bytes = n->len;
       n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
                  ev->data.scalar.tag == NULL;
       if (ev->data.scalar.anchor != NULL)
@@ -379,7 +398,8 @@ static int cy_event(struct cy_ctx* c,
         return cy_fail_at(c, (int)m.line + 1, (int)m.column + 1,
                           "found undefined alias '%.64s'", name);
       c->aliased = true;
-      if (cy_count(c, n->weight, m) != 0)
+      if (cy_count(c, n->weight, m) != 0 ||
+          cy_count_bytes(c, n->bytes, m) != 0)
         return -1;
       cy_attach(c, b, n);
       return 0;
@@ -831,8 +851,16 @@ static int cy_expand(struct cy_ctx* c,
       return -1;
     }
     free(var);
+    if (c->bytes + b.n + strlen(v) > CY_MAX_BYTES) {
+      free(b.p);
+      return cy_fail(c, at,
+                     "expanding variables in '%s' makes the file more than "
+                     "%u MiB of text",
+                     label, CY_MAX_BYTES >> 20);
+    }
     cy_buf_add(&b, v, strlen(v));
   }
+  c->bytes += b.n;
   *out = cy_buf_take(&b);
   return 0;
 }

@@ -628,6 +628,33 @@ static void test_limits(void) {
   CHECK_FAIL_HAS(big, "document too large (more than 100000 nodes)");
   free(big);
 
+  /* Few nodes but much text: a 64 KiB string aliased 300 times, and a
+   * variable of 64 KiB used 300 times (tests/fuzz found the first). */
+  size_t len = 64 * 1024;
+  char* amp = malloc(len + 300 * 16 + 128);
+  p = amp + sprintf(amp, "x-s: &s \"");
+  memset(p, 'A', len);
+  p += len;
+  p += sprintf(p, "\"\nservers: {a: {command: x, args: [");
+  for (int i = 0; i < 300; i++) p += sprintf(p, "*s,");
+  strcpy(p, "]}}\n");
+  CHECK_FAIL_HAS(amp,
+                 "document too large after alias expansion (more than 16 "
+                 "MiB of text)");
+  char* val = malloc(len + 1);
+  memset(val, 'B', len);
+  val[len] = '\0';
+  setenv("MCPMON_T_LONG", val, 1);
+  free(val);
+  p = amp + sprintf(amp, SERVER("    args: [\""));
+  for (int i = 0; i < 300; i++) p += sprintf(p, "$MCPMON_T_LONG");
+  strcpy(p, "\"]\n");
+  CHECK_FAIL_HAS(amp,
+                 "expanding variables in 'args' makes the file more than 16 "
+                 "MiB of text");
+  unsetenv("MCPMON_T_LONG");
+  free(amp);
+
   /* Extensions are deduplicated by scanning, so they are capped. */
   char* exts = malloc(300 * 6 + 128);
   p = exts + sprintf(exts, SERVER("    extensions: ["));

@@ -568,6 +568,38 @@ static void test_bytes_preserved(void) {
       "{\"s\":\"\xff\xfe caf\xc3\xa9 \xc3\xa9 \\\" \\\\ \\n \\u0001\"}}");
 }
 
+/* The id of an over-long line from its first bytes (not NUL-terminated:
+ * each head is copied to a buffer of exactly its size). */
+static cJSON* sniff(const char* text) {
+  size_t n = strlen(text);
+  char* head = malloc(n + 1);
+  memcpy(head, text, n);
+  cJSON* id = jrpc_sniff_id(head, n);
+  free(head);
+  return id;
+}
+
+static void test_sniff(void) {
+  cJSON* id = sniff("{\"jsonrpc\":\"2.0\",\"id\": 42,\"params\":{\"a");
+  CHECK(cJSON_IsNumber(id) && id->valuedouble == 42);
+  cJSON_Delete(id);
+  id = sniff("{\"id\":\"q-9\",\"method\":\"x\",\"params\":{\"a");
+  CHECK(cJSON_IsString(id) && strcmp(id->valuestring, "q-9") == 0);
+  cJSON_Delete(id);
+  id = sniff("{\"id\":-9007199254740992,");
+  CHECK(cJSON_IsNumber(id) && id->valuedouble == -9007199254740992.0);
+  cJSON_Delete(id);
+  /* Digits up to the end of the head may go on (tests/fuzz found that
+   * strtoll read past it); no digits, a fraction, or more than an id can
+   * hold give no id. */
+  CHECK(sniff("{\"jsonrpc\":\"2.0\",\"id\":12345") == NULL);
+  CHECK(sniff("{\"id\":-x,") == NULL);
+  CHECK(sniff("{\"id\":1.5,") == NULL);
+  CHECK(sniff("{\"id\":9007199254740993,") == NULL);
+  CHECK(sniff("{\"id\":99999999999999999999999,") == NULL);
+  CHECK(sniff("{\"id\":\"abc") == NULL);
+}
+
 int main(void) {
   test_valid();
   test_parse_errors();
@@ -577,5 +609,6 @@ int main(void) {
   test_set_id();
   test_numbers();
   test_bytes_preserved();
+  test_sniff();
   return check_done();
 }

@@ -77,6 +77,17 @@ static void test_disambiguate(void) {
   names_disambiguate(longn, "x", out);
   CHECK_INT(strlen(out), 64);
   CHECK(strcmp(out, longn) != 0);
+  /* A shortened name whose suffix is the very one the variant would get
+   * (a 24-bit hash collision tests/fuzz found): still a different name. */
+  char exposed[NAMES_MAX + 1];
+  names_expose("gh", "__",
+               "createissuet_issuexxx\x88\x07\x87\x07\x87\x87\x87\x8a"
+               "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxgh",
+               exposed);
+  names_disambiguate(exposed, "", out);
+  CHECK_INT(strlen(out), 64);
+  CHECK(valid(out));
+  CHECK(strcmp(out, exposed) != 0);
 }
 
 static void test_table(void) {
