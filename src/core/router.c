@@ -404,7 +404,13 @@ static void rt_on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   if (partial > 0)
     log_warn("Client closed its output in the middle of a message (%zu "
              "bytes dropped)", partial);
-  rt_gone(r, n == UV_EOF ? "the client closed stdin" : uv_strerror((int)n));
+  if (n == UV_EOF) {
+    /* Only its input ended: the client may still read, so what it asked
+     * before gets answered (router_close flushes) as the server stops. */
+    r->hooks.client_gone(r->hooks.ctx, "the client closed stdin");
+    return;
+  }
+  rt_gone(r, uv_strerror((int)n));
 }
 
 /* ---- events from the backend --------------------------------------------- */

@@ -346,7 +346,8 @@ def _jsonrpc_problem(msg):
         if "result" in msg or "error" in msg:
             return "request or notification with result/error"
         return None
-    if "id" not in msg:
+    if "id" not in msg and "error" not in msg:
+        # An error response omits id when the id was unreadable (STDIO-4).
         return "neither method nor id"
     if ("result" in msg) == ("error" in msg):
         return "response needs exactly one of result and error"

@@ -1,0 +1,75 @@
+"""Helpers shared by the single-mode integration tests (test_proxy.py,
+test_reload.py, test_crash.py, test_malformed.py, test_shutdown.py,
+test_cli.py): mcpmon in front of the C test server, whose spec file lives
+in the watched directory so that rewriting it restarts the server.
+"""
+import json
+import os
+import re
+
+from mcptest import (Mcpmon, notification, testserver_cmd, text_of,
+                     write_spec)
+
+LIST_CHANGED = "notifications/tools/list_changed"
+
+
+def spec_file(d):
+    return os.path.join(d, "spec.json")
+
+
+def start(d, spec=None, args=(), ext="json", **kw):
+    """mcpmon watching d for ext (default json) and running the test server
+    with d/spec.json (written first); args go before "--"."""
+    path = write_spec(spec_file(d), {} if spec is None else spec)
+    argv = ["--watch", d, "--ext", ext] + [str(a) for a in args]
+    return Mcpmon(argv + ["--"] + testserver_cmd(path), **kw)
+
+
+def init(m, **kw):
+    """initialize (kw as for Proc.initialize), then wait until mcpmon has
+    logged "Server ready": every log line of the start has been read, so
+    a log_mark() taken now only sees what comes next."""
+    result = m.initialize(**kw)
+    m.wait_log(r"Server ready")
+    return result
+
+
+def state(m):
+    """The test server's recorded state, through mcpmon."""
+    return json.loads(text_of(m.call_tool("state")))
+
+
+def server_pid(m):
+    return int(text_of(m.call_tool("pid")))
+
+
+def error_of(resp, code=-32603):
+    """The error object of a response, checking its code."""
+    assert "error" in resp and "result" not in resp, resp
+    assert resp["error"]["code"] == code, resp
+    return resp["error"]
+
+
+def reload(m, d, spec, n=1, timeout=10):
+    """Rewrite the spec, wait for "Restart #n complete" and the
+    tools/list_changed notification that follows it."""
+    mark = m.log_mark()
+    write_spec(spec_file(d), spec)
+    m.wait_log(r"Restart #%d complete" % n, timeout, start=mark)
+    return m.next_message(notification(LIST_CHANGED), timeout)
+
+
+def count_log(m, pattern, start=0):
+    """How many stderr lines from index start match the regex (only lines
+    already read: wait_log first for anything that must be there)."""
+    rx = re.compile(pattern)
+    return sum(1 for line in m.log_lines()[start:] if rx.search(line))
+
+
+def error_without_id(code):
+    """Predicate: an error response without an id (unreadable id)."""
+    def pred(msg):
+        return ("id" not in msg and "method" not in msg
+                and msg.get("error", {}).get("code") == code)
+    pred.desc = "error %d without id" % code
+    return pred

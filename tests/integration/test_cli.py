@@ -1,0 +1,211 @@
+"""Single mode, the command line: help, version, bad arguments, a command
+that does not exist, and the logging options (-q, -v, -l, -t)."""
+import os
+import stat
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mcptest import *  # noqa: E402,F401,F403
+from singlemode import *  # noqa: E402,F401,F403
+
+PREFIX = r"^\[mcpmon \d\d:\d\d:\d\d( pid:\d+)?\] "
+PREFIX_T = r"^\[mcpmon \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}( pid:\d+)?\] "
+
+
+def run_cli(args, timeout=10):
+    """mcpmon run to completion with stdin closed: (status, out, err)."""
+    p = subprocess.run([mcpmon_path()] + list(args), stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=timeout)
+    return (p.returncode, p.stdout.decode("utf-8", "replace"),
+            p.stderr.decode("utf-8", "replace"))
+
+
+def test_help():
+    for flag in ("--help", "-h"):
+        rc, out, err = run_cli([flag])
+        assert rc == 0, (flag, rc, err)
+        assert "--watch" in out and "--ext" in out, out
+        assert "Usage: mcpmon" in out, out
+        assert err == "", err
+
+
+def test_version():
+    for flag in ("--version", "-V"):
+        rc, out, err = run_cli([flag])
+        assert rc == 0, (flag, rc, err)
+        assert re.fullmatch(r"mcpmon \d+\.\d+\.\d+\S*\n", out), out
+        assert err == "", err
+
+
+def test_bad_arguments_exit_2_naming_them():
+    server = [testserver_path()]
+    cases = [
+        (["--bogus", "--"] + server, "--bogus"),
+        (["-Z", "--"] + server, "-Z"),
+        (["--delay", "soon", "--"] + server, "--delay"),
+        (["--grace", "-5", "--"] + server, "--grace"),
+        (["--max-line", "lots", "--"] + server, "--max-line"),
+        (["--watch"], "--watch"),
+    ]
+    for args, name in cases:
+        rc, out, err = run_cli(args)
+        assert rc == 2, (args, rc, err)
+        assert out == "", (args, out)
+        lines = err.splitlines()
+        assert lines and name in lines[0], (args, err)
+        assert lines[0].startswith("mcpmon: "), (args, err)
+        # A usage hint follows; the error itself is one line.
+        assert len(lines) <= 3 and "--help" in err, (args, err)
+
+
+def test_missing_command_exits_2():
+    for args in ([], ["--watch", "."], ["--watch", ".", "--"]):
+        rc, out, err = run_cli(args)
+        assert rc == 2, (args, rc, err)
+        assert "command" in err.splitlines()[0], (args, err)
+        assert out == ""
+
+
+def test_options_after_the_command_belong_to_it():
+    # Without "--", mcpmon's options end at the command: --spec and
+    # --name are the test server's.
+    with tmpdir() as d:
+        spec = write_spec(spec_file(d), {"server_name": "fromspec"})
+        with Mcpmon(["-w", d, "-e", "json", testserver_path(), "--spec",
+                     spec, "--name", "fromflag"]) as m:
+            r = init(m)
+            assert r["serverInfo"]["name"] == "fromflag", r
+
+
+def test_watch_path_that_does_not_exist():
+    with tmpdir() as d:
+        with Mcpmon(["--watch", os.path.join(d, "missing"), "--"] +
+                    testserver_cmd()) as m:
+            assert m.wait_exit() != 0
+            m.wait_log(r"Cannot watch: .*missing")
+
+
+def test_command_not_found_answers_errors():
+    with tmpdir() as d:
+        script = os.path.join(d, "server.sh")
+        with Mcpmon(["--watch", d, "--ext", "sh", "--", script]) as m:
+            m.wait_log(r"Cannot run '.*server\.sh': command not found")
+            m.wait_log(r"waiting for file changes")
+            # Answered at once, never left hanging.
+            r = m.request("initialize", {"protocolVersion": "2025-11-25",
+                                         "capabilities": {}}, timeout=3)
+            err = error_of(r)
+            assert "command not found" in err["message"], err
+            assert "server.sh" in err["message"], err
+            r = m.request("tools/list", timeout=3)
+            assert "command not found" in error_of(r)["message"], r
+            assert m.call("ping") == {}
+            # The command appears: mcpmon starts it, and the client can
+            # initialize now.
+            tmp = script + ".tmp"
+            with open(tmp, "w") as f:
+                f.write("#!/bin/sh\nexec %s \"$@\"\n" % testserver_path())
+            os.chmod(tmp, stat.S_IRWXU)
+            os.rename(tmp, script)
+            m.wait_log(r"Server ready")
+            r = m.call("initialize", {"protocolVersion": "2025-11-25",
+                                      "capabilities": {}})
+            assert r["serverInfo"]["name"] == "testserver", r
+            m.notify("notifications/initialized")
+            assert text_of(m.call_tool("echo", {"text": "hi"})) == "hi"
+
+
+def test_default_log_format():
+    with tmpdir() as d:
+        with start(d, {"stderr_on_start": "from server"}) as m:
+            init(m)
+            lines = m.log_lines()
+            assert re.match(PREFIX + r"Watching ", lines[0]), lines
+            m.wait_log(PREFIX + r"Started: ")
+            m.wait_log(PREFIX + r"Server ready")
+            m.wait_log(r"^\[mcpmon \d\d:\d\d:\d\d pid:\d+\] \| from server$")
+
+
+def test_quiet_prints_no_startup_lines():
+    with tmpdir() as d:
+        with start(d, {"stderr_on_start": "from server"}, args=["-q"]) as m:
+            m.initialize()
+            write_spec(spec_file(d), {})
+            m.next_message(notification(LIST_CHANGED))
+            mark = m.log_mark()
+            m.send_request("tools/call", {"name": "crash",
+                                          "arguments": {"code": 5}})
+            # Errors still show.
+            m.wait_log(r"Server exited unexpectedly \(exit code 5\)",
+                       start=mark)
+            m.next_message(notification(LIST_CHANGED))
+            for pattern in (r"Watching", r"Started", r"Server ready",
+                            r"Restart #", r"File modified", r"Sent tools"):
+                assert count_log(m, pattern) == 0, (pattern, m.logs())
+
+
+def test_verbose_lists_each_changed_file():
+    with tmpdir() as d:
+        with start(d, args=["-v", "--delay", "300"]) as m:
+            init(m)
+            mark = m.log_mark()
+            names = ["a%d.json" % i for i in range(4)]
+            for name in names:
+                with open(os.path.join(d, name), "w") as f:
+                    f.write("{}")
+            m.wait_log(r"Restart #1 complete", start=mark)
+            for name in names:
+                m.wait_log(r"File added: (.*/)?%s$" % re.escape(name),
+                           start=mark)
+            assert count_log(m, r"Restarting server", mark) == 1
+        # Without -v, one line names the first and counts the rest.
+        with start(d, args=["--delay", "300"]) as m:
+            init(m)
+            mark = m.log_mark()
+            for name in names:
+                with open(os.path.join(d, name), "w") as f:
+                    f.write("{ }")
+            m.wait_log(r"Restart #1 complete", start=mark)
+            assert count_log(m, r"File modified: .*\.json \(and 3 more\)$",
+                             mark) == 1, m.logs()
+            assert count_log(m, r"File ", mark) == 1, m.logs()
+
+
+def test_timestamps_show_dates():
+    with tmpdir() as d:
+        with start(d, args=["-t"]) as m:
+            init(m)
+            lines = m.log_lines()
+            assert lines and all(re.match(PREFIX_T, line)
+                                 for line in lines), lines
+
+
+def test_log_file_gets_the_same_lines_and_never_restarts():
+    with tmpdir() as d:
+        log = os.path.join(d, "mcpmon.log")
+        with start(d, {"stderr_on_start": "from server"},
+                   args=["-l", log], ext="json,log") as m:
+            init(m)
+            # Every log line is a write to a watched file (by extension):
+            # none of them may restart the server.
+            m.call_tool("stderr", {"text": "more", "count": 5})
+            m.wait_log(r"\| more$", n=5)
+            m.expect_no_message(notification(LIST_CHANGED), within=0.5)
+            # A real change restarts once; the lines logged meanwhile do
+            # not add a second restart.
+            reload(m, d, {"server_name": "v2"})
+            m.expect_no_message(notification(LIST_CHANGED), within=0.5)
+            assert count_log(m, r"Restart #") == 1, m.logs()
+            assert count_log(m, r"mcpmon\.log") == 0, m.logs()
+            m.close_stdin()
+            assert m.wait_exit() == 0
+            with open(log) as f:
+                logged = f.read().splitlines()
+            assert logged == m.log_lines(), (logged, m.log_lines())
+            assert any("Restart #1 complete" in line for line in logged)
+            assert any("| from server" in line for line in logged)
+
+
+if __name__ == "__main__":
+    run_tests(globals())
