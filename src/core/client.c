@@ -313,7 +313,14 @@ static void cl_on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   if (partial > 0)
     log_warn("Client closed its output in the middle of a message (%zu "
              "bytes dropped)", partial);
-  cl_gone(c, n == UV_EOF ? "the client closed stdin" : uv_strerror((int)n));
+  if (n == UV_EOF) {
+    /* Only its input ended: the client may still read, so what it asked
+     * before is still answered (client_close flushes) while mcpmon stops
+     * its servers. */
+    c->h.on_gone(c->ctx, "the client closed stdin");
+    return;
+  }
+  cl_gone(c, uv_strerror((int)n));
 }
 
 /* ---- lifecycle ------------------------------------------------------------ */

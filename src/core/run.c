@@ -142,56 +142,6 @@ static void run_on_changes(void* ctx, const struct watcher_change* ch,
   backend_restart(rn->backend, base ? base + 1 : ch[0].path);
 }
 
-static char* run_join(const struct strvec* sv, const char* prefix,
-                      const char* sep) {
-  size_t total = 1;
-  for (size_t i = 0; i < sv->n; i++)
-    total += strlen(prefix) + strlen(sv->v[i]) + strlen(sep);
-  char* out = xmalloc(total);
-  out[0] = '\0';
-  for (size_t i = 0; i < sv->n; i++) {
-    if (i > 0)
-      strcat(out, sep);
-    if (strcmp(sv->v[i], "*") != 0)
-      strcat(out, prefix);
-    strcat(out, sv->v[i]);
-  }
-  return out;
-}
-
-static int run_start_watcher(struct run* rn, const struct server_config* sc) {
-  const char* skip[1];
-  size_t nskip = 0;
-  if (rn->cfg->log_file != NULL)
-    skip[nskip++] = rn->cfg->log_file;
-  struct watcher_options wo = {
-      .roots = (const char* const*)sc->watch.v,
-      .nroots = sc->watch.n,
-      .exts = (const char* const*)sc->exts.v,
-      .nexts = sc->exts.n,
-      .ignores = (const char* const*)sc->ignore.v,
-      .nignores = sc->ignore.n,
-      .skip_files = skip,
-      .nskip = nskip,
-      .delay_ms = sc->delay_ms,
-      .log_name = NULL,
-  };
-  char err[512];
-  int rc = watcher_start(rn->loop, &wo, run_on_changes, rn, &rn->watcher, err,
-                         sizeof(err));
-  if (rc != 0) {
-    log_error("Cannot watch: %s", err);
-    return rc;
-  }
-  char* roots = run_join(&sc->watch, "", ", ");
-  char* exts = run_join(&sc->exts, ".", ",");
-  log_msg(LL_INFO, NULL, 0, "Watching %s for %s changes (%zu directories)",
-          roots, exts, watcher_dir_count(rn->watcher));
-  free(roots);
-  free(exts);
-  return 0;
-}
-
 int run_single(const struct mcpmon_config* cfg) {
   struct run rn;
   memset(&rn, 0, sizeof(rn));
@@ -235,7 +185,8 @@ int run_single(const struct mcpmon_config* cfg) {
     uv_signal_start(&rn.sigs[i], run_on_signal, signums[i]);
   }
 
-  if (run_start_watcher(&rn, sc) != 0) {
+  if (watcher_start_server(rn.loop, sc, cfg->log_file, NULL, run_on_changes,
+                           &rn, &rn.watcher) != 0) {
     rn.exit_status = 1;
     run_shutdown(&rn, "cannot watch files");
   } else {
