@@ -85,3 +85,17 @@ void server_config_copy(struct server_config* dst,
   strvec_copy(&dst->ignore, &src->ignore);
   strvec_copy(&dst->env, &src->env);
 }
+
+char* server_config_command_line(const struct server_config* sc) {
+  const char* cmd = sc->command ? sc->command : "";
+  size_t len = strlen(cmd) + 1;
+  for (size_t i = 0; i < sc->args.n; i++)
+    len += strlen(sc->args.v[i]) + 1;
+  char* out = cfg_xmalloc(len);
+  strcpy(out, cmd);
+  for (size_t i = 0; i < sc->args.n; i++) {
+    strcat(out, " ");
+    strcat(out, sc->args.v[i]);
+  }
+  return out;
+}

@@ -61,6 +61,10 @@ void server_config_init(struct server_config* sc);
 /* Append a backend initialised with defaults; returns it (owned by cfg). */
 struct server_config* config_add_server(struct mcpmon_config* cfg);
 void server_config_free(struct server_config* sc);
+/* "command arg1 arg2" for logs and the dashboard; heap, owned by the
+ * caller. */
+char* server_config_command_line(const struct server_config* sc);
+
 /* Deep copy of src into dst (dst is overwritten, not freed first). */
 void server_config_copy(struct server_config* dst,
                         const struct server_config* src);

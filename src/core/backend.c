@@ -1,11 +1,11 @@
-/* backend.c - see backend.h.
+/* backend.c - see backend.h and backend_int.h.
  *
  * One struct bproc per spawned process holds its libuv handles; when the
  * process and its whole group are gone the bproc is detached from the
  * backend and freed once its handles have closed, so a replacement can be
  * spawned at once with fresh handles.
  */
-#include "core/backend.h"
+#include "core/backend_int.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -21,136 +21,6 @@
 #include "core/proc.h"
 #include "core/util.h"
 
-#define BK_INIT_TIMEOUT_MS 20000u
-#define BK_STABLE_MS 10000u       /* up this long: the crash count resets */
-#define BK_MAX_CRASHES 5u         /* in a row, then wait for changes */
-#define BK_BACKOFF_FIRST_MS 250u
-#define BK_BACKOFF_MAX_MS 8000u
-#define BK_EOF_WAIT_MS 100u       /* shutdown: stdin EOF before SIGTERM */
-#define BK_KILL_WAIT_MS 2000u     /* after SIGKILL, before giving up */
-#define BK_POLL_MS 5u             /* while grandchildren outlive the leader */
-#define BK_STDERR_LINE_MAX (16u * 1024u)
-#define BK_TAIL_LINES 20
-#define BK_TAIL_LINE_LEN 240
-#define BK_BUCKETS 64
-#define BK_STDOUT_EOF_GRACE_MS 500u
-#define BK_MAX_TOOL_PAGES 100
-#define BK_WRITE_QUEUE_MAX (64u * 1024u * 1024u)
-
-enum stop_why { STOP_NONE, STOP_RESTART, STOP_CRASH, STOP_SHUTDOWN };
-enum stop_stage { STAGE_NONE, STAGE_EOF_WAIT, STAGE_TERM, STAGE_KILL };
-enum req_kind { REQ_FORWARD, REQ_INIT, REQ_LIST, REQ_REPLAY };
-
-struct req {
-  int64_t id;           /* ours, on the wire to the server */
-  enum req_kind kind;
-  cJSON* client_id;     /* REQ_FORWARD: the client's id, restored exactly */
-  char* method;
-  enum backend_list list_kind; /* REQ_LIST */
-  char* tool;           /* REQ_FORWARD with an observer: params.name */
-  char* body;           /* REQ_FORWARD with an observer: the request, cut */
-  uint64_t t0_ns;
-  struct req* next;
-};
-
-struct bk_listfetch {
-  cJSON* acc; /* pages of a fetch in progress, NULL when idle */
-  int pages;
-  bool again; /* the list changed during the fetch: fetch once more */
-};
-
-struct qitem {
-  cJSON* msg;
-  uint64_t deadline_ms;
-  struct qitem* next;
-};
-
-struct bproc {
-  struct backend* b; /* NULL once detached */
-  uv_process_t proc;
-  uv_pipe_t in;
-  uv_pipe_t out;
-  uv_pipe_t err;
-  struct framer out_f;
-  struct framer err_f;
-  int open_handles;
-  bool exited;
-  bool out_eof;
-  bool in_closed;
-  long pid;
-  uint64_t generation;
-  int64_t exit_status;
-  int term_signal;
-  uint64_t spawned_ms;
-};
-
-struct backend {
-  uv_loop_t* loop;
-  const struct server_config* sc;
-  struct backend_events ev;
-  void* ctx;
-  size_t max_line;
-  unsigned queue_timeout_ms;
-  const char* logname; /* NULL in single mode */
-
-  enum backend_state state;
-  struct bproc* p;
-  uint64_t generation;
-  int64_t next_id;
-  struct req* inflight[BK_BUCKETS];
-  size_t ninflight;
-  struct qitem* qhead;
-  struct qitem* qtail;
-
-  cJSON* init_params;  /* the client's, verbatim (LIFE-1) */
-  cJSON* init_result;  /* of the current server */
-  char* client_protocol; /* negotiated with the first server */
-  bool ever_initialized;
-  cJSON* log_level_params; /* last logging/setLevel params */
-  cJSON* subscriptions;    /* array of URIs */
-  cJSON* lists[BACKEND_LIST_KINDS]; /* arrays, last complete lists */
-  struct bk_listfetch fetch[BACKEND_LIST_KINDS];
-  unsigned lists_changed;  /* kinds refreshed since on_lists last fired */
-  bool all_lists;          /* fetch prompts and resources too (gateway) */
-  bool removed;            /* stopped because the config dropped it */
-
-  enum stop_why stop_why;
-  enum stop_stage stage;
-  uint64_t stage_deadline_ms;
-  uint64_t group_dead_ms;
-  unsigned restarts;
-  unsigned crashes;
-  uint64_t restart_begin_ms;
-  bool restart_pending; /* a restart (not a crash) is in progress */
-  long last_exit_status;
-  int last_term_signal;
-  bool have_exit;
-  char* start_error; /* why the last spawn failed, or NULL */
-  char* tail[BK_TAIL_LINES];
-  int tail_next;
-
-  const struct backend_observer* obs;
-  void* obs_ctx;
-  char last_exit_text[64];
-  uint64_t started_wall_ms;
-
-  uv_timer_t t_stop;
-  uv_timer_t t_backoff;
-  uv_timer_t t_queue;
-  uv_timer_t t_init;
-  uv_timer_t t_stable;
-  int open_timers;
-  bool freeing;
-};
-
-static void bk_spawn(struct backend* b);
-static void bk_begin_stop(struct backend* b, enum stop_why why);
-static void bk_stop_check(struct backend* b);
-static void bk_send_init(struct backend* b);
-static void bk_fetch_lists(struct backend* b);
-static void bk_fetch_list(struct backend* b, enum backend_list kind,
-                          const char* cursor);
-static bool bk_lists_busy(const struct backend* b);
 static void bk_flush_queue(struct backend* b);
 static void bk_queue_expire_cb(uv_timer_t* t);
 
@@ -171,17 +41,9 @@ const char* backend_state_name(enum backend_state s) {
 
 /* ---- logging helpers --------------------------------------------------- */
 
-static long bk_pid(const struct backend* b) {
-  return b->p != NULL ? b->p->pid : 0;
-}
 
-#define bk_log(b, level, ...)                                   \
-  do {                                                          \
-    if (log_enabled(level))                                     \
-      log_msg(level, (b)->logname, bk_pid(b), __VA_ARGS__);     \
-  } while (0)
 
-static void bk_set_state(struct backend* b, enum backend_state s) {
+void bk_set_state(struct backend* b, enum backend_state s) {
   if (b->state == s)
     return;
   bk_log(b, LL_DEBUG, "state %s -> %s", backend_state_name(b->state),
@@ -202,7 +64,7 @@ static void bk_req_add(struct backend* b, struct req* r) {
   b->ninflight++;
 }
 
-static struct req* bk_req_take(struct backend* b, int64_t id) {
+struct req* bk_req_take(struct backend* b, int64_t id) {
   if (id < 0)
     return NULL;
   struct req** pp = &b->inflight[(uint64_t)id % BK_BUCKETS];
@@ -217,7 +79,7 @@ static struct req* bk_req_take(struct backend* b, int64_t id) {
   return NULL;
 }
 
-static void bk_req_free(struct req* r) {
+void bk_req_free(struct req* r) {
   cJSON_Delete(r->client_id);
   free(r->method);
   free(r->tool);
@@ -261,7 +123,7 @@ static int bk_write_text(struct backend* b, char* text, size_t len) {
   return rc;
 }
 
-static int bk_write_msg(struct backend* b, const cJSON* msg) {
+int bk_write_msg(struct backend* b, const cJSON* msg) {
   size_t len;
   char* text = jrpc_serialize(msg, &len);
   return bk_write_text(b, text, len);
@@ -269,7 +131,7 @@ static int bk_write_msg(struct backend* b, const cJSON* msg) {
 
 /* A forwarded request is answered (by the server or by mcpmon): tell the
  * observer, then hand the answer to the owner. Takes response. */
-static void bk_finish_forward(struct backend* b, struct req* r,
+void bk_finish_forward(struct backend* b, struct req* r,
                               cJSON* response) {
   if (b->obs != NULL && b->obs->on_traffic != NULL && r->t0_ns != 0) {
     const cJSON* err = cJSON_GetObjectItemCaseSensitive(response, "error");
@@ -289,7 +151,7 @@ static void bk_finish_forward(struct backend* b, struct req* r,
 }
 
 /* Send one of mcpmon's own requests (ID-3: same counter as forwarded). */
-static struct req* bk_send_own_req(struct backend* b,
+struct req* bk_send_own_req(struct backend* b,
                                    enum req_kind kind,
                                    const char* method,
                                    cJSON* params) {
@@ -317,7 +179,7 @@ static int bk_send_own(struct backend* b,
 
 /* ---- errors for the client ---------------------------------------------- */
 
-static const char* bk_display_name(const struct backend* b) {
+const char* bk_display_name(const struct backend* b) {
   return b->sc->name != NULL ? b->sc->name : "server";
 }
 
@@ -382,7 +244,7 @@ static void bk_answer_error(struct backend* b,
 }
 
 /* The same for a forwarded request that was in flight. */
-static void bk_answer_req_error(struct backend* b,
+void bk_answer_req_error(struct backend* b,
                                 struct req* r,
                                 const char* reason,
                                 const char* message) {
@@ -451,7 +313,7 @@ cJSON* backend_make_unavailable_error(struct backend* b, const cJSON* id) {
 }
 
 /* Answer every forwarded request of the process that just went away. */
-static void bk_fail_inflight(struct backend* b, enum stop_why why) {
+void bk_fail_inflight(struct backend* b, enum stop_why why) {
   char ex[64];
   bk_exit_text(b, ex, sizeof(ex));
   const char* name = bk_display_name(b);
@@ -536,7 +398,7 @@ static struct qitem* bk_dequeue(struct backend* b) {
 }
 
 /* Answer (requests) or drop (notifications) every queued message. */
-static void bk_fail_queue(struct backend* b, bool all) {
+void bk_fail_queue(struct backend* b, bool all) {
   uint64_t now = uv_now(b->loop);
   while (b->qhead != NULL && (all || b->qhead->deadline_ms <= now)) {
     struct qitem* q = bk_dequeue(b);
@@ -767,7 +629,7 @@ static void bk_init_timeout_cb(uv_timer_t* t) {
   bk_begin_stop(b, STOP_CRASH);
 }
 
-static void bk_send_init(struct backend* b) {
+void bk_send_init(struct backend* b) {
   if (bk_send_own(b, REQ_INIT, "initialize",
                   cJSON_Duplicate(b->init_params, 1)) != 0) {
     bk_log(b, LL_ERROR, "Could not send initialize to the server");
@@ -785,13 +647,13 @@ static void bk_stable_cb(uv_timer_t* t) {
   b->crashes = 0;
 }
 
-static bool bk_has_capability(const struct backend* b, const char* cap) {
+bool bk_has_capability(const struct backend* b, const char* cap) {
   const cJSON* caps =
       cJSON_GetObjectItemCaseSensitive(b->init_result, "capabilities");
   return cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(caps, cap));
 }
 
-static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
+void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
   if (b->stop_why != STOP_NONE) {
     /* Being stopped (restart, crash, shutdown): the late handshake of this
      * process must not make it the ready server. */
@@ -856,692 +718,6 @@ static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
   if (!first)
     b->ev.on_restarted(b, b->ctx);
   bk_fetch_lists(b);
-}
-
-/* ---- the server's lists (tools, prompts, resources, templates) ---------- */
-
-static const cJSON* bk_find_tool(const cJSON* tools, const char* name) {
-  const cJSON* t;
-  cJSON_ArrayForEach(t, tools) {
-    const cJSON* n = cJSON_GetObjectItemCaseSensitive(t, "name");
-    if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
-      return t;
-  }
-  return NULL;
-}
-
-/* "Tools: +goodbye ~hello -old" (only when something changed). */
-static void bk_log_tool_diff(struct backend* b, const cJSON* old,
-                             const cJSON* now) {
-  char line[2048];
-  size_t n = 0;
-  line[0] = '\0';
-  const cJSON* t;
-  cJSON_ArrayForEach(t, now) {
-    const cJSON* name = cJSON_GetObjectItemCaseSensitive(t, "name");
-    if (!cJSON_IsString(name))
-      continue;
-    const cJSON* prev = bk_find_tool(old, name->valuestring);
-    char mark = prev == NULL ? '+' : (cJSON_Compare(prev, t, 1) ? 0 : '~');
-    if (mark && n < sizeof(line) - 1)
-      n += (size_t)snprintf(line + n, sizeof(line) - n, " %c%s", mark,
-                            name->valuestring);
-  }
-  cJSON_ArrayForEach(t, old) {
-    const cJSON* name = cJSON_GetObjectItemCaseSensitive(t, "name");
-    if (cJSON_IsString(name) && bk_find_tool(now, name->valuestring) == NULL &&
-        n < sizeof(line) - 1)
-      n += (size_t)snprintf(line + n, sizeof(line) - n, " -%s",
-                            name->valuestring);
-  }
-  if (n > 0)
-    bk_log(b, LL_INFO, "Tools:%s", line);
-  else
-    bk_log(b, LL_VERBOSE, "Tools: no change (%d tools)",
-           cJSON_GetArraySize(now));
-}
-
-/* What each list request is called and where its items are. */
-static const struct {
-  const char* method;
-  const char* key;
-  const char* capability;
-} bk_lists[BACKEND_LIST_KINDS] = {
-    {"tools/list", "tools", "tools"},
-    {"prompts/list", "prompts", "prompts"},
-    {"resources/list", "resources", "resources"},
-    {"resources/templates/list", "resourceTemplates", "resources"},
-};
-
-static void bk_fetch_list(struct backend* b, enum backend_list kind,
-                          const char* cursor) {
-  struct bk_listfetch* f = &b->fetch[kind];
-  if (cursor == NULL) {
-    if (f->acc != NULL) {
-      f->again = true;
-      return;
-    }
-    f->pages = 0;
-    f->acc = cJSON_CreateArray();
-  }
-  cJSON* params = NULL;
-  if (cursor != NULL) {
-    params = cJSON_CreateObject();
-    cJSON_AddStringToObject(params, "cursor", cursor);
-  }
-  struct req* r = bk_send_own_req(b, REQ_LIST, bk_lists[kind].method, params);
-  if (r == NULL) {
-    cJSON_Delete(f->acc);
-    f->acc = NULL;
-    return;
-  }
-  r->list_kind = kind;
-}
-
-/* Fetch every list the server declares (tools only in single mode). */
-static void bk_fetch_lists(struct backend* b) {
-  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
-    if (k != BACKEND_LIST_TOOLS && !b->all_lists)
-      continue;
-    if (bk_has_capability(b, bk_lists[k].capability))
-      bk_fetch_list(b, (enum backend_list)k, NULL);
-  }
-  if (b->ev.on_lists != NULL && !bk_lists_busy(b))
-    b->ev.on_lists(b, b->ctx, 0); /* nothing to fetch: settled as is */
-}
-
-static bool bk_lists_busy(const struct backend* b) {
-  for (int k = 0; k < BACKEND_LIST_KINDS; k++)
-    if (b->fetch[k].acc != NULL)
-      return true;
-  return false;
-}
-
-static void bk_on_list_page(struct backend* b, enum backend_list kind,
-                            struct jrpc_msg* m) {
-  struct bk_listfetch* f = &b->fetch[kind];
-  const cJSON* result = cJSON_GetObjectItemCaseSensitive(m->root, "result");
-  const cJSON* items =
-      cJSON_GetObjectItemCaseSensitive(result, bk_lists[kind].key);
-  if (f->acc == NULL)
-    return;
-  if (m->is_error || !cJSON_IsArray(items)) {
-    bk_log(b, LL_DEBUG, "%s failed; keeping the last list",
-           bk_lists[kind].method);
-    cJSON_Delete(f->acc);
-    f->acc = NULL;
-  } else {
-    const cJSON* t;
-    cJSON_ArrayForEach(t, items) {
-      cJSON_AddItemToArray(f->acc, cJSON_Duplicate(t, 1));
-    }
-    const cJSON* next = cJSON_GetObjectItemCaseSensitive(result, "nextCursor");
-    if (cJSON_IsString(next) && ++f->pages < BK_MAX_TOOL_PAGES) {
-      bk_fetch_list(b, kind, next->valuestring);
-      return;
-    }
-    if (kind == BACKEND_LIST_TOOLS) {
-      if (b->lists[kind] != NULL)
-        bk_log_tool_diff(b, b->lists[kind], f->acc);
-      else
-        bk_log(b, LL_VERBOSE, "Tools: %d", cJSON_GetArraySize(f->acc));
-    }
-    cJSON_Delete(b->lists[kind]);
-    b->lists[kind] = f->acc;
-    f->acc = NULL;
-    b->lists_changed |= 1u << kind;
-    if (kind == BACKEND_LIST_TOOLS && b->obs != NULL &&
-        b->obs->on_tools != NULL)
-      b->obs->on_tools(b, b->obs_ctx);
-  }
-  if (f->again) {
-    f->again = false;
-    bk_fetch_list(b, kind, NULL);
-    return;
-  }
-  if (!bk_lists_busy(b) && b->ev.on_lists != NULL) {
-    unsigned mask = b->lists_changed;
-    b->lists_changed = 0;
-    b->ev.on_lists(b, b->ctx, mask);
-  }
-}
-
-/* ---- reading the server ------------------------------------------------- */
-
-static void bk_on_response(struct backend* b, struct jrpc_msg* m) {
-  struct req* r = bk_req_take(b, jrpc_int_id(m->id));
-  if (r == NULL) {
-    char idtext[64];
-    jrpc_id_format(m->id, idtext, sizeof(idtext));
-    bk_log(b, LL_DEBUG, "dropped a response to unknown id %s", idtext);
-    return;
-  }
-  switch (r->kind) {
-    case REQ_FORWARD:
-      jrpc_set_id(m->root, r->client_id);
-      bk_finish_forward(b, r, m->root);
-      m->root = NULL;
-      break;
-    case REQ_INIT:
-      bk_on_init_result(b, m);
-      break;
-    case REQ_LIST:
-      bk_on_list_page(b, r->list_kind, m);
-      break;
-    case REQ_REPLAY:
-      if (m->is_error)
-        bk_log(b, LL_WARN, "Server refused the replayed %s", r->method);
-      break;
-  }
-  bk_req_free(r);
-}
-
-static bool bk_is_list_changed(const char* method) {
-  return strncmp(method, "notifications/", 14) == 0 &&
-         strstr(method, "/list_changed") != NULL;
-}
-
-static void bk_on_out_line(void* ctx, char* line, size_t len) {
-  struct bproc* p = ctx;
-  struct backend* b = p->b;
-  if (b == NULL)
-    return;
-  struct jrpc_msg m;
-  jrpc_parse(line, len, &m);
-  if (m.kind == JRPC_INVALID || m.kind == JRPC_BATCH) {
-    /* STDIO-8: a stray print() must not reach the client. */
-    bk_log(b, LL_WARN, "Server wrote non-JSON-RPC output to stdout "
-           "(dropped; use stderr for logs): %.200s", line);
-    jrpc_msg_free(&m);
-    return;
-  }
-  if (log_enabled(LL_DEBUG))
-    bk_log(b, LL_DEBUG, "<- server %.300s", line);
-  switch (m.kind) {
-    case JRPC_RESPONSE:
-      bk_on_response(b, &m);
-      break;
-    case JRPC_REQUEST:
-      if (strcmp(m.method, "ping") == 0) {
-        cJSON* pong = jrpc_make_result(m.id, cJSON_CreateObject());
-        bk_write_msg(b, pong); /* PING-1: answered by mcpmon */
-        cJSON_Delete(pong);
-      } else {
-        b->ev.on_server_request(b, b->ctx, m.root, p->generation);
-        m.root = NULL;
-      }
-      break;
-    case JRPC_NOTIFICATION:
-      if (bk_is_list_changed(m.method) && b->state != BACKEND_READY) {
-        /* §3.3 step 11: swallowed during re-initialization. */
-        bk_log(b, LL_DEBUG, "swallowed %s during initialization", m.method);
-        break;
-      }
-      if (bk_is_list_changed(m.method)) {
-        /* Refresh our copy; the owner decides what the client hears. */
-        for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
-          if ((k == BACKEND_LIST_TOOLS || b->all_lists) &&
-              strncmp(m.method + 14, bk_lists[k].capability,
-                      strlen(bk_lists[k].capability)) == 0 &&
-              bk_has_capability(b, bk_lists[k].capability))
-            bk_fetch_list(b, (enum backend_list)k, NULL);
-        }
-      }
-      b->ev.on_message(b, b->ctx, m.root);
-      m.root = NULL;
-      break;
-    default:
-      break;
-  }
-  jrpc_msg_free(&m);
-}
-
-/* Finds the id of an over-long message from its first bytes. */
-static cJSON* bk_sniff_id(const char* head, size_t len) {
-  const char* end = head + len;
-  for (const char* s = head; s + 4 < end; s++) {
-    if (memcmp(s, "\"id\"", 4) != 0)
-      continue;
-    s += 4;
-    while (s < end && (*s == ' ' || *s == ':' || *s == '\t'))
-      s++;
-    if (s < end && (*s == '-' || (*s >= '0' && *s <= '9'))) {
-      char* stop;
-      long long v = strtoll(s, &stop, 10);
-      if (stop < end)
-        return cJSON_CreateNumber((double)v);
-    }
-    return NULL;
-  }
-  return NULL;
-}
-
-static void bk_on_out_oversize(void* ctx, size_t total, const char* head,
-                               size_t headlen) {
-  struct bproc* p = ctx;
-  struct backend* b = p->b;
-  if (b == NULL)
-    return;
-  cJSON* id = bk_sniff_id(head, headlen);
-  struct req* r = id ? bk_req_take(b, jrpc_int_id(id)) : NULL;
-  cJSON_Delete(id);
-  bk_log(b, LL_WARN,
-         "Server wrote a %zu-byte message, over the %zu-byte limit "
-         "(--max-line); dropped",
-         total, b->max_line);
-  if (r != NULL && r->kind == REQ_FORWARD) {
-    char text[256];
-    snprintf(text, sizeof(text),
-             "The response of server '%s' was %zu bytes, over mcpmon's "
-             "limit of %zu bytes (--max-line)",
-             bk_display_name(b), total, b->max_line);
-    bk_answer_req_error(b, r, "oversize", text);
-  }
-  if (r != NULL)
-    bk_req_free(r);
-}
-
-static void bk_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) {
-  (void)h;
-  (void)suggested;
-  static char slab[65536];
-  buf->base = slab; /* consumed synchronously by the framer */
-  buf->len = sizeof(slab);
-}
-
-static void bk_stdout_closed_cb(uv_timer_t* t) {
-  struct backend* b = t->data;
-  if (b->p == NULL || b->p->exited || b->stop_why != STOP_NONE)
-    return;
-  bk_log(b, LL_WARN, "Server closed its stdout but is still running; "
-         "stopping it");
-  bk_begin_stop(b, STOP_CRASH);
-}
-
-static void bk_on_out_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
-  struct bproc* p = s->data;
-  if (n > 0) {
-    framer_push(&p->out_f, buf->base, (size_t)n, bk_on_out_line,
-                bk_on_out_oversize, p);
-    return;
-  }
-  if (n == 0)
-    return;
-  uv_read_stop(s);
-  p->out_eof = true;
-  struct backend* b = p->b;
-  if (b == NULL)
-    return;
-  if (!p->exited && b->stop_why == STOP_NONE) {
-    /* Usually the exit follows at once; if not, the server can no longer
-     * answer and is stopped. */
-    uv_timer_start(&b->t_stop, bk_stdout_closed_cb, BK_STDOUT_EOF_GRACE_MS, 0);
-    return;
-  }
-  bk_stop_check(b);
-}
-
-static void bk_on_err_line(void* ctx, char* line, size_t len) {
-  struct bproc* p = ctx;
-  struct backend* b = p->b;
-  const char* name = b ? b->logname : NULL;
-  log_passthrough(name, p->pid, line, len);
-  if (b == NULL)
-    return;
-  free(b->tail[b->tail_next]);
-  b->tail[b->tail_next] =
-      xstrndup(line, len > BK_TAIL_LINE_LEN ? BK_TAIL_LINE_LEN : len);
-  b->tail_next = (b->tail_next + 1) % BK_TAIL_LINES;
-}
-
-static void bk_on_err_oversize(void* ctx, size_t total, const char* head,
-                               size_t headlen) {
-  struct bproc* p = ctx;
-  char note[64];
-  int n = snprintf(note, sizeof(note), "[a %zu-byte stderr line, cut] ", total);
-  (void)n;
-  log_passthrough(p->b ? p->b->logname : NULL, p->pid, head, headlen);
-  log_passthrough(p->b ? p->b->logname : NULL, p->pid, note, strlen(note));
-}
-
-static void bk_on_err_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
-  struct bproc* p = s->data;
-  if (n > 0) {
-    framer_push(&p->err_f, buf->base, (size_t)n, bk_on_err_line,
-                bk_on_err_oversize, p);
-  } else if (n < 0) {
-    uv_read_stop(s);
-    framer_reset(&p->err_f);
-  }
-}
-
-/* ---- process lifetime --------------------------------------------------- */
-
-static void bk_handle_closed(uv_handle_t* h) {
-  struct bproc* p = h->data;
-  if (--p->open_handles > 0)
-    return;
-  framer_free(&p->out_f);
-  framer_free(&p->err_f);
-  free(p);
-}
-
-static void bk_close_if(struct bproc* p, uv_handle_t* h) {
-  if (!uv_is_closing(h)) {
-    uv_close(h, bk_handle_closed);
-  }
-}
-
-/* Detach the finished process from b and close its handles. */
-static void bk_release_proc(struct backend* b) {
-  struct bproc* p = b->p;
-  if (p == NULL)
-    return;
-  b->p = NULL;
-  p->b = NULL;
-  p->in_closed = true;
-  bk_close_if(p, (uv_handle_t*)&p->in);
-  bk_close_if(p, (uv_handle_t*)&p->out);
-  bk_close_if(p, (uv_handle_t*)&p->err);
-  bk_close_if(p, (uv_handle_t*)&p->proc);
-}
-
-static void bk_backoff_cb(uv_timer_t* t) {
-  struct backend* b = t->data;
-  if (b->state == BACKEND_CRASHED)
-    bk_spawn(b);
-}
-
-/* The old process and its group are gone: decide what comes next. */
-static void bk_stop_finished(struct backend* b) {
-  enum stop_why why = b->stop_why;
-  uint64_t gen = b->p ? b->p->generation : 0;
-  uv_timer_stop(&b->t_stop);
-  b->stage = STAGE_NONE;
-  b->stop_why = STOP_NONE;
-  bk_fail_inflight(b, why);
-  bool had = b->p != NULL;
-  bk_release_proc(b);
-  if (had)
-    b->ev.on_process_gone(b, b->ctx, gen);
-
-  switch (why) {
-    case STOP_RESTART:
-      bk_spawn(b);
-      return;
-    case STOP_SHUTDOWN:
-      bk_set_state(b, BACKEND_STOPPED);
-      bk_fail_queue(b, true);
-      b->ev.on_stopped(b, b->ctx);
-      return;
-    default:
-      break;
-  }
-  /* A crash. */
-  b->crashes++;
-  if (b->crashes >= BK_MAX_CRASHES) {
-    bk_set_state(b, BACKEND_WAITING);
-    bk_log(b, LL_ERROR,
-           "Server crashed %u times in a row; waiting for file changes "
-           "before restarting",
-           b->crashes);
-    bk_fail_queue(b, true);
-    return;
-  }
-  unsigned delay = BK_BACKOFF_FIRST_MS << (b->crashes - 1);
-  if (delay > BK_BACKOFF_MAX_MS)
-    delay = BK_BACKOFF_MAX_MS;
-  bk_set_state(b, BACKEND_CRASHED);
-  bk_log(b, LL_INFO, "Restarting in %u ms (crash %u of %u)", delay, b->crashes,
-         BK_MAX_CRASHES);
-  uv_timer_start(&b->t_backoff, bk_backoff_cb, delay, 0);
-}
-
-static void bk_stop_timer_cb(uv_timer_t* t) {
-  bk_stop_check(t->data);
-}
-
-/* Advances the stop sequence (STDIO-11): stdin EOF -> SIGTERM to the
- * group -> grace -> SIGKILL -> the whole group gone. Runs on the process
- * exit, stdout EOF and the stop timer. */
-static void bk_stop_check(struct backend* b) {
-  struct bproc* p = b->p;
-  if (b->stop_why == STOP_NONE)
-    return;
-  if (p == NULL) {
-    bk_stop_finished(b);
-    return;
-  }
-  uint64_t now = uv_now(b->loop);
-  pid_t pgid = (pid_t)p->pid;
-  bool alive = !p->exited || proc_group_alive(pgid);
-  if (!alive) {
-    if (b->group_dead_ms == 0)
-      b->group_dead_ms = now;
-    /* Wait for stdout EOF so no answer in the pipe is lost, briefly. */
-    if (p->out_eof || now - b->group_dead_ms >= 500) {
-      bk_stop_finished(b);
-      return;
-    }
-  }
-  if (now >= b->stage_deadline_ms) {
-    switch (b->stage) {
-      case STAGE_EOF_WAIT:
-        proc_signal_group(pgid, SIGTERM);
-        b->stage = STAGE_TERM;
-        b->stage_deadline_ms = now + b->sc->grace_ms;
-        break;
-      case STAGE_TERM:
-        bk_log(b, LL_WARN, "Server did not stop within %u ms of SIGTERM; "
-               "sending SIGKILL", b->sc->grace_ms);
-        proc_signal_group(pgid, SIGKILL);
-        b->stage = STAGE_KILL;
-        b->stage_deadline_ms = now + BK_KILL_WAIT_MS;
-        break;
-      default:
-        bk_log(b, LL_ERROR, "Server process group %ld survived SIGKILL; "
-               "giving up on it", (long)pgid);
-        bk_stop_finished(b);
-        return;
-    }
-  }
-  uint64_t wait = b->stage_deadline_ms > now ? b->stage_deadline_ms - now : 0;
-  if (alive && p->exited && wait > BK_POLL_MS)
-    wait = BK_POLL_MS; /* only grandchildren left: no event tells us */
-  if (!alive && wait > 50)
-    wait = 50;
-  uv_timer_start(&b->t_stop, bk_stop_timer_cb, wait, 0);
-}
-
-static void bk_begin_stop(struct backend* b, enum stop_why why) {
-  uv_timer_stop(&b->t_init);
-  uv_timer_stop(&b->t_stable);
-  uv_timer_stop(&b->t_backoff);
-  if (b->stop_why != STOP_NONE) {
-    /* Already stopping: a shutdown overrides a restart or crash. */
-    if (why == STOP_SHUTDOWN)
-      b->stop_why = why;
-    return;
-  }
-  b->stop_why = why;
-  b->group_dead_ms = 0;
-  if (why == STOP_CRASH)
-    bk_set_state(b, BACKEND_CRASHED);
-  struct bproc* p = b->p;
-  if (p == NULL) {
-    uv_timer_start(&b->t_stop, bk_stop_timer_cb, 0, 0);
-    return;
-  }
-  if (!p->in_closed) {
-    p->in_closed = true;
-    uv_close((uv_handle_t*)&p->in, bk_handle_closed);
-  }
-  uint64_t now = uv_now(b->loop);
-  if (why == STOP_SHUTDOWN && !p->exited) {
-    b->stage = STAGE_EOF_WAIT;
-    b->stage_deadline_ms = now + BK_EOF_WAIT_MS;
-  } else {
-    proc_signal_group((pid_t)p->pid, SIGTERM);
-    b->stage = STAGE_TERM;
-    b->stage_deadline_ms = now + b->sc->grace_ms;
-  }
-  bk_stop_check(b);
-}
-
-static void bk_on_exit(uv_process_t* proc, int64_t status, int sig) {
-  struct bproc* p = proc->data;
-  p->exited = true;
-  p->exit_status = status;
-  p->term_signal = sig;
-  struct backend* b = p->b;
-  if (b == NULL)
-    return;
-  b->have_exit = true;
-  b->last_exit_status = (long)status;
-  b->last_term_signal = sig;
-  char ex[64];
-  proc_describe_exit((long)status, sig, ex, sizeof(ex));
-  snprintf(b->last_exit_text, sizeof(b->last_exit_text), "%s", ex);
-  if (b->stop_why == STOP_NONE) {
-    bk_log(b, LL_ERROR, "Server exited unexpectedly (%s)%s", ex,
-           b->state == BACKEND_INITIALIZING || b->state == BACKEND_STARTING
-               ? " during its handshake"
-               : "");
-    bk_begin_stop(b, STOP_CRASH);
-    return;
-  }
-  bk_log(b, b->stop_why == STOP_SHUTDOWN ? LL_INFO : LL_VERBOSE,
-         "Server stopped (%s)", ex);
-  bk_stop_check(b);
-}
-
-static char** bk_build_env(const struct server_config* sc) {
-  extern char** environ;
-  size_t n = 0;
-  while (environ[n] != NULL)
-    n++;
-  char** env = xcalloc(n + sc->env.n + 1, sizeof(char*));
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++) {
-    const char* eq = strchr(environ[i], '=');
-    size_t keylen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-    bool overridden = false;
-    for (size_t j = 0; j < sc->env.n; j++)
-      if (strncmp(sc->env.v[j], environ[i], keylen) == 0 &&
-          sc->env.v[j][keylen] == '=')
-        overridden = true;
-    if (!overridden)
-      env[k++] = environ[i];
-  }
-  for (size_t j = 0; j < sc->env.n; j++)
-    env[k++] = sc->env.v[j];
-  env[k] = NULL;
-  return env;
-}
-
-static void bk_enter_waiting(struct backend* b, const char* why) {
-  bk_log(b, LL_ERROR, "%s; waiting for file changes before restarting", why);
-  b->have_exit = false;
-  free(b->start_error);
-  b->start_error = xstrdup(why);
-  bk_set_state(b, BACKEND_WAITING);
-  bk_fail_queue(b, true);
-}
-
-static void bk_spawn(struct backend* b) {
-  const struct server_config* sc = b->sc;
-  char* resolved = NULL;
-  if (sc->cwd == NULL || strchr(sc->command, '/') == NULL) {
-    resolved = proc_find_program(sc->command);
-    if (resolved == NULL) {
-      char why[512];
-      snprintf(why, sizeof(why), "Cannot run '%s': %s", sc->command,
-               errno == ENOENT ? "command not found" : strerror(errno));
-      bk_enter_waiting(b, why);
-      return;
-    }
-  }
-  const char* self = proc_self_exe();
-  size_t argc = 0;
-  char** argv = xcalloc(sc->args.n + 6, sizeof(char*));
-  char ppid[32];
-  snprintf(ppid, sizeof(ppid), "%ld", (long)getpid());
-  if (self != NULL) {
-    argv[argc++] = (char*)self;
-    argv[argc++] = PROC_SHIM_FLAG;
-    argv[argc++] = ppid;
-    argv[argc++] = "--";
-  }
-  argv[argc++] = resolved ? resolved : sc->command;
-  for (size_t i = 0; i < sc->args.n; i++)
-    argv[argc++] = sc->args.v[i];
-  argv[argc] = NULL;
-
-  struct bproc* p = xcalloc(1, sizeof(*p));
-  p->b = b;
-  p->generation = ++b->generation;
-  framer_init(&p->out_f, b->max_line);
-  framer_init(&p->err_f, BK_STDERR_LINE_MAX);
-  uv_pipe_init(b->loop, &p->in, 0);
-  uv_pipe_init(b->loop, &p->out, 0);
-  uv_pipe_init(b->loop, &p->err, 0);
-  p->in.data = p->out.data = p->err.data = p->proc.data = p;
-  p->open_handles = 3;
-
-  uv_stdio_container_t stdio[3];
-  stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
-  stdio[0].data.stream = (uv_stream_t*)&p->in;
-  stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-  stdio[1].data.stream = (uv_stream_t*)&p->out;
-  stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-  stdio[2].data.stream = (uv_stream_t*)&p->err;
-  char** env = sc->env.n > 0 ? bk_build_env(sc) : NULL;
-  uv_process_options_t opts;
-  memset(&opts, 0, sizeof(opts));
-  opts.file = argv[0];
-  opts.args = argv;
-  opts.env = env;
-  opts.cwd = sc->cwd;
-  opts.flags = UV_PROCESS_DETACHED; /* setsid: its own process group */
-  opts.stdio_count = 3;
-  opts.stdio = stdio;
-  opts.exit_cb = bk_on_exit;
-  int rc = uv_spawn(b->loop, &p->proc, &opts);
-  free(env);
-  free(argv);
-  p->open_handles++; /* the process handle must be closed even on failure */
-  b->p = p;
-  if (rc != 0) {
-    p->exited = true;
-    bk_release_proc(b);
-    char why[512];
-    snprintf(why, sizeof(why), "Cannot start '%s': %s", sc->command,
-             uv_strerror(rc));
-    free(resolved);
-    bk_enter_waiting(b, why);
-    return;
-  }
-  free(resolved);
-  free(b->start_error);
-  b->start_error = NULL;
-  p->pid = p->proc.pid;
-  p->spawned_ms = uv_now(b->loop);
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  b->started_wall_ms =
-      (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
-  uv_read_start((uv_stream_t*)&p->out, bk_alloc, bk_on_out_read);
-  uv_read_start((uv_stream_t*)&p->err, bk_alloc, bk_on_err_read);
-  if (log_enabled(LL_INFO)) {
-    char cmd[512];
-    size_t n = (size_t)snprintf(cmd, sizeof(cmd), "%s", sc->command);
-    for (size_t i = 0; i < sc->args.n && n < sizeof(cmd); i++)
-      n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " %s", sc->args.v[i]);
-    bk_log(b, LL_INFO, "Started: %s", cmd);
-  }
-  bk_set_state(b, BACKEND_STARTING);
-  if (b->init_params != NULL)
-    bk_send_init(b);
 }
 
 /* ---- public control ----------------------------------------------------- */

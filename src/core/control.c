@@ -270,19 +270,6 @@ static cJSON* ctl_tools_json(const struct backend* b) {
   return arr;
 }
 
-static char* ctl_command_line(const struct server_config* sc) {
-  size_t len = strlen(sc->command) + 1;
-  for (size_t i = 0; i < sc->args.n; i++)
-    len += strlen(sc->args.v[i]) + 1;
-  char* out = xmalloc(len);
-  strcpy(out, sc->command);
-  for (size_t i = 0; i < sc->args.n; i++) {
-    strcat(out, " ");
-    strcat(out, sc->args.v[i]);
-  }
-  return out;
-}
-
 /* Fields shared by the snapshot and state events. */
 static void ctl_add_state(cJSON* o, const struct backend* b) {
   cJSON_AddStringToObject(o, "state", backend_state_name(backend_state(b)));
@@ -319,7 +306,7 @@ static cJSON* ctl_backend_json(const struct ctl_backend* cb) {
   cJSON* o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "name", backend_name(b));
   ctl_add_state(o, b);
-  char* cmd = ctl_command_line(sc);
+  char* cmd = server_config_command_line(sc);
   cJSON_AddStringToObject(o, "command", cmd);
   free(cmd);
   cJSON* watch = cJSON_AddArrayToObject(o, "watch");

@@ -77,15 +77,7 @@ static void run_list_changed(void* ctx, struct backend* b, bool relisted) {
 static void run_start_control(struct run* rn, const struct server_config* sc) {
   if (rn->cfg->no_control)
     return;
-  size_t len = strlen(sc->command) + 1;
-  for (size_t i = 0; i < sc->args.n; i++)
-    len += strlen(sc->args.v[i]) + 1;
-  char* cmd = xmalloc(len);
-  strcpy(cmd, sc->command);
-  for (size_t i = 0; i < sc->args.n; i++) {
-    strcat(cmd, " ");
-    strcat(cmd, sc->args.v[i]);
-  }
+  char* cmd = server_config_command_line(sc);
   struct control_info info = {.mode = "single", .command = cmd, .config = NULL};
   char err[512];
   int rc = control_start(rn->loop, rn->cfg->control_path, &info, &rn->control,
