@@ -1,713 +1,22 @@
-/* gateway.c - see gateway.h. Cited rules are in docs/mcp-protocol.md. */
-#include "core/gateway.h"
-
+/* gateway.c - see gateway.h and gateway_int.h. Cited rules are in
+ * docs/mcp-protocol.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config_yaml.h"
-#include "core/client.h"
-#include "core/jsonrpc.h"
+#include "core/gateway_int.h"
 #include "core/log.h"
-#include "core/names.h"
 #include "core/util.h"
 #include "core/watcher.h"
 
-#define GW_FIRST_LIST_WAIT_MS 10000u /* PAG-4 */
-#define GW_CONFIG_DELAY_MS 100u
-/* NAME-5: Claude Code exposes mcp__<key>__<name> within 64 characters and
- * Cursor drops <key><name> over 60; with the key "mcpmon" that leaves: */
-#define GW_CLAUDE_BUDGET 51u
-#define GW_CURSOR_BUDGET 54u
-
-struct gw_backend {
-  struct gateway* gw;
-  struct server_config sc; /* owned copy */
-  struct backend* b;       /* NULL when disabled */
-  struct watcher* w;
-  bool listed;             /* its lists arrived at least once */
-  bool announce;           /* replaces a changed server: list_changed is
-                              owed even if it never lists (GW-5) */
-  struct gw_backend* next;
-};
-
-/* A template and who owns it (RES-1). */
-struct gw_template {
-  char* tpl;
-  struct gw_backend* owner;
-};
-
-/* A list request that waits for backends still starting (PAG-4). */
-struct gw_waiting {
-  cJSON* id;
-  enum backend_list kind;
-  struct gw_waiting* next;
-};
-
-/* A call for a name no list has yet, while a backend is still starting:
- * routed again when lists arrive, or answered "unknown" at the deadline. */
-struct gw_held {
-  cJSON* msg;
-  uint64_t deadline;
-  struct gw_held* next;
-};
-
-struct gateway {
-  uv_loop_t* loop;
-  struct gateway_hooks hooks;
-  struct mcpmon_config cfg;  /* servers here are not used; see backends */
-  struct client* client;
-  struct gw_backend* backends; /* config order */
-  struct gw_backend* retiring; /* removed, still stopping */
-  struct watcher* config_watcher;
-  char* separator;
-
-  cJSON* init_params;
-  cJSON* log_level;     /* the client's last logging/setLevel params */
-  char* protocol;
-  bool initialized;
-  bool listed_tools;    /* the client has called tools/list */
-  bool relist_pending;
-  bool settled;         /* first-list wait is over */
-  uv_timer_t settle_timer;
-  struct gw_waiting* waiting;
-  uv_timer_t held_timer;
-  struct gw_held* held;
-
-  struct name_table* tools;     /* exposed -> (gw_backend, original) */
-  struct name_table* prompts;
-  struct name_table* resources; /* uri -> (gw_backend, uri) */
-  struct name_table* warned;    /* NAME-5 warnings given */
-  struct gw_template* templates;
-  size_t ntemplates;
-  cJSON* merged[BACKEND_LIST_KINDS];
-
-  bool shutting_down;
-  int open;  /* handles and sub-objects still closing */
-};
-
-static const char* gw_list_method[BACKEND_LIST_KINDS] = {
-    "tools/list", "prompts/list", "resources/list",
-    "resources/templates/list"};
-static const char* gw_list_key[BACKEND_LIST_KINDS] = {
-    "tools", "prompts", "resources", "resourceTemplates"};
-
-static void gw_send_list_changed(struct gateway* gw, unsigned mask,
+static void gw_send_list_changed(struct gateway* gw,
+                                 unsigned mask,
                                  struct backend* why);
-static void gw_add_backend(struct gateway* gw, const struct server_config* sc,
-                           struct gw_backend** link, bool announce);
-
-/* ---- the merged view ---------------------------------------------------- */
-
-static void gw_clear_merged(struct gateway* gw) {
-  name_table_clear(gw->tools);
-  name_table_clear(gw->prompts);
-  name_table_clear(gw->resources);
-  for (size_t i = 0; i < gw->ntemplates; i++)
-    free(gw->templates[i].tpl);
-  free(gw->templates);
-  gw->templates = NULL;
-  gw->ntemplates = 0;
-  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
-    cJSON_Delete(gw->merged[k]);
-    gw->merged[k] = cJSON_CreateArray();
-  }
-}
-
-/* NAME-2: exposed (taken by other's tool or prompt) also names original of
- * gb: pick a deterministic variant that is free, add it to table, warn
- * once naming both servers and the fix, and write it into exposed.
- * Returns false (logged) only when no variant is free. */
-static bool gw_disambiguate(struct gateway* gw, struct gw_backend* gb,
-                            enum backend_list kind, struct name_table* table,
-                            const char* original, struct gw_backend* o,
-                            char* exposed) {
-  const char* what = kind == BACKEND_LIST_TOOLS ? "Tool" : "Prompt";
-  const char* o_name = NULL;
-  name_table_find(table, exposed, NULL, &o_name);
-  char alt[NAMES_MAX + 1];
-  bool found = false;
-  for (int i = 0; i < 100 && !found; i++) {
-    /* Salted with the server and the original name, so that two names
-     * of one server that sanitize alike get different variants. */
-    char* salt = xasprintf("%s\x1f%s\x1f%d", gb->sc.name, original, i);
-    names_disambiguate(exposed, salt, alt);
-    free(salt);
-    found = name_table_add(table, alt, gb, original, NULL) == 0;
-  }
-  if (!found) {
-    log_error("%s '%s' of server '%s' maps to '%s', which is taken, and "
-              "no variant is free; it is left out. Rename it.",
-              what, original, gb->sc.name, exposed);
-    return false;
-  }
-  char* key = xasprintf("\x01collision %s %s", gb->sc.name, alt);
-  if (!name_table_find(gw->warned, key, NULL, NULL)) {
-    name_table_add(gw->warned, key, NULL, "", NULL);
-    log_warn("%s name collision: '%s' of server '%s' and '%s' of server "
-             "'%s' both map to '%s'; the one of '%s' is exposed as '%s'. "
-             "Rename one of them, or one of the servers in %s, to fix "
-             "this.",
-             what, o_name ? o_name : exposed, o ? o->sc.name : "?", original,
-             gb->sc.name, exposed, gb->sc.name, alt,
-             gw->cfg.config_path ? gw->cfg.config_path : "the config");
-  }
-  free(key);
-  memcpy(exposed, alt, strlen(alt) + 1);
-  return true;
-}
-
-/* Tools or prompts of one backend, renamed (NAME-1, NAME-2, PR-1). */
-static void gw_merge_named(struct gateway* gw, struct gw_backend* gb,
-                           enum backend_list kind, struct name_table* table) {
-  const cJSON* item;
-  cJSON_ArrayForEach(item, backend_list(gb->b, kind)) {
-    const cJSON* name = cJSON_GetObjectItemCaseSensitive(item, "name");
-    if (!cJSON_IsString(name))
-      continue;
-    char exposed[NAMES_MAX + 1];
-    names_expose(gb->sc.name, gw->separator, name->valuestring, exposed);
-    void* other = NULL;
-    if (name_table_add(table, exposed, gb, name->valuestring, &other) != 0 &&
-        !gw_disambiguate(gw, gb, kind, table, name->valuestring, other,
-                         exposed))
-      continue;
-    size_t len = strlen(exposed);
-    if (kind == BACKEND_LIST_TOOLS && len > GW_CLAUDE_BUDGET &&
-        !name_table_find(gw->warned, exposed, NULL, NULL)) {
-      name_table_add(gw->warned, exposed, NULL, "", NULL);
-      log_warn("Tool name '%s' is %zu characters: with a client key "
-               "'mcpmon', Claude Code allows %u and Cursor %u (it drops "
-               "longer tools silently). Use a shorter server name in the "
-               "config.",
-               exposed, len, GW_CLAUDE_BUDGET, GW_CURSOR_BUDGET);
-    }
-    cJSON* copy = cJSON_Duplicate(item, 1);
-    cJSON_ReplaceItemInObjectCaseSensitive(copy, "name",
-                                           cJSON_CreateString(exposed));
-    cJSON_AddItemToArray(gw->merged[kind], copy);
-  }
-}
-
-/* Resources and templates: URIs untouched, first owner wins (RES-2). */
-static void gw_merge_uris(struct gateway* gw, struct gw_backend* gb,
-                          enum backend_list kind) {
-  const char* key = kind == BACKEND_LIST_RESOURCES ? "uri" : "uriTemplate";
-  const cJSON* item;
-  cJSON_ArrayForEach(item, backend_list(gb->b, kind)) {
-    const cJSON* uri = cJSON_GetObjectItemCaseSensitive(item, key);
-    if (!cJSON_IsString(uri))
-      continue;
-    struct gw_backend* owner = NULL;
-    if (kind == BACKEND_LIST_RESOURCES) {
-      void* o = NULL;
-      if (name_table_add(gw->resources, uri->valuestring, gb, uri->valuestring,
-                         &o) != 0)
-        owner = o;
-    } else {
-      for (size_t i = 0; i < gw->ntemplates; i++)
-        if (strcmp(gw->templates[i].tpl, uri->valuestring) == 0)
-          owner = gw->templates[i].owner;
-      if (owner == NULL) {
-        gw->templates = xrealloc(gw->templates,
-                                 (gw->ntemplates + 1) * sizeof(*gw->templates));
-        gw->templates[gw->ntemplates].tpl = xstrdup(uri->valuestring);
-        gw->templates[gw->ntemplates].owner = gb;
-        gw->ntemplates++;
-      }
-    }
-    if (owner != NULL) {
-      if (owner != gb)
-        log_warn("Resource %s '%s' is served by '%s' and '%s'; '%s' (first "
-                 "in the config) serves it",
-                 kind == BACKEND_LIST_RESOURCES ? "URI" : "template",
-                 uri->valuestring, owner->sc.name, gb->sc.name,
-                 owner->sc.name);
-      continue;
-    }
-    cJSON_AddItemToArray(gw->merged[kind], cJSON_Duplicate(item, 1));
-  }
-}
-
-static void gw_rebuild(struct gateway* gw) {
-  gw_clear_merged(gw);
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next) {
-    if (gb->b == NULL)
-      continue;
-    gw_merge_named(gw, gb, BACKEND_LIST_TOOLS, gw->tools);
-    gw_merge_named(gw, gb, BACKEND_LIST_PROMPTS, gw->prompts);
-    gw_merge_uris(gw, gb, BACKEND_LIST_RESOURCES);
-    gw_merge_uris(gw, gb, BACKEND_LIST_TEMPLATES);
-  }
-}
-
-/* ---- answering list requests --------------------------------------------- */
-
-static void gw_answer_list(struct gateway* gw, const cJSON* id,
-                           enum backend_list kind) {
-  cJSON* result = cJSON_CreateObject();
-  cJSON_AddItemToObject(result, gw_list_key[kind],
-                        cJSON_Duplicate(gw->merged[kind], 1));
-  client_send_take(gw->client, jrpc_make_result(id, result));
-}
-
-/* True once every enabled backend has listed or cannot (PAG-4). A backend
- * that crashed before its first lists is not waited for through its
- * backoff: one broken server must not stall the client; it is announced
- * with list_changed if it comes up later. */
-static bool gw_all_listed(const struct gateway* gw) {
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next) {
-    if (gb->b == NULL || gb->listed)
-      continue;
-    enum backend_state s = backend_state(gb->b);
-    if (s != BACKEND_WAITING && s != BACKEND_STOPPED &&
-        s != BACKEND_STOPPING && s != BACKEND_CRASHED)
-      return false;
-  }
-  return true;
-}
-
-static void gw_settle(struct gateway* gw) {
-  if (gw->settled)
-    return;
-  gw->settled = true;
-  uv_timer_stop(&gw->settle_timer);
-  while (gw->waiting != NULL) {
-    struct gw_waiting* w = gw->waiting;
-    gw->waiting = w->next;
-    gw_answer_list(gw, w->id, w->kind);
-    cJSON_Delete(w->id);
-    free(w);
-  }
-}
-
-static void gw_settle_timeout(uv_timer_t* t) {
-  struct gateway* gw = t->data;
-  log_msg(LL_VERBOSE, NULL, 0,
-          "Answering the first list without the servers still starting");
-  gw_settle(gw);
-}
-
-static void gw_on_list_request(struct gateway* gw, struct jrpc_msg* m,
-                               enum backend_list kind) {
-  const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-  if (cJSON_GetObjectItemCaseSensitive(params, "cursor") != NULL) {
-    client_error(gw->client, m->id, JRPC_INVALID_PARAMS,
-                 "Invalid cursor: mcpmon returns every item on one page");
-    return;
-  }
-  if (kind == BACKEND_LIST_TOOLS) {
-    gw->listed_tools = true;
-    if (gw->relist_pending) {
-      gw->relist_pending = false;
-      if (gw->hooks.list_changed != NULL)
-        gw->hooks.list_changed(gw->hooks.ctx, NULL, true);
-    }
-  }
-  if (!gw->settled && gw_all_listed(gw))
-    gw_settle(gw);
-  if (gw->settled) {
-    gw_answer_list(gw, m->id, kind);
-    return;
-  }
-  struct gw_waiting* w = xcalloc(1, sizeof(*w));
-  w->id = cJSON_Duplicate(m->id, 1);
-  w->kind = kind;
-  struct gw_waiting** pp = &gw->waiting;
-  while (*pp != NULL)
-    pp = &(*pp)->next;
-  *pp = w;
-  if (!uv_is_active((uv_handle_t*)&gw->settle_timer))
-    uv_timer_start(&gw->settle_timer, gw_settle_timeout,
-                   GW_FIRST_LIST_WAIT_MS, 0);
-}
-
-/* ---- routing requests ------------------------------------------------------ */
-
-static char* gw_server_names(const struct gateway* gw) {
-  size_t len = 1;
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next)
-    len += strlen(gb->sc.name) + 2;
-  char* out = xmalloc(len);
-  out[0] = '\0';
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next) {
-    if (out[0] != '\0')
-      strcat(out, ", ");
-    strcat(out, gb->sc.name);
-  }
-  return out;
-}
-
-static void gw_held_timer_cb(uv_timer_t* t);
-
-static void gw_hold(struct gateway* gw, struct jrpc_msg* m) {
-  struct gw_held* h = xcalloc(1, sizeof(*h));
-  h->msg = m->root;
-  m->root = NULL;
-  h->deadline = uv_now(gw->loop) + GW_FIRST_LIST_WAIT_MS;
-  struct gw_held** pp = &gw->held;
-  while (*pp != NULL)
-    pp = &(*pp)->next;
-  *pp = h;
-  if (!uv_is_active((uv_handle_t*)&gw->held_timer))
-    uv_timer_start(&gw->held_timer, gw_held_timer_cb, GW_FIRST_LIST_WAIT_MS,
-                   0);
-}
-
-static void gw_route_named(struct gateway* gw, struct jrpc_msg* m,
-                           struct name_table* table, const char* what,
-                           bool hold);
-
-/* Route held calls again; with expire, the ones past their deadline are
- * answered "unknown" whatever the state. */
-static void gw_release_held(struct gateway* gw, bool expire) {
-  uint64_t now = uv_now(gw->loop);
-  struct gw_held* list = gw->held;
-  gw->held = NULL;
-  uv_timer_stop(&gw->held_timer);
-  while (list != NULL) {
-    struct gw_held* h = list;
-    list = h->next;
-    bool last_chance = gw_all_listed(gw) || (expire && now >= h->deadline);
-    if (!last_chance) {
-      h->next = gw->held;
-      gw->held = h;
-      continue;
-    }
-    struct jrpc_msg m;
-    memset(&m, 0, sizeof(m));
-    m.root = h->msg;
-    m.id = cJSON_GetObjectItemCaseSensitive(h->msg, "id");
-    const cJSON* method = cJSON_GetObjectItemCaseSensitive(h->msg, "method");
-    bool tool = strcmp(method->valuestring, "tools/call") == 0;
-    gw_route_named(gw, &m, tool ? gw->tools : gw->prompts,
-                   tool ? "tool" : "prompt", false);
-    cJSON_Delete(m.root);
-    free(h);
-  }
-  if (gw->held != NULL) {
-    uint64_t d = gw->held->deadline;
-    uv_timer_start(&gw->held_timer, gw_held_timer_cb, d > now ? d - now : 0,
-                   0);
-  }
-}
-
-static void gw_held_timer_cb(uv_timer_t* t) {
-  gw_release_held(t->data, true);
-}
-
-/* The client cancelled a call that is still held (CAN-1): forget it; no
- * answer. */
-static void gw_drop_held(struct gateway* gw, const cJSON* rid) {
-  if (rid == NULL)
-    return;
-  for (struct gw_held** pp = &gw->held; *pp != NULL; pp = &(*pp)->next) {
-    const cJSON* id = cJSON_GetObjectItemCaseSensitive((*pp)->msg, "id");
-    if (id != NULL && jrpc_id_equal(id, rid)) {
-      struct gw_held* h = *pp;
-      *pp = h->next;
-      cJSON_Delete(h->msg);
-      free(h);
-      return;
-    }
-  }
-}
-
-/* tools/call and prompts/get by exact table lookup (NAME-3, GW-6). */
-static void gw_route_named(struct gateway* gw, struct jrpc_msg* m,
-                           struct name_table* table, const char* what,
-                           bool hold) {
-  cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-  const cJSON* name = cJSON_GetObjectItemCaseSensitive(params, "name");
-  void* owner = NULL;
-  const char* original = NULL;
-  if (!cJSON_IsString(name) ||
-      !name_table_find(table, name->valuestring, &owner, &original)) {
-    if (cJSON_IsString(name) && !gw_all_listed(gw) && hold) {
-      gw_hold(gw, m);
-      return;
-    }
-    char* servers = gw_server_names(gw);
-    char* msg = xasprintf("Unknown %s: %s (servers: %s)", what,
-                          cJSON_IsString(name) ? name->valuestring : "(none)",
-                          servers);
-    client_error(gw->client, m->id, JRPC_INVALID_PARAMS, msg);
-    free(msg);
-    free(servers);
-    return;
-  }
-  struct gw_backend* gb = owner;
-  cJSON_ReplaceItemInObjectCaseSensitive(params, "name",
-                                         cJSON_CreateString(original));
-  backend_forward_request(gb->b, m->root);
-  m->root = NULL;
-}
-
-/* RFC 6570 level 1: "{var}" matches one or more characters other than
- * '/'; "{+var}" and "{#var}" match any. *budget bounds the work (adjacent
- * variables would backtrack without end on a long URI): at 0, no match. */
-static bool gw_template_match_at(const char* tpl, const char* uri,
-                                 long* budget) {
-  while (*tpl != '\0') {
-    if (--*budget <= 0)
-      return false;
-    if (*tpl == '{') {
-      const char* close = strchr(tpl, '}');
-      if (close == NULL)
-        return false;
-      bool reserved = tpl[1] == '+' || tpl[1] == '#';
-      const char* rest = close + 1;
-      /* u is just past the last character the variable takes (one at
-       * least); never past the URI's terminator. */
-      for (const char* u = uri; *u != '\0'; u++) {
-        if (*u == '/' && !reserved)
-          return false;
-        if (gw_template_match_at(rest, u + 1, budget))
-          return true;
-        if (*budget <= 0)
-          return false;
-      }
-      return false;
-    }
-    if (*tpl != *uri)
-      return false;
-    tpl++;
-    uri++;
-  }
-  return *uri == '\0';
-}
-
-static bool gw_template_match(const char* tpl, const char* uri) {
-  long budget = 100000;
-  return gw_template_match_at(tpl, uri, &budget);
-}
-
-static struct gw_backend* gw_uri_owner(struct gateway* gw, const char* uri) {
-  void* owner = NULL;
-  if (name_table_find(gw->resources, uri, &owner, NULL))
-    return owner;
-  for (size_t i = 0; i < gw->ntemplates; i++)
-    if (strcmp(gw->templates[i].tpl, uri) == 0 ||
-        gw_template_match(gw->templates[i].tpl, uri))
-      return gw->templates[i].owner;
-  /* A URI no list names (one a tool returned): the only resource server. */
-  struct gw_backend* only = NULL;
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next) {
-    if (gb->b == NULL || !backend_has_capability(gb->b, "resources", NULL))
-      continue;
-    if (only != NULL)
-      return NULL;
-    only = gb;
-  }
-  return only;
-}
-
-static void gw_route_uri(struct gateway* gw, struct jrpc_msg* m,
-                         bool subscription) {
-  const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-  const cJSON* uri = cJSON_GetObjectItemCaseSensitive(params, "uri");
-  if (!cJSON_IsString(uri)) {
-    client_error(gw->client, m->id, JRPC_INVALID_PARAMS,
-                 "params.uri must be a string");
-    return;
-  }
-  struct gw_backend* gb = gw_uri_owner(gw, uri->valuestring);
-  if (gb == NULL) { /* RES-3 */
-    cJSON* data = cJSON_CreateObject();
-    cJSON_AddStringToObject(data, "uri", uri->valuestring);
-    client_send_take(gw->client,
-                     jrpc_make_error(m->id, JRPC_RESOURCE_NOT_FOUND,
-                                     "Resource not found", data));
-    return;
-  }
-  if (subscription && !backend_has_capability(gb->b, "resources",
-                                               "subscribe")) { /* RES-5 */
-    char* msg = xasprintf("Server '%s' does not support resource "
-                          "subscriptions",
-                          gb->sc.name);
-    client_error(gw->client, m->id, JRPC_METHOD_NOT_FOUND, msg);
-    free(msg);
-    return;
-  }
-  backend_forward_request(gb->b, m->root);
-  m->root = NULL;
-}
-
-/* CMP-1: by prompt name or by resource template. */
-static void gw_route_completion(struct gateway* gw, struct jrpc_msg* m) {
-  cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-  cJSON* ref = cJSON_GetObjectItemCaseSensitive(params, "ref");
-  const cJSON* type = cJSON_GetObjectItemCaseSensitive(ref, "type");
-  struct gw_backend* gb = NULL;
-  if (cJSON_IsString(type) && strcmp(type->valuestring, "ref/prompt") == 0) {
-    const cJSON* name = cJSON_GetObjectItemCaseSensitive(ref, "name");
-    void* owner = NULL;
-    const char* original = NULL;
-    if (cJSON_IsString(name) &&
-        name_table_find(gw->prompts, name->valuestring, &owner, &original)) {
-      gb = owner;
-      cJSON_ReplaceItemInObjectCaseSensitive(ref, "name",
-                                             cJSON_CreateString(original));
-    }
-  } else if (cJSON_IsString(type) &&
-             strcmp(type->valuestring, "ref/resource") == 0) {
-    const cJSON* uri = cJSON_GetObjectItemCaseSensitive(ref, "uri");
-    if (cJSON_IsString(uri))
-      gb = gw_uri_owner(gw, uri->valuestring);
-  }
-  if (gb == NULL) {
-    cJSON* result = cJSON_CreateObject();
-    cJSON* completion = cJSON_AddObjectToObject(result, "completion");
-    cJSON_AddArrayToObject(completion, "values");
-    client_send_take(gw->client, jrpc_make_result(m->id, result));
-    return;
-  }
-  backend_forward_request(gb->b, m->root);
-  m->root = NULL;
-}
-
-/* GW-2: mcpmon's own answer, at once, with a fixed superset. */
-static void gw_on_initialize(struct gateway* gw, struct jrpc_msg* m) {
-  const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-  if (!gw->initialized) {
-    if (!cJSON_IsObject(params)) {
-      client_error(gw->client, m->id, JRPC_INVALID_PARAMS,
-                   "initialize needs params (protocolVersion, capabilities, "
-                   "clientInfo)");
-      return;
-    }
-    static const char* supported[] = {"2025-11-25", "2025-06-18",
-                                      "2025-03-26", "2024-11-05"};
-    const cJSON* pv = cJSON_GetObjectItemCaseSensitive(params,
-                                                       "protocolVersion");
-    const char* version = supported[0];
-    for (size_t i = 0; i < ARRAY_LEN(supported); i++)
-      if (cJSON_IsString(pv) && strcmp(pv->valuestring, supported[i]) == 0)
-        version = supported[i];
-    gw->protocol = xstrdup(version);
-    client_set_protocol(gw->client, version);
-    gw->init_params = cJSON_Duplicate(params, 1);
-    gw->initialized = true;
-    for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next)
-      if (gb->b != NULL)
-        backend_set_init_params(gb->b, gw->init_params); /* GW-1 */
-  }
-  cJSON* result = cJSON_CreateObject();
-  cJSON_AddStringToObject(result, "protocolVersion", gw->protocol);
-  cJSON* caps = cJSON_AddObjectToObject(result, "capabilities");
-  cJSON_AddTrueToObject(cJSON_AddObjectToObject(caps, "tools"),
-                        "listChanged");
-  cJSON_AddTrueToObject(cJSON_AddObjectToObject(caps, "prompts"),
-                        "listChanged");
-  cJSON* res = cJSON_AddObjectToObject(caps, "resources");
-  cJSON_AddTrueToObject(res, "subscribe");
-  cJSON_AddTrueToObject(res, "listChanged");
-  cJSON_AddObjectToObject(caps, "logging");
-  cJSON_AddObjectToObject(caps, "completions");
-  cJSON* info = cJSON_AddObjectToObject(result, "serverInfo");
-  cJSON_AddStringToObject(info, "name", "mcpmon");
-  cJSON_AddStringToObject(info, "version", MCPMON_VERSION);
-  client_send_take(gw->client, jrpc_make_result(m->id, result));
-}
-
-static void gw_on_set_level(struct gateway* gw, struct jrpc_msg* m) {
-  const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "level"))) {
-    client_error(gw->client, m->id, JRPC_INVALID_PARAMS,
-                 "params.level must be a string");
-    return;
-  }
-  /* LOG-1: now, after restarts (backend.c) and to servers added later. */
-  cJSON_Delete(gw->log_level);
-  gw->log_level = cJSON_Duplicate(params, 1);
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next)
-    if (gb->b != NULL)
-      backend_set_log_level(gb->b, params);
-  client_send_take(gw->client, jrpc_make_result(m->id, cJSON_CreateObject()));
-}
-
-static void gw_on_request(struct gateway* gw, struct jrpc_msg* m) {
-  const char* method = m->method;
-  if (strcmp(method, "initialize") == 0) {
-    gw_on_initialize(gw, m);
-    return;
-  }
-  if (!gw->initialized) { /* VER-1 */
-    client_error(gw->client, m->id, JRPC_METHOD_NOT_FOUND,
-                 "Method not found: the session is not initialized yet");
-    return;
-  }
-  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
-    if (strcmp(method, gw_list_method[k]) == 0) {
-      gw_on_list_request(gw, m, (enum backend_list)k);
-      return;
-    }
-  }
-  if (strcmp(method, "tools/call") == 0)
-    gw_route_named(gw, m, gw->tools, "tool", true);
-  else if (strcmp(method, "prompts/get") == 0)
-    gw_route_named(gw, m, gw->prompts, "prompt", true);
-  else if (strcmp(method, "resources/read") == 0)
-    gw_route_uri(gw, m, false);
-  else if (strcmp(method, "resources/subscribe") == 0 ||
-           strcmp(method, "resources/unsubscribe") == 0)
-    gw_route_uri(gw, m, true);
-  else if (strcmp(method, "completion/complete") == 0)
-    gw_route_completion(gw, m);
-  else if (strcmp(method, "logging/setLevel") == 0)
-    gw_on_set_level(gw, m);
-  else {
-    char* msg = xasprintf("Method not found: %s", method);
-    client_error(gw->client, m->id, JRPC_METHOD_NOT_FOUND, msg);
-    free(msg);
-  }
-}
-
-static void gw_broadcast(struct gateway* gw, const cJSON* msg) {
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next)
-    if (gb->b != NULL)
-      backend_forward_notification(gb->b, cJSON_Duplicate(msg, 1));
-}
-
-static void gw_on_client_message(void* ctx, struct jrpc_msg* m) {
-  struct gateway* gw = ctx;
-  if (m->kind == JRPC_REQUEST) {
-    gw_on_request(gw, m);
-    return;
-  }
-  if (!gw->initialized || strcmp(m->method, "notifications/initialized") == 0)
-    return; /* GW-4: each backend gets its own */
-  if (strcmp(m->method, "notifications/progress") == 0) { /* PROG-2 */
-    const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-    uint64_t generation = 0;
-    struct backend* b = client_progress_owner(
-        gw->client, cJSON_GetObjectItemCaseSensitive(params, "progressToken"),
-        &generation);
-    if (b != NULL) {
-      backend_send_response(b, m->root, generation);
-      m->root = NULL;
-    } else {
-      log_debug("dropped client progress for an unknown token");
-    }
-    return;
-  }
-  if (strcmp(m->method, "notifications/cancelled") == 0)
-    gw_drop_held(gw, cJSON_GetObjectItemCaseSensitive(
-                         cJSON_GetObjectItemCaseSensitive(m->root, "params"),
-                         "requestId"));
-  if (strcmp(m->method, "notifications/cancelled") == 0 ||
-      strcmp(m->method, "notifications/roots/list_changed") == 0) {
-    /* The owner of a cancelled request finds it by the client's id (CAN-1);
-     * the others ignore it. Roots changes go to everyone (§4.9). */
-    gw_broadcast(gw, m->root);
-    return;
-  }
-  log_debug("dropped client notification %s", m->method);
-}
-
-static void gw_on_client_gone(void* ctx, const char* why) {
-  gateway_shutdown(ctx, why);
-}
+static void gw_add_backend(struct gateway* gw,
+                           const struct server_config* sc,
+                           struct gw_backend** link,
+                           bool announce);
 
 /* ---- events from backends ------------------------------------------------ */
 
@@ -753,7 +62,9 @@ static void gw_ev_message(struct backend* b, void* ctx, cJSON* msg) {
   client_send_take(gw->client, msg);
 }
 
-static void gw_ev_server_request(struct backend* b, void* ctx, cJSON* msg,
+static void gw_ev_server_request(struct backend* b,
+                                 void* ctx,
+                                 cJSON* msg,
                                  uint64_t generation) {
   struct gateway* gw = ctx;
   client_relay_request(gw->client, b, msg, generation);
@@ -770,7 +81,8 @@ static void gw_ev_restarted(struct backend* b, void* ctx) {
   (void)ctx; /* list_changed follows the refreshed lists (gw_ev_lists) */
 }
 
-static void gw_ev_process_gone(struct backend* b, void* ctx,
+static void gw_ev_process_gone(struct backend* b,
+                               void* ctx,
                                uint64_t generation) {
   struct gateway* gw = ctx;
   client_cancel_relayed(gw->client, b, generation);
@@ -809,8 +121,7 @@ static void gw_maybe_closed(struct gateway* gw);
 
 static void gw_ev_stopped(struct backend* b, void* ctx) {
   struct gateway* gw = ctx;
-  for (struct gw_backend** pp = &gw->retiring; *pp != NULL;
-       pp = &(*pp)->next) {
+  for (struct gw_backend** pp = &gw->retiring; *pp != NULL; pp = &(*pp)->next) {
     if ((*pp)->b != b)
       continue;
     struct gw_backend* gb = *pp;
@@ -851,7 +162,8 @@ static const struct backend_events gw_backend_events = {
 };
 
 /* GW-5: one notification per kind that changed. */
-static void gw_send_list_changed(struct gateway* gw, unsigned mask,
+static void gw_send_list_changed(struct gateway* gw,
+                                 unsigned mask,
                                  struct backend* why) {
   if (!gw->initialized || gw->shutting_down)
     return;
@@ -867,8 +179,7 @@ static void gw_send_list_changed(struct gateway* gw, unsigned mask,
   for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
     if ((mask & kinds[i].bits) == 0)
       continue;
-    client_send_take(gw->client,
-                     jrpc_make_notification(kinds[i].method, NULL));
+    client_send_take(gw->client, jrpc_make_notification(kinds[i].method, NULL));
     log_msg(LL_INFO, NULL, 0, "Sent %s", kinds[i].method + 14);
   }
   if (mask & (1u << BACKEND_LIST_TOOLS)) {
@@ -878,9 +189,11 @@ static void gw_send_list_changed(struct gateway* gw, unsigned mask,
   }
 }
 
-/* ---- backends and their watchers ------------------------------------------ */
+/* ---- backends and their watchers ------------------------------------------
+ */
 
-static void gw_on_changes(void* ctx, const struct watcher_change* ch,
+static void gw_on_changes(void* ctx,
+                          const struct watcher_change* ch,
                           size_t n) {
   struct gw_backend* gb = ctx;
   if (gb->gw->shutting_down || n == 0 || gb->b == NULL)
@@ -901,8 +214,10 @@ static void gw_on_changes(void* ctx, const struct watcher_change* ch,
   backend_restart(gb->b, base ? base + 1 : ch[0].path);
 }
 
-static void gw_add_backend(struct gateway* gw, const struct server_config* sc,
-                           struct gw_backend** link, bool announce) {
+static void gw_add_backend(struct gateway* gw,
+                           const struct server_config* sc,
+                           struct gw_backend** link,
+                           bool announce) {
   struct gw_backend* gb = xcalloc(1, sizeof(*gb));
   gb->gw = gw;
   gb->announce = announce;
@@ -1024,7 +339,8 @@ static void gw_apply_config(struct gateway* gw, struct mcpmon_config* next) {
     gw_send_list_changed(gw, mask, NULL);
 }
 
-static void gw_on_config_change(void* ctx, const struct watcher_change* ch,
+static void gw_on_config_change(void* ctx,
+                                const struct watcher_change* ch,
                                 size_t n) {
   struct gateway* gw = ctx;
   (void)ch;
@@ -1038,8 +354,9 @@ static void gw_on_config_change(void* ctx, const struct watcher_change* ch,
     char text[1200];
     config_error_format(&err, text, sizeof(text));
     log_error("%s", text);
-    log_error("The config file has an error; still serving the last good "
-              "configuration");
+    log_error(
+        "The config file has an error; still serving the last good "
+        "configuration");
     config_free(&next);
     return;
   }
@@ -1047,7 +364,8 @@ static void gw_on_config_change(void* ctx, const struct watcher_change* ch,
   config_free(&next);
 }
 
-/* ---- lifecycle ------------------------------------------------------------ */
+/* ---- lifecycle ------------------------------------------------------------
+ */
 
 struct gateway* gateway_new(uv_loop_t* loop,
                             const struct mcpmon_config* cfg,
@@ -1154,8 +472,7 @@ static void gw_maybe_closed(struct gateway* gw) {
     gw_free_backend(gb);
   }
   gw_clear_merged(gw);
-  for (int k = 0; k < BACKEND_LIST_KINDS; k++)
-    cJSON_Delete(gw->merged[k]);
+  for (int k = 0; k < BACKEND_LIST_KINDS; k++) cJSON_Delete(gw->merged[k]);
   name_table_free(gw->tools);
   name_table_free(gw->prompts);
   name_table_free(gw->resources);
