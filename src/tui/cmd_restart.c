@@ -86,26 +86,21 @@ int restart_main(int argc, char** argv) {
     return 2;
   }
   char* path;
-  if (ctl_pick_instance(socket,
+  struct ctl_conn c;
+  if (ctl_open_instance(socket,
                         name ? "mcpmon restart NAME --socket %s"
                              : "mcpmon restart --socket %s",
-                        &path) != 0)
+                        &c, &path) != 0)
     return 1;
-  struct ctl_conn c;
   char err[1024];
-  int rc = ctl_connect(&c, path, CTL_TIMEOUT_MS, err, sizeof(err));
-  if (rc != 0) {
-    fprintf(stderr, "mcpmon: cannot reach mcpmon: %s\n", err);
-    free(path);
-    return 1;
-  }
   cJSON* cmd = cJSON_CreateObject();
   cJSON_AddStringToObject(cmd, "cmd", "restart");
   if (name != NULL)
     cJSON_AddStringToObject(cmd, "backend", name);
   cJSON_AddNumberToObject(cmd, "id", 1);
   cJSON* res = NULL;
-  rc = ctl_request(&c, cmd, "result", CTL_TIMEOUT_MS, &res, err, sizeof(err));
+  int rc =
+      ctl_request(&c, cmd, "result", CTL_TIMEOUT_MS, &res, err, sizeof(err));
   cJSON_Delete(cmd);
   int status = 0;
   if (rc != 0) {

@@ -121,20 +121,14 @@ int status_main(int argc, char** argv) {
     }
   }
   char* path;
-  if (ctl_pick_instance(socket, "mcpmon status %s", &path) != 0)
-    return 1;
   struct ctl_conn c;
-  char err[1024];
-  int rc = ctl_connect(&c, path, CTL_TIMEOUT_MS, err, sizeof(err));
-  if (rc != 0) {
-    fprintf(stderr, "mcpmon: cannot reach mcpmon: %s\n", err);
-    free(path);
+  if (ctl_open_instance(socket, "mcpmon status %s", &c, &path) != 0)
     return 1;
-  }
+  char err[1024];
   cJSON* cmd = cJSON_CreateObject();
   cJSON_AddStringToObject(cmd, "cmd", "snapshot");
   cJSON* snap = NULL;
-  rc =
+  int rc =
       ctl_request(&c, cmd, "snapshot", CTL_TIMEOUT_MS, &snap, err, sizeof(err));
   cJSON_Delete(cmd);
   ctl_close(&c);

@@ -249,6 +249,13 @@ void crt_box(WINDOW* w,
   }
 }
 
+int crt_box_rows(WINDOW* w) {
+  if (w == NULL)
+    return 1;
+  int h = getmaxy(w) - 2;
+  return h < 1 ? 1 : h;
+}
+
 const char* crt_sym_pointer(void) {
   return crt_utf8 ? "\u25b6" : ">";
 }

@@ -2,7 +2,8 @@
  * colours by element name (one table, as in htop's CRT.c), and text
  * drawing that measures by columns (wcwidth) rather than bytes.
  *
- * Only crt.c and view.c make curses calls.
+ * Only crt.c, pen.c and the view (view*.c) draw; tui.c and keys.c only
+ * read keys and follow the terminal's size.
  */
 #ifndef MCPMON_TUI_CRT_H
 #define MCPMON_TUI_CRT_H
@@ -80,6 +81,9 @@ void crt_box(WINDOW* w,
              const char* title,
              const char* note,
              attr_t note_attr);
+/* Rows inside the border crt_box draws on w: its height less two, at
+ * least 1 (also 1 when w is NULL, a window the layout had no room for). */
+int crt_box_rows(WINDOW* w);
 
 /* Symbols that depend on the codeset. */
 const char* crt_sym_pointer(void);  /* selected row: "▶" or ">" */

@@ -40,12 +40,7 @@ static void ctl_reader_compact(struct ctl_reader* r) {
 
 void ctl_reader_push(struct ctl_reader* r, const char* data, size_t n) {
   ctl_reader_compact(r);
-  if (r->len + n + 1 > r->cap) {
-    size_t cap = r->cap ? r->cap : 4096;
-    while (cap < r->len + n + 1) cap *= 2;
-    r->buf = tu_realloc(r->buf, cap);
-    r->cap = cap;
-  }
+  r->buf = tu_grow(r->buf, &r->cap, r->len + n + 1, 1, 4096);
   memcpy(r->buf + r->len, data, n);
   r->len += n;
 }
@@ -108,7 +103,7 @@ int ctl_check_hello(const cJSON* hello, long* pid, char* err, size_t errlen) {
     return -EPROTO;
   }
   const cJSON* p = cJSON_GetObjectItemCaseSensitive(hello, "pid");
-  *pid = cJSON_IsNumber(p) ? (long)p->valuedouble : 0;
+  *pid = (long)tu_json_int(p, 0);
   return 0;
 }
 
@@ -413,10 +408,10 @@ static bool ctl_probe(const char* path,
     in->command = ctl_json_strdup(inst, "command");
     in->config = ctl_json_strdup(inst, "config");
     const cJSON* st = cJSON_GetObjectItemCaseSensitive(inst, "started");
-    in->started = cJSON_IsNumber(st) ? (int64_t)st->valuedouble : 0;
+    in->started = tu_json_int(st, 0);
     const cJSON* pid = cJSON_GetObjectItemCaseSensitive(inst, "pid");
     if (cJSON_IsNumber(pid))
-      in->pid = (long)pid->valuedouble;
+      in->pid = (long)tu_json_int(pid, 0);
     in->nbackends =
         cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj, "backends"));
   } else {
@@ -459,10 +454,7 @@ size_t ctl_find_instances(struct ctl_instance** out, int timeout_ms) {
       struct ctl_instance in;
       if (!ctl_probe(path, timeout_ms, &in))
         continue;
-      if (n == cap) {
-        cap = cap ? cap * 2 : 4;
-        list = tu_realloc(list, cap * sizeof(*list));
-      }
+      list = tu_grow(list, &cap, n + 1, sizeof(*list), 4);
       list[n++] = in;
     }
     closedir(dir);
@@ -531,4 +523,20 @@ int ctl_pick_instance(const char* given, const char* example, char** path) {
   }
   ctl_instances_free(list, n);
   return 1;
+}
+
+int ctl_open_instance(const char* given,
+                      const char* example,
+                      struct ctl_conn* c,
+                      char** path) {
+  if (ctl_pick_instance(given, example, path) != 0)
+    return 1;
+  char err[1024];
+  if (ctl_connect(c, *path, CTL_TIMEOUT_MS, err, sizeof(err)) != 0) {
+    fprintf(stderr, "mcpmon: cannot reach mcpmon: %s\n", err);
+    free(*path);
+    *path = NULL;
+    return 1;
+  }
+  return 0;
 }

@@ -136,4 +136,12 @@ void ctl_instance_describe(const struct ctl_instance* in,
  * path) and returns 1. */
 int ctl_pick_instance(const char* given, const char* example, char** path);
 
+/* For status and restart: ctl_pick_instance, then ctl_connect to the
+ * socket it picked. Returns 0 with c open (ctl_close it) and *path set
+ * (owned); otherwise prints why to stderr and returns 1. */
+int ctl_open_instance(const char* given,
+                      const char* example,
+                      struct ctl_conn* c,
+                      char** path);
+
 #endif

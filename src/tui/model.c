@@ -26,7 +26,7 @@ static char* model_str(const cJSON* obj, const char* key) {
 
 static int64_t model_i64(const cJSON* obj, const char* key) {
   const cJSON* v = model_get(obj, key);
-  return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+  return tu_json_int(v, 0);
 }
 
 static void model_set_str(char** slot, const cJSON* obj, const char* key) {
@@ -387,7 +387,7 @@ static void model_traffic_add(struct model* m,
     return;
   struct model_traffic t;
   memset(&t, 0, sizeof(t));
-  t.seq = (uint64_t)seq->valuedouble;
+  t.seq = (uint64_t)tu_json_int(seq, 0);
   t.t = model_i64(obj, "t");
   t.backend = model_str(obj, "backend");
   if (t.backend == NULL && backend != NULL)
@@ -443,12 +443,7 @@ struct model_lines {
 };
 
 static void model_lines_put(struct model_lines* l, const char* s, size_t n) {
-  if (l->curlen + n + 1 > l->curcap) {
-    size_t cap = l->curcap ? l->curcap : 64;
-    while (cap < l->curlen + n + 1) cap *= 2;
-    l->cur = tu_realloc(l->cur, cap);
-    l->curcap = cap;
-  }
+  l->cur = tu_grow(l->cur, &l->curcap, l->curlen + n + 1, 1, 64);
   memcpy(l->cur + l->curlen, s, n);
   l->curlen += n;
   l->cur[l->curlen] = '\0';
@@ -459,10 +454,7 @@ static void model_lines_puts(struct model_lines* l, const char* s) {
 }
 
 static void model_lines_end(struct model_lines* l) {
-  if (l->n == l->cap) {
-    l->cap = l->cap ? l->cap * 2 : 32;
-    l->lines = tu_realloc(l->lines, l->cap * sizeof(char*));
-  }
+  l->lines = tu_grow(l->lines, &l->cap, l->n + 1, sizeof(char*), 32);
   l->lines[l->n++] = tu_strndup(l->cur ? l->cur : "", l->curlen);
   l->curlen = 0;
 }
@@ -541,7 +533,7 @@ static void model_detail_set(struct model* m, const cJSON* obj) {
   struct model_lines l;
   memset(&l, 0, sizeof(l));
   const cJSON* seq = model_get(obj, "seq");
-  m->detail.seq = cJSON_IsNumber(seq) ? (uint64_t)seq->valuedouble : 0;
+  m->detail.seq = (uint64_t)tu_json_int(seq, 0);
   const cJSON* err = model_get(obj, "error");
   const char* errtext = cJSON_IsString(err) ? err->valuestring
                         : cJSON_IsObject(err)

@@ -1,6 +1,7 @@
 /* tui.c - mcpmon tui [SOCKET]: the dashboard's loop. libuv runs it:
  * the control socket (a uv_pipe_t on the connected fd), keys (a uv_poll_t
- * on the process's own open file of the terminal), SIGWINCH, SIGINT,
+ * on the process's own open file of the terminal; keys.c says what each
+ * does, and this file carries out what needs the socket), SIGWINCH, SIGINT,
  * SIGTERM and SIGHUP (uv_signal_t, started before curses so that ncurses
  * installs no handlers of its own), a one-second tick (uptimes, message
  * expiry), a retry timer while the core is away, and a uv_check_t that
@@ -14,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,14 +23,15 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <uv.h>
-#include <wctype.h>
 
 #include "core/control_proto.h"
 #include "tui/crt.h"
 #include "tui/ctlclient.h"
+#include "tui/keys.h"
 #include "tui/model.h"
 #include "tui/tutil.h"
 #include "tui/view.h"
+#include "tui/view_traffic.h"
 
 #define TUI_RETRY_MS 500
 #define TUI_TICK_MS 1000
@@ -204,22 +205,14 @@ static void tui_ask_detail(struct tui* t) {
   cJSON_AddNumberToObject(cmd, "seq", (double)seq);
   t->detail_id = ++t->next_id;
   cJSON_AddNumberToObject(cmd, "id", (double)t->detail_id);
-  struct view* v = &t->view;
-  v->detail_seq = seq;
-  v->detail_pending = true;
-  v->detail_top = 0;
-  free(v->detail_error);
-  v->detail_error = NULL;
-  view_set_screen(v, VIEW_DETAIL);
-  if (!tui_send(t, cmd)) {
-    v->detail_pending = false;
-    v->detail_error = tu_strdup("not attached to mcpmon");
-  }
+  view_traffic_detail_open(&t->view, seq);
+  if (!tui_send(t, cmd))
+    view_traffic_detail_failed(&t->view, "not attached to mcpmon");
 }
 
 static long tui_obj_id(const cJSON* obj) {
   const cJSON* id = cJSON_GetObjectItemCaseSensitive(obj, "id");
-  return cJSON_IsNumber(id) ? (long)id->valuedouble : -1;
+  return (long)tu_json_int(id, -1);
 }
 
 static void tui_on_result(struct tui* t, const cJSON* obj) {
@@ -243,10 +236,7 @@ static void tui_on_error(struct tui* t, const cJSON* obj) {
     msg = "(no message)";
   long id = tui_obj_id(obj);
   if (id >= 0 && id == t->detail_id && t->view.detail_pending) {
-    t->view.detail_pending = false;
-    free(t->view.detail_error);
-    t->view.detail_error = tu_strdup(msg);
-    t->view.dirty |= VIEW_D_BODY;
+    view_traffic_detail_failed(&t->view, msg);
     return;
   }
   view_message(&t->view, true, 8000, "mcpmon: %s", msg);
@@ -405,15 +395,7 @@ static void tui_retry(uv_timer_t* h) {
   }
 }
 
-/* ---- keys --------------------------------------------------------------- */
-
-static void tui_resize(struct tui* t) {
-  struct winsize ws;
-  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
-      ws.ws_col > 0)
-    resizeterm(ws.ws_row, ws.ws_col);
-  view_resize(&t->view, LINES, COLS);
-}
+/* ---- the chooser and keys ----------------------------------------------- */
 
 static void tui_rescan(struct tui* t) {
   struct view* v = &t->view;
@@ -443,157 +425,32 @@ static void tui_choose(struct tui* t) {
   tui_attach_fd(t, fd);
 }
 
-static void tui_prompt_key(struct tui* t, int is_key, wint_t ch) {
-  struct view* v = &t->view;
-  v->dirty |= VIEW_D_STATUS;
-  if (!is_key && ch == 27) {
-    v->prompting = false;
-    return;
-  }
-  if ((!is_key && (ch == L'\r' || ch == L'\n')) ||
-      (is_key && ch == KEY_ENTER)) {
-    v->prompting = false;
-    if (v->prompt_len == 0)
-      return;
-    char buf[VIEW_PROMPT_MAX * MB_LEN_MAX + 1];
-    size_t n = wcstombs(buf, v->prompt, sizeof(buf) - 1);
-    if (n == (size_t)-1)
-      return;
-    buf[n] = '\0';
-    if (!view_search(v, &t->model, buf))
-      view_message(v, true, 4000, "Not found: %s", buf);
-    return;
-  }
-  if ((is_key && ch == KEY_BACKSPACE) || (!is_key && (ch == 127 || ch == 8))) {
-    if (v->prompt_len > 0)
-      v->prompt[--v->prompt_len] = L'\0';
-    return;
-  }
-  if (!is_key && ch >= 32 && ch != 127 && iswprint(ch) &&
-      v->prompt_len < VIEW_PROMPT_MAX) {
-    v->prompt[v->prompt_len++] = (wchar_t)ch;
-    v->prompt[v->prompt_len] = L'\0';
-  }
-}
-
-static void tui_key(struct tui* t, int is_key, wint_t ch) {
-  struct view* v = &t->view;
-  struct model* m = &t->model;
-  if (is_key && ch == KEY_RESIZE) {
-    view_resize(v, LINES, COLS);
-    return;
-  }
-  if (v->help) {
-    v->help = false;
-    v->dirty |= VIEW_D_ALL & ~VIEW_D_LAYOUT;
-    return;
-  }
-  if (v->prompting) {
-    tui_prompt_key(t, is_key, ch);
-    return;
-  }
-  int key = is_key ? (int)ch : 0;
-  wint_t c = is_key ? 0 : ch;
-  if (c == 12) { /* Ctrl-L */
-    v->cleared = true;
-    v->dirty |= VIEW_D_ALL & ~VIEW_D_LAYOUT;
-    return;
-  }
-  if (v->screen == VIEW_CHOOSER) {
-    if (key == KEY_UP || c == L'k') {
-      if (v->choose_sel > 0)
-        v->choose_sel--;
-    } else if (key == KEY_DOWN || c == L'j') {
-      if (v->choose_sel + 1 < (int)v->ninstances)
-        v->choose_sel++;
-    } else if (key == KEY_ENTER || c == L'\r' || c == L'\n') {
-      tui_choose(t);
-    } else if (c == L'r') {
-      tui_rescan(t);
-    } else if (c == L'q' || c == 27) {
+/* Carry out what a key asked for that the view cannot do alone. */
+static void tui_act(struct tui* t, enum keys_action act) {
+  switch (act) {
+    case KEYS_NONE:
+      break;
+    case KEYS_QUIT:
       tui_quit(t, 0, NULL);
+      break;
+    case KEYS_RESTART: {
+      const char* name = view_selected_name(&t->view, &t->model);
+      if (name != NULL)
+        tui_restart(t, name);
+      break;
     }
-    v->dirty |= VIEW_D_BODY;
-    return;
-  }
-  if (c == L'?') {
-    v->help = true;
-    v->dirty |= VIEW_D_STATUS;
-    return;
-  }
-  if (v->screen == VIEW_DETAIL) {
-    if (c == 27 || c == L'q' || key == KEY_BACKSPACE || c == 127 ||
-        key == KEY_LEFT)
-      view_set_screen(v, VIEW_TRAFFIC);
-    else if (c == L't')
-      view_set_screen(v, VIEW_DASHBOARD);
-    else if (key == KEY_UP || c == L'k')
-      view_traffic_move(v, m, -1);
-    else if (key == KEY_DOWN || c == L'j')
-      view_traffic_move(v, m, 1);
-    else if (key == KEY_PPAGE)
-      view_scroll(v, m, -1);
-    else if (key == KEY_NPAGE || c == L' ')
-      view_scroll(v, m, 1);
-    else if (c == L'g' || key == KEY_HOME)
-      view_scroll(v, m, INT_MIN);
-    else if (c == L'G' || key == KEY_END)
-      view_scroll(v, m, INT_MAX);
-    return;
-  }
-  if (c == L'q') {
-    tui_quit(t, 0, NULL);
-    return;
-  }
-  if (c == L'r') {
-    const char* name = view_selected_name(v, m);
-    if (name != NULL)
-      tui_restart(t, name);
-    return;
-  }
-  if (c == L'R') {
-    tui_restart(t, NULL);
-    return;
-  }
-  if (key == KEY_PPAGE) {
-    view_scroll(v, m, -1);
-  } else if (key == KEY_NPAGE) {
-    view_scroll(v, m, 1);
-  } else if (c == L'g' || key == KEY_HOME) {
-    view_scroll(v, m, INT_MIN);
-  } else if (c == L'G' || key == KEY_END) {
-    view_scroll(v, m, INT_MAX);
-  } else if (v->screen == VIEW_TRAFFIC) {
-    if (key == KEY_UP || c == L'k')
-      view_traffic_move(v, m, -1);
-    else if (key == KEY_DOWN || c == L'j')
-      view_traffic_move(v, m, 1);
-    else if (key == KEY_ENTER || c == L'\r' || c == L'\n')
+    case KEYS_RESTART_ALL:
+      tui_restart(t, NULL);
+      break;
+    case KEYS_DETAIL:
       tui_ask_detail(t);
-    else if (c == L't' || c == 27)
-      view_set_screen(v, VIEW_DASHBOARD);
-  } else {
-    if (key == KEY_UP || c == L'k') {
-      view_select(v, m, -1);
-    } else if (key == KEY_DOWN || c == L'j') {
-      view_select(v, m, 1);
-    } else if (c == L'\t' || key == KEY_BTAB) {
-      view_toggle_focus(v);
-    } else if (c == L'/') {
-      v->prompting = true;
-      v->prompt_len = 0;
-      v->prompt[0] = L'\0';
-      v->dirty |= VIEW_D_STATUS;
-    } else if (c == L'n' || c == L'N') {
-      if (v->search == NULL)
-        view_message(v, false, 3000, "No search yet: / to search the log");
-      else if (!view_search_next(v, m, c == L'n'))
-        view_message(v, false, 3000, "No %s match for: %s",
-                     c == L'n' ? "older" : "newer", v->search);
-    } else if (c == L't') {
-      v->traffic_follow = true;
-      view_set_screen(v, VIEW_TRAFFIC);
-    }
+      break;
+    case KEYS_CHOOSE:
+      tui_choose(t);
+      break;
+    case KEYS_RESCAN:
+      tui_rescan(t);
+      break;
   }
 }
 
@@ -610,7 +467,7 @@ static void tui_input(uv_poll_t* h, int status, int events) {
     if (rc == ERR)
       break;
     any = true;
-    tui_key(t, rc == KEY_CODE_YES, ch);
+    tui_act(t, keys_handle(&t->view, &t->model, rc == KEY_CODE_YES, ch));
   }
   if (!any && !t->quitting) {
     /* Readable yet no key: end of file (the terminal hung up)? */
@@ -625,6 +482,14 @@ static void tui_input(uv_poll_t* h, int status, int events) {
 }
 
 /* ---- loop ---------------------------------------------------------------- */
+
+static void tui_resize(struct tui* t) {
+  struct winsize ws;
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+      ws.ws_col > 0)
+    resizeterm(ws.ws_row, ws.ws_col);
+  view_resize(&t->view, LINES, COLS);
+}
 
 static void tui_signal(uv_signal_t* h, int sig) {
   struct tui* t = h->data;
@@ -758,8 +623,7 @@ int tui_main(int argc, char** argv) {
               "mcpmon: no running mcpmon instance found (looked in %s)\n",
               dirs);
       ctl_instances_free(list, n);
-      view_free(&t.view);
-      return 1;
+      goto fail;
     }
     if (n == 1) {
       socket = list[0].path;
@@ -774,23 +638,15 @@ int tui_main(int argc, char** argv) {
   } else {
     tui_set_path(&t, socket);
   }
-  if (t.path != NULL) {
-    if (ctl_socket_connect(t.path, CTL_TIMEOUT_MS, &fd, err, sizeof(err)) !=
-        0) {
-      fprintf(stderr, "mcpmon: cannot reach mcpmon: %s\n", err);
-      view_free(&t.view);
-      free(t.path);
-      return 1;
-    }
+  if (t.path != NULL &&
+      ctl_socket_connect(t.path, CTL_TIMEOUT_MS, &fd, err, sizeof(err)) != 0) {
+    fprintf(stderr, "mcpmon: cannot reach mcpmon: %s\n", err);
+    goto fail;
   }
   FILE* in = tui_open_tty(err, sizeof(err));
   if (in == NULL) {
     fprintf(stderr, "mcpmon tui: %s\n", err);
-    if (fd >= 0)
-      close(fd);
-    view_free(&t.view);
-    free(t.path);
-    return 1;
+    goto fail_fd;
   }
   /* A write to a core that just went away must be an error, not death
    * with the terminal still in curses mode. */
@@ -806,4 +662,12 @@ int tui_main(int argc, char** argv) {
   if (t.exit_msg[0] != '\0')
     fprintf(stderr, "%s\n", t.exit_msg);
   return status;
+
+fail_fd:
+  if (fd >= 0)
+    close(fd);
+fail:
+  view_free(&t.view);
+  free(t.path);
+  return 1;
 }

@@ -46,6 +46,15 @@ void* tu_realloc(void* p, size_t n) {
   return q;
 }
 
+void* tu_grow(void* p, size_t* cap, size_t need, size_t size, size_t first) {
+  if (need <= *cap)
+    return p;
+  size_t c = *cap ? *cap : first;
+  while (c < need) c *= 2;
+  *cap = c;
+  return tu_realloc(p, c * size);
+}
+
 char* tu_strdup(const char* s) {
   return tu_strndup(s, strlen(s));
 }
@@ -58,16 +67,23 @@ char* tu_strndup(const char* s, size_t n) {
   return p;
 }
 
-char* tu_asprintf(const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
+char* tu_vasprintf(const char* fmt, va_list ap) {
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap2);
+  va_end(ap2);
   if (n < 0)
     n = 0;
   char* p = tu_malloc((size_t)n + 1);
-  va_start(ap, fmt);
+  p[0] = '\0';
   vsnprintf(p, (size_t)n + 1, fmt, ap);
+  return p;
+}
+
+char* tu_asprintf(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char* p = tu_vasprintf(fmt, ap);
   va_end(ap);
   return p;
 }
@@ -102,6 +118,21 @@ void tu_fmt_duration(int64_t ms, char* buf, size_t cap) {
              (long long)(s % 86400 / 3600));
 }
 
+void tu_fmt_clock(int64_t ms, bool millis, char* buf, size_t cap) {
+  if (ms <= 0) {
+    snprintf(buf, cap, "%s", millis ? "--:--:--.---" : "--:--:--");
+    return;
+  }
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  if (millis)
+    snprintf(buf, cap, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (int)(ms % 1000));
+  else
+    snprintf(buf, cap, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 size_t tu_strwidth(const char* s) {
   mbstate_t st;
   memset(&st, 0, sizeof(st));
@@ -122,4 +153,15 @@ size_t tu_strwidth(const char* s) {
     left -= n;
   }
   return w;
+}
+
+int64_t tu_json_int(const cJSON* v, int64_t dflt) {
+  if (!cJSON_IsNumber(v) || v->valuedouble != v->valuedouble)
+    return dflt;
+  double d = v->valuedouble;
+  if (d >= 9223372036854775807.0)
+    return INT64_MAX;
+  if (d <= -9223372036854775808.0)
+    return INT64_MIN;
+  return (int64_t)d;
 }

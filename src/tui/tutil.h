@@ -9,15 +9,26 @@
 #ifndef MCPMON_TUI_TUTIL_H
 #define MCPMON_TUI_TUTIL_H
 
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 void* tu_malloc(size_t n);
 void* tu_calloc(size_t count, size_t size);
 void* tu_realloc(void* p, size_t n);
+/* Room for need elements of size bytes in the array p that holds *cap:
+ * when *cap is less, doubles it (from first when 0) until it is enough
+ * and reallocates. Returns the array to use from now on; p is dead when
+ * it moved. */
+void* tu_grow(void* p, size_t* cap, size_t need, size_t size, size_t first);
 char* tu_strdup(const char* s);
 char* tu_strndup(const char* s, size_t n);
 char* tu_asprintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+/* tu_asprintf with a va_list (which it uses up, as vsnprintf does). */
+char* tu_vasprintf(const char* fmt, va_list ap)
+    __attribute__((format(printf, 1, 0)));
 
 /* Called once before the out-of-memory message is printed; NULL for none.
  * The hook must not allocate. */
@@ -27,12 +38,21 @@ void tu_set_fatal_hook(void (*hook)(void));
  * for bad input, never for lack of memory). */
 void tu_cjson_hooks(void);
 
+/* A JSON number as an integer: dflt when v is not a number (or NaN),
+ * fractions cut, values beyond int64_t clamped. A plain cast of such a
+ * double is undefined behaviour. */
+int64_t tu_json_int(const cJSON* v, int64_t dflt);
+
 /* Wall clock, Unix milliseconds (the protocol's time base). */
 int64_t tu_now_ms(void);
 
 /* A duration as the dashboard shows it: "45s", "3m04s", "2h05m", "3d04h".
  * Negative durations print as "0s". */
 void tu_fmt_duration(int64_t ms, char* buf, size_t cap);
+
+/* A wall-clock time in local time: "HH:MM:SS", or "HH:MM:SS.mmm" with
+ * millis; dashes when ms is 0 (unknown) or less. */
+void tu_fmt_clock(int64_t ms, bool millis, char* buf, size_t cap);
 
 /* Terminal columns a UTF-8 string takes in the current locale (wcwidth;
  * undecodable bytes and control characters count one column each). */

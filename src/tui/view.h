@@ -5,6 +5,11 @@
  * Handlers change the view's state and set dirty bits; view_draw, run once
  * per loop turn, repaints only dirty windows (wnoutrefresh) and ends with
  * one doupdate. The view reads the model and never changes it.
+ *
+ * view.c holds the state, the layout, the header, the backends list, its
+ * info line, the tools pane and the chooser; the log pane (view_log.h),
+ * the traffic and detail screens (view_traffic.h) and the status line
+ * with the help box (view_status.h) are drawn by their own files.
  */
 #ifndef MCPMON_TUI_VIEW_H
 #define MCPMON_TUI_VIEW_H
@@ -70,12 +75,15 @@ struct view {
   int backends_top;
   enum view_focus focus;
   size_t tools_top;
+
+  /* The log pane (view_log.c). */
   bool log_follow;  /* showing the newest lines */
   uint64_t log_top; /* first line shown when not following */
   char* search;     /* owned, NULL when none */
   bool search_hit_valid;
   uint64_t search_hit;
 
+  /* The traffic and detail screens (view_traffic.c). */
   bool traffic_follow;  /* cursor on the newest entry */
   uint64_t traffic_seq; /* cursor, when not following */
   size_t traffic_top;
@@ -85,6 +93,7 @@ struct view {
   uint64_t detail_seq;
   char* detail_error; /* owned; the core refused */
 
+  /* The status line (view_status.c) and its search prompt (keys.c). */
   bool prompting; /* typing a search */
   wchar_t prompt[VIEW_PROMPT_MAX + 1];
   size_t prompt_len;
@@ -119,26 +128,15 @@ void view_model_changed(struct view* v,
 /* Repaint what is dirty; one doupdate. */
 void view_draw(struct view* v, const struct model* m);
 
-/* State changes on keys. */
+/* State changes on keys (the log pane's search and the traffic cursor:
+ * view_log.h, view_traffic.h). */
 void view_select(struct view* v, const struct model* m, int delta);
 void view_select_index(struct view* v, const struct model* m, int index);
 /* Scroll the focused pane (or the traffic list or detail): by pages
  * (negative up), or to the top (INT_MIN) or the bottom (INT_MAX). */
 void view_scroll(struct view* v, const struct model* m, int pages);
-/* Move the traffic cursor by lines (in the detail pane: scroll by
- * lines). */
-void view_traffic_move(struct view* v, const struct model* m, int delta);
-/* The seq under the traffic cursor; false when the list is empty. */
-bool view_traffic_current(const struct view* v,
-                          const struct model* m,
-                          uint64_t* seq);
 void view_set_screen(struct view* v, enum view_screen s);
 void view_toggle_focus(struct view* v);
-/* Search the selected backend's log for needle (owned copy taken) from
- * the bottom of what is shown; then view_search_next. False when no line
- * holds it. */
-bool view_search(struct view* v, const struct model* m, const char* needle);
-bool view_search_next(struct view* v, const struct model* m, bool older);
 
 /* Status line: a message (printf-like), alert in the alert colour;
  * cleared after ttl_ms (0: until replaced). */
@@ -153,7 +151,14 @@ bool view_tick(struct view* v, int64_t now_ms);
  * is the last one seen, and uptimes stop counting. */
 void view_set_conn_note(struct view* v, const char* note);
 
-/* Selected backend's name, or NULL. */
+/* Selected backend (pointing into m), or NULL; its name, or NULL. */
+const struct model_backend* view_selected(const struct view* v,
+                                          const struct model* m);
 const char* view_selected_name(const struct view* v, const struct model* m);
+
+/* For the windows that show a list of n rows, h at a time, from row top
+ * on: the new top, moved as little as needed to show row cur (-1: no
+ * cursor) and to leave no empty rows below the last one. */
+size_t view_list_top(size_t top, long cur, int h, size_t n);
 
 #endif
