@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: the whole test suite, twice — a normal build
-# with warnings as errors, then an ASan+UBSan build. Installs what it needs.
+# with warnings as errors, then an ASan+UBSan build — and then each libFuzzer
+# target for a short bounded time (clang). Installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +19,12 @@ for variant in debug asan; do
   echo "== $variant tests"
   (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 600)
 done
+
+# libFuzzer targets (tests/fuzz): MCPMON_FUZZ_SECONDS (20) each over its corpus.
+dir=build/test-fuzz
+echo "== fuzz build (clang)"
+CC=clang cmake -S . -B "$dir" -DMCPMON_FUZZ=ON -DMCPMON_TESTS=ON \
+  -DMCPMON_WERROR=ON >/dev/null
+cmake --build "$dir" -j"$jobs" --target fuzz
+echo "== fuzz tests"
+(cd "$dir" && ctest -L fuzz --output-on-failure -j"$jobs")
