@@ -54,6 +54,8 @@ struct ctl_client {
   uv_pipe_t pipe;
   struct framer in;
   bool subscribed;
+  bool closing;         /* flushing before the drop */
+  const char* drop_why; /* static text */
   struct ctl_client* next;
 };
 
@@ -110,6 +112,8 @@ static void ctl_client_closed(uv_handle_t* h) {
 /* Lose a client: unlink it now, free it after its handle closed. */
 static void ctl_drop(struct ctl_client* cl, const char* why) {
   struct control* c = cl->c;
+  if (uv_is_closing((uv_handle_t*)&cl->pipe))
+    return;
   for (struct ctl_client** pp = &c->clients; *pp != NULL; pp = &(*pp)->next) {
     if (*pp == cl) {
       *pp = cl->next;
@@ -150,7 +154,8 @@ static void ctl_buf_unref(struct ctl_buf* b) {
 }
 
 static void ctl_write_buf(struct ctl_client* cl, struct ctl_buf* b) {
-  if (b->len > CONTROL_SERVER_LINE_MAX)
+  if (b->len > CONTROL_SERVER_LINE_MAX || cl->closing ||
+      uv_is_closing((uv_handle_t*)&cl->pipe))
     return;
   size_t queued = uv_stream_get_write_queue_size((uv_stream_t*)&cl->pipe);
   if (queued + b->len > CONTROL_CLIENT_OUTPUT_MAX) {
@@ -619,15 +624,41 @@ static void ctl_on_line(void* ctx, char* line, size_t len) {
   cJSON_Delete(cmd);
 }
 
+static void ctl_drop_after_flush(struct ctl_client* cl, const char* why);
+
+/* An over-long command: say so, then close the connection. */
 static void ctl_on_oversize(void* ctx, size_t total, const char* head,
                             size_t headlen) {
   struct ctl_client* cl = ctx;
   (void)head;
   (void)headlen;
+  if (cl->closing)
+    return;
   char msg[128];
   snprintf(msg, sizeof(msg), "command of %zu bytes is over the %u-byte limit",
            total, CONTROL_CLIENT_LINE_MAX);
   ctl_error(cl, NULL, msg);
+  ctl_drop_after_flush(cl, "it sent an over-long command");
+}
+
+static void ctl_flushed(uv_shutdown_t* req, int status) {
+  struct ctl_client* cl = req->data;
+  (void)status;
+  free(req);
+  ctl_drop(cl, cl->drop_why);
+}
+
+/* Stop reading, let what is queued reach the client, then drop it. */
+static void ctl_drop_after_flush(struct ctl_client* cl, const char* why) {
+  cl->closing = true;
+  cl->drop_why = why;
+  uv_read_stop((uv_stream_t*)&cl->pipe);
+  uv_shutdown_t* req = xmalloc(sizeof(*req));
+  req->data = cl;
+  if (uv_shutdown(req, (uv_stream_t*)&cl->pipe, ctl_flushed) != 0) {
+    free(req);
+    ctl_drop(cl, why);
+  }
 }
 
 static void ctl_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) {
@@ -643,9 +674,9 @@ static void ctl_on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   if (n > 0) {
     framer_push(&cl->in, buf->base, (size_t)n, ctl_on_line, ctl_on_oversize,
                 cl);
-    /* A client that floods us with an endless line is closed. */
-    if (cl->in.skipping && cl->in.skipped > 4 * CONTROL_CLIENT_LINE_MAX)
-      ctl_drop(cl, "it sent an over-long line");
+    /* Do not wait for the end of an over-long line. */
+    if (cl->in.skipping)
+      ctl_on_oversize(cl, cl->in.skipped, NULL, 0);
   } else if (n < 0) {
     ctl_drop(cl, NULL);
   }

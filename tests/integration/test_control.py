@@ -1,0 +1,257 @@
+"""The control socket as the core serves it (docs/control-protocol.md):
+hello, snapshot and events, restart, permissions, other users refused,
+garbage answered, a client that stops reading dropped while MCP traffic
+keeps flowing, stale sockets replaced, the file removed on exit."""
+import socket
+import stat
+
+from mcptest import *
+from singlemode import init, server_pid, spec_file, start
+
+
+class Ctl:
+    """A line-oriented control client with bounded reads."""
+
+    def __init__(self, path, timeout=10):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.settimeout(timeout)
+        self.s.connect(path)
+        self.buf = b""
+
+    def send(self, obj):
+        data = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
+        self.s.sendall(data + b"\n")
+
+    def line(self):
+        while b"\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError("control socket closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def until(self, pred, limit=2000):
+        for _ in range(limit):
+            obj = self.line()
+            if pred(obj):
+                return obj
+        raise AssertionError("no matching control message")
+
+    def close(self):
+        self.s.close()
+
+
+def with_core(d, sock, args=(), **kw):
+    return start(d, args=["--tui", sock] + list(args), **kw)
+
+
+def wait_socket(path):
+    wait_until(lambda: os.path.exists(path), message="control socket " + path)
+
+
+def test_hello_snapshot_events_and_restart():
+    with tmpdir() as d:
+        sock = os.path.join(d, "ctl.sock")
+        with with_core(d, sock) as m:
+            init(m)
+            wait_socket(sock)
+            c = Ctl(sock)
+            hello = c.line()
+            assert hello["type"] == "hello" and hello["mcpmon"] == 1, hello
+            assert hello["pid"] == m.pid
+            c.send({"cmd": "subscribe", "id": "s1"})
+            snap = c.until(lambda o: o["type"] == "snapshot")
+            assert snap["id"] == "s1"
+            assert snap["instance"]["mode"] == "single"
+            assert snap["instance"]["socket"] == sock
+            (b,) = snap["backends"]
+            assert b["name"] == "server" and b["state"] == "ready", b
+            assert b["pid"] == server_pid(m)
+            assert b["restarts"] == 0
+            assert any("Server ready" in l["text"] for l in b["log"]), b["log"]
+            # A request produces a traffic event with the tool's name.
+            m.call_tool("echo", {"text": "hi"})
+            t = c.until(lambda o: o["type"] == "traffic" and
+                        o.get("tool") == "echo")
+            assert t["method"] == "tools/call" and t["ok"] is True
+            c.send({"cmd": "traffic", "seq": t["seq"], "id": 2})
+            det = c.until(lambda o: o["type"] == "traffic_detail")
+            assert det["request"]["params"]["name"] == "echo", det
+            assert det["response"]["result"]["content"][0]["text"] == "hi"
+            # restart: answered, then the state goes around to restarts 1.
+            c.send({"cmd": "restart", "id": 7})
+            res = c.until(lambda o: o["type"] == "result")
+            assert res == {"type": "result", "id": 7, "ok": True}, res
+            c.until(lambda o: o["type"] == "state" and o["state"] == "ready"
+                    and o["restarts"] == 1)
+            c.until(lambda o: o["type"] == "list_changed" and
+                    o["relisted"] is False)
+            m.request("tools/list")
+            c.until(lambda o: o["type"] == "list_changed" and
+                    o["relisted"] is True)
+            c.send({"cmd": "restart", "backend": "nope"})
+            bad = c.until(lambda o: o["type"] == "result")
+            assert bad["ok"] is False and "nope" in bad["error"], bad
+            assert bad["backends"] == ["server"]
+            c.close()
+
+
+def test_permissions_and_removal_on_exit():
+    with tmpdir() as d:
+        run = os.path.join(d, "run")
+        os.mkdir(run, 0o755)
+        env = {"XDG_RUNTIME_DIR": run}
+        with start(d, env=env) as m:
+            init(m)
+            sock = os.path.join(run, "mcpmon", "%d.sock" % m.pid)
+            wait_socket(sock)
+            assert stat.S_IMODE(os.stat(os.path.dirname(sock)).st_mode) == 0o700
+            st = os.stat(sock)
+            assert stat.S_ISSOCK(st.st_mode)
+            assert stat.S_IMODE(st.st_mode) == 0o600, oct(st.st_mode)
+            m.close_stdin()
+            assert m.wait_exit() == 0
+            assert not os.path.exists(sock), "socket left behind"
+
+
+def _connect_as_nobody(path):
+    """Connects as uid 65534 in a child; returns what it read, or the
+    error it got."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(5)
+            s.connect(path)
+            data = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            os.write(w, b"read:" + data)
+        except Exception as e:
+            os.write(w, ("error:%s" % e).encode())
+        os._exit(0)
+    os.close(w)
+    out = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        out += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    return out.decode()
+
+
+def test_other_user_refused():
+    if os.getuid() != 0:
+        raise Skip("needs root to act as another user")
+    with tmpdir() as d:
+        pub = os.path.join(d, "pub")
+        os.mkdir(pub)
+        os.chmod(d, 0o755)
+        os.chmod(pub, 0o777)
+        sock = os.path.join(pub, "ctl.sock")
+        with with_core(d, sock) as m:
+            init(m)
+            wait_socket(sock)
+            # As created, the socket (0600) keeps other users out.
+            got = _connect_as_nobody(sock)
+            assert got.startswith("error:") and "ermission" in got, got
+            # Even if the file is opened up, the peer check refuses them.
+            os.chmod(sock, 0o666)
+            got = _connect_as_nobody(sock)
+            assert got.startswith("read:"), got
+            assert "permission denied" in got, got
+            assert '"hello"' not in got, got
+            m.wait_log(r"Refused a control connection from uid 65534")
+            # The owner still gets in, and MCP is unaffected.
+            c = Ctl(sock)
+            assert c.line()["type"] == "hello"
+            c.close()
+            assert text_of(m.call_tool("echo", {"text": "ok"})) == "ok"
+
+
+def test_garbage_gets_errors_core_unaffected():
+    with tmpdir() as d:
+        sock = os.path.join(d, "ctl.sock")
+        with with_core(d, sock) as m:
+            init(m)
+            wait_socket(sock)
+            c = Ctl(sock)
+            c.line()
+            for junk in [b"garbage", b"[1,2]", b'{"cmd": 5}',
+                         b'{"cmd":"nope","id":3}', b'{"cmd":"traffic"}',
+                         b"\xff\xfe{", b"{" * 5000]:
+                c.send(junk)
+                err = c.until(lambda o: o["type"] == "error")
+                assert err["message"], err
+            c.send({"cmd": "snapshot"})
+            assert c.until(lambda o: o["type"] == "snapshot")["backends"]
+            # An over-long command is refused and the connection closed.
+            try:  # the core may close while we are still sending
+                c.send(b"x" * (5 * 64 * 1024))
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            with_err = None
+            try:
+                while True:
+                    o = c.line()
+                    if o["type"] == "error":
+                        with_err = o
+            except (EOFError, ConnectionResetError, socket.timeout):
+                pass
+            assert with_err is not None and "limit" in with_err["message"]
+            assert text_of(m.call_tool("echo", {"text": "still"})) == "still"
+
+
+def test_client_that_never_reads_is_dropped():
+    with tmpdir() as d:
+        sock = os.path.join(d, "ctl.sock")
+        with with_core(d, sock, args=["-v"]) as m:
+            init(m)
+            wait_socket(sock)
+            lazy = Ctl(sock)
+            lazy.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            lazy.send({"cmd": "subscribe"})
+            # Each stderr line becomes a log event; 60,000 lines of ~100
+            # bytes are well over the 4 MiB a client may have waiting.
+            mark = m.log_mark()
+            for _ in range(6):
+                m.call_tool("stderr", {"text": "z" * 90, "count": 10000},
+                            timeout=30)
+            m.wait_log(r"Control client dropped: it stopped reading",
+                       timeout=30, start=mark)
+            # MCP kept flowing all along and still does.
+            assert text_of(m.call_tool("echo", {"text": "alive"})) == "alive"
+            lazy.close()
+
+
+def test_stale_socket_replaced_live_one_kept():
+    with tmpdir() as d:
+        sock = os.path.join(d, "ctl.sock")
+        stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stale.bind(sock)
+        stale.close()  # the file stays, nobody listens: stale
+        with with_core(d, sock) as m:
+            init(m)
+            c = Ctl(sock)
+            assert c.line()["type"] == "hello"
+            c.close()
+            # A second core on the same path must not steal it.
+            with tmpdir() as d2, with_core(d2, sock) as m2:
+                init(m2)
+                m2.wait_log(r"another mcpmon is serving")
+                c = Ctl(sock)
+                assert c.line()["pid"] == m.pid
+                c.close()
+
+
+run_tests(globals())
