@@ -290,9 +290,14 @@ static void bk_unavailable(struct backend* b,
     case BACKEND_STOPPING:
     case BACKEND_STOPPED:
       snprintf(msg, sizeof(msg), "Server '%s' is unavailable: %s", name,
-               b->removed ? "it was removed from the configuration"
-                          : "mcpmon is shutting down");
-      bk_answer_error(b, client_id, b->removed ? "removed" : "shutdown", msg);
+               b->replaced  ? "its configuration changed; it is restarting"
+               : b->removed ? "it was removed from the configuration"
+                            : "mcpmon is shutting down");
+      bk_answer_error(b, client_id,
+                      b->replaced  ? "restart"
+                      : b->removed ? "removed"
+                                   : "shutdown",
+                      msg);
       return;
     default:
       snprintf(msg, sizeof(msg),
@@ -328,11 +333,12 @@ void bk_fail_inflight(struct backend* b, enum stop_why why) {
                name);
       break;
     case STOP_SHUTDOWN:
-      reason = b->removed ? "removed" : "shutdown";
+      reason = b->replaced ? "restart" : b->removed ? "removed" : "shutdown";
       snprintf(msg, sizeof(msg),
                "Server '%s' was stopped (%s) before it answered", name,
-               b->removed ? "removed from the configuration"
-                          : "mcpmon is shutting down");
+               b->replaced  ? "its configuration changed"
+               : b->removed ? "removed from the configuration"
+                            : "mcpmon is shutting down");
       break;
     default:
       reason = "crashed";
@@ -899,8 +905,9 @@ void backend_set_log_level(struct backend* b, const cJSON* params) {
                 cJSON_Duplicate(params, 1));
 }
 
-void backend_remove(struct backend* b) {
+void backend_remove(struct backend* b, bool replaced) {
   b->removed = true;
+  b->replaced = replaced;
   backend_stop(b);
 }
 

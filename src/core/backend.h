@@ -184,8 +184,9 @@ bool backend_has_capability(const struct backend* b, const char* cap,
  * declares logging and is ready) and after every restart (LOG-1). */
 void backend_set_log_level(struct backend* b, const cJSON* params);
 
-/* Stop for good because the configuration no longer has this backend:
- * like backend_stop, but errors say it was removed (GW-5). */
-void backend_remove(struct backend* b);
+/* Stop for good because the configuration no longer has this backend, or
+ * (replaced) has a changed one that another backend will run: like
+ * backend_stop, but errors say so (GW-5). */
+void backend_remove(struct backend* b, bool replaced);
 
 #endif

@@ -112,6 +112,7 @@ struct backend {
   unsigned lists_changed; /* kinds refreshed since on_lists last fired */
   bool all_lists;         /* fetch prompts and resources too (gateway) */
   bool removed;           /* stopped because the config dropped it */
+  bool replaced;          /* ... or changed it: a new backend runs it */
 
   enum stop_why stop_why;
   enum stop_stage stage;

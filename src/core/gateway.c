@@ -247,7 +247,8 @@ static void gw_add_backend(struct gateway* gw,
 }
 
 /* Take gb out of the live list and stop it (GW-5). */
-static void gw_retire(struct gateway* gw, struct gw_backend* gb) {
+static void gw_retire(struct gateway* gw, struct gw_backend* gb,
+                      bool replaced) {
   if (gb->w != NULL) {
     watcher_close(gb->w);
     gb->w = NULL;
@@ -259,7 +260,7 @@ static void gw_retire(struct gateway* gw, struct gw_backend* gb) {
   }
   gb->next = gw->retiring;
   gw->retiring = gb;
-  backend_remove(gb->b);
+  backend_remove(gb->b, replaced);
 }
 
 /* ---- the config file ----------------------------------------------------- */
@@ -292,7 +293,7 @@ static void gw_apply_config(struct gateway* gw, struct mcpmon_config* next) {
     }
     if (gb != NULL) {
       log_msg(LL_INFO, sc->name, 0, "Configuration changed; restarting");
-      gw_retire(gw, gb);
+      gw_retire(gw, gb, sc->enabled);
       changed++;
       if (!sc->enabled)
         gone++; /* no replacement will announce itself */
@@ -308,7 +309,7 @@ static void gw_apply_config(struct gateway* gw, struct mcpmon_config* next) {
     struct gw_backend* gb = old;
     old = gb->next;
     log_msg(LL_INFO, gb->sc.name, 0, "Removed from the configuration");
-    gw_retire(gw, gb);
+    gw_retire(gw, gb, false);
     removed++;
     gone++;
   }
