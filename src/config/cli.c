@@ -19,9 +19,9 @@
 #include "config/cfgutil.h"
 #include "config/suggest.h"
 
-#define CLI_MAX_DELAY_MS 60000u
-#define CLI_MAX_GRACE_MS 600000u
-#define CLI_MAX_QUEUE_TIMEOUT_MS 600000u
+/* What --ext trims around an extension and refuses inside one: isspace()
+ * in the C locale, which the command line is parsed in. */
+#define CLI_EXT_BLANKS " \t\n\v\f\r"
 
 #define CLI_USAGE "usage: mcpmon [options] -- command [args...]"
 
@@ -151,28 +151,6 @@ static enum cli_result cli_unknown(struct cli_state* st,
   return cli_fail(st, "unknown option '%.*s'", (int)arglen, arg);
 }
 
-/* Parses a non-negative decimal integer, digits only. Returns 0, -1 for
- * anything that is not one, -2 when it exceeds max. */
-static int cli_parse_uint(const char* s, unsigned long max, unsigned* out) {
-  if (*s == '\0')
-    return -1;
-  unsigned long v = 0;
-  bool over = false;
-  for (const char* p = s; *p != '\0'; p++) {
-    if (*p < '0' || *p > '9')
-      return -1;
-    if (!over) {
-      v = v * 10 + (unsigned long)(*p - '0');
-      if (v > max)
-        over = true;
-    }
-  }
-  if (over)
-    return -2;
-  *out = (unsigned)v;
-  return 0;
-}
-
 static enum cli_result cli_ms(struct cli_state* st,
                               const char* label,
                               const char* value,
@@ -180,7 +158,7 @@ static enum cli_result cli_ms(struct cli_state* st,
                               unsigned max,
                               unsigned* out) {
   unsigned v = 0;
-  int r = cli_parse_uint(value, max, &v);
+  int r = config_parse_uint(value, max, &v);
   if (r == -1)
     return cli_fail(st,
                     "option '%s' expects milliseconds as a whole number "
@@ -199,49 +177,26 @@ static enum cli_result cli_ms(struct cli_state* st,
   return CLI_RUN;
 }
 
-/* Appends the comma-separated extensions of value to sc->exts: leading
- * dots dropped, blanks around items trimmed, duplicates skipped. */
+/* Appends the comma-separated extensions of value to sc->exts
+ * (config_add_exts() has the rules). */
 static enum cli_result cli_exts(struct cli_state* st,
                                 const char* label,
                                 const char* value) {
-  const char* p = value;
-  for (;;) {
-    const char* end = strchr(p, ',');
-    if (end == NULL)
-      end = p + strlen(p);
-    const char* b = p;
-    const char* e = end;
-    while (b < e && isspace((unsigned char)*b)) b++;
-    while (e > b && isspace((unsigned char)e[-1])) e--;
-    while (b < e && *b == '.') b++;
-    if (b == e)
+  const char* item;
+  size_t n;
+  switch (config_add_exts(&st->sc.exts, value, CLI_EXT_BLANKS, SIZE_MAX, &item,
+                          &n)) {
+    case 0:
+      return CLI_RUN;
+    case CONFIG_EXT_EMPTY:
       return cli_fail(st, "option '%s' has an empty extension in '%s'", label,
                       value);
-    size_t n = (size_t)(e - b);
-    bool star = n == 1 && *b == '*';
-    for (const char* q = b; q < e && !star; q++) {
-      if (*q == '/' || *q == '*' || *q == '?' || *q == '[' ||
-          isspace((unsigned char)*q))
-        return cli_fail(st,
-                        "option '%s' expects extensions like py,json "
-                        "(or * for all files), not '%.*s'",
-                        label, (int)n, b);
-    }
-    bool dup = false;
-    for (size_t i = 0; i < st->sc.exts.n && !dup; i++) {
-      const char* x = st->sc.exts.v[i];
-      dup = strlen(x) == n && memcmp(x, b, n) == 0;
-    }
-    if (!dup) {
-      char* item = cfg_xstrndup(b, n);
-      strvec_push(&st->sc.exts, item);
-      free(item);
-    }
-    if (*end == '\0')
-      break;
-    p = end + 1;
+    default: /* CONFIG_EXT_INVALID; there is no maximum here */
+      return cli_fail(st,
+                      "option '%s' expects extensions like py,json "
+                      "(or * for all files), not '%.*s'",
+                      label, (int)n, item);
   }
-  return CLI_RUN;
 }
 
 static void cli_set_str(char** slot, const char* value) {
@@ -278,12 +233,12 @@ static enum cli_result cli_apply(struct cli_state* st,
       strvec_push(&st->sc.ignore, value);
       return CLI_RUN;
     case OPT_DELAY:
-      return cli_ms(st, label, value, 0, CLI_MAX_DELAY_MS, &st->sc.delay_ms);
+      return cli_ms(st, label, value, 0, CONFIG_MAX_DELAY_MS, &st->sc.delay_ms);
     case OPT_GRACE:
-      return cli_ms(st, label, value, 0, CLI_MAX_GRACE_MS, &st->sc.grace_ms);
+      return cli_ms(st, label, value, 0, CONFIG_MAX_GRACE_MS, &st->sc.grace_ms);
     case OPT_QUEUE_TIMEOUT:
-      return cli_ms(st, label, value, 1, CLI_MAX_QUEUE_TIMEOUT_MS,
-                    &cfg->queue_timeout_ms);
+      return cli_ms(st, label, value, CONFIG_MIN_QUEUE_TIMEOUT_MS,
+                    CONFIG_MAX_QUEUE_TIMEOUT_MS, &cfg->queue_timeout_ms);
     case OPT_MAX_LINE: {
       size_t n = 0;
       if (cli_parse_size(value, &n) != 0)

@@ -99,3 +99,99 @@ char* server_config_command_line(const struct server_config* sc) {
   }
   return out;
 }
+
+static bool config_str_eq(const char* a, const char* b) {
+  if (a == NULL || b == NULL)
+    return a == b;
+  return strcmp(a, b) == 0;
+}
+
+static bool config_strvec_eq(const struct strvec* a, const struct strvec* b) {
+  if (a->n != b->n)
+    return false;
+  for (size_t i = 0; i < a->n; i++) {
+    if (strcmp(a->v[i], b->v[i]) != 0)
+      return false;
+  }
+  return true;
+}
+
+bool server_config_equal(const struct server_config* a,
+                         const struct server_config* b) {
+  return config_str_eq(a->name, b->name) &&
+         config_str_eq(a->command, b->command) &&
+         config_strvec_eq(&a->args, &b->args) &&
+         config_strvec_eq(&a->watch, &b->watch) &&
+         config_strvec_eq(&a->exts, &b->exts) &&
+         config_strvec_eq(&a->ignore, &b->ignore) &&
+         config_strvec_eq(&a->env, &b->env) && config_str_eq(a->cwd, b->cwd) &&
+         a->enabled == b->enabled && a->delay_ms == b->delay_ms &&
+         a->grace_ms == b->grace_ms;
+}
+
+int config_parse_uint(const char* s, unsigned max, unsigned* out) {
+  if (*s == '\0')
+    return -1;
+  unsigned long v = 0;
+  bool over = false;
+  for (const char* p = s; *p != '\0'; p++) {
+    if (*p < '0' || *p > '9')
+      return -1;
+    if (!over) {
+      v = v * 10 + (unsigned long)(*p - '0');
+      if (v > max)
+        over = true;
+    }
+  }
+  if (over)
+    return -2;
+  *out = (unsigned)v;
+  return 0;
+}
+
+static bool config_is_blank(const char* blanks, char ch) {
+  return ch != '\0' && strchr(blanks, ch) != NULL;
+}
+
+int config_add_exts(struct strvec* exts,
+                    const char* list,
+                    const char* blanks,
+                    size_t max,
+                    const char** item,
+                    size_t* len) {
+  const char* p = list;
+  for (;;) {
+    const char* end = strchr(p, ',');
+    if (end == NULL)
+      end = p + strlen(p);
+    const char* b = p;
+    const char* e = end;
+    while (b < e && config_is_blank(blanks, *b)) b++;
+    while (e > b && config_is_blank(blanks, e[-1])) e--;
+    while (b < e && *b == '.') b++;
+    size_t n = (size_t)(e - b);
+    *item = b;
+    *len = n;
+    if (n == 0)
+      return CONFIG_EXT_EMPTY;
+    bool star = n == 1 && *b == '*';
+    for (const char* q = b; q < e && !star; q++) {
+      if (*q == '/' || *q == '*' || *q == '?' || *q == '[' ||
+          config_is_blank(blanks, *q))
+        return CONFIG_EXT_INVALID;
+    }
+    bool dup = false;
+    for (size_t i = 0; i < exts->n && !dup; i++)
+      dup = strlen(exts->v[i]) == n && memcmp(exts->v[i], b, n) == 0;
+    if (!dup && exts->n >= max)
+      return CONFIG_EXT_TOO_MANY;
+    if (!dup) {
+      char* copy = cfg_xstrndup(b, n);
+      strvec_push(exts, copy);
+      free(copy);
+    }
+    if (*end == '\0')
+      return 0;
+    p = end + 1;
+  }
+}

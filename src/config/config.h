@@ -2,6 +2,8 @@
  *
  * Built from the command line (cli.h) or, in gateway mode, from
  * .mcpmon.yaml. Pure data: no libuv, no I/O beyond what the loaders say.
+ * The ranges and value rules both loaders share (milliseconds,
+ * extension lists) live here too, so the two cannot drift apart.
  * Every string and array below is owned by the struct that holds it and
  * released by config_free().
  */
@@ -16,6 +18,12 @@
 #define CONFIG_DEFAULT_MAX_LINE (64u * 1024u * 1024u)
 #define CONFIG_DEFAULT_QUEUE_TIMEOUT_MS 30000
 #define CONFIG_DEFAULT_SEPARATOR "__"
+
+/* Ranges, the same on the command line and in .mcpmon.yaml. */
+#define CONFIG_MAX_DELAY_MS 60000u
+#define CONFIG_MAX_GRACE_MS 600000u
+#define CONFIG_MIN_QUEUE_TIMEOUT_MS 1u
+#define CONFIG_MAX_QUEUE_TIMEOUT_MS 600000u
 
 /* A NULL-terminated-free string vector: n entries in v. */
 struct strvec {
@@ -68,6 +76,38 @@ char* server_config_command_line(const struct server_config* sc);
 /* Deep copy of src into dst (dst is overwritten, not freed first). */
 void server_config_copy(struct server_config* dst,
                         const struct server_config* src);
+
+/* True when a and b describe the same backend: every field of struct
+ * server_config, name and enabled included, lists compared in order. */
+bool server_config_equal(const struct server_config* a,
+                         const struct server_config* b);
+
 void config_free(struct mcpmon_config* cfg);
+
+/* Parses s, a whole number in decimal digits only (no sign, no blanks),
+ * into *out. Returns 0, -1 when s is not one (the empty string included)
+ * or -2 when it is greater than max. */
+int config_parse_uint(const char* s, unsigned max, unsigned* out);
+
+/* Why config_add_exts() refused an item. */
+enum config_ext_error {
+  CONFIG_EXT_EMPTY = -1,    /* nothing left after trimming: "py,,json", "." */
+  CONFIG_EXT_INVALID = -2,  /* holds / * ? [ or a blank ("*" alone is not) */
+  CONFIG_EXT_TOO_MANY = -3, /* a new extension would make more than max */
+};
+
+/* Appends the comma-separated extensions of list to exts, in order: the
+ * characters of blanks trimmed around each item, then its leading dots
+ * dropped; an item already in exts is skipped; "*" means every file. The
+ * command line counts isspace() as blanks, the YAML file only " \t".
+ * Returns 0, or a negative enum config_ext_error with the item at fault,
+ * trimmed, in (*item)[0..*len) inside list; the items before it are
+ * added. */
+int config_add_exts(struct strvec* exts,
+                    const char* list,
+                    const char* blanks,
+                    size_t max,
+                    const char** item,
+                    size_t* len);
 
 #endif

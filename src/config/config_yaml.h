@@ -29,24 +29,17 @@
  * Anchors, aliases and "<<" merge keys work; alias expansion is capped.
  * Top-level keys starting with "x-" are ignored: a place for anchors.
  *
+ * Errors are a struct config_error (config_error.h, with
+ * config_error_format); a reload compares configs with config_diff.h.
  * No libuv. I/O is limited to reading the file, getcwd() and getenv().
  */
 #ifndef MCPMON_CONFIG_YAML_H
 #define MCPMON_CONFIG_YAML_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/config.h"
-
-/* Where and why a load failed. line and col are 1-based, 0 when unknown
- * (a file that cannot be read has neither). msg is one line. */
-struct config_error {
-  char file[512];
-  int line;
-  int col;
-  char msg[512];
-};
+#include "config/config_error.h"
 
 /* Reads and validates the YAML file at path (at most 4 MiB). On success
  * returns 0: cfg->servers (and nservers) are replaced by the file's
@@ -74,37 +67,5 @@ int config_parse_yaml(const char* text,
                       const char* base_dir,
                       struct mcpmon_config* cfg,
                       struct config_error* err);
-
-/* Writes "file:line:col: message" into buf (cap bytes, always
- * NUL-terminated when cap > 0), leaving out the line and column when
- * they are 0 and the file when it is empty. */
-void config_error_format(const struct config_error* e, char* buf, size_t cap);
-
-/* True when a and b describe the same backend: every field of struct
- * server_config, name and enabled included, lists compared in order. */
-bool server_config_equal(const struct server_config* a,
-                         const struct server_config* b);
-
-/* What a reload changes, as server names (copies owned by the struct).
- * added, changed and unchanged follow the new config's order, removed
- * the old one's. A server whose settings differ in any way, enabled
- * included, is "changed". globals_changed is set when the separator or
- * queue_timeout_ms differ. */
-struct config_diff {
-  struct strvec added;
-  struct strvec removed;
-  struct strvec changed;
-  struct strvec unchanged;
-  bool globals_changed;
-};
-
-/* Compares two loaded configs, matching servers by name. Overwrites *out
- * without freeing it; release it with config_diff_free(). */
-void config_diff(const struct mcpmon_config* old_cfg,
-                 const struct mcpmon_config* new_cfg,
-                 struct config_diff* out);
-
-/* Frees the name lists of d and zeroes it. */
-void config_diff_free(struct config_diff* d);
 
 #endif

@@ -3,9 +3,10 @@
  * Each watched directory is a struct watcher_dir holding a uv_fs_event_t
  * and its real path; a directory is watched before it is scanned, so a file
  * created meanwhile is seen by the scan, the event or both (the second one
- * then finds it unchanged). Files are known only by a 64-bit hash of their
- * real path, mapped to a fingerprint of (size, mtime ns) in a 16-byte slot:
- * no per-file strings, except those of the burst being collected.
+ * then finds it unchanged). Files are known only by a 64-bit key of their
+ * real path, mapped to a (size, mtime) fingerprint (fingerprint.h): no
+ * per-file strings, except those of the burst being collected. Which
+ * files count is up to their root (watch_root.h).
  *
  * Several roots may share a directory: the first root to reach it watches
  * it. A root that is a single file watches its parent directory through a
@@ -20,21 +21,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "core/fingerprint.h"
 #include "core/log.h"
-#include "core/pathfilter.h"
+#include "core/path.h"
+#include "core/u64map.h"
 #include "core/util.h"
-
-/* A .gitignore larger than this is read only up to here. */
-#define WATCHER_GITIGNORE_MAX (1024 * 1024)
+#include "core/watch_root.h"
 
 #define WATCHER_LOG(w, level, ...)                   \
   do {                                               \
@@ -42,181 +41,15 @@
       log_msg(level, (w)->log_name, 0, __VA_ARGS__); \
   } while (0)
 
-/* ---- hash table: 64-bit key -> 64-bit value ------------------------- */
-
-/* Open addressing, linear probing, backward-shift deletion; key 0 marks
- * an empty slot (hashes are never 0). */
-struct htab_ent {
-  uint64_t key;
-  uint64_t val;
-};
-
-struct htab {
-  struct htab_ent* e;
-  size_t cap; /* 0 or a power of two */
-  size_t n;
-};
-
-static struct htab_ent* htab_find(const struct htab* t, uint64_t key) {
-  if (t->cap == 0)
-    return NULL;
-  size_t mask = t->cap - 1;
-  for (size_t i = key & mask;; i = (i + 1) & mask) {
-    if (t->e[i].key == key)
-      return &t->e[i];
-    if (t->e[i].key == 0)
-      return NULL;
-  }
-}
-
-static void htab_put_new(struct htab* t, uint64_t key, uint64_t val) {
-  size_t mask = t->cap - 1;
-  size_t i = key & mask;
-  while (t->e[i].key != 0) i = (i + 1) & mask;
-  t->e[i].key = key;
-  t->e[i].val = val;
-  t->n++;
-}
-
-/* Sets key to val; returns true when key was not there before. */
-static bool htab_put(struct htab* t, uint64_t key, uint64_t val) {
-  struct htab_ent* found = htab_find(t, key);
-  if (found != NULL) {
-    found->val = val;
-    return false;
-  }
-  if ((t->n + 1) * 4 > t->cap * 3) {
-    struct htab old = *t;
-    t->cap = old.cap ? old.cap * 2 : 64;
-    t->e = xcalloc(t->cap, sizeof(*t->e));
-    t->n = 0;
-    for (size_t i = 0; i < old.cap; i++) {
-      if (old.e[i].key != 0)
-        htab_put_new(t, old.e[i].key, old.e[i].val);
-    }
-    free(old.e);
-  }
-  htab_put_new(t, key, val);
-  return true;
-}
-
-static bool htab_del(struct htab* t, uint64_t key) {
-  struct htab_ent* found = htab_find(t, key);
-  if (found == NULL)
-    return false;
-  size_t mask = t->cap - 1;
-  size_t i = (size_t)(found - t->e);
-  for (size_t j = (i + 1) & mask; t->e[j].key != 0; j = (j + 1) & mask) {
-    size_t home = t->e[j].key & mask;
-    /* Move e[j] into the hole unless its home lies in (i, j]. */
-    bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-    if (!stays) {
-      t->e[i] = t->e[j];
-      i = j;
-    }
-  }
-  t->e[i].key = 0;
-  t->e[i].val = 0;
-  t->n--;
-  return true;
-}
-
-static void htab_free(struct htab* t) {
-  free(t->e);
-  memset(t, 0, sizeof(*t));
-}
-
-static uint64_t hash_mix(uint64_t h) {
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
-}
-
-static uint64_t hash_bytes(uint64_t h, const char* s) {
-  for (; *s != '\0'; s++) {
-    h ^= (unsigned char)*s;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
-static uint64_t hash_final(uint64_t h) {
-  h = hash_mix(h);
-  return h != 0 ? h : 1;
-}
-
-/* Hash of path_join(dir, name) (name may be NULL for dir alone). */
-static uint64_t hash_path(const char* dir, const char* name) {
-  uint64_t h = hash_bytes(0xcbf29ce484222325ULL, dir);
-  if (name != NULL && *name != '\0') {
-    size_t n = strlen(dir);
-    if (n == 0 || dir[n - 1] != '/')
-      h = hash_bytes(h, "/");
-    h = hash_bytes(h, name);
-  }
-  return hash_final(h);
-}
-
-static uint64_t stat_fingerprint(const struct stat* st) {
-  uint64_t mtime = (uint64_t)st->st_mtim.tv_sec * 1000000000ULL +
-                   (uint64_t)st->st_mtim.tv_nsec;
-  return hash_mix(hash_mix((uint64_t)st->st_size) ^ mtime);
-}
-
-/* ---- paths -------------------------------------------------------- */
-
-/* dir + '/' + name, with no doubled '/'; a "" part is left out. */
-static char* path_join(const char* dir, const char* name) {
-  size_t n = strlen(dir);
-  if (n == 0)
-    return xstrdup(name);
-  if (*name == '\0')
-    return xstrdup(dir);
-  return xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
-}
-
-/* Whether full equals path_join(dir, name). */
-static bool path_is_join(const char* full, const char* dir, const char* name) {
-  size_t n = strlen(dir);
-  if (strncmp(full, dir, n) != 0)
-    return false;
-  full += n;
-  if (n > 0 && dir[n - 1] != '/') {
-    if (*full != '/')
-      return false;
-    full++;
-  }
-  return strcmp(full, name) == 0;
-}
-
 /* ---- types -------------------------------------------------------- */
-
-struct watcher_gitignore {
-  char* dir; /* relative to the root, "" for the root */
-  char* text;
-  size_t len;
-};
-
-struct watcher_root {
-  char* given;  /* as the user gave it */
-  char* prefix; /* what reported paths start with: "" for ".", "src/" */
-  char* real;   /* real path of the directory, or of a file's parent */
-  char* file;   /* single-file root: the file's name; NULL for a dir */
-  struct pathfilter* pf; /* directory roots only */
-  struct watcher_gitignore* gis;
-  size_t ngis;
-};
 
 struct watcher_dir {
   uv_fs_event_t ev; /* ev.data points back here */
   struct watcher* w;
-  struct watcher_root* root;
+  struct watch_root* root;
   char* abs;       /* real path */
   const char* rel; /* inside abs: relative to the root, "" for the root */
-  uint64_t key;    /* hash_path(abs, NULL) */
+  uint64_t key;    /* fingerprint_key(abs, NULL) */
   size_t index;    /* in w->dirs; SIZE_MAX when not registered */
   size_t nfiles;   /* files in the table directly inside it */
 };
@@ -232,23 +65,19 @@ struct watcher {
   void* ctx;
   char* log_name;
   unsigned delay_ms;
-  char** exts;
-  size_t nexts;
-  char** ignores;
-  size_t nignores;
   char** skip; /* realpath of the directory + '/' + name */
   size_t nskip;
-  struct watcher_root* roots;
+  struct watch_root* roots;
   size_t nroots;
   struct watcher_dir** dirs;
   size_t ndirs;
   size_t capdirs;
-  struct htab dirmap; /* hash of a directory's real path -> watcher_dir */
-  struct htab files;  /* hash of a file's real path -> stat fingerprint */
-  struct watcher_pending* burst; /* distinct paths, first seen first */
+  struct u64map dirmap; /* key of a directory's real path -> watcher_dir */
+  struct fingerprint_table files; /* every file seen, by its real path */
+  struct watcher_pending* burst;  /* distinct paths, first seen first */
   size_t nburst;
   size_t capburst;
-  struct htab burstmap; /* hash of a real path -> index in burst */
+  struct u64map burstmap; /* key of a real path -> index in burst */
   uv_timer_t timer;
   size_t pending_closes;
   bool closing;
@@ -256,7 +85,7 @@ struct watcher {
 };
 
 static void watcher_add_dir(struct watcher* w,
-                            struct watcher_root* r,
+                            struct watch_root* r,
                             const char* rel,
                             bool report);
 
@@ -272,40 +101,18 @@ static const char* watcher_kind_name(enum watcher_change_kind kind) {
   return "changed";
 }
 
-static char* watcher_display(const struct watcher_root* r, const char* rel) {
-  if (r->file != NULL)
-    return xstrdup(r->given);
-  return xasprintf("%s%s", r->prefix, rel);
-}
-
 /* ---- closing ------------------------------------------------------ */
 
 static void watcher_free(struct watcher* w) {
-  for (size_t i = 0; i < w->nroots; i++) {
-    struct watcher_root* r = &w->roots[i];
-    free(r->given);
-    free(r->prefix);
-    free(r->real);
-    free(r->file);
-    pathfilter_free(r->pf);
-    for (size_t j = 0; j < r->ngis; j++) {
-      free(r->gis[j].dir);
-      free(r->gis[j].text);
-    }
-    free(r->gis);
-  }
+  for (size_t i = 0; i < w->nroots; i++) watch_root_free(&w->roots[i]);
   free(w->roots);
-  for (size_t i = 0; i < w->nexts; i++) free(w->exts[i]);
-  free(w->exts);
-  for (size_t i = 0; i < w->nignores; i++) free(w->ignores[i]);
-  free(w->ignores);
   for (size_t i = 0; i < w->nskip; i++) free(w->skip[i]);
   free(w->skip);
   for (size_t i = 0; i < w->nburst; i++) free(w->burst[i].path);
   free(w->burst);
-  htab_free(&w->burstmap);
-  htab_free(&w->dirmap);
-  htab_free(&w->files);
+  u64map_free(&w->burstmap);
+  u64map_free(&w->dirmap);
+  fingerprint_free(&w->files);
   free(w->dirs);
   free(w->log_name);
   free(w);
@@ -337,7 +144,7 @@ void watcher_close(struct watcher* w) {
   for (size_t i = 0; i < w->ndirs; i++)
     uv_close((uv_handle_t*)&w->dirs[i]->ev, watcher_on_dir_close);
   w->ndirs = 0;
-  htab_free(&w->dirmap);
+  u64map_free(&w->dirmap);
 }
 
 size_t watcher_dir_count(const struct watcher* w) {
@@ -353,7 +160,7 @@ static void watcher_on_timer(uv_timer_t* t) {
   w->burst = NULL;
   w->nburst = 0;
   w->capburst = 0;
-  htab_free(&w->burstmap);
+  u64map_free(&w->burstmap);
   if (n == 0)
     return;
   struct watcher_change* changes = xmalloc(n * sizeof(*changes));
@@ -376,7 +183,7 @@ static void watcher_accept(struct watcher* w,
                            char* path,
                            enum watcher_change_kind kind) {
   WATCHER_LOG(w, LL_VERBOSE, "%s: %s", watcher_kind_name(kind), path);
-  struct htab_ent* e = htab_find(&w->burstmap, key);
+  struct u64map_ent* e = u64map_find(&w->burstmap, key);
   if (e != NULL) {
     struct watcher_pending* p = &w->burst[e->val];
     if (!(p->kind == WATCH_ADDED && kind == WATCH_MODIFIED))
@@ -389,7 +196,7 @@ static void watcher_accept(struct watcher* w,
     }
     w->burst[w->nburst].path = path;
     w->burst[w->nburst].kind = kind;
-    htab_put(&w->burstmap, key, w->nburst);
+    u64map_put(&w->burstmap, key, w->nburst);
     w->nburst++;
   }
   uv_timer_start(&w->timer, watcher_on_timer, w->delay_ms, 0);
@@ -405,7 +212,7 @@ static void watcher_dir_register(struct watcher* w, struct watcher_dir* d) {
   d->index = w->ndirs;
   w->dirs[w->ndirs++] = d;
   if (d->root->file == NULL)
-    htab_put(&w->dirmap, d->key, (uint64_t)(uintptr_t)d);
+    u64map_put(&w->dirmap, d->key, (uint64_t)(uintptr_t)d);
 }
 
 static void watcher_dir_close(struct watcher* w, struct watcher_dir* d) {
@@ -415,13 +222,13 @@ static void watcher_dir_close(struct watcher* w, struct watcher_dir* d) {
     last->index = d->index;
     d->index = SIZE_MAX;
     if (d->root->file == NULL)
-      htab_del(&w->dirmap, d->key);
+      u64map_del(&w->dirmap, d->key);
   }
   uv_close((uv_handle_t*)&d->ev, watcher_on_dir_close);
 }
 
 static struct watcher_dir* watcher_dir_find(struct watcher* w, uint64_t key) {
-  struct htab_ent* e = htab_find(&w->dirmap, key);
+  struct u64map_ent* e = u64map_find(&w->dirmap, key);
   return e ? (struct watcher_dir*)(uintptr_t)e->val : NULL;
 }
 
@@ -431,7 +238,7 @@ static struct watcher_dir* watcher_dir_find(struct watcher* w, uint64_t key) {
 static void watcher_remove_tree(struct watcher* w, struct watcher_dir* d) {
   size_t len = strlen(d->abs);
   size_t nfiles = 0;
-  char* display = watcher_display(d->root, d->rel);
+  char* display = watch_root_display(d->root, d->rel);
   uint64_t key = d->key;
   for (size_t i = w->ndirs; i-- > 0;) {
     struct watcher_dir* s = w->dirs[i];
@@ -483,7 +290,7 @@ static void watcher_on_fs_event(uv_fs_event_t* h,
 /* Creates and starts the watch of directory abs (taking ownership);
  * returns NULL (logged) when inotify refuses it. */
 static struct watcher_dir* watcher_dir_new(struct watcher* w,
-                                           struct watcher_root* r,
+                                           struct watch_root* r,
                                            char* abs,
                                            uint64_t key) {
   struct watcher_dir* d = xcalloc(1, sizeof(*d));
@@ -512,84 +319,14 @@ static struct watcher_dir* watcher_dir_new(struct watcher* w,
 
 /* ---- .gitignore --------------------------------------------------- */
 
-/* Reads the .gitignore in directory abs; NULL when there is none. */
-static char* watcher_read_gitignore(const char* abs, size_t* len) {
-  char* path = path_join(abs, ".gitignore");
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  free(path);
-  if (fd < 0)
-    return NULL;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return NULL;
-  }
-  size_t cap = st.st_size < WATCHER_GITIGNORE_MAX ? (size_t)st.st_size
-                                                  : WATCHER_GITIGNORE_MAX;
-  char* text = xmalloc(cap + 1);
-  size_t n = 0;
-  while (n < cap) {
-    ssize_t got = read(fd, text + n, cap - n);
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got <= 0)
-      break;
-    n += (size_t)got;
-  }
-  close(fd);
-  text[n] = '\0';
-  *len = n;
-  return text;
-}
-
-static void watcher_rebuild_filter(struct watcher* w, struct watcher_root* r) {
-  pathfilter_free(r->pf);
-  r->pf = pathfilter_new((const char* const*)w->exts, w->nexts,
-                         (const char* const*)w->ignores, w->nignores);
-  for (size_t i = 0; i < r->ngis; i++)
-    pathfilter_add_gitignore(r->pf, r->gis[i].dir, r->gis[i].text,
-                             r->gis[i].len);
-}
-
-/* (Re)loads the .gitignore of directory rel of r (real path abs). A new
- * one adds its rules; a changed or deleted one rebuilds the filter. */
+/* (Re)loads the .gitignore of directory rel of r (real path abs). */
 static void watcher_load_gitignore(struct watcher* w,
-                                   struct watcher_root* r,
+                                   struct watch_root* r,
                                    const char* rel,
                                    const char* abs) {
-  size_t len = 0;
-  char* text = watcher_read_gitignore(abs, &len);
-  struct watcher_gitignore* gi = NULL;
-  for (size_t i = 0; i < r->ngis; i++) {
-    if (strcmp(r->gis[i].dir, rel) == 0)
-      gi = &r->gis[i];
-  }
-  if (gi == NULL) {
-    if (text == NULL)
-      return;
-    r->gis = xrealloc(r->gis, (r->ngis + 1) * sizeof(*r->gis));
-    gi = &r->gis[r->ngis++];
-    gi->dir = xstrdup(rel);
-    gi->text = text;
-    gi->len = len;
-    pathfilter_add_gitignore(r->pf, rel, text, len);
-    return;
-  }
-  if (text != NULL && len == gi->len && memcmp(text, gi->text, len) == 0) {
-    free(text);
-    return;
-  }
-  free(gi->text);
-  if (text != NULL) {
-    gi->text = text;
-    gi->len = len;
-  } else {
-    free(gi->dir);
-    *gi = r->gis[--r->ngis];
-  }
-  WATCHER_LOG(w, LL_VERBOSE, "reloading the ignore rules of %s",
-              *rel ? rel : "the root");
-  watcher_rebuild_filter(w, r);
+  if (watch_root_load_gitignore(r, rel, abs))
+    WATCHER_LOG(w, LL_VERBOSE, "reloading the ignore rules of %s",
+                *rel ? rel : "the root");
 }
 
 /* ---- files -------------------------------------------------------- */
@@ -600,16 +337,9 @@ static const char* watcher_file_filter(const struct watcher* w,
                                        const struct watcher_dir* d,
                                        const char* name,
                                        const char* rel) {
-  const struct watcher_root* r = d->root;
-  if (r->file != NULL) {
-    if (strcmp(name, r->file) != 0)
-      return "not the watched file";
-  } else {
-    if (!pathfilter_ext_match(r->pf, name))
-      return "extension not watched";
-    if (pathfilter_ignored(r->pf, rel, false))
-      return "ignored";
-  }
+  const char* reason = watch_root_skips(d->root, name, rel);
+  if (reason != NULL)
+    return reason;
   for (size_t i = 0; i < w->nskip; i++) {
     if (path_is_join(w->skip[i], d->abs, name))
       return "skip file";
@@ -626,8 +356,8 @@ static void watcher_drop(const struct watcher* w,
                          const char* reason) {
   if (!log_enabled(LL_DEBUG))
     return;
-  char* path =
-      d->root->file ? path_join(d->abs, name) : watcher_display(d->root, rel);
+  char* path = d->root->file ? path_join(d->abs, name)
+                             : watch_root_display(d->root, rel);
   log_msg(LL_DEBUG, w->log_name, 0, "dropped %s: %s", path, reason);
   free(path);
 }
@@ -647,31 +377,30 @@ static void watcher_file_event(struct watcher* w,
     watcher_drop(w, d, name, rel, reason);
     return;
   }
-  uint64_t key = hash_path(d->abs, name);
+  uint64_t key = fingerprint_key(d->abs, name);
   if (st == NULL) {
-    if (!htab_del(&w->files, key)) {
+    if (!fingerprint_forget(&w->files, key)) {
       watcher_drop(w, d, name, rel, "removed, never seen");
       return;
     }
     if (d->nfiles > 0)
       d->nfiles--;
-    watcher_accept(w, key, watcher_display(d->root, rel), WATCH_REMOVED);
+    watcher_accept(w, key, watch_root_display(d->root, rel), WATCH_REMOVED);
     return;
   }
   if (!watcher_is_file(st->st_mode)) {
     watcher_drop(w, d, name, rel, "not a regular file");
     return;
   }
-  uint64_t fp = stat_fingerprint(st);
-  struct htab_ent* e = htab_find(&w->files, key);
-  if (e != NULL && e->val == fp) {
+  enum fingerprint_change change = fingerprint_update(&w->files, key, st);
+  if (change == FINGERPRINT_UNCHANGED) {
     watcher_drop(w, d, name, rel, "size and mtime unchanged");
     return;
   }
-  enum watcher_change_kind kind = e ? WATCH_MODIFIED : WATCH_ADDED;
-  if (htab_put(&w->files, key, fp))
+  if (change == FINGERPRINT_ADDED)
     d->nfiles++;
-  watcher_accept(w, key, watcher_display(d->root, rel), kind);
+  watcher_accept(w, key, watch_root_display(d->root, rel),
+                 change == FINGERPRINT_ADDED ? WATCH_ADDED : WATCH_MODIFIED);
 }
 
 /* ---- scanning ----------------------------------------------------- */
@@ -680,11 +409,11 @@ static void watcher_file_event(struct watcher* w,
  * then its files (recorded; also reported as added when report), then
  * its subdirectories that are not ignored, recursively. */
 static void watcher_add_dir(struct watcher* w,
-                            struct watcher_root* r,
+                            struct watch_root* r,
                             const char* rel,
                             bool report) {
   char* abs = path_join(r->real, rel);
-  uint64_t key = hash_path(abs, NULL);
+  uint64_t key = fingerprint_key(abs, NULL);
   if (watcher_dir_find(w, key) != NULL) {
     free(abs);
     return;
@@ -719,7 +448,7 @@ static void watcher_add_dir(struct watcher* w,
     }
     char* crel = path_join(rel, name);
     if (is_dir) {
-      if (pathfilter_ignored(r->pf, crel, true)) {
+      if (watch_root_ignores_dir(r, crel)) {
         watcher_drop(w, d, name, crel, "ignored directory");
         free(crel);
         continue;
@@ -735,11 +464,11 @@ static void watcher_add_dir(struct watcher* w,
         (have_stat ||
          fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) == 0) &&
         watcher_is_file(st.st_mode)) {
-      uint64_t fkey = hash_path(d->abs, name);
-      if (htab_put(&w->files, fkey, stat_fingerprint(&st)))
+      uint64_t fkey = fingerprint_key(d->abs, name);
+      if (fingerprint_update(&w->files, fkey, &st) == FINGERPRINT_ADDED)
         d->nfiles++;
       if (report)
-        watcher_accept(w, fkey, watcher_display(r, crel), WATCH_ADDED);
+        watcher_accept(w, fkey, watch_root_display(r, crel), WATCH_ADDED);
     }
     free(crel);
   }
@@ -768,7 +497,7 @@ static void watcher_dir_event(struct watcher* w,
                               const char* abs,
                               const char* rel,
                               const struct stat* st) {
-  struct watcher_root* r = d->root;
+  struct watch_root* r = d->root;
   struct stat self;
   if (st == NULL && watcher_is_self(d, name) &&
       (lstat(d->abs, &self) != 0 || !S_ISDIR(self.st_mode))) {
@@ -780,7 +509,7 @@ static void watcher_dir_event(struct watcher* w,
     return;
   }
   bool is_dir = st != NULL && S_ISDIR(st->st_mode);
-  struct watcher_dir* sub = watcher_dir_find(w, hash_path(abs, NULL));
+  struct watcher_dir* sub = watcher_dir_find(w, fingerprint_key(abs, NULL));
   if (sub != NULL && !is_dir) {
     watcher_remove_tree(w, sub);
     if (st == NULL)
@@ -794,13 +523,13 @@ static void watcher_dir_event(struct watcher* w,
     /* Already watched: an attribute change, or found by a scan. */
   } else {
     /* A file known here before is gone, a directory in its place. */
-    uint64_t fkey = hash_path(d->abs, name);
-    if (htab_del(&w->files, fkey)) {
+    uint64_t fkey = fingerprint_key(d->abs, name);
+    if (fingerprint_forget(&w->files, fkey)) {
       if (d->nfiles > 0)
         d->nfiles--;
-      watcher_accept(w, fkey, watcher_display(r, rel), WATCH_REMOVED);
+      watcher_accept(w, fkey, watch_root_display(r, rel), WATCH_REMOVED);
     }
-    if (pathfilter_ignored(r->pf, rel, true)) {
+    if (watch_root_ignores_dir(r, rel)) {
       watcher_drop(w, d, name, rel, "ignored directory");
     } else {
       WATCHER_LOG(w, LL_DEBUG, "new directory %s", abs);
@@ -840,72 +569,6 @@ static void watcher_on_fs_event(uv_fs_event_t* h,
 
 /* ---- start -------------------------------------------------------- */
 
-static char** watcher_copy_strings(const char* const* v, size_t n) {
-  char** out = xcalloc(n, sizeof(*out));
-  for (size_t i = 0; i < n; i++) out[i] = xstrdup(v[i]);
-  return out;
-}
-
-/* What a skip file is compared as: the real path of its directory joined
- * with its name (the file itself need not exist yet). */
-static char* watcher_skip_path(const char* path) {
-  const char* slash = strrchr(path, '/');
-  const char* name = slash ? slash + 1 : path;
-  char* dir = slash == NULL   ? xstrdup(".")
-              : slash == path ? xstrdup("/")
-                              : xstrndup(path, (size_t)(slash - path));
-  char* real = realpath(dir, NULL);
-  char* out;
-  if (real != NULL) {
-    out = path_join(real, name);
-    free(real);
-  } else if (path[0] == '/') {
-    out = xstrdup(path);
-  } else {
-    char cwd[PATH_MAX];
-    out = getcwd(cwd, sizeof(cwd)) ? path_join(cwd, path) : xstrdup(path);
-  }
-  free(dir);
-  return out;
-}
-
-static char* watcher_root_prefix(const char* given) {
-  size_t n = strlen(given);
-  while (n > 1 && given[n - 1] == '/') n--;
-  if (n == 1 && given[0] == '.')
-    return xstrdup("");
-  if (n == 1 && given[0] == '/')
-    return xstrdup("/");
-  return xasprintf("%.*s/", (int)n, given);
-}
-
-/* Resolves root given into r; returns 0 or a negative errno. */
-static int watcher_root_init(struct watcher_root* r,
-                             const char* given,
-                             char* err,
-                             size_t errlen) {
-  char* real = realpath(given, NULL);
-  struct stat st;
-  if (real == NULL || stat(real, &st) != 0) {
-    int e = errno;
-    snprintf(err, errlen, "cannot watch '%s': %s", given, strerror(e));
-    free(real);
-    return -e;
-  }
-  r->given = xstrdup(given);
-  r->prefix = watcher_root_prefix(given);
-  if (S_ISDIR(st.st_mode)) {
-    r->real = real;
-    return 0;
-  }
-  char* slash = strrchr(real, '/');
-  r->file = xstrdup(slash + 1);
-  r->real =
-      slash == real ? xstrdup("/") : xstrndup(real, (size_t)(slash - real));
-  free(real);
-  return 0;
-}
-
 int watcher_start(uv_loop_t* loop,
                   const struct watcher_options* opts,
                   watcher_cb cb,
@@ -920,13 +583,11 @@ int watcher_start(uv_loop_t* loop,
   w->ctx = ctx;
   w->delay_ms = opts->delay_ms;
   w->log_name = opts->log_name ? xstrdup(opts->log_name) : NULL;
-  w->exts = watcher_copy_strings(opts->exts, opts->nexts);
-  w->nexts = opts->nexts;
-  w->ignores = watcher_copy_strings(opts->ignores, opts->nignores);
-  w->nignores = opts->nignores;
   w->roots = xcalloc(opts->nroots, sizeof(*w->roots));
   for (size_t i = 0; i < opts->nroots; i++) {
-    int rc = watcher_root_init(&w->roots[i], opts->roots[i], err, errlen);
+    int rc =
+        watch_root_init(&w->roots[i], opts->roots[i], opts->exts, opts->nexts,
+                        opts->ignores, opts->nignores, err, errlen);
     if (rc < 0) {
       watcher_free(w);
       return rc;
@@ -936,34 +597,34 @@ int watcher_start(uv_loop_t* loop,
   w->skip = xcalloc(opts->nskip, sizeof(*w->skip));
   for (size_t i = 0; i < opts->nskip; i++) {
     if (opts->skip_files[i] != NULL && *opts->skip_files[i] != '\0')
-      w->skip[w->nskip++] = watcher_skip_path(opts->skip_files[i]);
+      w->skip[w->nskip++] = path_real_parent(opts->skip_files[i]);
   }
 
   uv_timer_init(loop, &w->timer);
   w->timer.data = w;
   w->pending_closes = 1;
   for (size_t i = 0; i < w->nroots; i++) {
-    struct watcher_root* r = &w->roots[i];
+    struct watch_root* r = &w->roots[i];
     if (r->file != NULL) {
-      struct watcher_dir* d =
-          watcher_dir_new(w, r, xstrdup(r->real), hash_path(r->real, NULL));
+      struct watcher_dir* d = watcher_dir_new(w, r, xstrdup(r->real),
+                                              fingerprint_key(r->real, NULL));
       struct stat st;
       char* path = path_join(r->real, r->file);
       if (d != NULL && lstat(path, &st) == 0)
-        htab_put(&w->files, hash_path(r->real, r->file), stat_fingerprint(&st));
+        fingerprint_update(&w->files, fingerprint_key(r->real, r->file), &st);
       free(path);
       continue;
     }
-    watcher_rebuild_filter(w, r);
     watcher_add_dir(w, r, "", false);
   }
   WATCHER_LOG(w, LL_VERBOSE, "watching %zu directories, %zu files", w->ndirs,
-              w->files.n);
+              fingerprint_count(&w->files));
   *out = w;
   return 0;
 }
 
-static char* watcher_join(const struct strvec* sv, const char* prefix,
+static char* watcher_join(const struct strvec* sv,
+                          const char* prefix,
                           const char* sep) {
   size_t total = 1;
   for (size_t i = 0; i < sv->n; i++)
@@ -1009,8 +670,8 @@ int watcher_start_server(uv_loop_t* loop,
   if (log_enabled(LL_INFO)) {
     char* roots = watcher_join(&sc->watch, "", ", ");
     char* exts = watcher_join(&sc->exts, ".", ",");
-    log_msg(LL_INFO, log_name, 0, "Watching %s for %s changes (%zu %s)",
-            roots, exts, watcher_dir_count(*out),
+    log_msg(LL_INFO, log_name, 0, "Watching %s for %s changes (%zu %s)", roots,
+            exts, watcher_dir_count(*out),
             watcher_dir_count(*out) == 1 ? "directory" : "directories");
     free(roots);
     free(exts);

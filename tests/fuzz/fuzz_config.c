@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "config/config_diff.h"
 #include "config/config_yaml.h"
 #include "fuzz_check.h"
 

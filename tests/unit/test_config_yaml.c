@@ -1,7 +1,8 @@
-/* test_config_yaml.c - .mcpmon.yaml loading (src/config/config_yaml.c):
- * the schema, every error with its line:col, anchors and merge keys, the
- * alias bomb, expansion, paths, and config_diff. Parses from memory with
- * base directory /proj, except the tests that load real files. */
+/* test_config_yaml.c - .mcpmon.yaml loading (src/config/config_yaml.c,
+ * yaml_tree.c, yaml_map.c, expand.c): the schema, every error with its
+ * line:col, anchors and merge keys, the alias bomb, expansion, paths, and
+ * config_diff (config_diff.c). Parses from memory with base directory
+ * /proj, except the tests that load real files. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "check.h"
 #include "config/config.h"
+#include "config/config_diff.h"
 #include "config/config_yaml.h"
 
 static char g_msg[1200]; /* the last formatted error */
