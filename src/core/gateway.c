@@ -198,20 +198,7 @@ static void gw_on_changes(void* ctx,
   struct gw_backend* gb = ctx;
   if (gb->gw->shutting_down || n == 0 || gb->b == NULL)
     return;
-  static const char* words[] = {"added", "modified", "removed"};
-  if (n > 1 && log_enabled(LL_VERBOSE)) {
-    for (size_t i = 0; i < n; i++)
-      log_msg(LL_VERBOSE, gb->sc.name, 0, "File %s: %s", words[ch[i].kind],
-              ch[i].path);
-  } else if (n > 1) {
-    log_msg(LL_INFO, gb->sc.name, 0, "File %s: %s (and %zu more)",
-            words[ch[0].kind], ch[0].path, n - 1);
-  } else {
-    log_msg(LL_INFO, gb->sc.name, 0, "File %s: %s", words[ch[0].kind],
-            ch[0].path);
-  }
-  const char* base = strrchr(ch[0].path, '/');
-  backend_restart(gb->b, base ? base + 1 : ch[0].path);
+  backend_restart(gb->b, watcher_report(gb->sc.name, ch, n));
 }
 
 static void gw_add_backend(struct gateway* gw,

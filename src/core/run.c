@@ -105,33 +105,12 @@ static void run_on_signal(uv_signal_t* h, int signum) {
   run_shutdown(rn, why);
 }
 
-static const char* run_change_word(enum watcher_change_kind k) {
-  switch (k) {
-    case WATCH_ADDED: return "added";
-    case WATCH_REMOVED: return "removed";
-    default: return "modified";
-  }
-}
-
 static void run_on_changes(void* ctx, const struct watcher_change* ch,
                            size_t n) {
   struct run* rn = ctx;
   if (rn->shutting_down || n == 0)
     return;
-  if (log_enabled(LL_VERBOSE) && n > 1) {
-    for (size_t i = 0; i < n; i++)
-      log_msg(LL_VERBOSE, NULL, 0, "File %s: %s", run_change_word(ch[i].kind),
-              ch[i].path);
-  } else {
-    const char* w = run_change_word(ch[0].kind);
-    if (n > 1)
-      log_msg(LL_INFO, NULL, 0, "File %s: %s (and %zu more)", w, ch[0].path,
-              n - 1);
-    else
-      log_msg(LL_INFO, NULL, 0, "File %s: %s", w, ch[0].path);
-  }
-  const char* base = strrchr(ch[0].path, '/');
-  backend_restart(rn->backend, base ? base + 1 : ch[0].path);
+  backend_restart(rn->backend, watcher_report(NULL, ch, n));
 }
 
 int run_single(const struct mcpmon_config* cfg) {

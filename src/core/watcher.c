@@ -678,3 +678,22 @@ int watcher_start_server(uv_loop_t* loop,
   }
   return 0;
 }
+
+const char* watcher_report(const char* log_name,
+                           const struct watcher_change* ch,
+                           size_t n) {
+  static const char* words[] = {"added", "modified", "removed"};
+  if (n > 1 && log_enabled(LL_VERBOSE)) {
+    for (size_t i = 0; i < n; i++)
+      log_msg(LL_VERBOSE, log_name, 0, "File %s: %s", words[ch[i].kind],
+              ch[i].path);
+  } else if (n > 1) {
+    log_msg(LL_INFO, log_name, 0, "File %s: %s (and %zu more)",
+            words[ch[0].kind], ch[0].path, n - 1);
+  } else {
+    log_msg(LL_INFO, log_name, 0, "File %s: %s", words[ch[0].kind],
+            ch[0].path);
+  }
+  const char* base = strrchr(ch[0].path, '/');
+  return base != NULL ? base + 1 : ch[0].path;
+}

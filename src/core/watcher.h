@@ -72,6 +72,14 @@ int watcher_start_server(uv_loop_t* loop,
                          void* ctx,
                          struct watcher** out);
 
+/* Log a settled burst the way every restart names its cause ("File
+ * modified: src/tools.py", "(and N more)", or each file at verbose), for
+ * backend log_name (NULL in single mode). Returns the first file's base
+ * name, pointing into changes[0].path. */
+const char* watcher_report(const char* log_name,
+                           const struct watcher_change* changes,
+                           size_t n);
+
 /* Stop watching and release the watcher once all its handles have closed
  * (after this call no callback fires). */
 void watcher_close(struct watcher* w);
