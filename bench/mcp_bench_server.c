@@ -1,0 +1,225 @@
+/* mcp_bench_server.c - the MCP stdio server that bench/run.sh measures.
+ *
+ *   mcp_bench_server [--tools-file PATH] [--stubborn]
+ *
+ * Answers initialize, ping, tools/list and tools/call, one JSON object per
+ * line, from one read() loop. Tools: "blob" returns arguments.bytes bytes
+ * of text (default 16), built without cJSON so that large results cost the
+ * server a memset and a write; every line of --tools-file (read once, at
+ * start) is one more tool, which is how the reload benchmark adds a tool.
+ * --stubborn: ignore SIGTERM and keep running after stdin EOF (until
+ * SIGKILL, or 120 s as a safety net), like a server that never shuts down
+ * on its own.
+ * Exits 0 on stdin EOF otherwise. C11, cJSON, POSIX; nothing from src/.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SRV_CHUNK 65536
+#define SRV_MAX_BLOB ((size_t)256 << 20)
+
+static cJSON* srv_tools; /* the tools/list result's "tools" array */
+
+static void* srv_xrealloc(void* p, size_t n) {
+  void* q = realloc(p, n == 0 ? 1 : n);
+  if (q == NULL) {
+    fputs("mcp_bench_server: out of memory\n", stderr);
+    abort();
+  }
+  return q;
+}
+
+static void srv_write_all(const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(STDOUT_FILENO, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      exit(0); /* the reader is gone */
+    p += w;
+    n -= (size_t)w;
+  }
+}
+
+/* Sends msg (taken) as one line. */
+static void srv_send(cJSON* msg) {
+  char* text = cJSON_PrintUnformatted(msg);
+  cJSON_Delete(msg);
+  if (text == NULL)
+    abort();
+  size_t n = strlen(text);
+  text = srv_xrealloc(text, n + 1);
+  text[n] = '\n';
+  srv_write_all(text, n + 1);
+  free(text);
+}
+
+static cJSON* srv_reply(const cJSON* id) {
+  cJSON* r = cJSON_CreateObject();
+  cJSON_AddStringToObject(r, "jsonrpc", "2.0");
+  cJSON_AddItemToObject(r, "id", cJSON_Duplicate(id, 1));
+  return r;
+}
+
+static void srv_add_tool(const char* name, const char* description) {
+  cJSON* t = cJSON_CreateObject();
+  cJSON_AddStringToObject(t, "name", name);
+  cJSON_AddStringToObject(t, "description", description);
+  cJSON* schema = cJSON_AddObjectToObject(t, "inputSchema");
+  cJSON_AddStringToObject(schema, "type", "object");
+  cJSON* props = cJSON_AddObjectToObject(schema, "properties");
+  cJSON* bytes = cJSON_AddObjectToObject(props, "bytes");
+  cJSON_AddStringToObject(bytes, "type", "integer");
+  cJSON_AddItemToArray(srv_tools, t);
+}
+
+static void srv_load_tools(const char* path) {
+  FILE* f = fopen(path, "r");
+  if (f == NULL)
+    return;
+  char line[256];
+  while (fgets(line, sizeof(line), f) != NULL) {
+    line[strcspn(line, "\r\n")] = '\0';
+    if (line[0] != '\0')
+      srv_add_tool(line, "a tool from the tools file");
+  }
+  fclose(f);
+}
+
+/* The "blob" result, written directly: {"jsonrpc":"2.0","id":ID,"result":
+ * {"content":[{"type":"text","text":"xxx..."}]}}. */
+static void srv_blob(const cJSON* id, size_t n) {
+  char* idtext = cJSON_PrintUnformatted(id);
+  char head[512];
+  int hl = snprintf(head, sizeof(head),
+                    "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"content\":"
+                    "[{\"type\":\"text\",\"text\":\"",
+                    idtext != NULL ? idtext : "null");
+  free(idtext);
+  static const char tail[] = "\"}],\"isError\":false}}\n";
+  size_t total = (size_t)hl + n + sizeof(tail) - 1;
+  static char* buf;
+  static size_t cap;
+  if (total > cap) {
+    buf = srv_xrealloc(buf, total);
+    cap = total;
+  }
+  memcpy(buf, head, (size_t)hl);
+  memset(buf + hl, 'x', n);
+  memcpy(buf + hl + n, tail, sizeof(tail) - 1);
+  srv_write_all(buf, total);
+}
+
+static void srv_handle(const char* line, size_t len) {
+  cJSON* m = cJSON_ParseWithLength(line, len);
+  if (m == NULL)
+    return;
+  const cJSON* id = cJSON_GetObjectItemCaseSensitive(m, "id");
+  const cJSON* method = cJSON_GetObjectItemCaseSensitive(m, "method");
+  const cJSON* params = cJSON_GetObjectItemCaseSensitive(m, "params");
+  if (id == NULL || !cJSON_IsString(method)) {
+    cJSON_Delete(m); /* a notification or a response */
+    return;
+  }
+  const char* meth = method->valuestring;
+  cJSON* r = srv_reply(id);
+  if (strcmp(meth, "initialize") == 0) {
+    cJSON* res = cJSON_AddObjectToObject(r, "result");
+    const cJSON* pv =
+        cJSON_GetObjectItemCaseSensitive(params, "protocolVersion");
+    cJSON_AddStringToObject(
+        res, "protocolVersion",
+        cJSON_IsString(pv) ? pv->valuestring : "2025-06-18");
+    cJSON* caps = cJSON_AddObjectToObject(res, "capabilities");
+    cJSON_AddObjectToObject(caps, "tools");
+    cJSON* info = cJSON_AddObjectToObject(res, "serverInfo");
+    cJSON_AddStringToObject(info, "name", "mcp_bench_server");
+    cJSON_AddStringToObject(info, "version", "1.0");
+  } else if (strcmp(meth, "ping") == 0) {
+    cJSON_AddObjectToObject(r, "result");
+  } else if (strcmp(meth, "tools/list") == 0) {
+    cJSON* res = cJSON_AddObjectToObject(r, "result");
+    cJSON_AddItemToObject(res, "tools", cJSON_Duplicate(srv_tools, 1));
+  } else if (strcmp(meth, "tools/call") == 0) {
+    const cJSON* args = cJSON_GetObjectItemCaseSensitive(params, "arguments");
+    const cJSON* bytes = cJSON_GetObjectItemCaseSensitive(args, "bytes");
+    size_t n = 16;
+    if (cJSON_IsNumber(bytes) && bytes->valuedouble >= 0 &&
+        bytes->valuedouble <= (double)SRV_MAX_BLOB)
+      n = (size_t)bytes->valuedouble;
+    srv_blob(id, n);
+    cJSON_Delete(r);
+    cJSON_Delete(m);
+    return;
+  } else {
+    cJSON* err = cJSON_AddObjectToObject(r, "error");
+    cJSON_AddNumberToObject(err, "code", -32601);
+    cJSON_AddStringToObject(err, "message", "Method not found");
+  }
+  srv_send(r);
+  cJSON_Delete(m);
+}
+
+int main(int argc, char** argv) {
+  const char* tools_file = NULL;
+  bool stubborn = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--tools-file") == 0 && i + 1 < argc) {
+      tools_file = argv[++i];
+    } else if (strcmp(argv[i], "--stubborn") == 0) {
+      stubborn = true;
+    } else {
+      fprintf(stderr,
+              "usage: mcp_bench_server [--tools-file PATH] "
+              "[--stubborn]\n");
+      return 2;
+    }
+  }
+  signal(SIGPIPE, SIG_IGN);
+  if (stubborn) {
+    signal(SIGTERM, SIG_IGN);
+    alarm(120); /* SIGALRM ends it if nobody else does */
+  }
+  srv_tools = cJSON_CreateArray();
+  srv_add_tool("blob", "returns arguments.bytes bytes of text");
+  if (tools_file != NULL)
+    srv_load_tools(tools_file);
+
+  char* buf = NULL;
+  size_t len = 0, cap = 0, scanned = 0;
+  for (;;) {
+    if (cap - len < SRV_CHUNK) {
+      cap = cap * 2 + SRV_CHUNK;
+      buf = srv_xrealloc(buf, cap);
+    }
+    ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    len += (size_t)n;
+    size_t start = 0;
+    char* nl;
+    while ((nl = memchr(buf + scanned, '\n', len - scanned)) != NULL) {
+      size_t end = (size_t)(nl - buf);
+      srv_handle(buf + start, end - start);
+      start = end + 1;
+      scanned = start;
+    }
+    memmove(buf, buf + start, len - start);
+    len -= start;
+    scanned = len;
+  }
+  free(buf);
+  if (stubborn) {
+    for (;;) pause();
+  }
+  cJSON_Delete(srv_tools);
+  return 0;
+}
