@@ -131,23 +131,70 @@ int bk_write_msg(struct backend* b, const cJSON* msg) {
 
 /* A forwarded request is answered (by the server or by mcpmon): tell the
  * observer, then hand the answer to the owner. Takes response. */
+/* Tell the observer that a client request got its answer, t0_ns being
+ * when the request arrived (queued time counts). */
+static void bk_report(struct backend* b,
+                      const char* method,
+                      const char* tool,
+                      uint64_t t0_ns,
+                      const char* body,
+                      const cJSON* response) {
+  if (b->obs == NULL || b->obs->on_traffic == NULL || t0_ns == 0)
+    return;
+  const cJSON* err = cJSON_GetObjectItemCaseSensitive(response, "error");
+  const cJSON* em = cJSON_GetObjectItemCaseSensitive(err, "message");
+  struct backend_traffic t = {
+      .method = method,
+      .tool = tool,
+      .ms = (double)(uv_hrtime() - t0_ns) / 1e6,
+      .ok = err == NULL,
+      .error = cJSON_IsString(em) ? em->valuestring : NULL,
+      .request = body,
+      .response = response,
+  };
+  b->obs->on_traffic(b, b->obs_ctx, &t);
+}
+
+/* The request as the client sent it, cut to what the observer keeps;
+ * NULL when it keeps no bodies. */
+static char* bk_body(const struct backend* b, const cJSON* msg) {
+  if (b->obs == NULL || b->obs->body_max == 0)
+    return NULL;
+  char* text = cJSON_PrintUnformatted(msg);
+  if (strlen(text) > b->obs->body_max)
+    text[b->obs->body_max] = '\0';
+  return text;
+}
+
+static const char* bk_tool_of(const cJSON* msg) {
+  const cJSON* name = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(msg, "params"), "name");
+  return cJSON_IsString(name) ? name->valuestring : NULL;
+}
+
 void bk_finish_forward(struct backend* b, struct req* r,
                               cJSON* response) {
-  if (b->obs != NULL && b->obs->on_traffic != NULL && r->t0_ns != 0) {
-    const cJSON* err = cJSON_GetObjectItemCaseSensitive(response, "error");
-    const cJSON* em = cJSON_GetObjectItemCaseSensitive(err, "message");
-    struct backend_traffic t = {
-        .method = r->method,
-        .tool = r->tool,
-        .ms = (double)(uv_hrtime() - r->t0_ns) / 1e6,
-        .ok = err == NULL,
-        .error = cJSON_IsString(em) ? em->valuestring : NULL,
-        .request = r->body,
-        .response = response,
-    };
-    b->obs->on_traffic(b, b->obs_ctx, &t);
-  }
+  bk_report(b, r->method, r->tool, r->t0_ns, r->body, response);
   b->ev.on_message(b, b->ctx, response);
+}
+
+static cJSON* bk_unavailable_error(struct backend* b, const cJSON* id,
+                                   const char* what);
+
+/* Answer a client request that never reached a server (takes msg). */
+static void bk_reject(struct backend* b, cJSON* msg, uint64_t t0_ns,
+                      const char* what) {
+  cJSON* err = bk_unavailable_error(
+      b, cJSON_GetObjectItemCaseSensitive(msg, "id"), what);
+  if (b->obs != NULL && b->obs->on_traffic != NULL) {
+    const cJSON* m = cJSON_GetObjectItemCaseSensitive(msg, "method");
+    char* body = bk_body(b, msg);
+    bk_report(b, cJSON_IsString(m) ? m->valuestring : "?", bk_tool_of(msg),
+              t0_ns, body, err);
+    free(body);
+  }
+  cJSON_Delete(msg);
+  b->ev.on_message(b, b->ctx, err);
 }
 
 /* Send one of mcpmon's own requests (ID-3: same counter as forwarded). */
@@ -309,12 +356,17 @@ static void bk_unavailable(struct backend* b,
   }
 }
 
-cJSON* backend_make_unavailable_error(struct backend* b, const cJSON* id) {
+static cJSON* bk_unavailable_error(struct backend* b, const cJSON* id,
+                                   const char* what) {
   cJSON* err = NULL;
   bk_capture = &err;
-  bk_unavailable(b, id, "the request was not sent to it");
+  bk_unavailable(b, id, what);
   bk_capture = NULL;
   return err;
+}
+
+cJSON* backend_make_unavailable_error(struct backend* b, const cJSON* id) {
+  return bk_unavailable_error(b, id, "the request was not sent to it");
 }
 
 /* Answer every forwarded request of the process that just went away. */
@@ -342,8 +394,13 @@ void bk_fail_inflight(struct backend* b, enum stop_why why) {
       break;
     default:
       reason = "crashed";
-      snprintf(msg, sizeof(msg), "Server '%s' crashed (%s) before it answered",
-               name, ex);
+      if (b->crash_cause != NULL)
+        snprintf(msg, sizeof(msg),
+                 "Server '%s' %s and was stopped before it answered", name,
+                 b->crash_cause);
+      else
+        snprintf(msg, sizeof(msg),
+                 "Server '%s' crashed (%s) before it answered", name, ex);
       break;
   }
   for (int i = 0; i < BK_BUCKETS; i++) {
@@ -378,9 +435,10 @@ static void bk_queue_arm(struct backend* b) {
   uv_timer_start(&b->t_queue, bk_queue_expire_cb, d > now ? d - now : 0, 0);
 }
 
-static void bk_enqueue(struct backend* b, cJSON* msg) {
+static void bk_enqueue(struct backend* b, cJSON* msg, uint64_t t0_ns) {
   struct qitem* q = xcalloc(1, sizeof(*q));
   q->msg = msg;
+  q->t0_ns = t0_ns;
   q->deadline_ms = uv_now(b->loop) + b->queue_timeout_ms;
   if (b->qtail != NULL)
     b->qtail->next = q;
@@ -408,10 +466,10 @@ void bk_fail_queue(struct backend* b, bool all) {
   uint64_t now = uv_now(b->loop);
   while (b->qhead != NULL && (all || b->qhead->deadline_ms <= now)) {
     struct qitem* q = bk_dequeue(b);
-    const cJSON* id = cJSON_GetObjectItemCaseSensitive(q->msg, "id");
-    if (id != NULL)
-      bk_unavailable(b, id, "the request was not sent to it");
-    cJSON_Delete(q->msg);
+    if (cJSON_GetObjectItemCaseSensitive(q->msg, "id") != NULL)
+      bk_reject(b, q->msg, q->t0_ns, "the request was not sent to it");
+    else
+      cJSON_Delete(q->msg);
     free(q);
   }
   bk_queue_arm(b);
@@ -454,9 +512,7 @@ static void bk_track_state(struct backend* b, const char* method,
 }
 
 /* Send a client request to the READY server under a fresh id (ID-1). */
-static void bk_send_forward(struct backend* b, cJSON* msg) {
-  cJSON* client_id = cJSON_DetachItemFromObjectCaseSensitive(msg, "id");
-  const cJSON* m = cJSON_GetObjectItemCaseSensitive(msg, "method");
+static void bk_send_forward(struct backend* b, cJSON* msg, uint64_t t0_ns) {
   struct bproc* p = b->p;
   size_t queued = uv_stream_get_write_queue_size((uv_stream_t*)&p->in);
   if (queued > BK_WRITE_QUEUE_MAX) {
@@ -465,12 +521,23 @@ static void bk_send_forward(struct backend* b, cJSON* msg) {
              "Server '%s' is not reading its input (%zu MiB waiting); the "
              "request was not sent",
              bk_display_name(b), queued >> 20);
-    bk_answer_error(b, client_id, "backpressure", text);
-    cJSON_Delete(client_id);
+    cJSON* err = jrpc_make_error(cJSON_GetObjectItemCaseSensitive(msg, "id"),
+                                 JRPC_INTERNAL_ERROR, text,
+                                 bk_error_data(b, "backpressure"));
+    const cJSON* m = cJSON_GetObjectItemCaseSensitive(msg, "method");
+    bk_report(b, cJSON_IsString(m) ? m->valuestring : "?", bk_tool_of(msg),
+              t0_ns, NULL, err);
     cJSON_Delete(msg);
+    b->ev.on_message(b, b->ctx, err);
     return;
   }
+  char* body = NULL;
+  if (b->obs != NULL && b->obs->on_traffic != NULL)
+    body = bk_body(b, msg); /* with the client's id, as it was sent */
+  cJSON* client_id = cJSON_DetachItemFromObjectCaseSensitive(msg, "id");
+  const cJSON* m = cJSON_GetObjectItemCaseSensitive(msg, "method");
   struct req* r = xcalloc(1, sizeof(*r));
+  r->body = body;
   r->id = b->next_id++;
   r->kind = REQ_FORWARD;
   r->client_id = client_id;
@@ -479,14 +546,9 @@ static void bk_send_forward(struct backend* b, cJSON* msg) {
   size_t len;
   char* text = jrpc_serialize(msg, &len);
   if (b->obs != NULL && b->obs->on_traffic != NULL) {
-    r->t0_ns = uv_hrtime();
-    const cJSON* name = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(msg, "params"), "name");
-    if (cJSON_IsString(name))
-      r->tool = xstrdup(name->valuestring);
-    if (b->obs->body_max > 0)
-      r->body = xstrndup(text, len - 1 < b->obs->body_max ? len - 1
-                                                          : b->obs->body_max);
+    r->t0_ns = t0_ns;
+    const char* tool = bk_tool_of(msg);
+    r->tool = tool != NULL ? xstrdup(tool) : NULL;
   }
   cJSON_Delete(msg);
   int rc = bk_write_text(b, text, len);
@@ -522,15 +584,13 @@ void backend_forward_request(struct backend* b, cJSON* msg) {
   const cJSON* m = cJSON_GetObjectItemCaseSensitive(msg, "method");
   bk_track_state(b, m->valuestring,
                  cJSON_GetObjectItemCaseSensitive(msg, "params"));
-  if (bk_accepts_now(b)) {
-    bk_send_forward(b, msg);
-  } else if (bk_can_queue(b)) {
-    bk_enqueue(b, msg);
-  } else {
-    bk_unavailable(b, cJSON_GetObjectItemCaseSensitive(msg, "id"),
-                   "the request was not sent to it");
-    cJSON_Delete(msg);
-  }
+  uint64_t t0_ns = uv_hrtime();
+  if (bk_accepts_now(b))
+    bk_send_forward(b, msg, t0_ns);
+  else if (bk_can_queue(b))
+    bk_enqueue(b, msg, t0_ns);
+  else
+    bk_reject(b, msg, t0_ns, "the request was not sent to it");
 }
 
 /* notifications/cancelled from the client (CAN-1, LIFE-7). */
@@ -585,7 +645,7 @@ void backend_forward_notification(struct backend* b, cJSON* msg) {
     bk_write_msg(b, msg);
     cJSON_Delete(msg);
   } else if (bk_can_queue(b)) {
-    bk_enqueue(b, msg);
+    bk_enqueue(b, msg, 0);
   } else {
     cJSON_Delete(msg);
   }
@@ -603,7 +663,7 @@ static void bk_flush_queue(struct backend* b) {
   while (b->qhead != NULL && b->state == BACKEND_READY) {
     struct qitem* q = bk_dequeue(b);
     if (cJSON_GetObjectItemCaseSensitive(q->msg, "id") != NULL)
-      bk_send_forward(b, q->msg);
+      bk_send_forward(b, q->msg, q->t0_ns);
     else {
       bk_write_msg(b, q->msg);
       cJSON_Delete(q->msg);

@@ -61,6 +61,7 @@ struct bk_listfetch {
 struct qitem {
   cJSON* msg;
   uint64_t deadline_ms;
+  uint64_t t0_ns; /* when the client's request arrived */
   struct qitem* next;
 };
 
@@ -126,6 +127,8 @@ struct backend {
   int last_term_signal;
   bool have_exit;
   char* start_error; /* why the last spawn failed, or NULL */
+  const char* crash_cause; /* why mcpmon stopped a server that had not
+                              exited as a crash (static text), or NULL */
   char* tail[BK_TAIL_LINES];
   int tail_next;
 

@@ -97,6 +97,39 @@ def test_hello_snapshot_events_and_restart():
             c.close()
 
 
+def test_traffic_counts_queue_time_and_unsent_requests():
+    with tmpdir() as d:
+        sock = os.path.join(d, "ctl.sock")
+        with with_core(d, sock) as m:
+            init(m)
+            wait_socket(sock)
+            c = Ctl(sock)
+            c.line()
+            c.send({"cmd": "subscribe"})
+            c.until(lambda o: o["type"] == "snapshot")
+            # The detail shows both bodies with the client's own id.
+            rid = m.send_request("tools/call",
+                                 {"name": "echo", "arguments": {"text": "x"}},
+                                 id="req-1")
+            m.wait_message(response_to(rid))
+            t = c.until(lambda o: o["type"] == "traffic")
+            c.send({"cmd": "traffic", "seq": t["seq"]})
+            det = c.until(lambda o: o["type"] == "traffic_detail")
+            assert det["request"]["id"] == "req-1", det
+            assert det["response"]["id"] == "req-1", det
+            # A server that crashes for good: calls never reach it, yet each
+            # one shows up as a failed traffic line.
+            write_spec(spec_file(d), {"exit_on_start": 3})
+            m.wait_log(r"waiting for file changes", timeout=20)
+            resp = m.request("tools/call", {"name": "echo",
+                                            "arguments": {"text": "y"}})
+            assert resp["error"]["code"] == -32603, resp
+            bad = c.until(lambda o: o["type"] == "traffic" and
+                          o["ok"] is False)
+            assert bad.get("tool") == "echo" and "crashed" in bad["error"], bad
+            c.close()
+
+
 def test_permissions_and_removal_on_exit():
     with tmpdir() as d:
         run = os.path.join(d, "run")
