@@ -125,14 +125,19 @@ static void view_traffic_draw_list(struct view* v, const struct model* m) {
     return;
   }
   bool show_backend = m->nbackends != 1;
+  /* Narrow terminals: shorter columns, so the result always shows. */
+  bool narrow = W < 100;
+  int wtime = narrow ? 9 : 14, wserver = narrow ? 10 : 14;
+  int wmethod = narrow ? 14 : 20, wtool = narrow ? 13 : 18;
+  int wms = narrow ? 8 : 10;
   struct pen hp = {w, 1, 3, W - 2};
   attr_t ha = crt_colors[CRT_TITLE];
-  pen_col(&hp, "TIME", ha, 14, A_NORMAL);
+  pen_col(&hp, "TIME", ha, wtime, A_NORMAL);
   if (show_backend)
-    pen_col(&hp, "SERVER", ha, 14, A_NORMAL);
-  pen_col(&hp, "METHOD", ha, 20, A_NORMAL);
-  pen_col(&hp, "TOOL", ha, 18, A_NORMAL);
-  pen_col(&hp, "      MS", ha, 10, A_NORMAL);
+    pen_col(&hp, "SERVER", ha, wserver, A_NORMAL);
+  pen_col(&hp, "METHOD", ha, wmethod, A_NORMAL);
+  pen_col(&hp, "TOOL", ha, wtool, A_NORMAL);
+  pen_col(&hp, narrow ? "    MS" : "      MS", ha, wms, A_NORMAL);
   pen_put(&hp, "  RESULT", ha);
   if (m->ntraffic == 0)
     crt_text(w, 2, 2, W - 4, "(no requests yet)", crt_colors[CRT_DIM]);
@@ -150,14 +155,14 @@ static void view_traffic_draw_list(struct view* v, const struct model* m) {
     struct pen p = {w, 2 + row, 1, W - 1};
     char buf[64], clock[16];
     pen_col(&p, sel ? crt_sym_pointer() : " ", base, 2, base);
-    tu_fmt_clock(t->t, true, clock, sizeof(clock));
-    pen_col(&p, clock, sel ? base : crt_colors[CRT_LOG_TIME], 14, base);
+    tu_fmt_clock(t->t, !narrow, clock, sizeof(clock));
+    pen_col(&p, clock, sel ? base : crt_colors[CRT_LOG_TIME], wtime, base);
     if (show_backend)
-      pen_col(&p, t->backend ? t->backend : "?", base, 14, base);
-    pen_col(&p, t->method, base | A_BOLD, 20, base);
-    pen_col(&p, t->tool ? t->tool : "", base, 18, base);
-    snprintf(buf, sizeof(buf), "%8.1f", t->ms);
-    pen_col(&p, buf, base, 10, base);
+      pen_col(&p, t->backend ? t->backend : "?", base, wserver, base);
+    pen_col(&p, t->method, base | A_BOLD, wmethod, base);
+    pen_col(&p, t->tool ? t->tool : "", base, wtool, base);
+    snprintf(buf, sizeof(buf), narrow ? "%6.1f" : "%8.1f", t->ms);
+    pen_col(&p, buf, base, wms, base);
     pen_put(&p, "  ", base);
     if (t->ok) {
       pen_put(&p, "ok", sel ? base : crt_colors[CRT_OK]);
