@@ -52,6 +52,8 @@ struct watcher_dir {
   uint64_t key;    /* fingerprint_key(abs, NULL) */
   size_t index;    /* in w->dirs; SIZE_MAX when not registered */
   size_t nfiles;   /* files in the table directly inside it */
+  bool awaits;     /* the parent of a directory root that is gone,
+                      watched for the root to come back */
 };
 
 struct watcher_pending {
@@ -80,6 +82,7 @@ struct watcher {
   struct u64map burstmap; /* key of a real path -> index in burst */
   uv_timer_t timer;
   size_t pending_closes;
+  size_t nawaiting; /* watcher_dirs with awaits set */
   bool closing;
   bool warned_limit;
 };
@@ -148,7 +151,7 @@ void watcher_close(struct watcher* w) {
 }
 
 size_t watcher_dir_count(const struct watcher* w) {
-  return w->ndirs;
+  return w->ndirs - w->nawaiting;
 }
 
 /* ---- the burst ---------------------------------------------------- */
@@ -211,7 +214,9 @@ static void watcher_dir_register(struct watcher* w, struct watcher_dir* d) {
   }
   d->index = w->ndirs;
   w->dirs[w->ndirs++] = d;
-  if (d->root->file == NULL)
+  if (d->awaits)
+    w->nawaiting++;
+  else if (d->root->file == NULL)
     u64map_put(&w->dirmap, d->key, (uint64_t)(uintptr_t)d);
 }
 
@@ -221,7 +226,9 @@ static void watcher_dir_close(struct watcher* w, struct watcher_dir* d) {
     w->dirs[d->index] = last;
     last->index = d->index;
     d->index = SIZE_MAX;
-    if (d->root->file == NULL)
+    if (d->awaits)
+      w->nawaiting--;
+    else if (d->root->file == NULL)
       u64map_del(&w->dirmap, d->key);
   }
   uv_close((uv_handle_t*)&d->ev, watcher_on_dir_close);
@@ -242,7 +249,8 @@ static void watcher_remove_tree(struct watcher* w, struct watcher_dir* d) {
   uint64_t key = d->key;
   for (size_t i = w->ndirs; i-- > 0;) {
     struct watcher_dir* s = w->dirs[i];
-    if (s->root->file != NULL || strncmp(s->abs, d->abs, len) != 0 ||
+    if (s->root->file != NULL || s->awaits ||
+        strncmp(s->abs, d->abs, len) != 0 ||
         (s->abs[len] != '\0' && s->abs[len] != '/'))
       continue;
     nfiles += s->nfiles;
@@ -288,17 +296,20 @@ static void watcher_on_fs_event(uv_fs_event_t* h,
                                 int status);
 
 /* Creates and starts the watch of directory abs (taking ownership);
- * returns NULL (logged) when inotify refuses it. */
+ * returns NULL (logged) when inotify refuses it. awaits: abs is the
+ * parent of directory root r, which is gone. */
 static struct watcher_dir* watcher_dir_new(struct watcher* w,
                                            struct watch_root* r,
                                            char* abs,
-                                           uint64_t key) {
+                                           uint64_t key,
+                                           bool awaits) {
   struct watcher_dir* d = xcalloc(1, sizeof(*d));
   d->w = w;
   d->root = r;
   d->abs = abs;
+  d->awaits = awaits;
   size_t rlen = strlen(r->real);
-  if (r->file != NULL || strcmp(abs, r->real) == 0)
+  if (r->file != NULL || awaits || strcmp(abs, r->real) == 0)
     d->rel = abs + strlen(abs);
   else
     d->rel = abs + rlen + (r->real[rlen - 1] == '/' ? 0 : 1);
@@ -378,18 +389,18 @@ static void watcher_file_event(struct watcher* w,
     return;
   }
   uint64_t key = fingerprint_key(d->abs, name);
-  if (st == NULL) {
+  /* A file replaced by something else (a directory in a single file's
+   * place) is gone as a file. */
+  bool file = st != NULL && watcher_is_file(st->st_mode);
+  if (!file) {
     if (!fingerprint_forget(&w->files, key)) {
-      watcher_drop(w, d, name, rel, "removed, never seen");
+      watcher_drop(w, d, name, rel,
+                   st == NULL ? "removed, never seen" : "not a regular file");
       return;
     }
     if (d->nfiles > 0)
       d->nfiles--;
     watcher_accept(w, key, watch_root_display(d->root, rel), WATCH_REMOVED);
-    return;
-  }
-  if (!watcher_is_file(st->st_mode)) {
-    watcher_drop(w, d, name, rel, "not a regular file");
     return;
   }
   enum fingerprint_change change = fingerprint_update(&w->files, key, st);
@@ -418,7 +429,7 @@ static void watcher_add_dir(struct watcher* w,
     free(abs);
     return;
   }
-  struct watcher_dir* d = watcher_dir_new(w, r, abs, key);
+  struct watcher_dir* d = watcher_dir_new(w, r, abs, key, false);
   if (d == NULL)
     return;
   WATCHER_LOG(w, LL_DEBUG, "watching %s", d->abs);
@@ -489,6 +500,40 @@ static bool watcher_is_self(const struct watcher_dir* d, const char* name) {
   return base != NULL && strcmp(base + 1, name) == 0;
 }
 
+/* An event for name in d, the parent of directory root r that is gone;
+ * st is its lstat. When the root is a directory again, stop waiting and
+ * watch it, its files reported as added. */
+static void watcher_await_event(struct watcher* w,
+                                struct watcher_dir* d,
+                                const char* name,
+                                const struct stat* st) {
+  struct watch_root* r = d->root;
+  const char* base = strrchr(r->real, '/');
+  if (st == NULL || !S_ISDIR(st->st_mode) || base == NULL ||
+      strcmp(base + 1, name) != 0)
+    return;
+  watcher_dir_close(w, d);
+  WATCHER_LOG(w, LL_WARN, "watched directory %s is back", r->given);
+  watcher_add_dir(w, r, "", true);
+}
+
+/* Directory root r is gone: watch its parent for it to come back (a
+ * checkout or a build that recreates it). */
+static void watcher_await_root(struct watcher* w, struct watch_root* r) {
+  const char* slash = strrchr(r->real, '/');
+  if (slash == NULL || slash[1] == '\0')
+    return;
+  char* parent = slash == r->real ? xstrdup("/")
+                                  : xstrndup(r->real, (size_t)(slash - r->real));
+  struct watcher_dir* d =
+      watcher_dir_new(w, r, parent, fingerprint_key(parent, NULL), true);
+  if (d == NULL)
+    return;
+  struct stat st;
+  if (lstat(r->real, &st) == 0) /* back already */
+    watcher_await_event(w, d, slash + 1, &st);
+}
+
 /* An event in directory d of a directory root for name (abs, rel below
  * the root); st is its lstat, NULL when it is gone. */
 static void watcher_dir_event(struct watcher* w,
@@ -503,9 +548,15 @@ static void watcher_dir_event(struct watcher* w,
       (lstat(d->abs, &self) != 0 || !S_ISDIR(self.st_mode))) {
     /* The directory itself is gone. Usually its parent's watch reports
      * that too; the first one to see it wins. */
-    if (*d->rel == '\0')
-      WATCHER_LOG(w, LL_WARN, "watched directory %s is gone", r->given);
+    bool root = *d->rel == '\0';
+    if (root)
+      WATCHER_LOG(w, LL_WARN,
+                  "watched directory %s is gone; watching for it to come "
+                  "back",
+                  r->given);
     watcher_remove_tree(w, d);
+    if (root)
+      watcher_await_root(w, r);
     return;
   }
   bool is_dir = st != NULL && S_ISDIR(st->st_mode);
@@ -557,7 +608,9 @@ static void watcher_on_fs_event(uv_fs_event_t* h,
   char* abs = path_join(d->abs, filename);
   struct stat st;
   bool exists = lstat(abs, &st) == 0;
-  if (d->root->file != NULL) {
+  if (d->awaits) {
+    watcher_await_event(w, d, filename, exists ? &st : NULL);
+  } else if (d->root->file != NULL) {
     watcher_file_event(w, d, filename, NULL, exists ? &st : NULL);
   } else {
     char* rel = path_join(d->rel, filename);
@@ -606,8 +659,9 @@ int watcher_start(uv_loop_t* loop,
   for (size_t i = 0; i < w->nroots; i++) {
     struct watch_root* r = &w->roots[i];
     if (r->file != NULL) {
-      struct watcher_dir* d = watcher_dir_new(w, r, xstrdup(r->real),
-                                              fingerprint_key(r->real, NULL));
+      struct watcher_dir* d =
+          watcher_dir_new(w, r, xstrdup(r->real),
+                          fingerprint_key(r->real, NULL), false);
       struct stat st;
       char* path = path_join(r->real, r->file);
       if (d != NULL && lstat(path, &st) == 0)

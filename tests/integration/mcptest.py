@@ -90,7 +90,9 @@ def _find_binary(env_name, rel_paths):
         if not os.access(path, os.X_OK):
             raise RuntimeError("%s=%s is not an executable file"
                                % (env_name, path))
-        return path
+        # Absolute: a gateway config resolves a relative command against
+        # the config file's folder, not the working directory.
+        return os.path.abspath(path)
     for build in sorted(glob.glob(os.path.join(REPO, "build*"))):
         for rel in rel_paths:
             cand = os.path.join(build, rel)

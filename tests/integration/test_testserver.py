@@ -466,6 +466,62 @@ def test_grandchild_pidfiles():
             wait_until(lambda: not pid_alive(g), message="grandchild dies")
 
 
+
+def test_fault_keys_and_tools():
+    # What test_faults_*.py make the server do, checked on the server alone.
+    with tmpdir() as d:
+        spec = write_spec(os.path.join(d, "spec.json"), {
+            "stdout_garbage_bytes": 300, "grandchildren": 2,
+            "grandchild_ignore_sigterm": True,
+            "stderr_flood_bytes_per_s": 100000})
+        with TestServer(spec) as s:
+            s.initialize()
+            assert s.violations, "garbage at start"
+            s.wait_log(r"^e{999}$")  # the flood, in 1000-byte lines
+            family = processes_in_group(s.pid)
+            assert len(family) == 4, family  # server, 2 grandchildren, flood
+            n = len(s.violations)
+            r = s.call_tool("garbage", {"bytes": 5000})
+            assert text_of(r) == "garbage written" and len(s.violations) > n
+            r = s.call_tool("huge", {"bytes": 3 * 1024 * 1024 + 5})
+            assert text_of(r) == "x" * (3 * 1024 * 1024 + 5)
+            os.killpg(s.pid, signal.SIGTERM)  # the grandchildren stay
+            assert s.wait_exit() == -signal.SIGTERM
+            wait_until(lambda: len(processes_in_group(s.pid)) == 2,
+                       message="only the grandchildren left")
+        spec = write_spec(os.path.join(d, "spec.json"), {})
+        with TestServer(spec) as s:
+            s.initialize()
+            s.send_request("tools/call", {"name": "partial_exit",
+                                          "arguments": {"text": "{\"a\":",
+                                                        "code": 4}})
+            assert s.wait_exit() == 4
+            assert s.raw_stdout[-1] == b'{"a":', s.raw_stdout
+        with TestServer(spec) as s:
+            s.initialize()
+            s.send_request("tools/call", {"name": "close_stdout"})
+            wait_until(lambda: s.stdout_closed, message="stdout closed")
+            assert s.returncode is None  # still running
+        with TestServer(spec) as s:
+            s.initialize()
+            assert text_of(s.call_tool("stop_reading")) == "stopped reading"
+            s.send_request("ping")
+            s.expect_no_message(within=0.3)
+            assert s.returncode is None
+        for key in ("close_stdout_after_init",
+                    "stop_reading_stdin_after_init"):
+            spec = write_spec(os.path.join(d, "spec.json"), {key: True})
+            with TestServer(spec) as s:
+                s.initialize()
+                s.send_request("ping")
+                s.expect_no_message(within=0.3)
+                assert s.returncode is None, key
+        spec = write_spec(os.path.join(d, "spec.json"), {
+            "stdout_partial_then_exit": "{\"half\""})
+        with TestServer(spec) as s:
+            assert s.wait_exit() == 1
+            assert s.raw_stdout == [b'{"half"'], s.raw_stdout
+
 def test_cleanup_kills_orphans_and_sessions():
     # The server exits and leaves its grandchild behind; the harness finds
     # it through the subreaper, reports it as left over, and kills it.

@@ -57,13 +57,33 @@
  *   grandchild_keep_stdio true: the grandchild keeps the server's stdio
  *                       pipes open, like the real server under a launcher
  *   grandchild_lifetime_s the grandchild's safety-net lifetime (300)
+ *   grandchildren       N: fork N such grandchildren instead of one
+ *   grandchild_ignore_sigterm true/false: whether the grandchildren ignore
+ *                       SIGTERM (default: as ignore_sigterm), so a server
+ *                       that dies on SIGTERM can leave some that do not
+ *   stdout_garbage_bytes N: write N bytes of binary garbage (NUL, '\n',
+ *                       invalid UTF-8 among them) and a '\n' to stdout at
+ *                       start
+ *   stdout_partial_then_exit text written to stdout without a '\n' at
+ *                       start, then exit with code 1
+ *   close_stdout_after_init true: close stdout (keep running, later output
+ *                       goes to /dev/null) when notifications/initialized
+ *                       arrives
+ *   stop_reading_stdin_after_init true: stop reading stdin (keep running,
+ *                       timers still fire) when notifications/initialized
+ *                       arrives
+ *   stderr_flood_bytes_per_s N: a child in the process group writes N
+ *                       bytes a second to stderr, in lines of about 1000
+ *                       bytes, until it is killed, stderr closes, or
+ *                       grandchild_lifetime_s pass
  *   on_initialized      [{method, params, request}]: sent to the client in
  *                       order when notifications/initialized arrives
  *                       (like server-everything's list_changed and
  *                       roots/list); request: true sends a request with an
  *                       own id and records the client's response in
  *                       "state" client_responses
- * Start order: pidfile, grandchild, stderr_on_start, stdout_on_start,
+ * Start order: pidfile, grandchild(ren), stderr flood, stderr_on_start,
+ * stdout_on_start, stdout_garbage_bytes, stdout_partial_then_exit,
  * exit_on_start, then the loop.
  *
  * Requests: initialize, ping, tools/list, tools/call, logging/setLevel,
@@ -129,6 +149,7 @@ static struct {
   bool ignore_sigterm;
   bool builtin_tools;
   bool stdin_open;
+  bool stdin_paused; /* stop_reading: stdin is no longer read */
   long next_server_id;
   int initialize_count;
   int initialized_count;
@@ -409,6 +430,9 @@ static void ts_start_grandchild(void) {
     return;
   }
   if (pid == 0) {
+    signal(SIGTERM, ts_spec_bool("grandchild_ignore_sigterm", ts.ignore_sigterm)
+                        ? SIG_IGN
+                        : SIG_DFL);
     if (!ts_spec_bool("grandchild_keep_stdio", false)) {
       int fd = open("/dev/null", O_RDWR);
       if (fd >= 0) {
@@ -427,6 +451,95 @@ static void ts_start_grandchild(void) {
   const char* path = ts_spec_str("grandchild_pidfile");
   if (path != NULL)
     ts_write_pidfile(path, pid);
+}
+
+/* stderr_flood_bytes_per_s: a child of the process group writes that many
+ * bytes a second to stderr, 100 slices a second, in lines of up to 1000
+ * bytes, with blocking writes: a reader that falls behind slows it down. */
+static void ts_start_stderr_flood(long rate) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    fprintf(stderr, "mcp_testserver: fork: %s\n", strerror(errno));
+    return;
+  }
+  if (pid > 0)
+    return;
+  int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    if (null > STDERR_FILENO)
+      close(null);
+  }
+  long lifetime = 300;
+  ts_spec_int("grandchild_lifetime_s", &lifetime);
+  alarm((unsigned)lifetime);
+  char line[1000];
+  memset(line, 'e', sizeof(line));
+  line[sizeof(line) - 1] = '\n';
+  long slice = rate / 100 > 0 ? rate / 100 : 1;
+  struct timespec next;
+  clock_gettime(CLOCK_MONOTONIC, &next);
+  for (;;) {
+    for (long left = slice; left > 0;) {
+      size_t n = left < (long)sizeof(line) ? (size_t)left : sizeof(line);
+      line[n - 1] = '\n';
+      ssize_t w = write(STDERR_FILENO, line, n);
+      line[n - 1] = 'e';
+      line[sizeof(line) - 1] = '\n';
+      if (w < 0 && errno != EINTR)
+        _exit(0); /* stderr closed: nobody is listening */
+      if (w > 0)
+        left -= w;
+    }
+    next.tv_nsec += 10 * 1000 * 1000;
+    if (next.tv_nsec >= 1000000000) {
+      next.tv_nsec -= 1000000000;
+      next.tv_sec++;
+    }
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+  }
+}
+
+/* Write n bytes of deterministic binary garbage to stdout, then '\n'. */
+static void ts_write_garbage(long n, unsigned seed) {
+  char* buf = ts_xrealloc(NULL, n > 0 ? (size_t)n : 1);
+  uint32_t x = seed ? seed : 2463534242u;
+  for (long i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    buf[i] = (char)(x >> 24);
+  }
+  ts_write_line(STDOUT_FILENO, buf, n > 0 ? (size_t)n : 0);
+  free(buf);
+}
+
+/* Write raw bytes to stdout (no '\n' added); a closed stdout ends us as in
+ * ts_write_line. */
+static void ts_write_raw(const char* s, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(STDOUT_FILENO, s, len);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN)
+        continue;
+      exit(0);
+    }
+    s += n;
+    len -= (size_t)n;
+  }
+}
+
+/* Close stdout for mcpmon (it sees EOF) but keep running: fd 1 becomes
+ * /dev/null, so what is written later goes nowhere. */
+static void ts_close_stdout(void) {
+  fprintf(stderr, "mcp_testserver: closing stdout, still running\n");
+  close(STDOUT_FILENO);
+  int fd = open("/dev/null", O_WRONLY);
+  if (fd >= 0 && fd != STDOUT_FILENO) {
+    dup2(fd, STDOUT_FILENO);
+    close(fd);
+  }
 }
 
 static int ts_signal_number(const char* name) {
@@ -701,6 +814,21 @@ static const struct ts_builtin ts_builtin[] = {
     {"notify", "Send the notification method with params",
      "{\"type\":\"object\",\"properties\":{\"method\":{\"type\":\"string\"},"
      "\"params\":{\"type\":\"object\"}},\"required\":[\"method\"]}"},
+    {"huge", "Answer a text of bytes 'x' characters, streamed in pieces "
+     "(never held in memory whole)",
+     "{\"type\":\"object\",\"properties\":{\"bytes\":{\"type\":\"integer\"}}}"},
+    {"garbage", "Write bytes of binary garbage and a newline to stdout, "
+     "then answer",
+     "{\"type\":\"object\",\"properties\":{\"bytes\":{\"type\":\"integer\"},"
+     "\"seed\":{\"type\":\"integer\"}}}"},
+    {"partial_exit", "Write text to stdout without a newline, then exit with "
+     "code (default 1), without answering",
+     "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"},"
+     "\"code\":{\"type\":\"integer\"}}}"},
+    {"close_stdout", "Close stdout and keep running, without answering",
+     "{\"type\":\"object\"}"},
+    {"stop_reading", "Answer, then never read stdin again",
+     "{\"type\":\"object\"}"},
 };
 
 static cJSON* ts_tool_json(const char* name,
@@ -842,6 +970,31 @@ static void ts_tool_progress(const cJSON* id,
     ts_timer_run(); /* all steps and the answer now */
 }
 
+/* Answer a text of n 'x' bytes written in 1 MiB pieces: the line can be
+ * far larger than what the server could hold. */
+static void ts_tool_huge(const cJSON* id, long n) {
+  char* idtext = cJSON_PrintUnformatted(id);
+  ts_oom_check(idtext);
+  char head[256];
+  snprintf(head, sizeof(head),
+           "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"content\":"
+           "[{\"type\":\"text\",\"text\":\"",
+           idtext);
+  free(idtext);
+  ts_write_raw(head, strlen(head));
+  size_t piece = 1024 * 1024;
+  char* xs = ts_xrealloc(NULL, piece);
+  memset(xs, 'x', piece);
+  for (long left = n > 0 ? n : 0; left > 0;) {
+    size_t k = (size_t)left < piece ? (size_t)left : piece;
+    ts_write_raw(xs, k);
+    left -= (long)k;
+  }
+  free(xs);
+  const char tail[] = "\"}]}}\n";
+  ts_write_raw(tail, sizeof(tail) - 1);
+}
+
 static void ts_tools_call(const cJSON* id, const cJSON* params) {
   const char* name = ts_arg_str(params, "name");
   const cJSON* args = cJSON_GetObjectItemCaseSensitive(params, "arguments");
@@ -912,6 +1065,25 @@ static void ts_tools_call(const cJSON* id, const cJSON* params) {
     cJSON_AddStringToObject(p, "data", data ? data : "log message");
     ts_notify("notifications/message", p);
     ts_text(id, "logged", false);
+  } else if (strcmp(name, "huge") == 0) {
+    ts_tool_huge(id, ts_arg_int(args, "bytes", 1000));
+  } else if (strcmp(name, "garbage") == 0) {
+    ts_write_garbage(ts_arg_int(args, "bytes", 1000),
+                     (unsigned)ts_arg_int(args, "seed", 1));
+    ts_text(id, "garbage written", false);
+  } else if (strcmp(name, "partial_exit") == 0) {
+    const char* text = ts_arg_str(args, "text");
+    text = text ? text : "{\"jsonrpc\":\"2.0\",\"id\":";
+    ts_write_raw(text, strlen(text));
+    long code = ts_arg_int(args, "code", 1);
+    fprintf(stderr, "mcp_testserver: partial line written, exit code %ld\n",
+            code);
+    _exit((int)code);
+  } else if (strcmp(name, "close_stdout") == 0) {
+    ts_close_stdout();
+  } else if (strcmp(name, "stop_reading") == 0) {
+    ts_text(id, "stopped reading", false);
+    ts.stdin_paused = true;
   } else {
     char msg[256];
     snprintf(msg, sizeof(msg), "Unknown tool: %s", name);
@@ -1070,6 +1242,12 @@ static void ts_notification(const char* method, const cJSON* params) {
   if (strcmp(method, "notifications/initialized") == 0) {
     ts.initialized_count++;
     ts_on_initialized();
+    if (ts_spec_bool("stop_reading_stdin_after_init", false)) {
+      fprintf(stderr, "mcp_testserver: no longer reading stdin\n");
+      ts.stdin_paused = true;
+    }
+    if (ts_spec_bool("close_stdout_after_init", false))
+      ts_close_stdout();
   } else if (strcmp(method, "notifications/cancelled") == 0) {
     ts_cancel(cJSON_GetObjectItemCaseSensitive(params, "requestId"));
   }
@@ -1233,14 +1411,30 @@ static void ts_start(int argc, char** argv) {
   const char* pidfile = ts_spec_str("pidfile");
   if (pidfile != NULL)
     ts_write_pidfile(pidfile, getpid());
-  if (ts_spec_bool("grandchild", false))
+  long grandchildren = 0;
+  if (!ts_spec_int("grandchildren", &grandchildren) &&
+      ts_spec_bool("grandchild", false))
+    grandchildren = 1;
+  for (long i = 0; i < grandchildren; i++)
     ts_start_grandchild();
+  long flood;
+  if (ts_spec_int("stderr_flood_bytes_per_s", &flood) && flood > 0)
+    ts_start_stderr_flood(flood);
   const char* err_text = ts_spec_str("stderr_on_start");
   if (err_text != NULL)
     ts_write_line(STDERR_FILENO, err_text, strlen(err_text));
   const char* out_text = ts_spec_str("stdout_on_start");
   if (out_text != NULL)
     ts_write_line(STDOUT_FILENO, out_text, strlen(out_text));
+  long garbage;
+  if (ts_spec_int("stdout_garbage_bytes", &garbage))
+    ts_write_garbage(garbage, 7);
+  const char* partial = ts_spec_str("stdout_partial_then_exit");
+  if (partial != NULL) {
+    ts_write_raw(partial, strlen(partial));
+    fprintf(stderr, "mcp_testserver: partial line written, exit code 1\n");
+    exit(1);
+  }
   long code;
   if (ts_spec_int("exit_on_start", &code)) {
     fprintf(stderr, "mcp_testserver: exit_on_start %ld\n", code);
@@ -1256,13 +1450,14 @@ int main(int argc, char** argv) {
   size_t scan = 0; /* bytes already searched for '\n' */
   for (;;) {
     struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-    int n = poll(&pfd, ts.stdin_open ? 1 : 0, ts_timer_timeout());
+    bool reading = ts.stdin_open && !ts.stdin_paused;
+    int n = poll(&pfd, reading ? 1 : 0, ts_timer_timeout());
     if (n < 0 && errno != EINTR) {
       fprintf(stderr, "mcp_testserver: poll: %s\n", strerror(errno));
       return 1;
     }
     ts_timer_run();
-    if (n <= 0 || !ts.stdin_open || pfd.revents == 0)
+    if (n <= 0 || !reading || pfd.revents == 0)
       continue;
     if (cap - len < TS_READ_CHUNK) {
       cap = cap ? cap * 2 : 2 * TS_READ_CHUNK;
@@ -1283,13 +1478,15 @@ int main(int argc, char** argv) {
     len += (size_t)got;
     size_t start = 0;
     char* nl;
-    while ((nl = memchr(buf + scan, '\n', len - scan)) != NULL) {
+    /* Once paused (stop_reading), lines already read stay unread too. */
+    while (!ts.stdin_paused &&
+           (nl = memchr(buf + scan, '\n', len - scan)) != NULL) {
       ts_line(buf + start, (size_t)(nl - (buf + start)));
       start = (size_t)(nl - buf) + 1;
       scan = start;
     }
     memmove(buf, buf + start, len - start);
     len -= start;
-    scan = len;
+    scan = ts.stdin_paused ? 0 : len;
   }
 }

@@ -513,7 +513,8 @@ static void test_several_roots(void) {
   finish(w);
 }
 
-/* The root itself deleted: its files reported, its watches dropped. */
+/* The root itself deleted: its files reported, its watches dropped.
+ * Made again: watched again, its files reported as added. */
 static void test_root_removed(void) {
   make_tmp();
   mkd("sub");
@@ -528,6 +529,17 @@ static void test_root_removed(void) {
   CHECK_INT(nlast, 1);
   CHECK_STR(last_path[0], at("sub/s.py"));
   CHECK_INT(last_kind[0], WATCH_REMOVED);
+  CHECK(mkdir(tmp, 0700) == 0);
+  CHECK(wait_dirs(w, 1));
+  put("back.py", "b\n");
+  CHECK(wait_cb(2));
+  CHECK_INT(nlast, 1);
+  CHECK_STR(last_path[0], at("back.py"));
+  CHECK_INT(last_kind[0], WATCH_ADDED);
+  put("back.py", "changed\n");
+  CHECK(wait_cb(3));
+  CHECK_STR(last_path[0], at("back.py"));
+  CHECK_INT(last_kind[0], WATCH_MODIFIED);
   log_init(saved, false);
   finish(w);
 }
