@@ -68,6 +68,9 @@ def test_response_to_a_request_nobody_sent():
             r = m.next_message(response_to(call))
             assert "file:///one" in text_of(r["result"]), r
             assert text_of(m.call_tool("echo", {"text": "on"})) == "on"
+            # stderr is read by its own thread: wait for the fourth line.
+            wait_until(lambda: sm.count_log(m, r"response to unknown id") >= 4,
+                       message="four 'response to unknown id' lines")
             assert sm.count_log(m, r"response to unknown id") == 4, m.logs()
             assert "testserver: response to unknown id" not in m.logs()
             finish(m)
