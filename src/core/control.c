@@ -434,14 +434,25 @@ int control_start(uv_loop_t* loop,
   uv_pipe_init(loop, &c->server, 0);
   c->server.data = c;
   c->open_handles = 1;
+  /* Bind under a temporary name and rename once listening, so that the
+   * path never names a socket that refuses connections. */
+  char tmp[sizeof(((struct sockaddr_un*)0)->sun_path)];
+  int n = snprintf(tmp, sizeof(tmp), "%s.new", path);
+  const char* bind_path = n > 0 && (size_t)n < sizeof(tmp) ? tmp : path;
+  if (bind_path != path)
+    unlink(bind_path); /* left over by a core that was killed */
   mode_t old = umask(0177); /* the socket is born 0600 */
-  rc = uv_pipe_bind(&c->server, path);
+  rc = uv_pipe_bind(&c->server, bind_path);
   umask(old);
   if (rc == 0) {
-    chmod(path, 0600);
+    chmod(bind_path, 0600);
     rc = uv_listen((uv_stream_t*)&c->server, 16, ctl_on_connection);
+    if (rc == 0 && bind_path != path && rename(bind_path, path) != 0)
+      rc = -errno;
   }
   if (rc != 0) {
+    if (bind_path != path)
+      unlink(bind_path);
     snprintf(err, errlen, "cannot listen on '%s': %s", path, uv_strerror(rc));
     control_close(c); /* frees c once its handle has closed */
     return rc;
