@@ -56,6 +56,15 @@ struct backend_events {
    * client's original id), an error mcpmon made for one, or a server
    * notification. Takes ownership of msg. */
   void (*on_message)(struct backend* b, void* ctx, cJSON* msg);
+  /* A response to a forwarded request passed on as text: the server's
+   * line, valid JSON-RPC, with the client's original id in place of
+   * mcpmon's and a trailing '\n', ready for the client's stdout. Takes
+   * ownership of text (len bytes, heap). May be NULL: every response then
+   * comes through on_message. */
+  void (*on_response_text)(struct backend* b,
+                           void* ctx,
+                           char* text,
+                           size_t len);
   /* A request from the server to the client (sampling, roots, ...), with
    * the server's own id. Answer through backend_send_response with the
    * same generation. Takes ownership of msg. */
@@ -91,7 +100,11 @@ struct backend_traffic {
   const char* error;      /* its message when !ok */
   const char* request;    /* the request as sent to the server, may be cut;
                              NULL unless the observer asked for bodies */
-  const cJSON* response;  /* the answer as the client gets it */
+  const char* response;   /* the answer as the client gets it (without the
+                             newline), not NUL-terminated, cut to
+                             body_max; NULL unless the observer asked for
+                             bodies */
+  size_t response_len;
 };
 
 /* Who watches a backend besides its owner (the control socket). Every
@@ -102,7 +115,8 @@ struct backend_observer {
   void (*on_traffic)(struct backend* b,
                      void* ctx,
                      const struct backend_traffic* t);
-  size_t body_max; /* >0: keep request bodies up to this size for traffic */
+  size_t body_max; /* >0: request and response bodies for traffic, cut to
+                      this size */
 };
 
 struct backend_options {
@@ -133,7 +147,8 @@ void backend_set_init_params(struct backend* b, const cJSON* params);
 const cJSON* backend_init_result(const struct backend* b);
 
 /* Forward a client request (takes ownership). Its answer comes back
- * through on_message, always: forwarded, queued, or an error. */
+ * through on_message or on_response_text, always: forwarded, queued, or an
+ * error. */
 void backend_forward_request(struct backend* b, cJSON* msg);
 /* Forward a client notification (takes ownership). */
 void backend_forward_notification(struct backend* b, cJSON* msg);

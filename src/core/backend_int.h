@@ -4,10 +4,12 @@
  * backend_proc.c include it; everyone else sees backend.h.
  *
  *   backend.c        the state machine: forwarding, queue, handshake,
- *                    errors for the client, the public calls
+ *                    the public calls
+ *   backend_errors.c the errors mcpmon answers in a backend's name
  *   backend_lists.c  the server's lists (tools, prompts, resources,
  *                    templates) and the logged tool diff
  *   backend_proc.c   the process: spawn, pipes, the stop sequence, exits
+ *   backend_text.c   responses to forwarded requests passed on as text
  */
 #ifndef MCPMON_BACKEND_INT_H
 #define MCPMON_BACKEND_INT_H
@@ -35,6 +37,8 @@
 #define BK_STDOUT_EOF_GRACE_MS 500u
 #define BK_MAX_TOOL_PAGES 100
 #define BK_WRITE_QUEUE_MAX (64u * 1024u * 1024u)
+#define BK_TRIM_MS 1000u /* keep a large stdout buffer this long after
+                            its last large line */
 
 enum stop_why { STOP_NONE, STOP_RESTART, STOP_CRASH, STOP_SHUTDOWN };
 enum stop_stage { STAGE_NONE, STAGE_EOF_WAIT, STAGE_TERM, STAGE_KILL };
@@ -71,6 +75,7 @@ struct bproc {
   uv_pipe_t in;
   uv_pipe_t out;
   uv_pipe_t err;
+  uv_timer_t t_trim; /* gives out_f's large buffer back when idle */
   struct framer out_f;
   struct framer err_f;
   int open_handles;
@@ -146,7 +151,7 @@ struct backend {
   bool freeing;
 };
 
-static long bk_pid(const struct backend* b) {
+static inline long bk_pid(const struct backend* b) {
   return b->p != NULL ? b->p->pid : 0;
 }
 
@@ -182,6 +187,16 @@ void bk_fail_queue(struct backend* b, bool all);
 void bk_send_init(struct backend* b);
 void bk_on_init_result(struct backend* b, struct jrpc_msg* m);
 
+/* backend_errors.c */
+/* data of mcpmon's own -32603 errors: backend, state, reason, restarts,
+ * and how the last process ended. Owned by the caller. */
+cJSON* bk_error_data(const struct backend* b, const char* reason);
+/* The error a request gets when the backend cannot serve it now (id
+ * copied); what says what happened to the request. */
+cJSON* bk_unavailable_error(struct backend* b,
+                            const cJSON* id,
+                            const char* what);
+
 /* backend_lists.c */
 void bk_fetch_lists(struct backend* b);
 void bk_fetch_list(struct backend* b,
@@ -191,6 +206,26 @@ void bk_on_list_page(struct backend* b,
                      enum backend_list kind,
                      struct jrpc_msg* m);
 void bk_on_list_changed(struct backend* b, const char* method);
+
+/* backend_text.c */
+/* Tell the observer that a client request got its answer (t0_ns: when it
+ * arrived; 0 reports nothing). response is the answer as the client gets
+ * it, without the newline; it is cut to the observer's body_max, or left
+ * out when that is 0. */
+void bk_report_text(struct backend* b,
+                    const char* method,
+                    const char* tool,
+                    uint64_t t0_ns,
+                    const char* body,
+                    bool ok,
+                    const char* error,
+                    const char* response,
+                    size_t response_len);
+/* A line from the server: when it is a valid response to a forwarded
+ * request in flight, hand it to the owner as text (on_response_text) with
+ * the client's id and return true. Returns false, having done nothing,
+ * for every other line. */
+bool bk_forward_text(struct backend* b, const char* line, size_t len);
 
 /* backend_proc.c */
 void bk_spawn(struct backend* b);

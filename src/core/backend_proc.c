@@ -52,6 +52,8 @@ static void bk_on_out_line(void* ctx, char* line, size_t len) {
   struct backend* b = p->b;
   if (b == NULL)
     return;
+  if (bk_forward_text(b, line, len))
+    return; /* a response to a forwarded request, passed on as text */
   struct jrpc_msg m;
   jrpc_parse(line, len, &m);
   if (m.kind == JRPC_INVALID || m.kind == JRPC_BATCH) {
@@ -131,6 +133,34 @@ static void bk_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) {
   buf->len = sizeof(slab);
 }
 
+/* The server's stdout is read straight into its framer: a large message
+ * is not copied once more on its way (bench/analysis.md). */
+static void bk_alloc_out(uv_handle_t* h, size_t suggested, uv_buf_t* buf) {
+  struct bproc* p = h->data;
+  (void)suggested;
+  size_t room;
+  buf->base = framer_space(&p->out_f, &room);
+  buf->len = room;
+}
+
+static void bk_trim_cb(uv_timer_t* t) {
+  struct bproc* p = t->data;
+  framer_trim(&p->out_f);
+}
+
+/* Give out_f's large buffer back BK_TRIM_MS after the last large line,
+ * whatever small lines come meanwhile; a large line on its way stops the
+ * clock. */
+static void bk_trim_arm(struct bproc* p) {
+  uv_handle_t* t = (uv_handle_t*)&p->t_trim;
+  if (uv_is_closing(t))
+    return;
+  if (!framer_holding(&p->out_f))
+    uv_timer_stop(&p->t_trim);
+  else if (!uv_is_active(t))
+    uv_timer_start(&p->t_trim, bk_trim_cb, BK_TRIM_MS, 0);
+}
+
 static void bk_stdout_closed_cb(uv_timer_t* t) {
   struct backend* b = t->data;
   if (b->p == NULL || b->p->exited || b->stop_why != STOP_NONE)
@@ -145,8 +175,9 @@ static void bk_stdout_closed_cb(uv_timer_t* t) {
 static void bk_on_out_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   struct bproc* p = s->data;
   if (n > 0) {
-    framer_push(&p->out_f, buf->base, (size_t)n, bk_on_out_line,
-                bk_on_out_oversize, p);
+    framer_commit(&p->out_f, (size_t)n, bk_on_out_line, bk_on_out_oversize,
+                  p);
+    bk_trim_arm(p);
     return;
   }
   if (n == 0)
@@ -229,6 +260,7 @@ void bk_release_proc(struct backend* b) {
   bk_close_if(p, (uv_handle_t*)&p->in);
   bk_close_if(p, (uv_handle_t*)&p->out);
   bk_close_if(p, (uv_handle_t*)&p->err);
+  bk_close_if(p, (uv_handle_t*)&p->t_trim);
   bk_close_if(p, (uv_handle_t*)&p->proc);
 }
 
@@ -506,12 +538,14 @@ void bk_spawn(struct backend* b) {
   p->b = b;
   p->generation = ++b->generation;
   framer_init(&p->out_f, b->max_line);
+  framer_hold(&p->out_f, true); /* until t_trim */
   framer_init(&p->err_f, BK_STDERR_LINE_MAX);
   uv_pipe_init(b->loop, &p->in, 0);
   uv_pipe_init(b->loop, &p->out, 0);
   uv_pipe_init(b->loop, &p->err, 0);
-  p->in.data = p->out.data = p->err.data = p->proc.data = p;
-  p->open_handles = 3;
+  uv_timer_init(b->loop, &p->t_trim);
+  p->in.data = p->out.data = p->err.data = p->proc.data = p->t_trim.data = p;
+  p->open_handles = 4;
 
   uv_stdio_container_t stdio[3];
   for (int i = 0; i < 3; i++) {
@@ -561,7 +595,7 @@ void bk_spawn(struct backend* b) {
   clock_gettime(CLOCK_REALTIME, &now);
   b->started_wall_ms =
       (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
-  uv_read_start((uv_stream_t*)&p->out, bk_alloc, bk_on_out_read);
+  uv_read_start((uv_stream_t*)&p->out, bk_alloc_out, bk_on_out_read);
   uv_read_start((uv_stream_t*)&p->err, bk_alloc, bk_on_err_read);
   if (log_enabled(LL_INFO)) {
     char* cmd = server_config_command_line(sc);

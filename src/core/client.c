@@ -74,6 +74,14 @@ void client_send(struct client* c, const cJSON* msg) {
     return;
   size_t len;
   char* text = jrpc_serialize(msg, &len);
+  client_send_text(c, text, len);
+}
+
+void client_send_text(struct client* c, char* text, size_t len) {
+  if (!c->out_open || c->gone) {
+    free(text);
+    return;
+  }
   if (log_enabled(LL_DEBUG))
     log_debug("-> client %.*s", (int)(len > 300 ? 300 : len - 1), text);
   if (!c->out_is_stream) {

@@ -49,6 +49,10 @@ void client_set_protocol(struct client* c, const char* version);
 void client_send(struct client* c, const cJSON* msg);
 /* The same, taking msg. */
 void client_send_take(struct client* c, cJSON* msg);
+/* Write one message already serialized: len bytes of one JSON object
+ * ending in '\n' (STDIO-1; the caller vouches for it). Takes ownership of
+ * text (heap), freed once written. */
+void client_send_text(struct client* c, char* text, size_t len);
 /* An error response without data (id copied; NULL for none). */
 void client_error(struct client* c, const cJSON* id, int code,
                   const char* message);

@@ -195,11 +195,6 @@ void ctl_obs_tools(struct backend* b, void* ctx) {
   ctl_broadcast(c, o);
 }
 
-static char* ctl_cut(const char* text, size_t max) {
-  size_t n = strlen(text);
-  return xstrndup(text, n < max ? n : max);
-}
-
 void ctl_obs_traffic(struct backend* b, void* ctx,
                             const struct backend_traffic* t) {
   struct control* c = ctx;
@@ -220,9 +215,11 @@ void ctl_obs_traffic(struct backend* b, void* ctx,
   e->error = t->error ? xstrdup(t->error) : NULL;
   if (c->nsubscribed > 0) {
     e->request = t->request ? xstrdup(t->request) : NULL;
-    char* resp = cJSON_PrintUnformatted(t->response);
-    e->response = ctl_cut(resp, CONTROL_TRAFFIC_BODY_MAX);
-    free(resp);
+    if (t->response != NULL)
+      e->response = xstrndup(t->response,
+                             t->response_len < CONTROL_TRAFFIC_BODY_MAX
+                                 ? t->response_len
+                                 : CONTROL_TRAFFIC_BODY_MAX);
   }
   ctl_broadcast(c, ctl_traffic_json(backend_name(b), e));
 }

@@ -2,9 +2,10 @@
  *
  * Invariants between calls: buf holds at most one incomplete line of at most
  * max bytes, all of it already searched (scanned == len), or nothing while
- * skipping. Each push appends at most max + 1 - len bytes at a time, so the
- * buffer never needs more than max + 1 bytes, every byte is copied and
- * searched once, and a line found in a piece is never longer than max.
+ * skipping. Each push (or framer_space) appends at most max + 1 - len bytes
+ * at a time, so the buffer never needs more than max + 1 bytes, every byte
+ * is copied (or read in place) and searched once, and a line found in a
+ * piece is never longer than max.
  */
 #include "core/framer.h"
 
@@ -46,15 +47,29 @@ static void framer_reserve(struct framer* f, size_t need) {
   f->cap = cap;
 }
 
+bool framer_holding(const struct framer* f) {
+  return f->cap > FRAMER_SHRINK_CAP && f->len <= f->cap / 4;
+}
+
 /* Give memory back after a large line has gone. */
-static void framer_shrink(struct framer* f) {
-  if (f->cap <= FRAMER_SHRINK_CAP || f->len > f->cap / 4)
+void framer_trim(struct framer* f) {
+  if (!framer_holding(f))
     return;
   size_t cap = f->len * 2;
   if (cap < FRAMER_MIN_CAP)
     cap = FRAMER_MIN_CAP;
   f->buf = xrealloc(f->buf, cap);
   f->cap = cap;
+}
+
+static void framer_shrink(struct framer* f) {
+  if (!f->hold)
+    framer_trim(f);
+}
+
+void framer_hold(struct framer* f, bool hold) {
+  f->hold = hold;
+  framer_shrink(f);
 }
 
 static void framer_keep_head(struct framer* f, const char* p, size_t n) {
@@ -158,6 +173,49 @@ void framer_push(struct framer* f,
     len -= take;
     framer_scan(f, on_line, ctx);
   }
+}
+
+char* framer_space(struct framer* f, size_t* room) {
+  /* As framer_push: at most max + 1 - len bytes, so that a complete line
+   * is never longer than max. While skipping, the buffer is scratch. */
+  size_t held = f->skipping ? 0 : f->len;
+  size_t need = held + FRAMER_MIN_CAP;
+  if (need > f->max + 1)
+    need = f->max + 1;
+  framer_reserve(f, need);
+  *room = f->cap - held;
+  return f->buf + held;
+}
+
+void framer_commit(struct framer* f,
+                   size_t n,
+                   framer_line_cb on_line,
+                   framer_oversize_cb on_oversize,
+                   void* ctx) {
+  if (!f->skipping) {
+    f->len += n;
+    framer_scan(f, on_line, ctx);
+    return;
+  }
+  /* Skipping: the n bytes are at the start of buf. */
+  const char* nl = memchr(f->buf, '\n', n);
+  size_t k = nl != NULL ? (size_t)(nl - f->buf) : n;
+  framer_keep_head(f, f->buf, k);
+  f->skipped += k;
+  if (nl == NULL)
+    return;
+  size_t total = f->skipped;
+  size_t headlen = f->headlen;
+  f->skipping = false;
+  f->skipped = 0;
+  f->headlen = 0;
+  /* What follows the '\n' is the start of the next lines. */
+  f->len = n - k - 1;
+  f->scanned = 0;
+  memmove(f->buf, f->buf + k + 1, f->len);
+  if (on_oversize != NULL)
+    on_oversize(ctx, total, f->head, headlen);
+  framer_scan(f, on_line, ctx);
 }
 
 size_t framer_pending(const struct framer* f) {

@@ -33,6 +33,7 @@ struct framer {
   size_t skipped;  /* bytes of it seen so far */
   char head[FRAMER_HEAD_MAX];
   size_t headlen;
+  bool hold;       /* keep a large buffer until framer_trim */
 };
 
 void framer_init(struct framer* f, size_t max_line);
@@ -46,6 +47,27 @@ void framer_push(struct framer* f,
                  framer_line_cb on_line,
                  framer_oversize_cb on_oversize,
                  void* ctx);
+
+/* Reading straight into the buffer, without framer_push's copy: room for
+ * the next read, *room (>= 1) bytes at the returned address, valid until
+ * the next call on f. After reading n <= *room bytes there, framer_commit
+ * delivers what they complete, as framer_push would. */
+char* framer_space(struct framer* f, size_t* room);
+void framer_commit(struct framer* f,
+                   size_t n,
+                   framer_line_cb on_line,
+                   framer_oversize_cb on_oversize,
+                   void* ctx);
+
+/* With hold, a buffer grown for a large line is kept for the next one
+ * (growing it again costs fresh pages: bench/analysis.md) until
+ * framer_trim gives it back; without (the default) it is given back as
+ * soon as the line has gone. */
+void framer_hold(struct framer* f, bool hold);
+/* True when more memory is kept than the bytes held need: time for a
+ * framer_trim once large lines stop. */
+bool framer_holding(const struct framer* f);
+void framer_trim(struct framer* f);
 
 /* Bytes of an incomplete line held (0 when skipping). */
 size_t framer_pending(const struct framer* f);

@@ -62,6 +62,16 @@ static void gw_ev_message(struct backend* b, void* ctx, cJSON* msg) {
   client_send_take(gw->client, msg);
 }
 
+/* Responses need no rewriting in the gateway: passed on as they come. */
+static void gw_ev_response_text(struct backend* b,
+                                void* ctx,
+                                char* text,
+                                size_t len) {
+  struct gateway* gw = ctx;
+  (void)b;
+  client_send_text(gw->client, text, len);
+}
+
 static void gw_ev_server_request(struct backend* b,
                                  void* ctx,
                                  cJSON* msg,
@@ -152,6 +162,7 @@ static void gw_ev_state(struct backend* b, void* ctx) {
 
 static const struct backend_events gw_backend_events = {
     .on_message = gw_ev_message,
+    .on_response_text = gw_ev_response_text,
     .on_server_request = gw_ev_server_request,
     .on_initialized = gw_ev_initialized,
     .on_restarted = gw_ev_restarted,

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jscan.h"
 #include "core/util.h"
 
 /* 2^53: the largest magnitude up to which every integer is a double. */
@@ -479,4 +480,65 @@ cJSON* jrpc_sniff_id(const char* head, size_t len) {
     return NULL;
   }
   return NULL;
+}
+
+/* The id of a text response: plain digits (jscan has ruled out leading
+ * zeros) up to 2^53, as jrpc_int_id reads it; else -1 (fractions,
+ * exponents and negative numbers are left to jrpc_parse). */
+static int64_t jrpc_text_id(const char* s, size_t n) {
+  if (n == 0 || n > 16)
+    return -1;
+  int64_t v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9')
+      return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v <= ((int64_t)1 << 53) ? v : -1; /* exactly, not as a double */
+}
+
+bool jrpc_scan_response(const char* text,
+                        size_t len,
+                        struct jrpc_text_response* out) {
+  struct jscan s;
+  if (!jscan_scan(text, len, &s) || s.type != JSCAN_OBJECT ||
+      s.nmembers != 3 || s.line_break)
+    return false;
+  int iv = jscan_find(&s, text, "jsonrpc");
+  int ii = jscan_find(&s, text, "id");
+  int ir = jscan_find(&s, text, "result");
+  int ie = jscan_find(&s, text, "error");
+  /* Three members, three different keys: none is there twice. */
+  if (iv < 0 || ii < 0 || (ir < 0) == (ie < 0))
+    return false;
+  const struct jscan_member* mv = &s.members[iv];
+  const struct jscan_member* mi = &s.members[ii];
+  const struct jscan_member* mr = &s.members[ir >= 0 ? ir : ie];
+  if (mv->type != JSCAN_STRING ||
+      !jscan_str_equals(text + mv->off + 1, mv->len - 2, "2.0", 3) ||
+      mi->type != JSCAN_NUMBER || mr->type != JSCAN_OBJECT)
+    return false;
+  int64_t id = jrpc_text_id(text + mi->off, mi->len);
+  if (id < 0)
+    return false;
+  cJSON* error = NULL;
+  if (ie >= 0) {
+    /* As jrpc_check: only this member is parsed. */
+    error = cJSON_ParseWithLength(text + mr->off, mr->len);
+    const cJSON* code = cJSON_GetObjectItemCaseSensitive(error, "code");
+    const cJSON* msg = cJSON_GetObjectItemCaseSensitive(error, "message");
+    if (!cJSON_IsNumber(code) || !jrpc_is_integral(code->valuedouble) ||
+        code->valuedouble < -2147483648.0 ||
+        code->valuedouble > 2147483647.0 || !cJSON_IsString(msg)) {
+      cJSON_Delete(error);
+      return false;
+    }
+  }
+  out->off = s.off;
+  out->len = s.len;
+  out->id_off = mi->off;
+  out->id_len = mi->len;
+  out->id = id;
+  out->error = error;
+  return true;
 }

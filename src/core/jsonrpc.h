@@ -78,4 +78,27 @@ cJSON* jrpc_sniff_id(const char* head, size_t len);
  * buffer owned by the caller (free()), its length in *len. */
 char* jrpc_serialize(const cJSON* msg, size_t* len);
 
+/* A response read as text, without building its tree (jscan.h). */
+struct jrpc_text_response {
+  size_t off;     /* the object, without the whitespace around it */
+  size_t len;
+  size_t id_off;  /* the id's value */
+  size_t id_len;
+  int64_t id;     /* as jrpc_int_id reads it */
+  cJSON* error;   /* the error member, parsed (owned by the caller), or
+                     NULL for a result */
+};
+
+/* True when text (len bytes) is one response that jrpc_parse classifies
+ * as JRPC_RESPONSE: exactly the members jsonrpc ("2.0"), id and either
+ * result (an object) or error (an object with an integer code and a
+ * string message), with an id of plain digits up to 2^53, no CR or LF
+ * between tokens (STDIO-1 output stays one line however it is split).
+ * Fills out; the caller frees out->error. False for everything else,
+ * including responses jrpc_parse accepts in other forms (ids written
+ * 1.0 or 1e0, ...), with nothing to free. */
+bool jrpc_scan_response(const char* text,
+                        size_t len,
+                        struct jrpc_text_response* out);
+
 #endif

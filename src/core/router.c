@@ -200,6 +200,13 @@ static void rt_ev_message(struct backend* b, void* ctx, cJSON* msg) {
   rt_send_take(r, msg);
 }
 
+static void rt_ev_response_text(struct backend* b, void* ctx, char* text,
+                                size_t len) {
+  struct router* r = ctx;
+  (void)b;
+  client_send_text(r->client, text, len);
+}
+
 static void rt_ev_server_request(struct backend* b, void* ctx, cJSON* msg,
                                  uint64_t generation) {
   struct router* r = ctx;
@@ -255,6 +262,7 @@ static void rt_ev_state(struct backend* b, void* ctx) {
 
 static const struct backend_events rt_backend_events = {
     .on_message = rt_ev_message,
+    .on_response_text = rt_ev_response_text,
     .on_server_request = rt_ev_server_request,
     .on_initialized = rt_ev_initialized,
     .on_restarted = rt_ev_restarted,

@@ -2,8 +2,11 @@
  * chooses, with a small line limit, checked against a plain reference
  * split of the whole stream.
  *
- * Input: 2 bytes of line limit (64..4096), 1 byte of chunk scale, 8 bytes
- * of chunk sizes (used in turn), then the stream. Invariants: every line
+ * Input: 2 bytes of line limit (64..4096), 1 byte of chunk scale (bits
+ * 0-2; bit 3: chunks of odd size byte are read in place through
+ * framer_space/framer_commit; bit 4: hold, with a framer_trim every third
+ * chunk), 8 bytes of chunk sizes (used in turn), then the stream.
+ * Invariants: every line
  * delivered is NUL-terminated, holds no '\n', is at most max bytes; the
  * buffer never grows past max + 1; between pushes an incomplete line of
  * at most max bytes is held, all of it searched; lines and over-long
@@ -145,12 +148,15 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   size_t max = 64 + ((size_t)data[0] << 8 | data[1]) % (4096 - 64 + 1);
   unsigned scale = data[2] & 7;
+  bool in_place = (data[2] & 8) != 0;
+  bool hold = (data[2] & 16) != 0;
   const uint8_t* sizes = data + 3;
   const uint8_t* stream = data + FUZZ_HEADER;
   size_t n = size - FUZZ_HEADER;
 
   struct framer f;
   framer_init(&f, max);
+  framer_hold(&f, hold);
   struct run r = {.f = &f, .stream = stream, .streamlen = n};
   size_t dropped;
   size_t tail = reference(stream, n, max, &r.ref, &dropped);
@@ -160,8 +166,21 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t chunk = ((size_t)sizes[i % 8] + 1) << scale;
     if (chunk > n - off)
       chunk = n - off;
-    framer_push(&f, (const char*)stream + off, chunk, on_line, on_oversize, &r);
+    if (in_place && (sizes[i % 8] & 1)) {
+      size_t room;
+      char* at = framer_space(&f, &room);
+      FUZZ_CHECK(room >= 1 && room <= max + 1);
+      if (chunk > room)
+        chunk = room;
+      memcpy(at, stream + off, chunk);
+      framer_commit(&f, chunk, on_line, on_oversize, &r);
+    } else {
+      framer_push(&f, (const char*)stream + off, chunk, on_line, on_oversize,
+                  &r);
+    }
     off += chunk;
+    if (hold && i % 3 == 2)
+      framer_trim(&f);
     /* Between pushes: one incomplete line, searched, or skipping. */
     check_buffer(&f);
     if (f.skipping) {

@@ -7,6 +7,14 @@
  * parsing it again keeps the class, id, method and error flag, and
  * serializing that gives the same bytes; a sniffed id is a valid id; id
  * formatting stays inside its buffer whatever its size.
+ *
+ * src/core/jscan.c against cJSON, differentially: a text jscan accepts is
+ * one cJSON parses with only whitespace after it (jrpc_parse gives a
+ * root), of the same type; for an object the members agree in number,
+ * order, keys and value types, and each value's span parses alone. A
+ * line jrpc_scan_response takes (the text fast path) is one jrpc_parse
+ * classifies as a response with the same id and error flag, and it stays
+ * one with its id replaced.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -15,6 +23,7 @@
 #include <string.h>
 
 #include "core/framer.h"
+#include "core/jscan.h"
 #include "core/jsonrpc.h"
 #include "fuzz_check.h"
 
@@ -124,12 +133,95 @@ static void sniff(const uint8_t* data, size_t n) {
   free(head);
 }
 
+static int jscan_type_of(const cJSON* c) {
+  switch (c->type & 0xff) {
+    case cJSON_False: return JSCAN_FALSE;
+    case cJSON_True: return JSCAN_TRUE;
+    case cJSON_NULL: return JSCAN_NULL;
+    case cJSON_Number: return JSCAN_NUMBER;
+    case cJSON_String: return JSCAN_STRING;
+    case cJSON_Array: return JSCAN_ARRAY;
+    case cJSON_Object: return JSCAN_OBJECT;
+    default: return -1;
+  }
+}
+
+/* cJSON cuts a key at an escaped NUL; such keys are not compared. */
+static bool has_nul_escape(const char* s, size_t n) {
+  for (size_t i = 0; i + 6 <= n; i++)
+    if (memcmp(s + i, "\\u0000", 6) == 0)
+      return true;
+  return false;
+}
+
+static void check_jscan(const char* text,
+                        size_t size,
+                        const struct jrpc_msg* m) {
+  struct jscan s;
+  if (!jscan_scan(text, size, &s)) {
+    FUZZ_CHECK(s.err != NULL && s.err_off <= size);
+    return;
+  }
+  FUZZ_CHECK(m->root != NULL); /* never more permissive than cJSON */
+  FUZZ_CHECK((int)s.type == jscan_type_of(m->root));
+  FUZZ_CHECK(s.off + s.len <= size);
+  if (s.type != JSCAN_OBJECT)
+    return;
+  size_t count = 0;
+  for (const cJSON* c = m->root->child; c != NULL; c = c->next, count++) {
+    if (count >= JSCAN_MAX_MEMBERS)
+      continue;
+    const struct jscan_member* mb = &s.members[count];
+    FUZZ_CHECK((int)mb->type == jscan_type_of(c));
+    FUZZ_CHECK(mb->off + mb->len <= s.off + s.len);
+    if (!has_nul_escape(text + mb->key_off, mb->key_len))
+      FUZZ_CHECK(jscan_str_equals(text + mb->key_off, mb->key_len, c->string,
+                                  strlen(c->string)));
+    cJSON* v = cJSON_ParseWithLength(text + mb->off, mb->len);
+    FUZZ_CHECK(v != NULL && jscan_type_of(v) == jscan_type_of(c));
+    cJSON_Delete(v);
+  }
+  FUZZ_CHECK(count == s.nmembers);
+}
+
+static void check_text_response(const char* text,
+                                size_t size,
+                                const struct jrpc_msg* m) {
+  struct jrpc_text_response t;
+  if (!jrpc_scan_response(text, size, &t))
+    return;
+  FUZZ_CHECK(m->kind == JRPC_RESPONSE);
+  FUZZ_CHECK(jrpc_int_id(m->id) == t.id);
+  FUZZ_CHECK(m->is_error == (t.error != NULL));
+  FUZZ_CHECK(t.off <= t.id_off && t.id_off + t.id_len <= t.off + t.len);
+  FUZZ_CHECK(t.off + t.len <= size);
+  /* With a string id in place of ours, as the client may have sent. */
+  static const char id[] = "\"c\\u00e9\"";
+  size_t head = t.id_off - t.off;
+  size_t tail = t.off + t.len - (t.id_off + t.id_len);
+  char* out = malloc(head + sizeof(id) - 1 + tail);
+  FUZZ_CHECK(out != NULL);
+  memcpy(out, text + t.off, head);
+  memcpy(out + head, id, sizeof(id) - 1);
+  memcpy(out + head + sizeof(id) - 1, text + t.id_off + t.id_len, tail);
+  struct jrpc_msg m2;
+  jrpc_parse(out, head + sizeof(id) - 1 + tail, &m2);
+  FUZZ_CHECK(m2.kind == JRPC_RESPONSE && cJSON_IsString(m2.id));
+  FUZZ_CHECK(strcmp(m2.id->valuestring, "c\xc3\xa9") == 0);
+  FUZZ_CHECK(m2.is_error == m->is_error);
+  jrpc_msg_free(&m2);
+  free(out);
+  cJSON_Delete(t.error);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > FUZZ_MAX_INPUT)
     return 0;
   struct jrpc_msg m;
   jrpc_parse((const char*)data, size, &m);
   check_msg(&m);
+  check_jscan((const char*)data, size, &m);
+  check_text_response((const char*)data, size, &m);
   if (m.kind == JRPC_REQUEST || m.kind == JRPC_NOTIFICATION ||
       m.kind == JRPC_RESPONSE)
     round_trip(&m);

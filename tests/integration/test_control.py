@@ -117,6 +117,17 @@ def test_traffic_counts_queue_time_and_unsent_requests():
             det = c.until(lambda o: o["type"] == "traffic_detail")
             assert det["request"]["id"] == "req-1", det
             assert det["response"]["id"] == "req-1", det
+            # The server's own error (passed on as text): a failed line
+            # with its message, and the body the client got.
+            resp = m.request("tools/call", {"name": "nope", "arguments": {}},
+                             id="req-2")
+            assert "error" in resp, resp
+            bad = c.until(lambda o: o["type"] == "traffic" and
+                          o["ok"] is False)
+            assert bad["error"] == resp["error"]["message"], bad
+            c.send({"cmd": "traffic", "seq": bad["seq"]})
+            det = c.until(lambda o: o["type"] == "traffic_detail")
+            assert det["response"] == resp, det
             # A server that crashes for good: calls never reach it, yet each
             # one shows up as a failed traffic line.
             write_spec(spec_file(d), {"exit_on_start": 3})

@@ -1,5 +1,6 @@
 /* test_framer.c - line framing: split reads, CRLF, blank lines, over-long
- * lines, large lines, byte transparency, memory given back. */
+ * lines, large lines, byte transparency, memory given back, reading in
+ * place (framer_space/framer_commit) and holding a large buffer. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -408,6 +409,126 @@ static void test_reset(void) {
   rec_free(&r);
 }
 
+/* Feed s through framer_space/framer_commit, at most chunk bytes a read. */
+static void commit_str(struct framer* f,
+                       const char* s,
+                       size_t len,
+                       size_t chunk,
+                       struct rec* r) {
+  while (len > 0) {
+    size_t room;
+    char* at = framer_space(f, &room);
+    CHECK(room >= 1);
+    CHECK(room <= f->max + 1);
+    size_t n = len < room ? len : room;
+    if (n > chunk)
+      n = chunk;
+    memcpy(at, s, n);
+    framer_commit(f, n, on_line, on_oversize, r);
+    s += n;
+    len -= n;
+  }
+}
+
+static void test_space_commit(void) {
+  /* The same stream through push and through space/commit, in several
+   * read sizes, gives the same events: lines, CRLF, blank lines, an
+   * over-long line followed by lines in the same read. */
+  char stream[4096];
+  size_t n = 0;
+  n += (size_t)snprintf(stream + n, sizeof(stream) - n,
+                        "{\"a\":1}\r\n\n  \n{\"b\":2}\n");
+  memset(stream + n, 'x', 700);
+  n += 700;
+  n += (size_t)snprintf(stream + n, sizeof(stream) - n,
+                        "\n{\"c\":3}\nlast-without-newline");
+  size_t chunks[] = {1, 3, 64, 500, 4096};
+  for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+    struct framer a, b;
+    struct rec ra, rb;
+    framer_init(&a, 300);
+    framer_init(&b, 300);
+    rec_init(&ra);
+    rec_init(&rb);
+    for (size_t off = 0; off < n; off += chunks[c]) {
+      size_t k = n - off < chunks[c] ? n - off : chunks[c];
+      framer_push(&a, stream + off, k, on_line, on_oversize, &ra);
+    }
+    commit_str(&b, stream, n, chunks[c], &rb);
+    CHECK_STR(rb.log, ra.log);
+    CHECK_INT(rb.oversize, 1);
+    CHECK_INT(rb.lines, 3);
+    CHECK(rb.nul_ok);
+    CHECK_INT(framer_pending(&b), strlen("last-without-newline"));
+    CHECK_INT(framer_reset(&b), framer_reset(&a));
+    framer_free(&a);
+    framer_free(&b);
+    rec_free(&ra);
+    rec_free(&rb);
+  }
+
+  /* A large line read in place arrives whole, byte for byte. */
+  size_t big = 3 * 1024 * 1024;
+  char* line = xmalloc(big + 1);
+  for (size_t i = 0; i < big; i++) line[i] = (char)('a' + i % 26);
+  line[big] = '\n';
+  struct framer f;
+  struct rec r;
+  framer_init(&f, 4 * 1024 * 1024);
+  rec_init(&r);
+  commit_str(&f, line, big + 1, 65536, &r);
+  CHECK_INT(r.lines, 1);
+  CHECK_INT(r.last_len, big);
+  CHECK(r.last != NULL && memcmp(r.last, line, big) == 0);
+  CHECK(f.cap <= 1024 * 1024); /* given back at once without hold */
+  framer_free(&f);
+  rec_free(&r);
+  free(line);
+}
+
+static void test_hold(void) {
+  /* With hold, the buffer of a large line stays for the next one until
+   * framer_trim; a later small line does not give it back either. */
+  size_t big = 2 * 1024 * 1024;
+  char* line = xmalloc(big + 1);
+  memset(line, 'y', big);
+  line[big] = '\n';
+  struct framer f;
+  struct rec r;
+  framer_init(&f, 8 * 1024 * 1024);
+  framer_hold(&f, true);
+  rec_init(&r);
+  commit_str(&f, line, big + 1, 65536, &r);
+  CHECK_INT(r.lines, 1);
+  size_t cap = f.cap;
+  CHECK(cap > big);
+  CHECK(framer_holding(&f));
+  char* buf = f.buf;
+  commit_str(&f, line, big + 1, 65536, &r); /* reuses the buffer */
+  CHECK_INT(r.lines, 2);
+  CHECK(f.buf == buf && f.cap == cap);
+  push_str(&f, "{}\n", &r);
+  CHECK_INT(f.cap, cap);
+  framer_trim(&f);
+  CHECK(f.cap <= 64 * 1024);
+  CHECK(!framer_holding(&f));
+  /* A trim while part of a line is held keeps it. */
+  commit_str(&f, line, big + 1, 65536, &r);
+  commit_str(&f, "{\"part", 6, 65536, &r);
+  framer_trim(&f);
+  push_str(&f, "\":1}\n", &r);
+  CHECK_STR(r.last, "{\"part\":1}");
+  /* Turning hold off gives the memory back at once. */
+  commit_str(&f, line, big + 1, 65536, &r);
+  CHECK(framer_holding(&f));
+  framer_hold(&f, false);
+  CHECK(!framer_holding(&f));
+  CHECK(f.cap <= 64 * 1024);
+  framer_free(&f);
+  rec_free(&r);
+  free(line);
+}
+
 int main(void) {
   test_basic();
   test_bytewise();
@@ -419,5 +540,7 @@ int main(void) {
   test_oversize_bounded_memory();
   test_large_line();
   test_reset();
+  test_space_commit();
+  test_hold();
   return check_done();
 }

@@ -600,6 +600,79 @@ static void test_sniff(void) {
   CHECK(sniff("{\"id\":\"abc") == NULL);
 }
 
+/* jrpc_scan_response takes exactly the responses jrpc_parse accepts in
+ * the plain form, and leaves every other line to it. */
+static bool scan(const char* s, struct jrpc_text_response* t) {
+  bool ok = jrpc_scan_response(s, strlen(s), t);
+  struct jrpc_msg m;
+  jrpc_parse(s, strlen(s), &m);
+  if (ok) { /* whatever it takes, jrpc_parse takes as the same response */
+    CHECK(m.kind == JRPC_RESPONSE);
+    CHECK_INT(jrpc_int_id(m.id), t->id);
+    CHECK(m.is_error == (t->error != NULL));
+  }
+  jrpc_msg_free(&m);
+  return ok;
+}
+
+static void test_scan_response(void) {
+  struct jrpc_text_response t;
+  const char* s = "  {\"jsonrpc\":\"2.0\",\"id\":42,\"result\":{\"a\":[1]}} ";
+  CHECK(scan(s, &t));
+  CHECK_INT(t.id, 42);
+  CHECK(t.error == NULL);
+  CHECK_INT(t.off, 2);
+  CHECK_INT(t.len, strlen(s) - 3);
+  CHECK(t.id_len == 2 && memcmp(s + t.id_off, "42", 2) == 0);
+
+  /* Any order, spaces, escaped keys and value, an error with data. */
+  s = "{\"error\" : {\"code\":-32001,\"message\":\"no\",\"data\":{}},"
+      "\"\\u0069d\": 0 ,\"jsonrpc\":\"2\\u002e0\"}";
+  CHECK(scan(s, &t));
+  CHECK_INT(t.id, 0);
+  CHECK(t.error != NULL);
+  CHECK_STR(cJSON_GetObjectItemCaseSensitive(t.error, "message")->valuestring,
+            "no");
+  cJSON_Delete(t.error);
+  CHECK(scan("{\"jsonrpc\":\"2.0\",\"id\":9007199254740992,"
+             "\"result\":{}}",
+             &t));
+
+  /* Left to jrpc_parse: valid in other forms, or not valid at all. */
+  const char* no[] = {
+      "{\"jsonrpc\":\"2.0\",\"id\":1.0,\"result\":{}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1e0,\"result\":{}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":-1,\"result\":{}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":\"s\",\"result\":{}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":9007199254740993,\"result\":{}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{},\"error\":{}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"id\":2}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":[]}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{},\"x\":1}",
+      "{\"jsonrpc\":\"1.0\",\"id\":1,\"result\":{}}",
+      "{\"jsonrpc\":2.0,\"id\":1,\"result\":{}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":1.5,"
+      "\"message\":\"m\"}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":4294967296,"
+      "\"message\":\"m\"}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":1}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\r\"result\":{}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"t\":\"a\tb\"}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":01,\"result\":{}}",
+      "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}} x",
+      "[{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}]",
+  };
+  for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+    bool taken = scan(no[i], &t);
+    if (taken) {
+      fprintf(stderr, "taken: %s\n", no[i]);
+      cJSON_Delete(t.error);
+    }
+    CHECK(!taken);
+  }
+}
+
 int main(void) {
   test_valid();
   test_parse_errors();
@@ -610,5 +683,6 @@ int main(void) {
   test_numbers();
   test_bytes_preserved();
   test_sniff();
+  test_scan_response();
   return check_done();
 }

@@ -1,0 +1,80 @@
+/* jscan.h - a validating JSON scanner that builds nothing and allocates
+ * nothing.
+ *
+ * Pure (no libuv, no cJSON). Checks that a text is exactly one JSON value
+ * (RFC 8259: objects, arrays, strings with every escape, numbers by the
+ * grammar, true/false/null), optionally surrounded by whitespace (space,
+ * tab, CR, LF), nested at most JSCAN_MAX_DEPTH deep. For a top-level
+ * object it also reports where its members are, so that a caller can pass
+ * most of the text on unchanged (backend_text.c: responses forwarded as
+ * text).
+ *
+ * Where it differs from cJSON 1.7.15 (tests/unit/test_jscan.c checks each):
+ * - Rejected here, accepted by cJSON: leading zeros ("01"), a point without
+ *   digits ("1.", "1.e5"), raw control characters (< 0x20) in strings,
+ *   \u escapes with non-hex digits (cJSON reads "\u12G4" as U+0000), a
+ *   leading UTF-8 byte order mark, and other bytes <= 0x20 (form feed,
+ *   NUL, ...) taken as whitespace.
+ * - Rejected by both: unpaired UTF-16 surrogates ("\ud800", "\udc00"),
+ *   which the RFC grammar allows but cJSON cannot decode.
+ * - Neither validates UTF-8: bytes >= 0x80 in strings pass as they are.
+ * So every text jscan accepts, cJSON parses too (tests/fuzz/fuzz_jsonrpc.c
+ * checks that), and jscan never needs more than one pass.
+ */
+#ifndef MCPMON_JSCAN_H
+#define MCPMON_JSCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define JSCAN_MAX_DEPTH 512  /* arrays and objects nested */
+#define JSCAN_MAX_MEMBERS 16 /* top-level members reported */
+
+enum jscan_type {
+  JSCAN_NONE,
+  JSCAN_OBJECT,
+  JSCAN_ARRAY,
+  JSCAN_STRING,
+  JSCAN_NUMBER,
+  JSCAN_TRUE,
+  JSCAN_FALSE,
+  JSCAN_NULL,
+};
+
+/* One member of the top-level object. Offsets count from the start of the
+ * scanned text. */
+struct jscan_member {
+  size_t key_off; /* the key's bytes between its quotes, as written */
+  size_t key_len;
+  bool key_escaped; /* the key holds a backslash escape */
+  size_t off;       /* the value, from its first byte to its last */
+  size_t len;
+  enum jscan_type type;
+};
+
+struct jscan {
+  enum jscan_type type; /* of the top-level value */
+  size_t off;           /* its span, without the whitespace around it */
+  size_t len;
+  size_t nmembers; /* members of a top-level object, all of them */
+  struct jscan_member members[JSCAN_MAX_MEMBERS]; /* the first ones */
+  bool line_break; /* whitespace between tokens held CR or LF */
+  size_t err_off;  /* invalid: where the scan stopped */
+  const char* err; /* invalid: what is wrong (static text) */
+};
+
+/* Scan text (len bytes, need not be NUL-terminated). Returns true and fills
+ * out when it is one valid JSON value; false with out->err and
+ * out->err_off otherwise. */
+bool jscan_scan(const char* text, size_t len, struct jscan* out);
+
+/* Whether the body of a string as written between its quotes (raw_len
+ * bytes, already accepted by jscan_scan) equals s (n bytes) once its
+ * escapes are undone. */
+bool jscan_str_equals(const char* raw, size_t raw_len, const char* s, size_t n);
+
+/* The index of the first top-level member whose key is key (compared with
+ * escapes undone), or -1. Only the first JSCAN_MAX_MEMBERS are searched. */
+int jscan_find(const struct jscan* s, const char* text, const char* key);
+
+#endif
