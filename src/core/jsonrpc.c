@@ -20,8 +20,10 @@
 #include "core/jscan.h"
 #include "core/util.h"
 
-/* 2^53: the largest magnitude up to which every integer is a double. */
-#define JRPC_INT_MAX 9007199254740992.0
+/* 2^53 - 1 (JavaScript's largest safe integer): an id up to this is read
+ * and written back exactly; 2^53 + 1 would read as 2^53 and come back as
+ * another id, so 2^53 and beyond are refused. */
+#define JRPC_INT_MAX 9007199254740991.0
 
 enum {
   JRPC_M_JSONRPC,
@@ -483,7 +485,7 @@ cJSON* jrpc_sniff_id(const char* head, size_t len) {
 }
 
 /* The id of a text response: plain digits (jscan has ruled out leading
- * zeros) up to 2^53, as jrpc_int_id reads it; else -1 (fractions,
+ * zeros) below 2^53, as jrpc_id_valid accepts; else -1 (fractions,
  * exponents and negative numbers are left to jrpc_parse). */
 static int64_t jrpc_text_id(const char* s, size_t n) {
   if (n == 0 || n > 16)
@@ -494,7 +496,7 @@ static int64_t jrpc_text_id(const char* s, size_t n) {
       return -1;
     v = v * 10 + (s[i] - '0');
   }
-  return v <= ((int64_t)1 << 53) ? v : -1; /* exactly, not as a double */
+  return v < ((int64_t)1 << 53) ? v : -1; /* exactly, not as a double */
 }
 
 bool jrpc_scan_response(const char* text,

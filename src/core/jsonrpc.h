@@ -43,8 +43,8 @@ struct jrpc_msg {
 void jrpc_parse(const char* text, size_t len, struct jrpc_msg* out);
 void jrpc_msg_free(struct jrpc_msg* m);
 
-/* A valid id: a string, or a number with no fractional part within
- * +-2^53. */
+/* A valid id: a string, or a number with no fractional part and a
+ * magnitude below 2^53, so that it comes back exactly as it was sent. */
 bool jrpc_id_valid(const cJSON* id);
 /* Ids equal in type and value. */
 bool jrpc_id_equal(const cJSON* a, const cJSON* b);

@@ -57,8 +57,10 @@ def test_unreadable_ids_get_invalid_request_without_id():
     with tmpdir() as d:
         with start(d) as m:
             init(m)
+            # 2^53 + 1 would read as 2^53 and come back as another id.
             for idtext in (b"null", b"1.5", b"true", b'{"a":1}', b"[1]",
-                           b"1e400"):
+                           b"1e400", b"9007199254740993",
+                           b"-9007199254740992"):
                 line = (b'{"jsonrpc":"2.0","id":' + idtext +
                         b',"method":"tools/list"}\n')
                 r = send_line_expect(m, line, error_without_id(-32600))
