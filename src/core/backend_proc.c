@@ -125,14 +125,6 @@ static void bk_on_out_oversize(void* ctx,
     bk_req_free(r);
 }
 
-static void bk_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) {
-  (void)h;
-  (void)suggested;
-  static char slab[65536];
-  buf->base = slab; /* consumed synchronously by the framer */
-  buf->len = sizeof(slab);
-}
-
 /* The server's stdout is read straight into its framer: a large message
  * is not copied once more on its way (bench/analysis.md). */
 static void bk_alloc_out(uv_handle_t* h, size_t suggested, uv_buf_t* buf) {
@@ -596,7 +588,7 @@ void bk_spawn(struct backend* b) {
   b->started_wall_ms =
       (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
   uv_read_start((uv_stream_t*)&p->out, bk_alloc_out, bk_on_out_read);
-  uv_read_start((uv_stream_t*)&p->err, bk_alloc, bk_on_err_read);
+  uv_read_start((uv_stream_t*)&p->err, util_read_slab, bk_on_err_read);
   if (log_enabled(LL_INFO)) {
     char* cmd = server_config_command_line(sc);
     bk_log(b, LL_INFO, "Started: %s", cmd);

@@ -19,7 +19,6 @@
 #include "core/backend_int.h"
 #include "core/util.h"
 
-#define BT_ID_MAX 9007199254740992.0 /* 2^53, as jrpc_id_valid */
 
 void bk_report_text(struct backend* b,
                     const char* method,
@@ -64,8 +63,7 @@ static const char* bt_id_text(
   *heap = NULL;
   if (cJSON_IsNumber(id)) {
     double d = id->valuedouble;
-    if (d >= -BT_ID_MAX && d <= BT_ID_MAX && d == (double)(int64_t)d &&
-        !(d == 0 && signbit(d))) {
+    if (jrpc_id_valid(id) && !(d == 0 && signbit(d))) {
       *len = (size_t)snprintf(buf, cap, "%" PRId64, (int64_t)d);
       return buf;
     }

@@ -299,14 +299,6 @@ static void cl_on_oversize(void* ctx, size_t total, const char* head,
   cJSON_Delete(id);
 }
 
-static void cl_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) {
-  (void)h;
-  (void)suggested;
-  static char slab[65536];
-  buf->base = slab; /* consumed synchronously by the framer */
-  buf->len = sizeof(slab);
-}
-
 static void cl_on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   struct client* c = s->data;
   if (n > 0) {
@@ -389,7 +381,7 @@ struct client* client_new(uv_loop_t* loop,
 }
 
 int client_start(struct client* c) {
-  int rc = uv_read_start((uv_stream_t*)&c->in, cl_alloc, cl_on_read);
+  int rc = uv_read_start((uv_stream_t*)&c->in, util_read_slab, cl_on_read);
   c->reading = rc == 0;
   return rc;
 }

@@ -278,14 +278,6 @@ static void ctl_drop_after_flush(struct ctl_client* cl, const char* why) {
   }
 }
 
-static void ctl_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf) {
-  (void)h;
-  (void)suggested;
-  static char slab[16384];
-  buf->base = slab;
-  buf->len = sizeof(slab);
-}
-
 static void ctl_on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   struct ctl_client* cl = s->data;
   if (n > 0) {
@@ -334,7 +326,7 @@ static void ctl_on_connection(uv_stream_t* server, int status) {
   cJSON_AddStringToObject(hello, "version", MCPMON_VERSION);
   cJSON_AddNumberToObject(hello, "pid", (double)getpid());
   ctl_send(cl, hello);
-  uv_read_start((uv_stream_t*)&cl->pipe, ctl_alloc, ctl_on_read);
+  uv_read_start((uv_stream_t*)&cl->pipe, util_read_slab, ctl_on_read);
 }
 
 /* ---- the socket ------------------------------------------------------------ */
