@@ -79,8 +79,24 @@ class Ctl:
         self.s.settimeout(timeout)
         self.s.connect(path)
         self.buf = b""
-        hello = self.line()
-        assert hello.get("type") == "hello", hello
+        self.hello = self.line()
+        assert self.hello.get("type") == "hello", self.hello
+
+    def send(self, obj):
+        """Send a command (an object, or raw bytes for garbage tests)."""
+        data = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
+        self.s.sendall(data + b"\n")
+
+    def until(self, pred, limit=2000):
+        """The first message (of at most limit) that pred accepts."""
+        for _ in range(limit):
+            obj = self.line()
+            if pred(obj):
+                return obj
+        raise AssertionError("no matching control message")
+
+    def close(self):
+        self.s.close()
 
     def line(self):
         while b"\n" not in self.buf:

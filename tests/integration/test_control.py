@@ -6,40 +6,8 @@ import socket
 import stat
 
 from mcptest import *
+from faults import Ctl
 from singlemode import init, server_pid, spec_file, start
-
-
-class Ctl:
-    """A line-oriented control client with bounded reads."""
-
-    def __init__(self, path, timeout=10):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.settimeout(timeout)
-        self.s.connect(path)
-        self.buf = b""
-
-    def send(self, obj):
-        data = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
-        self.s.sendall(data + b"\n")
-
-    def line(self):
-        while b"\n" not in self.buf:
-            chunk = self.s.recv(65536)
-            if not chunk:
-                raise EOFError("control socket closed")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
-
-    def until(self, pred, limit=2000):
-        for _ in range(limit):
-            obj = self.line()
-            if pred(obj):
-                return obj
-        raise AssertionError("no matching control message")
-
-    def close(self):
-        self.s.close()
 
 
 def with_core(d, sock, args=(), **kw):
@@ -57,7 +25,7 @@ def test_hello_snapshot_events_and_restart():
             init(m)
             wait_socket(sock)
             c = Ctl(sock)
-            hello = c.line()
+            hello = c.hello
             assert hello["type"] == "hello" and hello["mcpmon"] == 1, hello
             assert hello["pid"] == m.pid
             c.send({"cmd": "subscribe", "id": "s1"})
@@ -104,7 +72,6 @@ def test_traffic_counts_queue_time_and_unsent_requests():
             init(m)
             wait_socket(sock)
             c = Ctl(sock)
-            c.line()
             c.send({"cmd": "subscribe"})
             c.until(lambda o: o["type"] == "snapshot")
             # The detail shows both bodies with the client's own id.
@@ -218,7 +185,6 @@ def test_other_user_refused():
             m.wait_log(r"Refused a control connection from uid 65534")
             # The owner still gets in, and MCP is unaffected.
             c = Ctl(sock)
-            assert c.line()["type"] == "hello"
             c.close()
             assert text_of(m.call_tool("echo", {"text": "ok"})) == "ok"
 
@@ -230,7 +196,6 @@ def test_garbage_gets_errors_core_unaffected():
             init(m)
             wait_socket(sock)
             c = Ctl(sock)
-            c.line()
             for junk in [b"garbage", b"[1,2]", b'{"cmd": 5}',
                          b'{"cmd":"nope","id":3}', b'{"cmd":"traffic"}',
                          b"\xff\xfe{", b"{" * 5000]:
@@ -287,14 +252,13 @@ def test_stale_socket_replaced_live_one_kept():
         with with_core(d, sock) as m:
             init(m)
             c = Ctl(sock)
-            assert c.line()["type"] == "hello"
             c.close()
             # A second core on the same path must not steal it.
             with tmpdir() as d2, with_core(d2, sock) as m2:
                 init(m2)
                 m2.wait_log(r"another mcpmon is serving")
                 c = Ctl(sock)
-                assert c.line()["pid"] == m.pid
+                assert c.hello["pid"] == m.pid
                 c.close()
 
 
