@@ -27,6 +27,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import {
+  assert, assertEq, check, describe, log, settle, tally, waitUntil, withTimeout,
+} from './harness.mjs';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -41,74 +44,8 @@ const EXIT_WAIT_MS = 10000;
 const WATCHDOG_MS = 180000;      // whole script; ctest allows 300 s
 const EOF_EXIT_MS = 2000;        // the SDK sends SIGTERM after this long
 
-let passed = 0;
-let failed = 0;
 const instances = [];            // every process we started, for cleanup
 const tempDirs = [];
-
-function log(line) {
-  process.stdout.write(`${line}\n`);
-}
-
-// One assertion group: counts once, passes if fn resolves.
-async function check(name, fn) {
-  try {
-    const note = await fn();
-    passed++;
-    log(`ok - ${name}${note ? ` (${note})` : ''}`);
-    return true;
-  } catch (err) {
-    failed++;
-    log(`not ok - ${name}: ${describe(err)}`);
-    return false;
-  }
-}
-
-function describe(err) {
-  if (err instanceof McpError) {
-    const data = err.data === undefined ? '' : ` data=${JSON.stringify(err.data)}`;
-    return `McpError code ${err.code}: ${err.message}${data}`;
-  }
-  return err && err.message ? err.message : String(err);
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-function assertEq(actual, expected, what) {
-  if (actual !== expected) {
-    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-  }
-}
-
-// Resolves to {ok, value, error, ms}; never rejects.
-async function settle(promise) {
-  const t0 = Date.now();
-  try {
-    return { ok: true, value: await promise, ms: Date.now() - t0 };
-  } catch (error) {
-    return { ok: false, error, ms: Date.now() - t0 };
-  }
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-// Polls until cond() is true; bounded.
-async function waitUntil(cond, ms, what, intervalMs = 20) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (cond()) return;
-    if (Date.now() >= deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 // 'gone', 'zombie' (exited, not yet reaped) or 'alive'.
 function pidState(pid) {
@@ -555,10 +492,10 @@ async function main() {
   }
   const watchdog = setTimeout(async () => {
     log(`not ok - whole test: still running after ${WATCHDOG_MS} ms`);
-    failed++;
+    tally.failed++;
     dumpDiagnostics();
     await cleanup();
-    log(`${passed} passed, ${failed} failed`);
+    log(`${tally.passed} passed, ${tally.failed} failed`);
     process.exit(1);
   }, WATCHDOG_MS);
 
@@ -568,7 +505,7 @@ async function main() {
       await scenario();
     } catch (err) {
       if (!(err instanceof Abort)) {
-        failed++;
+        tally.failed++;
         log(`not ok - ${scenario.name}: unexpected ${describe(err)}`);
       } else {
         log(`# ${scenario.name} stopped after "${err.message}" failed`);
@@ -577,15 +514,15 @@ async function main() {
   }
   clearTimeout(watchdog);
 
-  if (failed > 0) dumpDiagnostics();
+  if (tally.failed > 0) dumpDiagnostics();
   await cleanup();
-  if (failed === 0) {
+  if (tally.failed === 0) {
     log(DIRECT
-      ? `interop --direct: SDK ${sdkVersion()} client and server agree on all ${passed} checks`
+      ? `interop --direct: SDK ${sdkVersion()} client and server agree on all ${tally.passed} checks`
       : `interop: SDK ${sdkVersion()} client through ${MCPMON}: reload and in-flight scenarios pass`);
   }
-  log(`${passed} passed, ${failed} failed`);
-  return failed === 0 ? 0 : 1;
+  log(`${tally.passed} passed, ${tally.failed} failed`);
+  return tally.failed === 0 ? 0 : 1;
 }
 
 function sdkVersion() {

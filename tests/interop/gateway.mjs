@@ -43,6 +43,9 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import {
+  assert, assertEq, check, describe, log, settle, tally, waitUntil, withTimeout,
+} from './harness.mjs';
+import {
   CreateMessageRequestSchema,
   ListRootsRequestSchema,
   McpError,
@@ -66,74 +69,12 @@ const NAME_RX = /^[A-Za-z0-9_-]{1,64}$/;
 const ROOT = { uri: 'file:///mcpmon-interop/root', name: 'interop root' };
 const SAMPLED = 'sampled by the mcpmon interop client';
 
-let passed = 0;
-let failed = 0;
 let inst = null;
 let workdir = null;
-
-function log(line) {
-  process.stdout.write(`${line}\n`);
-}
-
-async function check(name, fn) {
-  try {
-    const note = await fn();
-    passed++;
-    log(`ok - ${name}${note ? ` (${note})` : ''}`);
-    return true;
-  } catch (err) {
-    failed++;
-    log(`not ok - ${name}: ${describe(err)}`);
-    return false;
-  }
-}
 
 class Abort extends Error {}
 async function must(name, fn) {
   if (!(await check(name, fn))) throw new Abort(name);
-}
-
-function describe(err) {
-  if (err instanceof McpError) {
-    const data = err.data === undefined ? '' : ` data=${JSON.stringify(err.data)}`;
-    return `McpError code ${err.code}: ${err.message}${data}`;
-  }
-  return err && err.message ? err.message : String(err);
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-function assertEq(actual, expected, what) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
-}
-
-async function settle(promise) {
-  try {
-    return { ok: true, value: await promise };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function waitUntil(cond, ms, what, intervalMs = 20) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() >= deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
 
 // ---- processes ------------------------------------------------------------
@@ -583,10 +524,10 @@ async function main() {
   }
   const watchdog = setTimeout(async () => {
     log(`not ok - whole test: still running after ${WATCHDOG_MS} ms`);
-    failed++;
+    tally.failed++;
     dumpDiagnostics();
     await cleanup();
-    log(`${passed} passed, ${failed} failed`);
+    log(`${tally.passed} passed, ${tally.failed} failed`);
     process.exit(1);
   }, WATCHDOG_MS);
   try {
@@ -595,19 +536,19 @@ async function main() {
     if (err instanceof Abort) {
       log(`# stopped after "${err.message}" failed`);
     } else {
-      failed++;
+      tally.failed++;
       log(`not ok - gateway scenario: unexpected ${describe(err)}`);
     }
   }
   clearTimeout(watchdog);
-  if (failed > 0) dumpDiagnostics();
+  if (tally.failed > 0) dumpDiagnostics();
   await cleanup();
-  if (failed === 0) {
+  if (tally.failed === 0) {
     log(`interop gateway: SDK client through ${MCPMON} --config with `
       + `${pkgVersion('server-everything')} and ${pkgVersion('server-memory')}`);
   }
-  log(`${passed} passed, ${failed} failed`);
-  return failed === 0 ? 0 : 1;
+  log(`${tally.passed} passed, ${tally.failed} failed`);
+  return tally.failed === 0 ? 0 : 1;
 }
 
 process.exit(await main());
