@@ -19,6 +19,7 @@
 
 #include "core/backend.h"
 #include "core/framer.h"
+#include "core/jscan.h"
 #include "core/jsonrpc.h"
 #include "core/log.h"
 
@@ -37,8 +38,9 @@
 #define BK_STDOUT_EOF_GRACE_MS 500u
 #define BK_MAX_TOOL_PAGES 100
 #define BK_WRITE_QUEUE_MAX (64u * 1024u * 1024u)
-#define BK_TRIM_MS 1000u /* keep a large stdout buffer this long after
-                            its last large line */
+#define BK_TRIM_MS                                    \
+  1000u /* keep a large stdout buffer this long after \
+           its last large line */
 
 enum stop_why { STOP_NONE, STOP_RESTART, STOP_CRASH, STOP_SHUTDOWN };
 enum stop_stage { STAGE_NONE, STAGE_EOF_WAIT, STAGE_TERM, STAGE_KILL };
@@ -77,6 +79,8 @@ struct bproc {
   uv_pipe_t err;
   uv_timer_t t_trim; /* gives out_f's large buffer back when idle */
   struct framer out_f;
+  struct jscan_stream out_scan; /* the line out_f is receiving, scanned
+                                   as it arrives */
   struct framer err_f;
   int open_handles;
   bool exited;
@@ -131,7 +135,7 @@ struct backend {
   long last_exit_status;
   int last_term_signal;
   bool have_exit;
-  char* start_error; /* why the last spawn failed, or NULL */
+  char* start_error;       /* why the last spawn failed, or NULL */
   const char* crash_cause; /* why mcpmon stopped a server that had not
                               exited as a crash (static text), or NULL */
   char* tail[BK_TAIL_LINES];
@@ -224,8 +228,12 @@ void bk_report_text(struct backend* b,
 /* A line from the server: when it is a valid response to a forwarded
  * request in flight, hand it to the owner as text (on_response_text) with
  * the client's id and return true. Returns false, having done nothing,
- * for every other line. */
-bool bk_forward_text(struct backend* b, const char* line, size_t len);
+ * for every other line. scanned: jscan's verdict on the line if known
+ * (valid or not), or NULL to scan it here. */
+bool bk_forward_text(struct backend* b,
+                     const char* line,
+                     size_t len,
+                     const struct jscan* scanned);
 
 /* backend_proc.c */
 void bk_spawn(struct backend* b);

@@ -47,12 +47,29 @@ static bool bk_is_list_changed(const char* method) {
          strstr(method, "/list_changed") != NULL;
 }
 
+/* Scan the server's line while its bytes are fresh in cache: for a large
+ * result this saves a pass over memory (bench/analysis.md). */
+static void bk_on_out_part(void* ctx, const char* bytes, size_t n) {
+  struct bproc* p = ctx;
+  if (bytes == NULL)
+    jscan_begin(&p->out_scan);
+  else
+    jscan_feed(&p->out_scan, bytes, n);
+}
+
 static void bk_on_out_line(void* ctx, char* line, size_t len) {
   struct bproc* p = ctx;
   struct backend* b = p->b;
   if (b == NULL)
     return;
-  if (bk_forward_text(b, line, len))
+  /* The scan covers the line unless it ended in "\r\n" (the '\r' was
+   * scanned as whitespace before the framer took it off). */
+  const struct jscan* scanned = NULL;
+  if (p->out_scan.pos == len) {
+    jscan_end(&p->out_scan);
+    scanned = &p->out_scan.out;
+  }
+  if (bk_forward_text(b, line, len, scanned))
     return; /* a response to a forwarded request, passed on as text */
   struct jrpc_msg m;
   jrpc_parse(line, len, &m);
@@ -167,8 +184,7 @@ static void bk_stdout_closed_cb(uv_timer_t* t) {
 static void bk_on_out_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   struct bproc* p = s->data;
   if (n > 0) {
-    framer_commit(&p->out_f, (size_t)n, bk_on_out_line, bk_on_out_oversize,
-                  p);
+    framer_commit(&p->out_f, (size_t)n, bk_on_out_line, bk_on_out_oversize, p);
     bk_trim_arm(p);
     return;
   }
@@ -531,6 +547,8 @@ void bk_spawn(struct backend* b) {
   p->generation = ++b->generation;
   framer_init(&p->out_f, b->max_line);
   framer_hold(&p->out_f, true); /* until t_trim */
+  framer_watch(&p->out_f, bk_on_out_part, p);
+  jscan_begin(&p->out_scan);
   framer_init(&p->err_f, BK_STDERR_LINE_MAX);
   uv_pipe_init(b->loop, &p->in, 0);
   uv_pipe_init(b->loop, &p->out, 0);

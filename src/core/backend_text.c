@@ -5,7 +5,9 @@
  * cJSON tree and be printed again: bench/analysis.md measured that as
  * 96 % of the work for large results. jrpc_scan_response validates the
  * line in one pass (jscan) and finds the id; the client gets the server's
- * bytes with the id replaced by the client's own. Only lines that
+ * bytes with the id replaced by the client's own (backend_proc.c scans
+ * each line while it arrives, so the verdict is usually known already).
+ * Only lines that
  * jrpc_parse would classify as a valid response, and that bk_on_response
  * would forward, take this path; everything else is left to the cJSON
  * path, which logs and drops or forwards it as before.
@@ -18,7 +20,6 @@
 
 #include "core/backend_int.h"
 #include "core/util.h"
-
 
 void bk_report_text(struct backend* b,
                     const char* method,
@@ -73,9 +74,16 @@ static const char* bt_id_text(
   return *heap;
 }
 
-bool bk_forward_text(struct backend* b, const char* line, size_t len) {
+bool bk_forward_text(struct backend* b,
+                     const char* line,
+                     size_t len,
+                     const struct jscan* scanned) {
   struct jrpc_text_response t;
-  if (b->ev.on_response_text == NULL || !jrpc_scan_response(line, len, &t))
+  if (b->ev.on_response_text == NULL)
+    return false;
+  if (scanned != NULL
+          ? scanned->err != NULL || !jrpc_scanned_response(line, scanned, &t)
+          : !jrpc_scan_response(line, len, &t))
     return false;
   struct req* r = bt_req_find(b, t.id);
   if (r == NULL || r->kind != REQ_FORWARD) {

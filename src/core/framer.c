@@ -101,6 +101,18 @@ static void framer_deliver(char* line,
   on_line(ctx, line, n);
 }
 
+void framer_watch(struct framer* f, framer_part_cb on_part, void* ctx) {
+  f->on_part = on_part;
+  f->part_ctx = ctx;
+}
+
+/* Tell the watcher of n new bytes of the current line, or (NULL) that the
+ * line has ended. */
+static void framer_tell(struct framer* f, const char* bytes, size_t n) {
+  if (f->on_part != NULL && (bytes == NULL || n > 0))
+    f->on_part(f->part_ctx, bytes, n);
+}
+
 /* Deliver the complete lines among the bytes not yet searched, then keep
  * the incomplete rest at the front of buf, or start skipping it if it is
  * already longer than max. */
@@ -109,12 +121,15 @@ static void framer_scan(struct framer* f, framer_line_cb on_line, void* ctx) {
   while (f->scanned < f->len) {
     char* nl = memchr(f->buf + f->scanned, '\n', f->len - f->scanned);
     if (nl == NULL) {
+      framer_tell(f, f->buf + f->scanned, f->len - f->scanned);
       f->scanned = f->len;
       break;
     }
     size_t end = (size_t)(nl - f->buf);
+    framer_tell(f, f->buf + f->scanned, end - f->scanned);
     f->scanned = end + 1;
     framer_deliver(f->buf + start, end - start, on_line, ctx);
+    framer_tell(f, NULL, 0);
     start = end + 1;
   }
 
@@ -160,6 +175,7 @@ void framer_push(struct framer* f,
       f->headlen = 0;
       if (on_oversize != NULL)
         on_oversize(ctx, total, f->head, headlen);
+      framer_tell(f, NULL, 0);
       continue;
     }
 
@@ -215,6 +231,7 @@ void framer_commit(struct framer* f,
   memmove(f->buf, f->buf + k + 1, f->len);
   if (on_oversize != NULL)
     on_oversize(ctx, total, f->head, headlen);
+  framer_tell(f, NULL, 0);
   framer_scan(f, on_line, ctx);
 }
 
@@ -230,5 +247,6 @@ size_t framer_reset(struct framer* f) {
   f->skipped = 0;
   f->headlen = 0;
   framer_shrink(f);
+  framer_tell(f, NULL, 0);
   return dropped;
 }

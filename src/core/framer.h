@@ -21,19 +21,29 @@ typedef void (*framer_oversize_cb)(void* ctx,
                                    const char* head,
                                    size_t headlen);
 
+/* Told of each line's bytes as they arrive, before the line is complete
+ * (framer_watch): bytes/n for every new piece, in order, without the '\n'
+ * (a '\r' before it included); then (NULL, 0) once the '\n' has come,
+ * after on_line or on_oversize, also for blank lines, and when
+ * framer_reset drops a line. Of an over-long
+ * line only the first bytes (up to max + 1) are told. */
+typedef void (*framer_part_cb)(void* ctx, const char* bytes, size_t n);
+
 #define FRAMER_HEAD_MAX 256
 
 struct framer {
-  char* buf;       /* owned */
-  size_t len;      /* bytes held (an incomplete line) */
+  char* buf;  /* owned */
+  size_t len; /* bytes held (an incomplete line) */
   size_t cap;
-  size_t scanned;  /* bytes of buf already searched for '\n' */
-  size_t max;      /* line limit */
-  bool skipping;   /* inside an over-long line */
-  size_t skipped;  /* bytes of it seen so far */
+  size_t scanned; /* bytes of buf already searched for '\n' */
+  size_t max;     /* line limit */
+  bool skipping;  /* inside an over-long line */
+  size_t skipped; /* bytes of it seen so far */
   char head[FRAMER_HEAD_MAX];
   size_t headlen;
-  bool hold;       /* keep a large buffer until framer_trim */
+  bool hold;              /* keep a large buffer until framer_trim */
+  framer_part_cb on_part; /* NULL: nobody watches */
+  void* part_ctx;
 };
 
 void framer_init(struct framer* f, size_t max_line);
@@ -68,6 +78,10 @@ void framer_hold(struct framer* f, bool hold);
  * framer_trim once large lines stop. */
 bool framer_holding(const struct framer* f);
 void framer_trim(struct framer* f);
+
+/* Watch lines as they arrive (NULL to stop): on_part sees every byte once,
+ * while it is still in cache, e.g. to scan a large line piece by piece. */
+void framer_watch(struct framer* f, framer_part_cb on_part, void* ctx);
 
 /* Bytes of an incomplete line held (0 when skipping). */
 size_t framer_pending(const struct framer* f);

@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define JSCAN_MAX_DEPTH 512  /* arrays and objects nested */
 #define JSCAN_MAX_MEMBERS 16 /* top-level members reported */
@@ -67,6 +68,39 @@ struct jscan {
  * out when it is one valid JSON value; false with out->err and
  * out->err_off otherwise. */
 bool jscan_scan(const char* text, size_t len, struct jscan* out);
+
+/* The same scan over a text that arrives in pieces, each byte looked at
+ * once, while it is still in cache (backend_proc.c scans a server's line
+ * as it is read). jscan_begin, then jscan_feed for every piece in order,
+ * then jscan_end: its verdict and s->out are what jscan_scan gives for
+ * the pieces joined. Offsets count from the first byte fed. The state is
+ * the struct itself: no allocation, nothing to free; copying it copies
+ * the scan. */
+struct jscan_stream {
+  size_t pos; /* bytes fed so far */
+  int state;  /* private from here on */
+  int depth;
+  int cur;             /* index of the member whose value is read, or -1 */
+  bool in_key;         /* the string being read is a key */
+  bool escaped;        /* ... and it holds an escape */
+  bool low;            /* in the low half of a surrogate pair */
+  unsigned char hex_n; /* \u digits read */
+  unsigned hex_v;
+  const char* lit; /* true, false or null */
+  size_t lit_i;
+  size_t str_off; /* where the string's body starts */
+  size_t esc_off; /* where its last escape starts */
+  size_t val_off; /* where the literal or number starts */
+  uint64_t is_obj[JSCAN_MAX_DEPTH / 64];
+  struct jscan out;
+};
+
+void jscan_begin(struct jscan_stream* s);
+void jscan_feed(struct jscan_stream* s, const char* data, size_t n);
+/* True once the bytes fed cannot begin a valid text: the verdict is
+ * known, and what is fed from then on is only counted. */
+bool jscan_failed(const struct jscan_stream* s);
+bool jscan_end(struct jscan_stream* s);
 
 /* Whether the body of a string as written between its quotes (raw_len
  * bytes, already accepted by jscan_scan) equals s (n bytes) once its

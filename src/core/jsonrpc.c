@@ -454,8 +454,7 @@ cJSON* jrpc_sniff_id(const char* head, size_t len) {
     if (memcmp(s, "\"id\"", 4) != 0)
       continue;
     s += 4;
-    while (s < end && (*s == ' ' || *s == ':' || *s == '\t'))
-      s++;
+    while (s < end && (*s == ' ' || *s == ':' || *s == '\t')) s++;
     if (s < end && *s == '"') {
       const char* q = memchr(s + 1, '"', (size_t)(end - s - 1));
       if (q == NULL || memchr(s + 1, '\\', (size_t)(q - s - 1)) != NULL)
@@ -503,19 +502,24 @@ bool jrpc_scan_response(const char* text,
                         size_t len,
                         struct jrpc_text_response* out) {
   struct jscan s;
-  if (!jscan_scan(text, len, &s) || s.type != JSCAN_OBJECT ||
-      s.nmembers != 3 || s.line_break)
+  return jscan_scan(text, len, &s) && jrpc_scanned_response(text, &s, out);
+}
+
+bool jrpc_scanned_response(const char* text,
+                           const struct jscan* s,
+                           struct jrpc_text_response* out) {
+  if (s->type != JSCAN_OBJECT || s->nmembers != 3 || s->line_break)
     return false;
-  int iv = jscan_find(&s, text, "jsonrpc");
-  int ii = jscan_find(&s, text, "id");
-  int ir = jscan_find(&s, text, "result");
-  int ie = jscan_find(&s, text, "error");
+  int iv = jscan_find(s, text, "jsonrpc");
+  int ii = jscan_find(s, text, "id");
+  int ir = jscan_find(s, text, "result");
+  int ie = jscan_find(s, text, "error");
   /* Three members, three different keys: none is there twice. */
   if (iv < 0 || ii < 0 || (ir < 0) == (ie < 0))
     return false;
-  const struct jscan_member* mv = &s.members[iv];
-  const struct jscan_member* mi = &s.members[ii];
-  const struct jscan_member* mr = &s.members[ir >= 0 ? ir : ie];
+  const struct jscan_member* mv = &s->members[iv];
+  const struct jscan_member* mi = &s->members[ii];
+  const struct jscan_member* mr = &s->members[ir >= 0 ? ir : ie];
   if (mv->type != JSCAN_STRING ||
       !jscan_str_equals(text + mv->off + 1, mv->len - 2, "2.0", 3) ||
       mi->type != JSCAN_NUMBER || mr->type != JSCAN_OBJECT)
@@ -530,14 +534,14 @@ bool jrpc_scan_response(const char* text,
     const cJSON* code = cJSON_GetObjectItemCaseSensitive(error, "code");
     const cJSON* msg = cJSON_GetObjectItemCaseSensitive(error, "message");
     if (!cJSON_IsNumber(code) || !jrpc_is_integral(code->valuedouble) ||
-        code->valuedouble < -2147483648.0 ||
-        code->valuedouble > 2147483647.0 || !cJSON_IsString(msg)) {
+        code->valuedouble < -2147483648.0 || code->valuedouble > 2147483647.0 ||
+        !cJSON_IsString(msg)) {
       cJSON_Delete(error);
       return false;
     }
   }
-  out->off = s.off;
-  out->len = s.len;
+  out->off = s->off;
+  out->len = s->len;
   out->id_off = mi->off;
   out->id_len = mi->len;
   out->id = id;

@@ -29,12 +29,12 @@ enum jrpc_kind {
 
 struct jrpc_msg {
   enum jrpc_kind kind;
-  cJSON* root;          /* owned; NULL when the text did not parse */
-  const cJSON* id;      /* borrowed from root; NULL if absent/unreadable */
-  const char* method;   /* borrowed from root; NULL for responses */
-  bool is_error;        /* response carries "error" */
-  int error_code;       /* JRPC_INVALID: JRPC_PARSE_ERROR or
-                           JRPC_INVALID_REQUEST */
+  cJSON* root;           /* owned; NULL when the text did not parse */
+  const cJSON* id;       /* borrowed from root; NULL if absent/unreadable */
+  const char* method;    /* borrowed from root; NULL for responses */
+  bool is_error;         /* response carries "error" */
+  int error_code;        /* JRPC_INVALID: JRPC_PARSE_ERROR or
+                            JRPC_INVALID_REQUEST */
   const char* error_msg; /* JRPC_INVALID: static text saying what is wrong */
 };
 
@@ -80,13 +80,13 @@ char* jrpc_serialize(const cJSON* msg, size_t* len);
 
 /* A response read as text, without building its tree (jscan.h). */
 struct jrpc_text_response {
-  size_t off;     /* the object, without the whitespace around it */
+  size_t off; /* the object, without the whitespace around it */
   size_t len;
-  size_t id_off;  /* the id's value */
+  size_t id_off; /* the id's value */
   size_t id_len;
-  int64_t id;     /* as jrpc_int_id reads it */
-  cJSON* error;   /* the error member, parsed (owned by the caller), or
-                     NULL for a result */
+  int64_t id;   /* as jrpc_int_id reads it */
+  cJSON* error; /* the error member, parsed (owned by the caller), or
+                   NULL for a result */
 };
 
 /* True when text (len bytes) is one response that jrpc_parse classifies
@@ -100,5 +100,10 @@ struct jrpc_text_response {
 bool jrpc_scan_response(const char* text,
                         size_t len,
                         struct jrpc_text_response* out);
+/* The same for a text jscan has already found valid (s: its result). */
+struct jscan;
+bool jrpc_scanned_response(const char* text,
+                           const struct jscan* s,
+                           struct jrpc_text_response* out);
 
 #endif

@@ -14,7 +14,8 @@
  * order, keys and value types, and each value's span parses alone. A
  * line jrpc_scan_response takes (the text fast path) is one jrpc_parse
  * classifies as a response with the same id and error flag, and it stays
- * one with its id replaced.
+ * one with its id replaced. The stream fed in pieces agrees with the scan
+ * of the whole text.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -154,11 +155,49 @@ static bool has_nul_escape(const char* s, size_t n) {
   return false;
 }
 
+/* The stream fed in pieces (cut where the text's own bytes say) reaches
+ * the same verdict, spans and error as the scan of the whole. */
+static void check_pieces(const char* text, size_t size, bool whole_ok,
+                         const struct jscan* whole) {
+  struct jscan_stream st;
+  jscan_begin(&st);
+  size_t at = 0;
+  while (at < size) {
+    size_t piece = 1 + ((unsigned char)text[at] * 7u) % 23u;
+    if (piece > size - at)
+      piece = size - at;
+    jscan_feed(&st, text + at, piece);
+    at += piece;
+  }
+  FUZZ_CHECK(st.pos == size);
+  bool ok = jscan_end(&st);
+  FUZZ_CHECK(ok == whole_ok);
+  FUZZ_CHECK(st.out.type == whole->type && st.out.err == whole->err);
+  if (!ok) {
+    FUZZ_CHECK(st.out.err_off == whole->err_off);
+    return;
+  }
+  FUZZ_CHECK(st.out.off == whole->off && st.out.len == whole->len);
+  FUZZ_CHECK(st.out.nmembers == whole->nmembers);
+  FUZZ_CHECK(st.out.line_break == whole->line_break);
+  size_t n = whole->nmembers < JSCAN_MAX_MEMBERS ? whole->nmembers
+                                                  : JSCAN_MAX_MEMBERS;
+  for (size_t i = 0; i < n; i++) {
+    const struct jscan_member* a = &st.out.members[i];
+    const struct jscan_member* b = &whole->members[i];
+    FUZZ_CHECK(a->key_off == b->key_off && a->key_len == b->key_len &&
+               a->key_escaped == b->key_escaped && a->off == b->off &&
+               a->len == b->len && a->type == b->type);
+  }
+}
+
 static void check_jscan(const char* text,
                         size_t size,
                         const struct jrpc_msg* m) {
   struct jscan s;
-  if (!jscan_scan(text, size, &s)) {
+  bool ok = jscan_scan(text, size, &s);
+  check_pieces(text, size, ok, &s);
+  if (!ok) {
     FUZZ_CHECK(s.err != NULL && s.err_off <= size);
     return;
   }

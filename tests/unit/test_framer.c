@@ -1,6 +1,7 @@
 /* test_framer.c - line framing: split reads, CRLF, blank lines, over-long
  * lines, large lines, byte transparency, memory given back, reading in
- * place (framer_space/framer_commit) and holding a large buffer. */
+ * place (framer_space/framer_commit), holding a large buffer, and
+ * watching lines as they arrive (framer_watch). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -410,11 +411,8 @@ static void test_reset(void) {
 }
 
 /* Feed s through framer_space/framer_commit, at most chunk bytes a read. */
-static void commit_str(struct framer* f,
-                       const char* s,
-                       size_t len,
-                       size_t chunk,
-                       struct rec* r) {
+static void commit_str(
+    struct framer* f, const char* s, size_t len, size_t chunk, struct rec* r) {
   while (len > 0) {
     size_t room;
     char* at = framer_space(f, &room);
@@ -529,6 +527,78 @@ static void test_hold(void) {
   free(line);
 }
 
+/* What a watcher saw: "W:<bytes>\n" per line ended, and the bytes of the
+ * line still open. */
+struct watched {
+  struct rec log;
+  char cur[1024];
+  size_t n;
+  size_t told; /* bytes told in all */
+};
+
+static void on_part(void* ctx, const char* bytes, size_t n) {
+  struct watched* w = ctx;
+  if (bytes == NULL) {
+    rec_append(&w->log, "W:", 2);
+    rec_append(&w->log, w->cur, w->n);
+    rec_append(&w->log, "\n", 1);
+    w->n = 0;
+    return;
+  }
+  CHECK(n > 0);
+  w->told += n;
+  for (size_t i = 0; i < n && w->n < sizeof(w->cur); i++)
+    w->cur[w->n++] = bytes[i];
+}
+
+static void test_watch(void) {
+  /* Every line's bytes are told once, '\r' included, before it ends;
+   * blank lines and an over-long one (its first bytes only) end too. */
+  char stream[2048];
+  size_t n = 0;
+  n += (size_t)snprintf(stream + n, sizeof(stream) - n,
+                        "{\"a\":1}\r\n\n  \n{\"b\":2}\n");
+  memset(stream + n, 'x', 700);
+  n += 700;
+  n += (size_t)snprintf(stream + n, sizeof(stream) - n, "\n{\"c\":3}\nlast");
+  size_t chunks[] = {1, 3, 64, 500, 4096};
+  for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+    for (int mode = 0; mode < 2; mode++) {
+      struct framer f;
+      struct rec r;
+      struct watched w;
+      memset(&w, 0, sizeof(w));
+      rec_init(&w.log);
+      rec_init(&r);
+      framer_init(&f, 300);
+      framer_watch(&f, on_part, &w);
+      if (mode == 0) {
+        commit_str(&f, stream, n, chunks[c], &r);
+      } else {
+        for (size_t off = 0; off < n; off += chunks[c]) {
+          size_t k = n - off < chunks[c] ? n - off : chunks[c];
+          framer_push(&f, stream + off, k, on_line, on_oversize, &r);
+        }
+      }
+      const char* want_head = "W:{\"a\":1}\r\nW:\nW:  \nW:{\"b\":2}\nW:";
+      CHECK(strncmp(w.log.log, want_head, strlen(want_head)) == 0);
+      /* Then some of the x's (at most max + 1), and the next line. */
+      const char* xs = w.log.log + strlen(want_head);
+      size_t k = strspn(xs, "x");
+      CHECK(k >= 1 && k <= 301);
+      CHECK_STR(xs + k, "\nW:{\"c\":3}\n");
+      CHECK(w.n == 4 && memcmp(w.cur, "last", 4) == 0);
+      CHECK_INT(r.lines, 3);
+      /* Dropping the open line ends it for the watcher too. */
+      framer_reset(&f);
+      CHECK_INT(w.n, 0);
+      framer_free(&f);
+      rec_free(&w.log);
+      rec_free(&r);
+    }
+  }
+}
+
 int main(void) {
   test_basic();
   test_bytewise();
@@ -542,5 +612,6 @@ int main(void) {
   test_reset();
   test_space_commit();
   test_hold();
+  test_watch();
   return check_done();
 }

@@ -1,7 +1,8 @@
 /* test_jscan.c - the validating scanner: RFC 8259 cases one by one, the
  * documented differences from cJSON, top-level members and their spans,
  * key comparison with escapes, the depth limit, and a differential check
- * against cJSON_ParseWithLengthOpts over generated and mutated texts. */
+ * against cJSON_ParseWithLengthOpts over generated and mutated texts, and
+ * the stream fed in pieces against the scan of the whole. */
 #include <cjson/cJSON.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,13 +39,37 @@ static bool cjson_ok(const char* s, size_t n, cJSON** tree) {
 
 static void test_valid(void) {
   const char* good[] = {
-      "0", "-0", "1", "-1", "10", "1.5", "-1.5e10", "1E5", "1e+5", "1e-5",
-      "0.0", "123456789012345678901234567890", "true", "false", "null",
-      "\"\"", "\"a\"", "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\u0041\"",
-      "\"\\u00e9\\uD83D\\uDE00\"", "\"\\u0000\"", "\"\x7f\xc3\xa9\xff\"",
-      "[]", "{}", "[1,2,3]", "{\"a\":1,\"b\":[true,false,null]}",
-      " \t\r\n[ 1 , { \"k\" : \"v\" } ] \r\n", "[[[[[]]]]]",
-      "{\"a\":{\"b\":{\"c\":{}}}}", "[\"\\\\\"]", "[-0.0e-0]",
+      "0",
+      "-0",
+      "1",
+      "-1",
+      "10",
+      "1.5",
+      "-1.5e10",
+      "1E5",
+      "1e+5",
+      "1e-5",
+      "0.0",
+      "123456789012345678901234567890",
+      "true",
+      "false",
+      "null",
+      "\"\"",
+      "\"a\"",
+      "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
+      "\"\\u0041\"",
+      "\"\\u00e9\\uD83D\\uDE00\"",
+      "\"\\u0000\"",
+      "\"\x7f\xc3\xa9\xff\"",
+      "[]",
+      "{}",
+      "[1,2,3]",
+      "{\"a\":1,\"b\":[true,false,null]}",
+      " \t\r\n[ 1 , { \"k\" : \"v\" } ] \r\n",
+      "[[[[[]]]]]",
+      "{\"a\":{\"b\":{\"c\":{}}}}",
+      "[\"\\\\\"]",
+      "[-0.0e-0]",
   };
   for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
     struct jscan j;
@@ -59,12 +84,48 @@ static void test_valid(void) {
 
 static void test_invalid(void) {
   const char* bad[] = {
-      "", " ", "[", "]", "{", "}", "[1,]", "{\"a\":1,}", "[1 2]",
-      "{\"a\" 1}", "{1:2}", "{\"a\":}", "{\"a\"}", "[,1]", "tru", "truex",
-      "nul", "fals", "True", "-", "+1", ".5", "1e", "1e+", "0x10", "Infinity",
-      "NaN", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"",
-      "\"\\ud800\\u0041\"", "\"\\ud800x\"", "1 2", "{} {}", "[] x", "\"a\"b",
-      "[1]]", "{\"a\":1}}", "'a'", "[\"\\\"]",
+      "",
+      " ",
+      "[",
+      "]",
+      "{",
+      "}",
+      "[1,]",
+      "{\"a\":1,}",
+      "[1 2]",
+      "{\"a\" 1}",
+      "{1:2}",
+      "{\"a\":}",
+      "{\"a\"}",
+      "[,1]",
+      "tru",
+      "truex",
+      "nul",
+      "fals",
+      "True",
+      "-",
+      "+1",
+      ".5",
+      "1e",
+      "1e+",
+      "0x10",
+      "Infinity",
+      "NaN",
+      "\"abc",
+      "\"\\x\"",
+      "\"\\u12\"",
+      "\"\\ud800\"",
+      "\"\\udc00\"",
+      "\"\\ud800\\u0041\"",
+      "\"\\ud800x\"",
+      "1 2",
+      "{} {}",
+      "[] x",
+      "\"a\"b",
+      "[1]]",
+      "{\"a\":1}}",
+      "'a'",
+      "[\"\\\"]",
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     bool v = ok(bad[i]);
@@ -205,10 +266,8 @@ static void test_depth(void) {
   char* s = malloc(2 * D + 8);
   for (int extra = 0; extra <= 1; extra++) {
     size_t n = 0;
-    for (int i = 0; i < D + extra; i++)
-      s[n++] = '[';
-    for (int i = 0; i < D + extra; i++)
-      s[n++] = ']';
+    for (int i = 0; i < D + extra; i++) s[n++] = '[';
+    for (int i = 0; i < D + extra; i++) s[n++] = ']';
     struct jscan j;
     bool v = jscan_scan(s, n, &j);
     CHECK(v == (extra == 0));
@@ -226,8 +285,7 @@ static void test_depth(void) {
     }
   }
   s[n++] = '1';
-  for (int i = 199; i >= 0; i--)
-    s[n++] = i % 3 == 0 ? '}' : ']';
+  for (int i = 199; i >= 0; i--) s[n++] = i % 3 == 0 ? '}' : ']';
   struct jscan j;
   CHECK(jscan_scan(s, n, &j));
   CHECK(cjson_ok(s, n, NULL));
@@ -300,9 +358,9 @@ static void gen_ws(struct buf* b) {
 
 static void gen_string(struct buf* b) {
   static const char* parts[] = {
-      "a",       "key",     "\\\"",    "\\\\",         "\\/",    "\\n",
-      "\\u0041", "\\u00E9", "\xc3\xa9", "\\uD83D\\uDE00", " ",      "\\t",
-      "id",      "\\u0000", "\x7f",    "\xff",         "jsonrpc", "2.0",
+      "a",       "key",     "\\\"",     "\\\\",           "\\/",     "\\n",
+      "\\u0041", "\\u00E9", "\xc3\xa9", "\\uD83D\\uDE00", " ",       "\\t",
+      "id",      "\\u0000", "\x7f",     "\xff",           "jsonrpc", "2.0",
   };
   put(b, "\"");
   int n = (int)rnd(4);
@@ -313,8 +371,9 @@ static void gen_string(struct buf* b) {
 
 static void gen_number(struct buf* b) {
   static const char* nums[] = {
-      "0",    "-0",  "7",      "-12",     "3.25", "1e5",  "1E-3",
-      "-0.5", "2e+8", "9007199254740993", "1.0e400", "42", "100",
+      "0",       "-0",   "7",    "-12",  "3.25",
+      "1e5",     "1E-3", "-0.5", "2e+8", "9007199254740993",
+      "1.0e400", "42",   "100",
   };
   put(b, nums[rnd(sizeof(nums) / sizeof(nums[0]))]);
 }
@@ -322,12 +381,24 @@ static void gen_number(struct buf* b) {
 static void gen_value(struct buf* b, int depth) {
   unsigned k = rnd(depth > 4 ? 6 : 8);
   switch (k) {
-    case 0: gen_string(b); break;
-    case 1: gen_number(b); break;
-    case 2: put(b, "true"); break;
-    case 3: put(b, "false"); break;
-    case 4: put(b, "null"); break;
-    case 5: gen_string(b); break;
+    case 0:
+      gen_string(b);
+      break;
+    case 1:
+      gen_number(b);
+      break;
+    case 2:
+      put(b, "true");
+      break;
+    case 3:
+      put(b, "false");
+      break;
+    case 4:
+      put(b, "null");
+      break;
+    case 5:
+      gen_string(b);
+      break;
     case 6: {
       put(b, "[");
       int n = (int)rnd(4);
@@ -401,20 +472,28 @@ static bool known_difference(const struct buf* b, const struct jscan* j) {
       return true;
   unsigned char c = (unsigned char)b->s[j->err_off];
   /* Bytes up to 0x20 that cJSON skips as whitespace. */
-  return j->err_off < b->n && c <= 0x20 && c != ' ' && c != '\t' &&
-         c != '\r' && c != '\n';
+  return j->err_off < b->n && c <= 0x20 && c != ' ' && c != '\t' && c != '\r' &&
+         c != '\n';
 }
 
 static int type_of_cjson(const cJSON* c) {
   switch (c->type & 0xff) {
-    case cJSON_False: return JSCAN_FALSE;
-    case cJSON_True: return JSCAN_TRUE;
-    case cJSON_NULL: return JSCAN_NULL;
-    case cJSON_Number: return JSCAN_NUMBER;
-    case cJSON_String: return JSCAN_STRING;
-    case cJSON_Array: return JSCAN_ARRAY;
-    case cJSON_Object: return JSCAN_OBJECT;
-    default: return -1;
+    case cJSON_False:
+      return JSCAN_FALSE;
+    case cJSON_True:
+      return JSCAN_TRUE;
+    case cJSON_NULL:
+      return JSCAN_NULL;
+    case cJSON_Number:
+      return JSCAN_NUMBER;
+    case cJSON_String:
+      return JSCAN_STRING;
+    case cJSON_Array:
+      return JSCAN_ARRAY;
+    case cJSON_Object:
+      return JSCAN_OBJECT;
+    default:
+      return -1;
   }
 }
 
@@ -445,8 +524,7 @@ static void test_differential(void) {
       put(&b, "}");
     }
     int muts = round < 200 ? 0 : (int)rnd(3) + 1;
-    for (int i = 0; i < muts; i++)
-      mutate(&b);
+    for (int i = 0; i < muts; i++) mutate(&b);
 
     struct jscan j;
     bool js = jscan_scan(b.s, b.n, &j);
@@ -455,8 +533,7 @@ static void test_differential(void) {
     if (js) {
       CHECK(cj); /* never more permissive than cJSON */
       if (!cj)
-        fprintf(stderr, "jscan accepts, cJSON rejects: %.*s\n", (int)b.n,
-                b.s);
+        fprintf(stderr, "jscan accepts, cJSON rejects: %.*s\n", (int)b.n, b.s);
     } else if (cj) {
       bool k = known_difference(&b, &j);
       if (!k)
@@ -496,6 +573,128 @@ static void test_differential(void) {
   CHECK(agree_invalid > 100);
 }
 
+/* ---- pieces: the stream over any split equals the scan of the whole ---- */
+
+static bool same_scan(bool va,
+                      const struct jscan* a,
+                      bool vb,
+                      const struct jscan* b) {
+  if (va != vb || a->type != b->type || a->err != b->err)
+    return false;
+  if (!va)
+    return a->err_off == b->err_off;
+  if (a->off != b->off || a->len != b->len || a->nmembers != b->nmembers ||
+      a->line_break != b->line_break)
+    return false;
+  size_t n = a->nmembers < JSCAN_MAX_MEMBERS ? a->nmembers : JSCAN_MAX_MEMBERS;
+  for (size_t i = 0; i < n; i++) {
+    const struct jscan_member* x = &a->members[i];
+    const struct jscan_member* y = &b->members[i];
+    if (x->key_off != y->key_off || x->key_len != y->key_len ||
+        x->key_escaped != y->key_escaped || x->off != y->off ||
+        x->len != y->len || x->type != y->type)
+      return false;
+  }
+  return true;
+}
+
+/* Feed text cut at the given points (ascending, each < n). */
+static bool stream_scan(const char* text,
+                        size_t n,
+                        const size_t* cuts,
+                        size_t ncuts,
+                        struct jscan* out) {
+  struct jscan_stream st;
+  jscan_begin(&st);
+  size_t at = 0;
+  for (size_t i = 0; i <= ncuts; i++) {
+    size_t to = i < ncuts ? cuts[i] : n;
+    jscan_feed(&st, text + at, to - at);
+    at = to;
+  }
+  CHECK_INT(st.pos, n);
+  bool v = jscan_end(&st);
+  *out = st.out;
+  return v;
+}
+
+static void check_splits(const char* text, size_t n) {
+  struct jscan whole;
+  bool vw = jscan_scan(text, n, &whole);
+  /* One cut at every place, then byte by byte. */
+  for (size_t cut = 0; cut <= n; cut++) {
+    struct jscan part;
+    bool vp = stream_scan(text, n, &cut, 1, &part);
+    CHECK(same_scan(vw, &whole, vp, &part));
+    if (!same_scan(vw, &whole, vp, &part))
+      fprintf(stderr, "cut at %zu differs: %.*s\n", cut, (int)n, text);
+  }
+  size_t* every = malloc((n + 1) * sizeof(size_t));
+  for (size_t i = 0; i < n; i++) every[i] = i + 1;
+  struct jscan bytes;
+  bool vb = stream_scan(text, n, every, n > 0 ? n - 1 : 0, &bytes);
+  CHECK(same_scan(vw, &whole, vb, &bytes));
+  free(every);
+}
+
+static void test_pieces(void) {
+  const char* texts[] = {
+      "{\"jsonrpc\":\"2.0\",\"id\":17,\"result\":{\"a\":[1,-2.5e+3,true,"
+      "false,null,\"x\\u00e9\\uD83D\\uDE00\\n\"]}}",
+      " \r\n[ 0 , -0.0E-0 , {\"k\" : \"v\"} ] ",
+      "123",
+      "-0",
+      "1.5e7",
+      "\"\\ud800\\udc00\"",
+      "\"\\ud800\\u0041\"",
+      "\"\\ud800x\"",
+      "\"\\u12G4\"",
+      "\"\\q\"",
+      "[1,]",
+      "{\"a\" 1}",
+      "01",
+      "1.",
+      "1e+",
+      "tru",
+      "nulx",
+      "[\"a\tb\"]",
+      "{\"a\":1}}",
+      "",
+      "  ",
+      "{",
+      "[",
+      "{\"a\"",
+      "{\"a\":",
+      "\"abc",
+      "\"\\",
+      "\"\\u00",
+  };
+  for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+    check_splits(texts[i], strlen(texts[i]));
+  /* Generated and mutated texts, cut at random places. */
+  for (int round = 0; round < 300; round++) {
+    struct buf b;
+    b.n = 0;
+    gen_value(&b, 0);
+    if (round >= 100)
+      mutate(&b);
+    struct jscan whole;
+    bool vw = jscan_scan(b.s, b.n, &whole);
+    size_t cuts[8];
+    size_t ncuts = b.n > 1 ? (size_t)rnd(8) : 0;
+    for (size_t k = 0; k < ncuts; k++) cuts[k] = 1 + (size_t)rnd(b.n - 1);
+    for (size_t k = 1; k < ncuts; k++) /* insertion sort */
+      for (size_t m = k; m > 0 && cuts[m - 1] > cuts[m]; m--) {
+        size_t t = cuts[m];
+        cuts[m] = cuts[m - 1];
+        cuts[m - 1] = t;
+      }
+    struct jscan part;
+    bool vp = stream_scan(b.s, b.n, cuts, ncuts, &part);
+    CHECK(same_scan(vw, &whole, vp, &part));
+  }
+}
+
 int main(void) {
   test_valid();
   test_invalid();
@@ -505,5 +704,6 @@ int main(void) {
   test_depth();
   test_long_strings();
   test_differential();
+  test_pieces();
   return check_done();
 }
