@@ -58,13 +58,17 @@ struct backend_events {
   void (*on_message)(struct backend* b, void* ctx, cJSON* msg);
   /* A response to a forwarded request passed on as text: the server's
    * line, valid JSON-RPC, with the client's original id in place of
-   * mcpmon's and a trailing '\n', ready for the client's stdout. Takes
-   * ownership of text (len bytes, heap). May be NULL: every response then
-   * comes through on_message. */
+   * mcpmon's and a trailing '\n', ready for the client's stdout, in n
+   * pieces (client_send_pieces). The large pieces point into block (heap,
+   * cap bytes), whose ownership passes with the call; the others are
+   * valid during the call only. May be NULL: every response then comes
+   * through on_message. */
   void (*on_response_text)(struct backend* b,
                            void* ctx,
-                           char* text,
-                           size_t len);
+                           const uv_buf_t* pieces,
+                           unsigned n,
+                           char* block,
+                           size_t cap);
   /* A request from the server to the client (sampling, roots, ...), with
    * the server's own id. Answer through backend_send_response with the
    * same generation. Takes ownership of msg. */

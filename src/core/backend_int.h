@@ -38,9 +38,10 @@
 #define BK_STDOUT_EOF_GRACE_MS 500u
 #define BK_MAX_TOOL_PAGES 100
 #define BK_WRITE_QUEUE_MAX (64u * 1024u * 1024u)
-#define BK_TRIM_MS                                    \
-  1000u /* keep a large stdout buffer this long after \
-           its last large line */
+/* Keep a large stdout buffer this long after its last large line. */
+#define BK_TRIM_MS 1000u
+/* A response this large leaves in the framer's buffer, not in a copy. */
+#define BK_TAKE_MIN (64u * 1024u)
 
 enum stop_why { STOP_NONE, STOP_RESTART, STOP_CRASH, STOP_SHUTDOWN };
 enum stop_stage { STAGE_NONE, STAGE_EOF_WAIT, STAGE_TERM, STAGE_KILL };
@@ -82,6 +83,8 @@ struct bproc {
   struct jscan_stream out_scan; /* the line out_f is receiving, scanned
                                    as it arrives */
   struct framer err_f;
+  size_t out_grown; /* stdout's pipe capacity added (proc_pipe_grow) */
+  bool out_tried;   /* ... which is tried once */
   int open_handles;
   bool exited;
   bool out_eof;
@@ -229,11 +232,14 @@ void bk_report_text(struct backend* b,
  * request in flight, hand it to the owner as text (on_response_text) with
  * the client's id and return true. Returns false, having done nothing,
  * for every other line. scanned: jscan's verdict on the line if known
- * (valid or not), or NULL to scan it here. */
+ * (valid or not), or NULL to scan it here. from: the framer whose on_line
+ * this is, so that a large line can leave in its buffer (framer_take), or
+ * NULL. */
 bool bk_forward_text(struct backend* b,
-                     const char* line,
+                     char* line,
                      size_t len,
-                     const struct jscan* scanned);
+                     const struct jscan* scanned,
+                     struct framer* from);
 
 /* backend_proc.c */
 void bk_spawn(struct backend* b);

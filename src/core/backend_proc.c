@@ -69,7 +69,7 @@ static void bk_on_out_line(void* ctx, char* line, size_t len) {
     jscan_end(&p->out_scan);
     scanned = &p->out_scan.out;
   }
-  if (bk_forward_text(b, line, len, scanned))
+  if (bk_forward_text(b, line, len, scanned, &p->out_f))
     return; /* a response to a forwarded request, passed on as text */
   struct jrpc_msg m;
   jrpc_parse(line, len, &m);
@@ -183,6 +183,13 @@ static void bk_stdout_closed_cb(uv_timer_t* t) {
 
 static void bk_on_out_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   struct bproc* p = s->data;
+  if (n >= 64 * 1024 && !p->out_tried) {
+    /* The pipe was full: large messages come this way (proc.h). */
+    uv_os_fd_t fd;
+    p->out_tried = true;
+    if (uv_fileno((uv_handle_t*)s, &fd) == 0)
+      p->out_grown = proc_pipe_grow(fd);
+  }
   if (n > 0) {
     framer_commit(&p->out_f, (size_t)n, bk_on_out_line, bk_on_out_oversize, p);
     bk_trim_arm(p);
@@ -248,6 +255,7 @@ static void bk_handle_closed(uv_handle_t* h) {
     return;
   framer_free(&p->out_f);
   framer_free(&p->err_f);
+  proc_pipe_release(p->out_grown);
   free(p);
 }
 

@@ -74,10 +74,28 @@ static const char* bt_id_text(
   return *heap;
 }
 
+/* The first max bytes of the pieces joined (heap, *len bytes), for an
+ * observer that keeps bodies. */
+static char* bt_join(const uv_buf_t* pieces,
+                     unsigned n,
+                     size_t max,
+                     size_t* len) {
+  char* out = xmalloc(max + 1);
+  size_t at = 0;
+  for (unsigned i = 0; i < n && at < max; i++) {
+    size_t k = pieces[i].len < max - at ? pieces[i].len : max - at;
+    memcpy(out + at, pieces[i].base, k);
+    at += k;
+  }
+  *len = at;
+  return out;
+}
+
 bool bk_forward_text(struct backend* b,
-                     const char* line,
+                     char* line,
                      size_t len,
-                     const struct jscan* scanned) {
+                     const struct jscan* scanned,
+                     struct framer* from) {
   struct jrpc_text_response t;
   if (b->ev.on_response_text == NULL)
     return false;
@@ -98,23 +116,50 @@ bool bk_forward_text(struct backend* b,
   size_t idlen;
   const char* idtext =
       bt_id_text(r->client_id, idbuf, sizeof(idbuf), &idlen, &idheap);
-  /* The object without the whitespace around it, its id replaced. */
-  size_t head = t.id_off - t.off;
-  size_t tail = t.off + t.len - (t.id_off + t.id_len);
-  size_t n = head + idlen + tail;
-  char* text = xmalloc(n + 1);
-  memcpy(text, line + t.off, head);
-  memcpy(text + head, idtext, idlen);
-  memcpy(text + head + idlen, line + t.id_off + t.id_len, tail);
-  text[n] = '\n';
-  free(idheap);
+  /* The object without the whitespace around it, its id replaced, and a
+   * newline where the line's end was. */
+  size_t end = t.off + t.len;
+  size_t id_end = t.id_off + t.id_len;
+  uv_buf_t pieces[3];
+  char* block;
+  size_t cap;
+  unsigned n;
+  if (from != NULL && len >= BK_TAKE_MIN) {
+    /* Large: written from the framer's buffer, which the client gets. */
+    line[end] = '\n';
+    pieces[0] = uv_buf_init(line + t.off, (unsigned)(t.id_off - t.off));
+    pieces[1] = uv_buf_init((char*)idtext, (unsigned)idlen);
+    pieces[2] = uv_buf_init(line + id_end, (unsigned)(end + 1 - id_end));
+    n = 3;
+    block = framer_take(from, &cap);
+  } else {
+    size_t head = t.id_off - t.off;
+    size_t tail = end - id_end;
+    cap = head + idlen + tail + 1;
+    block = xmalloc(cap);
+    memcpy(block, line + t.off, head);
+    memcpy(block + head, idtext, idlen);
+    memcpy(block + head + idlen, line + id_end, tail);
+    block[cap - 1] = '\n';
+    pieces[0] = uv_buf_init(block, (unsigned)cap);
+    n = 1;
+  }
 
   r = bk_req_take(b, t.id);
   const cJSON* em = cJSON_GetObjectItemCaseSensitive(t.error, "message");
+  size_t total = t.len - t.id_len + idlen;
+  char* body = NULL;
+  size_t body_len = 0;
+  if (b->obs != NULL && b->obs->body_max > 0 && r->t0_ns != 0)
+    body =
+        bt_join(pieces, n, total < b->obs->body_max ? total : b->obs->body_max,
+                &body_len);
   bk_report_text(b, r->method, r->tool, r->t0_ns, r->body, t.error == NULL,
-                 cJSON_IsString(em) ? em->valuestring : NULL, text, n);
+                 cJSON_IsString(em) ? em->valuestring : NULL, body, body_len);
+  free(body);
   cJSON_Delete(t.error);
   bk_req_free(r);
-  b->ev.on_response_text(b, b->ctx, text, n + 1);
+  b->ev.on_response_text(b, b->ctx, pieces, n, block, cap);
+  free(idheap);
   return true;
 }

@@ -9,6 +9,7 @@
 
 #include "core/framer.h"
 #include "core/log.h"
+#include "core/proc.h"
 #include "core/util.h"
 
 /* A server->client request relayed under a client-facing id (ID-2). */
@@ -35,6 +36,9 @@ struct client {
     uv_tty_t tty;
   } out;
   bool out_is_stream; /* else stdout is a file, written synchronously */
+  bool out_tried;     /* growing stdout's pipe was tried (proc.h) */
+  size_t out_grown;   /* capacity it added */
+  uv_timer_t t_spare; /* drops the spare block when large writes stop */
   bool out_open;
   bool reading;
   bool gone;
@@ -49,8 +53,13 @@ struct client {
 
 struct cl_write {
   uv_write_t w;
-  char* buf;
+  char* block; /* the message's block, recycled once written */
+  size_t cap;
+  char* copied; /* the pieces from outside block, or NULL */
 };
+
+/* Large blocks stay for reuse this long after the last one was written. */
+#define CL_SPARE_MS 1000u
 
 static void cl_gone(struct client* c, const char* why) {
   if (c->gone)
@@ -59,10 +68,22 @@ static void cl_gone(struct client* c, const char* why) {
   c->h.on_gone(c->ctx, why);
 }
 
+static void cl_spare_drop(uv_timer_t* t) {
+  (void)t;
+  util_spare_drop();
+}
+
+static void cl_recycle(struct client* c, char* block, size_t cap) {
+  util_spare_put(block, cap);
+  if (cap >= UTIL_SPARE_MIN && !uv_is_closing((uv_handle_t*)&c->t_spare))
+    uv_timer_start(&c->t_spare, cl_spare_drop, CL_SPARE_MS, 0);
+}
+
 static void cl_write_done(uv_write_t* w, int status) {
   struct cl_write* cw = (struct cl_write*)w;
   struct client* c = w->data;
-  free(cw->buf);
+  cl_recycle(c, cw->block, cw->cap);
+  free(cw->copied);
   free(cw);
   if (status < 0 && status != UV_ECANCELED)
     cl_gone(c, status == UV_EPIPE ? "the client closed its input"
@@ -78,34 +99,82 @@ void client_send(struct client* c, const cJSON* msg) {
 }
 
 void client_send_text(struct client* c, char* text, size_t len) {
-  if (!c->out_open || c->gone) {
-    free(text);
-    return;
-  }
-  if (log_enabled(LL_DEBUG))
-    log_debug("-> client %.*s", (int)(len > 300 ? 300 : len - 1), text);
-  if (!c->out_is_stream) {
+  uv_buf_t piece = uv_buf_init(text, (unsigned)len);
+  client_send_pieces(c, &piece, 1, text, len);
+}
+
+/* stdout is a file: written at once. */
+static void cl_write_file(struct client* c, const uv_buf_t* pieces,
+                          unsigned n) {
+  for (unsigned i = 0; i < n; i++) {
     size_t off = 0;
-    while (off < len) {
-      ssize_t n = write(STDOUT_FILENO, text + off, len - off);
-      if (n < 0 && errno == EINTR)
+    while (off < pieces[i].len) {
+      ssize_t k = write(STDOUT_FILENO, pieces[i].base + off,
+                        pieces[i].len - off);
+      if (k < 0 && errno == EINTR)
         continue;
-      if (n < 0) {
-        free(text);
+      if (k < 0) {
         cl_gone(c, "writing to the client failed");
         return;
       }
-      off += (size_t)n;
+      off += (size_t)k;
     }
-    free(text);
+  }
+}
+
+static bool cl_inside(const uv_buf_t* piece, const char* block, size_t cap) {
+  return piece->base >= block && piece->len <= cap &&
+         (size_t)(piece->base - block) <= cap - piece->len;
+}
+
+void client_send_pieces(struct client* c, const uv_buf_t* pieces, unsigned n,
+                        char* block, size_t cap) {
+  size_t len = 0;
+  for (unsigned i = 0; i < n; i++) len += pieces[i].len;
+  if (!c->out_open || c->gone || n > CLIENT_MAX_PIECES) {
+    free(block);
     return;
   }
+  if (log_enabled(LL_DEBUG) && n > 0)
+    log_debug("-> client %.*s%s", (int)(pieces[0].len > 300 ? 300
+                                        : pieces[0].len),
+              pieces[0].base, n > 1 ? " ..." : "");
+  if (!c->out_is_stream) {
+    cl_write_file(c, pieces, n);
+    cl_recycle(c, block, cap);
+    return;
+  }
+  if (len >= 64 * 1024 && !c->out_tried) {
+    /* A message larger than a default pipe: grow it (proc.h). */
+    c->out_tried = true;
+    c->out_grown = proc_pipe_grow(STDOUT_FILENO);
+  }
   struct cl_write* cw = xmalloc(sizeof(*cw));
-  cw->buf = text;
+  cw->block = block;
+  cw->cap = cap;
+  cw->copied = NULL;
   cw->w.data = c;
-  uv_buf_t ub = uv_buf_init(text, (unsigned)len);
-  if (uv_write(&cw->w, (uv_stream_t*)&c->out, &ub, 1, cl_write_done) != 0) {
-    free(text);
+  /* Pieces outside block (an id) are copied: they need not outlive the
+   * call, and the write may take a while. */
+  uv_buf_t bufs[CLIENT_MAX_PIECES];
+  size_t outside = 0;
+  for (unsigned i = 0; i < n; i++)
+    if (!cl_inside(&pieces[i], block, cap))
+      outside += pieces[i].len;
+  if (outside > 0)
+    cw->copied = xmalloc(outside);
+  size_t at = 0;
+  for (unsigned i = 0; i < n; i++) {
+    bufs[i] = pieces[i];
+    if (!cl_inside(&pieces[i], block, cap)) {
+      memcpy(cw->copied + at, pieces[i].base, pieces[i].len);
+      bufs[i].base = cw->copied + at;
+      at += pieces[i].len;
+    }
+  }
+  if (uv_write(&cw->w, (uv_stream_t*)&c->out, bufs, n, cl_write_done) != 0) {
+    free(block);
+    free(cw->copied);
     free(cw);
     cl_gone(c, "writing to the client failed");
   }
@@ -365,7 +434,9 @@ struct client* client_new(uv_loop_t* loop,
   c->next_relay_id = 1;
   framer_init(&c->framer, max_line);
   c->in.pipe.data = c;
-  c->open_handles = 1;
+  uv_timer_init(loop, &c->t_spare);
+  c->t_spare.data = c;
+  c->open_handles = 2;
   rc = cl_open_stream(loop, STDOUT_FILENO, &c->out, false, &c->out_is_stream);
   if (rc == 0) {
     c->out_open = true;
@@ -399,6 +470,8 @@ static void cl_closed(uv_handle_t* h) {
   void (*done)(void*) = c->done;
   void* ctx = c->done_ctx;
   framer_free(&c->framer);
+  proc_pipe_release(c->out_grown);
+  util_spare_drop();
   free(c->protocol);
   while (c->relayed != NULL) {
     struct relayed* e = c->relayed;
@@ -412,6 +485,7 @@ static void cl_closed(uv_handle_t* h) {
 
 static void cl_close_handles(struct client* c) {
   uv_close((uv_handle_t*)&c->in, cl_closed);
+  uv_close((uv_handle_t*)&c->t_spare, cl_closed);
   if (c->out_is_stream)
     uv_close((uv_handle_t*)&c->out, cl_closed);
   c->out_open = false;

@@ -53,6 +53,15 @@ void client_send_take(struct client* c, cJSON* msg);
  * ending in '\n' (STDIO-1; the caller vouches for it). Takes ownership of
  * text (heap), freed once written. */
 void client_send_text(struct client* c, char* text, size_t len);
+/* Write one message given in pieces, without copying the large ones:
+ * pieces inside block (heap, at least cap bytes, owned by the client from
+ * now on and kept for reuse once written: util_spare_put) are written
+ * from where they are; the others (an id) are copied now. At most
+ * CLIENT_MAX_PIECES; together one JSON object ending in '\n' (STDIO-1;
+ * the caller vouches for it). */
+#define CLIENT_MAX_PIECES 8
+void client_send_pieces(struct client* c, const uv_buf_t* pieces, unsigned n,
+                        char* block, size_t cap);
 /* An error response without data (id copied; NULL for none). */
 void client_error(struct client* c, const cJSON* id, int code,
                   const char* message);

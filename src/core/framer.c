@@ -43,6 +43,17 @@ static void framer_reserve(struct framer* f, size_t need) {
   while (cap < need) cap *= 2;
   if (cap > f->max + 1)
     cap = f->max + 1;
+  /* A large block written out earlier, rather than fresh memory. */
+  size_t spare_cap;
+  char* spare = cap > FRAMER_MIN_CAP ? util_spare_take(need, &spare_cap) : NULL;
+  if (spare != NULL) {
+    if (f->len > 0)
+      memcpy(spare, f->buf, f->len);
+    free(f->buf);
+    f->buf = spare;
+    f->cap = spare_cap;
+    return;
+  }
   f->buf = xrealloc(f->buf, cap);
   f->cap = cap;
 }
@@ -128,9 +139,15 @@ static void framer_scan(struct framer* f, framer_line_cb on_line, void* ctx) {
     size_t end = (size_t)(nl - f->buf);
     framer_tell(f, f->buf + f->scanned, end - f->scanned);
     f->scanned = end + 1;
+    f->line_end = end;
     framer_deliver(f->buf + start, end - start, on_line, ctx);
     framer_tell(f, NULL, 0);
-    start = end + 1;
+    if (f->taken) { /* what followed the line is at the front now */
+      f->taken = false;
+      start = 0;
+    } else {
+      start = end + 1;
+    }
   }
 
   size_t rest = f->len - start;
@@ -233,6 +250,27 @@ void framer_commit(struct framer* f,
     on_oversize(ctx, total, f->head, headlen);
   framer_tell(f, NULL, 0);
   framer_scan(f, on_line, ctx);
+}
+
+char* framer_take(struct framer* f, size_t* cap) {
+  char* block = f->buf;
+  *cap = f->cap;
+  size_t from = f->line_end + 1;
+  size_t rest = f->len - from;
+  size_t need = rest > FRAMER_MIN_CAP ? rest : FRAMER_MIN_CAP;
+  size_t ncap;
+  char* next = util_spare_take(need, &ncap);
+  if (next == NULL) {
+    next = xmalloc(need);
+    ncap = need;
+  }
+  memcpy(next, block + from, rest);
+  f->buf = next;
+  f->cap = ncap;
+  f->len = rest;
+  f->scanned = 0;
+  f->taken = true;
+  return block;
 }
 
 size_t framer_pending(const struct framer* f) {

@@ -44,6 +44,8 @@ struct framer {
   bool hold;              /* keep a large buffer until framer_trim */
   framer_part_cb on_part; /* NULL: nobody watches */
   void* part_ctx;
+  size_t line_end; /* during on_line: where its '\n' is in buf */
+  bool taken;      /* during on_line: framer_take gave buf away */
 };
 
 void framer_init(struct framer* f, size_t max_line);
@@ -82,6 +84,14 @@ void framer_trim(struct framer* f);
 /* Watch lines as they arrive (NULL to stop): on_part sees every byte once,
  * while it is still in cache, e.g. to scan a large line piece by piece. */
 void framer_watch(struct framer* f, framer_part_cb on_part, void* ctx);
+
+/* During on_line only: take the buffer that holds the line, so that the
+ * line can be passed on where it is, without a copy. Returns the block
+ * (owned by the caller, *cap bytes; the line pointer on_line got stays
+ * valid in it; give it to util_spare_put or free it). The framer goes on
+ * with another block, the kept spare (util.h) or a new one, holding what
+ * followed the line. */
+char* framer_take(struct framer* f, size_t* cap);
 
 /* Bytes of an incomplete line held (0 when skipping). */
 size_t framer_pending(const struct framer* f);

@@ -65,11 +65,13 @@ static void gw_ev_message(struct backend* b, void* ctx, cJSON* msg) {
 /* Responses need no rewriting in the gateway: passed on as they come. */
 static void gw_ev_response_text(struct backend* b,
                                 void* ctx,
-                                char* text,
-                                size_t len) {
+                                const uv_buf_t* pieces,
+                                unsigned n,
+                                char* block,
+                                size_t cap) {
   struct gateway* gw = ctx;
   (void)b;
-  client_send_text(gw->client, text, len);
+  client_send_pieces(gw->client, pieces, n, block, cap);
 }
 
 static void gw_ev_server_request(struct backend* b,

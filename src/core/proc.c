@@ -3,8 +3,10 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,4 +152,48 @@ void proc_describe_exit(long exit_status, int term_signal, char* buf,
   } else {
     snprintf(buf, cap, "exit code %ld", exit_status);
   }
+}
+
+/* Bytes of pipe capacity mcpmon has added, and how many it may add: an
+ * eighth of pipe-user-pages-soft (read once; 0 there means no limit). */
+static size_t proc_pipe_used;
+static size_t proc_pipe_budget = SIZE_MAX;
+
+static size_t proc_pipe_budget_now(void) {
+  if (proc_pipe_budget != SIZE_MAX)
+    return proc_pipe_budget;
+  unsigned long pages = 16384; /* the kernel's default */
+  FILE* f = fopen("/proc/sys/fs/pipe-user-pages-soft", "r");
+  if (f != NULL) {
+    if (fscanf(f, "%lu", &pages) != 1)
+      pages = 16384;
+    fclose(f);
+  }
+  if (pages == 0)
+    pages = 16384; /* no limit: keep the default's share anyway */
+  proc_pipe_budget = (size_t)pages * 4096u / 8u;
+  return proc_pipe_budget;
+}
+
+size_t proc_pipe_grow(int fd) {
+#ifdef F_SETPIPE_SZ
+  int old = fcntl(fd, F_GETPIPE_SZ);
+  if (old <= 0 || (size_t)old >= PROC_PIPE_BIG)
+    return 0;
+  size_t more = PROC_PIPE_BIG - (size_t)old;
+  if (proc_pipe_used + more > proc_pipe_budget_now())
+    return 0;
+  int now = fcntl(fd, F_SETPIPE_SZ, (int)PROC_PIPE_BIG);
+  if (now <= old)
+    return 0; /* EPERM over the user's limit, or not a pipe */
+  proc_pipe_used += (size_t)(now - old);
+  return (size_t)(now - old);
+#else
+  (void)fd;
+  return 0;
+#endif
+}
+
+void proc_pipe_release(size_t counted) {
+  proc_pipe_used -= counted < proc_pipe_used ? counted : proc_pipe_used;
 }

@@ -36,8 +36,27 @@ int proc_signal_group(pid_t pgid, int sig);
  * string owned by the caller, or NULL with errno set (ENOENT, EACCES). */
 char* proc_find_program(const char* cmd);
 
+/* Larger pipes for large messages. A pipe holds 64 KiB by default, so a
+ * 1 MiB result crosses it in sixteen reads and sixteen writes, each a
+ * context switch between writer and reader; in a 1 MiB pipe it crosses
+ * in one (bench/analysis.md). mcpmon grows a pipe it reads or writes the
+ * first time it finds it full. The capacity counts against the user's
+ * pipe-user-pages-soft (64 MiB by default): past that limit every new
+ * pipe of the user gets a single page, so all pipes mcpmon grows
+ * together stay within an eighth of it, and a pipe that cannot be grown
+ * keeps its size. */
+#define PROC_PIPE_BIG ((size_t)1024 * 1024)
+
+/* Grow pipe fd to PROC_PIPE_BIG if the budget allows. Returns the bytes
+ * counted against the budget (0: left as it was), to be given back with
+ * proc_pipe_release when the pipe is closed. */
+size_t proc_pipe_grow(int fd);
+void proc_pipe_release(size_t counted);
+
 /* "exit code 3" / "signal SIGSEGV" into buf. */
-void proc_describe_exit(long exit_status, int term_signal, char* buf,
+void proc_describe_exit(long exit_status,
+                        int term_signal,
+                        char* buf,
                         size_t cap);
 
 #endif

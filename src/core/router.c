@@ -200,11 +200,15 @@ static void rt_ev_message(struct backend* b, void* ctx, cJSON* msg) {
   rt_send_take(r, msg);
 }
 
-static void rt_ev_response_text(struct backend* b, void* ctx, char* text,
-                                size_t len) {
+static void rt_ev_response_text(struct backend* b,
+                                void* ctx,
+                                const uv_buf_t* pieces,
+                                unsigned n,
+                                char* block,
+                                size_t cap) {
   struct router* r = ctx;
   (void)b;
-  client_send_text(r->client, text, len);
+  client_send_pieces(r->client, pieces, n, block, cap);
 }
 
 static void rt_ev_server_request(struct backend* b, void* ctx, cJSON* msg,

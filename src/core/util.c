@@ -71,3 +71,32 @@ void util_read_slab(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) {
   buf->base = slab;
   buf->len = sizeof(slab);
 }
+
+static char* util_spare;
+static size_t util_spare_cap;
+
+void util_spare_put(char* block, size_t cap) {
+  if (cap < UTIL_SPARE_MIN) {
+    free(block);
+    return;
+  }
+  free(util_spare);
+  util_spare = block;
+  util_spare_cap = cap;
+}
+
+char* util_spare_take(size_t need, size_t* cap) {
+  if (util_spare == NULL || util_spare_cap < need)
+    return NULL;
+  char* b = util_spare;
+  *cap = util_spare_cap;
+  util_spare = NULL;
+  util_spare_cap = 0;
+  return b;
+}
+
+void util_spare_drop(void) {
+  free(util_spare);
+  util_spare = NULL;
+  util_spare_cap = 0;
+}

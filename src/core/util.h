@@ -24,6 +24,21 @@ char* xasprintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
  * buffer, safe because an alloc and its read callback run back to back. */
 void util_read_slab(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
 
+/* One large block kept for reuse, process-wide (single-threaded). A large
+ * server message travels in its framer's buffer to the client's stdout
+ * without a copy (framer_take); once written, that buffer becomes the
+ * framer's next one instead of fresh memory, whose first touch costs more
+ * than the copy saved (bench/analysis.md).
+ * util_spare_put: takes block (cap bytes); keeps it when it is large
+ * (>= UTIL_SPARE_MIN) and frees what it replaces, else frees it.
+ * util_spare_take: the kept block if it holds at least need bytes (owned
+ * by the caller, its size in *cap), else NULL.
+ * util_spare_drop: free it (nothing large has moved for a while). */
+#define UTIL_SPARE_MIN ((size_t)256 * 1024)
+void util_spare_put(char* block, size_t cap);
+char* util_spare_take(size_t need, size_t* cap);
+void util_spare_drop(void);
+
 /* Monotonic clock in milliseconds (uv_hrtime based, any epoch). */
 uint64_t util_now_ms(void);
 

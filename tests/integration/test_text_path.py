@@ -128,6 +128,18 @@ def test_large_result_unchanged():
                 assert raw == line.replace("@ID@", str(100 + i)).encode() \
                     + b"\n"
                 assert text_of(resp["result"]) == "x\\y" * 300000
+            # A string id, and a notification in the same write right
+            # after the large line: the line leaves in the framer's buffer
+            # (framer_take), what follows it is still read.
+            note = ('{"jsonrpc":"2.0","method":"notifications/message",'
+                    '"params":{"level":"info","data":"after"}}')
+            raw, resp = raw_call(m, line + "\n" + note, "big-\u00e9")
+            assert raw == line.replace("@ID@", '"big-\u00e9"').encode() \
+                + b"\n"
+            m.wait_message(lambda o: o.get("method") ==
+                           "notifications/message" and
+                           o["params"]["data"] == "after")
+            assert m.violations == [], m.violations
 
 
 def test_lines_the_text_path_leaves_to_cjson():

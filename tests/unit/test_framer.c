@@ -1,7 +1,8 @@
 /* test_framer.c - line framing: split reads, CRLF, blank lines, over-long
  * lines, large lines, byte transparency, memory given back, reading in
  * place (framer_space/framer_commit), holding a large buffer, and
- * watching lines as they arrive (framer_watch). */
+ * watching lines as they arrive (framer_watch), taking a line's buffer
+ * (framer_take) and the spare block it may go on in (util_spare_*). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -599,6 +600,118 @@ static void test_watch(void) {
   }
 }
 
+/* on_line that takes the buffer of every line of at least 100 bytes. */
+struct taker {
+  struct framer* f;
+  struct rec r;
+  char* block; /* the last taken */
+  size_t cap;
+  const char* line; /* where its line was */
+  int taken;
+};
+
+static void on_line_take(void* ctx, char* line, size_t len) {
+  struct taker* t = ctx;
+  on_line(&t->r, line, len);
+  if (len < 100)
+    return;
+  free(t->block);
+  t->block = framer_take(t->f, &t->cap);
+  t->line = line;
+  t->taken++;
+  CHECK(line >= t->block && line + len < t->block + t->cap);
+}
+
+static void test_take(void) {
+  /* A large line taken in the middle of a read: it stays where it was in
+   * the taken block, and the lines after it in the same read still come,
+   * through push and through space/commit, in any read size. */
+  char stream[4096];
+  size_t n = 0;
+  n += (size_t)snprintf(stream + n, sizeof(stream) - n, "{\"a\":1}\n");
+  memset(stream + n, 'y', 300);
+  n += 300;
+  n += (size_t)snprintf(stream + n, sizeof(stream) - n,
+                        "\n{\"b\":2}\n{\"c\":3}\npart");
+  size_t chunks[] = {1, 7, 100, 4096};
+  for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+    for (int mode = 0; mode < 2; mode++) {
+      struct framer f;
+      struct taker t;
+      memset(&t, 0, sizeof(t));
+      rec_init(&t.r);
+      t.f = &f;
+      framer_init(&f, 1000);
+      for (size_t off = 0; off < n; off += chunks[c]) {
+        size_t k = n - off < chunks[c] ? n - off : chunks[c];
+        if (mode == 0) {
+          framer_push(&f, stream + off, k, on_line_take, on_oversize, &t);
+        } else {
+          size_t room;
+          char* at = framer_space(&f, &room);
+          CHECK(room >= k);
+          memcpy(at, stream + off, k);
+          framer_commit(&f, k, on_line_take, on_oversize, &t);
+        }
+      }
+      CHECK_INT(t.taken, 1);
+      CHECK_INT(t.r.lines, 4);
+      CHECK(strncmp(t.r.log, "L:{\"a\":1}\n", 10) == 0);
+      CHECK(strstr(t.r.log, "\nL:{\"b\":2}\nL:{\"c\":3}\n") != NULL);
+      /* The taken line, still in its block. */
+      CHECK(t.line[0] == 'y' && t.line[299] == 'y');
+      CHECK_INT(framer_pending(&f), 4);
+      push_str(&f, "!\n", &t.r);
+      CHECK_STR(t.r.last, "part!");
+      free(t.block);
+      framer_free(&f);
+      rec_free(&t.r);
+    }
+  }
+
+  /* With a spare kept, the framer goes on in it instead of new memory. */
+  util_spare_drop();
+  char* spare = xmalloc(UTIL_SPARE_MIN);
+  util_spare_put(spare, UTIL_SPARE_MIN);
+  struct framer f;
+  struct taker t;
+  memset(&t, 0, sizeof(t));
+  rec_init(&t.r);
+  t.f = &f;
+  framer_init(&f, 1000);
+  framer_push(&f, stream, n, on_line_take, on_oversize, &t);
+  CHECK(f.buf == spare);
+  CHECK_INT(f.cap, UTIL_SPARE_MIN);
+  free(t.block);
+  framer_free(&f);
+  rec_free(&t.r);
+}
+
+static void test_spare(void) {
+  size_t cap = 0;
+  util_spare_drop();
+  CHECK(util_spare_take(1, &cap) == NULL);
+  /* Small blocks are not kept. */
+  util_spare_put(xmalloc(100), 100);
+  CHECK(util_spare_take(1, &cap) == NULL);
+  /* A large one is, for takers that fit in it, once. */
+  char* big = xmalloc(UTIL_SPARE_MIN * 2);
+  util_spare_put(big, UTIL_SPARE_MIN * 2);
+  CHECK(util_spare_take(UTIL_SPARE_MIN * 2 + 1, &cap) == NULL);
+  CHECK(util_spare_take(UTIL_SPARE_MIN, &cap) == big);
+  CHECK_INT(cap, UTIL_SPARE_MIN * 2);
+  CHECK(util_spare_take(1, &cap) == NULL);
+  /* A newer block replaces the kept one (freed: ASan would see a leak). */
+  util_spare_put(big, UTIL_SPARE_MIN * 2);
+  char* newer = xmalloc(UTIL_SPARE_MIN);
+  util_spare_put(newer, UTIL_SPARE_MIN);
+  CHECK(util_spare_take(1, &cap) == newer);
+  free(newer);
+  util_spare_put(xmalloc(UTIL_SPARE_MIN), UTIL_SPARE_MIN);
+  util_spare_drop();
+  CHECK(util_spare_take(1, &cap) == NULL);
+}
+
 int main(void) {
   test_basic();
   test_bytewise();
@@ -613,5 +726,7 @@ int main(void) {
   test_space_commit();
   test_hold();
   test_watch();
+  test_take();
+  test_spare();
   return check_done();
 }
