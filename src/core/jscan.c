@@ -5,8 +5,9 @@
  * every byte is looked at once. The kind of each open container (object
  * or array) is a bit in a fixed stack, so deep nesting costs 64 bytes,
  * not a call frame per level. String bodies, where large messages spend
- * their bytes, are skipped 32 bytes at a time (SSE2, which every x86-64
- * has) up to the next quote, backslash or control character.
+ * their bytes, are skipped up to the next quote, backslash or control
+ * character 64 bytes at a time with AVX2 where the CPU has it (checked
+ * once, at run time), else 32 at a time with SSE2 (every x86-64 has it).
  */
 #include "core/jscan.h"
 
@@ -21,8 +22,52 @@ static bool jscan_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define JSCAN_AVX2 1
+
+/* As jscan_plain, 64 bytes at a time with AVX2; stops at the special byte
+ * or where fewer than 64 bytes are left. */
+__attribute__((target("avx2"))) static const char* jscan_plain_avx2(
+    const char* p, const char* end) {
+  const __m256i quote = _mm256_set1_epi8('"');
+  const __m256i bslash = _mm256_set1_epi8('\\');
+  const __m256i ctl = _mm256_set1_epi8(0x1f);
+  while ((size_t)(end - p) >= 64) {
+    __m256i a = _mm256_loadu_si256((const __m256i*)(const void*)p);
+    __m256i b = _mm256_loadu_si256((const __m256i*)(const void*)(p + 32));
+    __m256i ma = _mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpeq_epi8(a, quote),
+                        _mm256_cmpeq_epi8(a, bslash)),
+        _mm256_cmpeq_epi8(_mm256_min_epu8(a, ctl), a));
+    __m256i mb = _mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpeq_epi8(b, quote),
+                        _mm256_cmpeq_epi8(b, bslash)),
+        _mm256_cmpeq_epi8(_mm256_min_epu8(b, ctl), b));
+    uint64_t m = (uint64_t)(uint32_t)_mm256_movemask_epi8(ma) |
+                 ((uint64_t)(uint32_t)_mm256_movemask_epi8(mb) << 32);
+    if (m != 0)
+      return p + __builtin_ctzll(m);
+    p += 64;
+  }
+  return p;
+}
+
+static int jscan_have_avx2 = -1;
+#endif
+
 /* The first '"', '\\' or byte below 0x20 at or after p, or end. */
 static inline const char* jscan_plain(const char* p, const char* end) {
+#if defined(JSCAN_AVX2)
+  if ((size_t)(end - p) >= 256) {
+    if (jscan_have_avx2 < 0) {
+      __builtin_cpu_init();
+      jscan_have_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    if (jscan_have_avx2)
+      p = jscan_plain_avx2(p, end);
+  }
+#endif
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"');
   const __m128i bslash = _mm_set1_epi8('\\');

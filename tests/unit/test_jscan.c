@@ -327,6 +327,45 @@ static void test_long_strings(void) {
   }
 }
 
+/* Strings of 256 bytes and more take the 64-byte (AVX2) path first: a
+ * special byte around each of its block edges. */
+static void test_very_long_strings(void) {
+  static char s[1200];
+  const size_t lens[] = {256, 257, 319, 320, 511, 700, 1100};
+  const size_t poss[] = {0,   1,   31,  32,  63,  64,  65,  127, 128,
+                         191, 192, 255, 256, 257, 300, 640, 1000};
+  const char* specials[] = {"\"", "\x01", "\x1f", "\\n", "\\q", "\x80"};
+  for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+    size_t len = lens[li];
+    for (size_t pi = 0; pi < sizeof(poss) / sizeof(poss[0]); pi++) {
+      size_t pos = poss[pi];
+      if (pos >= len)
+        continue;
+      for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+        size_t n = 0;
+        s[n++] = '"';
+        for (size_t i = 0; i < len; i++) {
+          if (i == pos) {
+            memcpy(s + n, specials[k], strlen(specials[k]));
+            n += strlen(specials[k]);
+          } else {
+            s[n++] = (char)('a' + (char)(i % 26));
+          }
+        }
+        s[n++] = '"';
+        struct jscan j;
+        bool v = jscan_scan(s, n, &j);
+        bool want = k >= 3 && k != 4;
+        CHECK(v == want);
+        if (v != want)
+          fprintf(stderr, "len %zu pos %zu special %zu\n", len, pos, k);
+        if (!v)
+          CHECK_INT(j.err_off, pos + 1 + (k == 0 ? 1 : 0));
+      }
+    }
+  }
+}
+
 /* ---- differential check against cJSON ----------------------------------- */
 
 static uint64_t rng_state = 88172645463325252ull;
@@ -703,6 +742,7 @@ int main(void) {
   test_str_equals();
   test_depth();
   test_long_strings();
+  test_very_long_strings();
   test_differential();
   test_pieces();
   return check_done();
