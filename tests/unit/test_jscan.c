@@ -678,8 +678,8 @@ static void check_splits(const char* text, size_t n) {
 
 static void test_pieces(void) {
   const char* texts[] = {
-      "{\"jsonrpc\":\"2.0\",\"id\":17,\"result\":{\"a\":[1,-2.5e+3,true,"
-      "false,null,\"x\\u00e9\\uD83D\\uDE00\\n\"]}}",
+      ("{\"jsonrpc\":\"2.0\",\"id\":17,\"result\":{\"a\":[1,-2.5e+3,true,"
+       "false,null,\"x\\u00e9\\uD83D\\uDE00\\n\"]}}"),
       " \r\n[ 0 , -0.0E-0 , {\"k\" : \"v\"} ] ",
       "123",
       "-0",

@@ -512,8 +512,7 @@ static void test_malformed(void) {
       "{\"name\":\"ok\",\"tools\":\"nope\",\"log\":[1,{\"text\":7}],"
       "\"traffic\":[{\"seq\":\"x\"},{\"seq\":-1}],\"watch\":[1,\"w\"],"
       "\"listChanged\":5,\"pid\":\"p\",\"state\":7}]}",
-      "{\"type\":\"state\",\"backend\":\"ok\",\"pid\":\"x\",\"restarts\":"
-      "null}",
+      "{\"type\":\"state\",\"backend\":\"ok\",\"pid\":\"x\",\"restarts\":null}",
       "{\"type\":\"tools\",\"backend\":\"ok\",\"tools\":[1,null,\"bare\"]}",
       "{\"type\":\"traffic\"}",
       "{\"type\":\"traffic_detail\"}",
