@@ -91,19 +91,112 @@ static size_t log_prefix(char* buf, size_t cap, const char* name, long pid) {
   return (size_t)n < cap ? (size_t)n : cap - 1;
 }
 
+/* What log_clean does with an ANSI colour sequence (ESC [ digits;... m). */
+enum log_sgr { SGR_ESCAPE, SGR_KEEP, SGR_DROP };
+
+/* The length of the colour sequence at p (ESC first), or 0. */
+static size_t log_sgr_len(const char* p, const char* end) {
+  if (end - p < 3 || p[1] != '[')
+    return 0;
+  for (const char* q = p + 2; q < end && q - p < 32; q++) {
+    if (*q == 'm')
+      return (size_t)(q - p) + 1;
+    if ((*q < '0' || *q > '9') && *q != ';')
+      return 0;
+  }
+  return 0;
+}
+
+/* Copy src (n bytes) into dst (cap >= 1 bytes, NUL-terminated, cut when
+ * full) with every control byte but TAB written as \xNN: bytes from
+ * outside (a server's garbage, a line cut mid-escape) must not move the
+ * cursor, ring bells or retitle the terminal. Returns the length. */
+static size_t log_clean(char* dst,
+                        size_t cap,
+                        const char* src,
+                        size_t n,
+                        enum log_sgr sgr) {
+  const char* end = src + n;
+  size_t o = 0;
+  for (const char* p = src; p < end && o + 1 < cap;) {
+    unsigned char c = (unsigned char)*p;
+    if (c >= 0x20 && c != 0x7f) {
+      dst[o++] = (char)c;
+      p++;
+      continue;
+    }
+    if (c == '\t') {
+      dst[o++] = '\t';
+      p++;
+      continue;
+    }
+    size_t k = c == 0x1b && sgr != SGR_ESCAPE ? log_sgr_len(p, end) : 0;
+    if (k > 0) {
+      if (sgr == SGR_KEEP) {
+        if (o + k + 1 > cap)
+          break;
+        memcpy(dst + o, p, k);
+        o += k;
+      }
+      p += k;
+      continue;
+    }
+    if (o + 5 > cap)
+      break;
+    static const char hex[] = "0123456789abcdef";
+    dst[o++] = '\\';
+    dst[o++] = 'x';
+    dst[o++] = hex[c >> 4];
+    dst[o++] = hex[c & 15];
+    p++;
+  }
+  dst[o] = '\0';
+  return o;
+}
+
+static bool log_has_control(const char* p, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if ((c < 0x20 && c != '\t') || c == 0x7f)
+      return true;
+  }
+  return false;
+}
+
+/* line: prefix_len bytes of prefix, then the message (len bytes in all,
+ * room for one more). A server's own colours pass to the terminal and the
+ * log file, not to the dashboard (log_hook). */
 static void log_emit(enum log_level level,
                      const char* name,
                      bool from_server,
                      char* line,
                      size_t len,
                      size_t prefix_len) {
+  char clean[8192];
+  const char* msg = line + prefix_len;
+  size_t msg_len = len - prefix_len;
+  bool dirty = log_has_control(msg, msg_len);
+  if (dirty) {
+    memcpy(clean, line, prefix_len);
+    len = prefix_len + log_clean(clean + prefix_len,
+                                 sizeof(clean) - prefix_len - 1, msg, msg_len,
+                                 from_server ? SGR_KEEP : SGR_ESCAPE);
+    line = clean;
+  }
   line[len] = '\n';
   log_write_all(STDERR_FILENO, line, len + 1);
   if (log_fd >= 0)
     log_write_all(log_fd, line, len + 1);
   line[len] = '\0';
-  if (log_hook != NULL)
-    log_hook(log_hook_ctx, level, name, from_server, line + prefix_len);
+  if (log_hook == NULL)
+    return;
+  if (dirty && from_server) {
+    char plain[4096];
+    log_clean(plain, sizeof(plain), msg, msg_len, SGR_DROP);
+    log_hook(log_hook_ctx, level, name, from_server, plain);
+    return;
+  }
+  log_hook(log_hook_ctx, level, name, from_server, line + prefix_len);
 }
 
 void log_msgv(enum log_level level,

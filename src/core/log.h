@@ -11,6 +11,12 @@
  * adds warnings and start/stop/restart events; verbose adds file change
  * details; debug adds everything. The level is checked before the message is
  * formatted, so a disabled log_debug costs one comparison.
+ *
+ * Text from outside (a server's stderr and stray stdout, a client's bad
+ * line) is written with its control bytes as \xNN, TAB excepted, so that
+ * garbage cannot move the cursor or retitle the terminal; a server's ANSI
+ * colours (ESC [ ... m) pass through to stderr and the log file, and are
+ * dropped for the dashboard.
  */
 #ifndef MCPMON_LOG_H
 #define MCPMON_LOG_H

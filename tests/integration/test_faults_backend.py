@@ -137,6 +137,11 @@ def test_binary_garbage_on_stdout():
             assert text_of(m.call_tool("echo", {"text": "c"})) == "c"
             assert sm.server_pid(m) == pid
             assert sm.count_log(m, r"Restart|exited") == 0, m.logs()
+            # The garbage is quoted in the log with its control bytes
+            # escaped: nothing reaches the terminal raw.
+            raw = [l for l in m.log_lines()
+                   if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", l)]
+            assert raw == [], raw[:3]
             finish(m)  # strict: the client's stdout held JSON-RPC only
 
 

@@ -329,6 +329,12 @@ def test_server_stderr_passed_through():
             m.wait_log(pat, n=3)
             # stderr never reaches the client's stdout.
             assert not any(b"line of log" in line for line in m.raw_stdout)
+            # A server's colours pass; other control bytes (a bell, a
+            # carriage return, a lone escape) are shown, not obeyed.
+            r = m.call_tool("stderr", {
+                "text": "\x1b[31mred\x1b[0m\tbell\x07 cr\r esc\x1b]0;t"})
+            m.wait_log(r"\| \x1b\[31mred\x1b\[0m\tbell\\x07 cr\\x0d "
+                       r"esc\\x1b\]0;t$")
 
 
 if __name__ == "__main__":
