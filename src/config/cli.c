@@ -21,7 +21,6 @@
 
 /* What --ext trims around an extension and refuses inside one: isspace()
  * in the C locale, which the command line is parsed in. */
-#define CLI_EXT_BLANKS " \t\n\v\f\r"
 
 #define CLI_USAGE "usage: mcpmon [options] -- command [args...]"
 
@@ -184,7 +183,7 @@ static enum cli_result cli_exts(struct cli_state* st,
                                 const char* value) {
   const char* item;
   size_t n;
-  switch (config_add_exts(&st->sc.exts, value, CLI_EXT_BLANKS, SIZE_MAX, &item,
+  switch (config_add_exts(&st->sc.exts, value, CONFIG_EXT_BLANKS, SIZE_MAX, &item,
                           &n)) {
     case 0:
       return CLI_RUN;

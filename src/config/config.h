@@ -96,10 +96,14 @@ enum config_ext_error {
   CONFIG_EXT_TOO_MANY = -3, /* a new extension would make more than max */
 };
 
+/* What the command line and the YAML file trim around an extension and
+ * refuse inside one: every isspace() byte (a YAML block scalar ends in a
+ * newline). */
+#define CONFIG_EXT_BLANKS " \t\n\v\f\r"
+
 /* Appends the comma-separated extensions of list to exts, in order: the
  * characters of blanks trimmed around each item, then its leading dots
- * dropped; an item already in exts is skipped; "*" means every file. The
- * command line counts isspace() as blanks, the YAML file only " \t".
+ * dropped; an item already in exts is skipped; "*" means every file.
  * Returns 0, or a negative enum config_ext_error with the item at fault,
  * trimmed, in (*item)[0..*len) inside list; the items before it are
  * added. */

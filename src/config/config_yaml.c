@@ -28,8 +28,6 @@
 #define CY_MAX_NAME 64 /* server names */
 #define CY_MAX_SEPARATOR 8
 #define CY_MAX_EXTS 256 /* per server: duplicates are found by scanning */
-/* What 'extensions' trims around an extension and refuses inside one. */
-#define CY_EXT_BLANKS " \t"
 
 struct cy_ctx {
   struct config_error* err;
@@ -229,15 +227,15 @@ static int cy_add_watch(struct cy_ctx* c,
 }
 
 /* The comma-separated extensions in text (config_add_exts(), with the
- * command line's --ext rules but for blanks), at most CY_MAX_EXTS. */
+ * command line's --ext rules), at most CY_MAX_EXTS. */
 static int cy_add_exts(struct cy_ctx* c,
                        const struct yaml_tree_node* at,
                        const char* text,
                        struct server_config* sc) {
   const char* item;
   size_t n;
-  switch (
-      config_add_exts(&sc->exts, text, CY_EXT_BLANKS, CY_MAX_EXTS, &item, &n)) {
+  switch (config_add_exts(&sc->exts, text, CONFIG_EXT_BLANKS, CY_MAX_EXTS,
+                          &item, &n)) {
     case 0:
       return 0;
     case CONFIG_EXT_EMPTY:

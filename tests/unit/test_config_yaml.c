@@ -297,6 +297,16 @@ static void test_wrong_types(void) {
   CHECK_FAIL_HAS(SERVER("    extensions: {py: 1}\n"),
                  "expected a list of strings or a string for 'extensions', "
                  "got a mapping");
+  {
+    /* A block scalar ends in a newline: trimmed like any blank. */
+    struct mcpmon_config ec;
+    config_init(&ec);
+    CHECK_INT(load(&ec, SERVER("    extensions: |\n      py,\n      json\n")),
+              0);
+    if (ec.nservers == 1)
+      CHECK_SV(ec.servers[0].exts, "py", "json");
+    config_free(&ec);
+  }
   CHECK_FAIL(SERVER("    extensions: 'py,,json'\n"),
              ".mcpmon.yaml:4:17: empty extension in 'extensions'");
   CHECK_FAIL(SERVER("    extensions: [py, '.']\n"),
