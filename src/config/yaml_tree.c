@@ -204,6 +204,16 @@ static int yt_alias(struct yt_parse* p, const yaml_event_t* ev) {
   yaml_mark_t m = ev->start_mark;
   const char* name = (const char*)ev->data.alias.anchor;
   struct yaml_tree_node* n = yt_anchor_find(p->t, name);
+  for (int d = p->depth - 1; n == NULL && d >= 0; d--) {
+    const struct yt_frame* f = &p->stack[d];
+    if (f->anchor != NULL && strcmp(f->anchor, name) == 0)
+      return config_error_set(
+          p->err, (int)m.line + 1, (int)m.column + 1,
+          "alias '*%.64s' is inside the %s it names ('&%.64s' at %d:%d): "
+          "a config cannot contain itself",
+          name, f->node->kind == YAML_TREE_MAP ? "mapping" : "list", name,
+          f->node->line, f->node->col);
+  }
   if (n == NULL)
     return config_error_set(p->err, (int)m.line + 1, (int)m.column + 1,
                             "found undefined alias '%.64s'", name);

@@ -99,8 +99,10 @@ def test_config_referring_to_itself():
             text = _self_referencing(d, how)
             path = write_config_text(d, text)
             line, col = _alias_line(text, "*me")
-            refused_at_start(path, r"mcpmon: .*\.mcpmon\.yaml:%d:%d: .*alias "
-                             r"'me'" % (line, col))
+            refused_at_start(path, r"mcpmon: .*\.mcpmon\.yaml:%d:%d: alias "
+                             r"'\*me' is inside the mapping it names "
+                             r"\('&me' at \d+:\d+\): a config cannot "
+                             r"contain itself" % (line, col))
     with tmpdir() as d:
         with start_gateway(d, {"alpha": {}}) as m:
             m.initialize()
@@ -110,7 +112,8 @@ def test_config_referring_to_itself():
             line, col = _alias_line(text, "*me")
             ignored_at_runtime(
                 m, d, lambda: write_config_text(d, text),
-                r"\.mcpmon\.yaml:%d:%d: .*alias 'me'" % (line, col), names)
+                r"\.mcpmon\.yaml:%d:%d: alias '\*me' is inside" % (line, col),
+                names)
 
 
 def _as_nobody():

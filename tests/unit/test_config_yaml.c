@@ -692,7 +692,8 @@ static void test_limits(void) {
 
   /* Undefined and self-referencing aliases. */
   CHECK_FAIL("x-a: &a [1, *a]\nservers: {a: {command: x}}\n",
-             ".mcpmon.yaml:1:13: found undefined alias 'a'");
+             ".mcpmon.yaml:1:13: alias '*a' is inside the list it names "
+             "('&a' at 1:6): a config cannot contain itself");
   CHECK_FAIL("servers: {a: {command: x, args: *nope}}\n",
              ".mcpmon.yaml:1:33: found undefined alias 'nope'");
   /* A later anchor of the same name wins. */
