@@ -155,6 +155,34 @@ size_t tu_strwidth(const char* s) {
   return w;
 }
 
+size_t tu_fit(const char* s, int cols, int* width) {
+  mbstate_t st;
+  memset(&st, 0, sizeof(st));
+  const char* start = s;
+  int w = 0;
+  size_t left = strlen(s);
+  while (left > 0) {
+    wchar_t wc;
+    size_t n = mbrtowc(&wc, s, left, &st);
+    int cw = 1;
+    if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+      memset(&st, 0, sizeof(st));
+      n = 1;
+    } else {
+      cw = wcwidth(wc);
+      if (cw < 0)
+        cw = 1;
+    }
+    if (w + cw > cols)
+      break;
+    w += cw;
+    s += n;
+    left -= n;
+  }
+  *width = w;
+  return (size_t)(s - start);
+}
+
 int64_t tu_json_int(const cJSON* v, int64_t dflt) {
   if (!cJSON_IsNumber(v) || v->valuedouble != v->valuedouble)
     return dflt;

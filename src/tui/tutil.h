@@ -57,6 +57,10 @@ void tu_fmt_clock(int64_t ms, bool millis, char* buf, size_t cap);
 /* Terminal columns a UTF-8 string takes in the current locale (wcwidth;
  * undecodable bytes and control characters count one column each). */
 size_t tu_strwidth(const char* s);
+/* The longest start of s that fits in cols columns, measured as
+ * tu_strwidth measures: its length in bytes (a whole character always),
+ * and its width in *width. */
+size_t tu_fit(const char* s, int cols, int* width);
 
 #define TU_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

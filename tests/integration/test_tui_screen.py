@@ -160,6 +160,22 @@ def test_dashboard():
             tm.keys("G")
             tm.wait_for("following")
 
+            # A log line longer than the pane wraps: its end is on screen,
+            # on a row of its own under where its text began.
+            long_line = "long-line-start " + "0123456789" * 20 + " LONG-END"
+            m.call_tool("stderr", {"text": long_line})
+            text = tm.wait_for("LONG-END")
+            rows = text.split("\n")
+            first = next(r for r in rows if "long-line-start" in r)
+            end = next(r for r in rows if "LONG-END" in r)
+            col = first.index("long-line-start")
+            assert "\u2026" not in first[col:], first
+            assert end.index("LONG-END") >= col, (first, end)
+            # Between the log box's border and the text: blank.
+            border = first.rindex("\u2502", 0, col)
+            assert end[border] == "\u2502" and \
+                end[border + 1:col].strip() == "", (first, end)
+
             # Help, and any key closes it.
             tm.keys("?")
             tm.wait_for("restart the selected server")
