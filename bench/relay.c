@@ -1,13 +1,15 @@
 /* relay.c - the floor for any stdio proxy: copies stdin to a child's stdin
  * and the child's stdout to stdout, byte for byte, parsing nothing.
  *
- *   relay [--copy] command [args...]
+ *   relay [--copy] [--big-pipes] command [args...]
  *
  * One poll() loop over two directions; each moves data with splice(2)
  * (pipe to pipe, no copy through user space) and falls back to
  * read()/write() through a 64 KiB buffer when splice is refused. --copy
  * always uses read()/write(): the floor for a proxy that has to see the
- * bytes, as one that understands messages does. Stdin EOF
+ * bytes, as one that understands messages does. --big-pipes makes the
+ * child's stdout pipe and the relay's own stdout pipe 1 MiB (F_SETPIPE_SZ),
+ * as mcpmon does with pipes it finds full. Stdin EOF
  * closes the child's stdin; the child's stdout EOF ends the relay, which
  * then waits for the child and exits with its status.
  */
@@ -57,13 +59,19 @@ static bool relay_move(int in, int out, bool* use_splice) {
 }
 
 int main(int argc, char** argv) {
-  bool copy = argc > 1 && strcmp(argv[1], "--copy") == 0;
-  if (copy) {
+  bool copy = false, big = false;
+  while (argc > 1 && strncmp(argv[1], "--", 2) == 0) {
+    if (strcmp(argv[1], "--copy") == 0)
+      copy = true;
+    else if (strcmp(argv[1], "--big-pipes") == 0)
+      big = true;
+    else
+      break;
     argv++;
     argc--;
   }
   if (argc < 2) {
-    fputs("usage: relay [--copy] command [args...]\n", stderr);
+    fputs("usage: relay [--copy] [--big-pipes] command [args...]\n", stderr);
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -86,6 +94,10 @@ int main(int argc, char** argv) {
   }
   close(to[0]);
   close(from[1]);
+  if (big) {
+    fcntl(from[0], F_SETPIPE_SZ, 1 << 20);
+    fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
+  }
   int child_in = to[1], child_out = from[0];
   bool splice_in = !copy, splice_out = !copy, in_open = true;
   for (;;) {
