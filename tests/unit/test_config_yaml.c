@@ -300,7 +300,6 @@ static void test_wrong_types(void) {
   {
     /* A block scalar ends in a newline: trimmed like any blank. */
     struct mcpmon_config ec;
-    config_init(&ec);
     CHECK_INT(load(&ec, SERVER("    extensions: |\n      py,\n      json\n")),
               0);
     if (ec.nservers == 1)
