@@ -305,12 +305,12 @@ static void cl_on_batch(struct client* c, struct jrpc_msg* m, int depth) {
                  "version");
     return;
   }
-  cJSON* item;
-  cJSON_ArrayForEach(item, m->root) {
-    char* text = cJSON_PrintUnformatted(item);
+  /* Each element is taken out of the array as it is: printing and parsing
+   * it again would round numbers to 15 digits, ids included. */
+  while (m->root->child != NULL) {
+    cJSON* item = cJSON_DetachItemViaPointer(m->root, m->root->child);
     struct jrpc_msg sub;
-    jrpc_parse(text, strlen(text), &sub);
-    free(text);
+    jrpc_from_tree(item, &sub);
     cl_handle(c, &sub, depth + 1);
     jrpc_msg_free(&sub);
   }
@@ -347,7 +347,7 @@ static void cl_on_line(void* ctx, char* line, size_t len) {
   if (log_enabled(LL_DEBUG))
     log_debug("<- client %.300s", line);
   struct jrpc_msg m;
-  jrpc_parse(line, len, &m);
+  jrpc_parse_strict(line, len, &m);
   cl_handle(c, &m, 0);
   jrpc_msg_free(&m);
 }

@@ -162,6 +162,18 @@ static void jrpc_classify(struct jrpc_msg* out) {
   out->error_msg = NULL;
 }
 
+void jrpc_parse_strict(const char* text, size_t len, struct jrpc_msg* out) {
+  struct jscan scan;
+  if (text != NULL && len > 0 && !jscan_scan(text, len, &scan)) {
+    memset(out, 0, sizeof(*out));
+    out->kind = JRPC_INVALID;
+    out->error_code = JRPC_PARSE_ERROR;
+    out->error_msg = scan.err;
+    return;
+  }
+  jrpc_parse(text, len, out);
+}
+
 void jrpc_parse(const char* text, size_t len, struct jrpc_msg* out) {
   memset(out, 0, sizeof(*out));
   out->kind = JRPC_INVALID;
@@ -184,6 +196,12 @@ void jrpc_parse(const char* text, size_t len, struct jrpc_msg* out) {
   out->root = root;
   out->error_code = 0;
   out->error_msg = NULL;
+  jrpc_classify(out);
+}
+
+void jrpc_from_tree(cJSON* root, struct jrpc_msg* out) {
+  memset(out, 0, sizeof(*out));
+  out->root = root;
   jrpc_classify(out);
 }
 

@@ -39,8 +39,16 @@ struct jrpc_msg {
 };
 
 /* Parse and classify one line (len bytes, need not be NUL-terminated).
- * Always fills out; the caller releases it with jrpc_msg_free(). */
+ * Always fills out; the caller releases it with jrpc_msg_free(). Takes
+ * what cJSON takes: a server's raw tab in a string or a number written 01
+ * is repaired when the message is printed again, not dropped. */
 void jrpc_parse(const char* text, size_t len, struct jrpc_msg* out);
+/* The same, but only RFC 8259 JSON (jscan.h): anything else is
+ * JRPC_PARSE_ERROR with jscan's reason as error_msg. For the client's
+ * lines, which an SDK server would refuse too (STDIO-5). */
+void jrpc_parse_strict(const char* text, size_t len, struct jrpc_msg* out);
+/* Classify a tree already parsed (an element of a batch), taking it. */
+void jrpc_from_tree(cJSON* root, struct jrpc_msg* out);
 void jrpc_msg_free(struct jrpc_msg* m);
 
 /* A valid id: a string, or a number with no fractional part and a

@@ -25,6 +25,17 @@ def test_invalid_json_gets_parse_error_without_id():
                 r = send_line_expect(m, line, error_without_id(-32700))
                 assert set(r) == {"jsonrpc", "error"}, r
             m.wait_log(r"Client sent an invalid message", n=4)
+            # What cJSON would take but JSON forbids is refused as well,
+            # with the reason (STDIO-5): an SDK server would drop it.
+            for line, why in (
+                    (b'{"jsonrpc":"2.0","id":3,"method":"tools/call",'
+                     b'"params":{"name":"echo","arguments":{"n":01}}}\n',
+                     "number with a leading zero"),
+                    (b'{"jsonrpc":"2.0","id":4,"method":"tools/call",'
+                     b'"params":{"name":"echo","arguments":{"text":"a\tb"}}}'
+                     b'\n', "control character in a string")):
+                r = send_line_expect(m, line, error_without_id(-32700))
+                assert r["error"]["message"] == why, r
             assert m.call("ping") == {}
             # Nothing of it reached the server.
             assert state(m)["requests"].count("tools/call") == 1
@@ -101,6 +112,17 @@ def test_batch_unbatched_on_2025_03_26():
             m.next_message(error_without_id(-32600))
             st = state(m)
             assert "notifications/x" in st["notifications"], st
+            # Ids and numbers inside a batch stay exact (they were once
+            # printed again and read back, rounded to 15 digits).
+            m.send_raw(b'[{"jsonrpc":"2.0","id":9007199254740989,'
+                       b'"method":"ping"},{"jsonrpc":"2.0","id":8,'
+                       b'"method":"tools/call","params":{"name":"echo",'
+                       b'"arguments":{"text":"c","n":0.30000000000000004}}}]'
+                       b'\n')
+            r = m.next_message(response_to(9007199254740989))
+            assert r["result"] == {}, r
+            assert not m.messages(response_to(9007199254740990))
+            assert text_of(m.next_message(response_to(8))["result"]) == "c"
 
 
 def test_line_over_max_line_refused_and_session_goes_on():

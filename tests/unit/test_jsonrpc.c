@@ -643,12 +643,14 @@ static void test_scan_response(void) {
   CHECK_STR(cJSON_GetObjectItemCaseSensitive(t.error, "message")->valuestring,
             "no");
   cJSON_Delete(t.error);
-  CHECK(scan("{\"jsonrpc\":\"2.0\",\"id\":9007199254740991,"
-             "\"result\":{}}",
-             &t));
-  CHECK(!scan("{\"jsonrpc\":\"2.0\",\"id\":9007199254740992,"
-              "\"result\":{}}",
-              &t));
+  CHECK(
+      scan("{\"jsonrpc\":\"2.0\",\"id\":9007199254740991,"
+           "\"result\":{}}",
+           &t));
+  CHECK(
+      !scan("{\"jsonrpc\":\"2.0\",\"id\":9007199254740992,"
+            "\"result\":{}}",
+            &t));
 
   /* Left to jrpc_parse: valid in other forms, or not valid at all. */
   const char* no[] = {
@@ -685,6 +687,51 @@ static void test_scan_response(void) {
   }
 }
 
+/* jrpc_parse_strict refuses what only cJSON takes, with jscan's reason;
+ * jrpc_parse keeps taking it (a server's line is repaired, not dropped).
+ * jrpc_from_tree classifies a tree as it is, numbers exact. */
+static void test_strict_and_tree(void) {
+  static const struct {
+    const char* text;
+    const char* why;
+  } lenient[] = {
+      {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"n\":01}}",
+       "number with a leading zero"},
+      {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"a\tb\"}",
+       "control character in a string"},
+      {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"n\":1.}}",
+       "number without digits after its point"},
+  };
+  for (size_t i = 0; i < sizeof(lenient) / sizeof(lenient[0]); i++) {
+    struct jrpc_msg m;
+    jrpc_parse_strict(lenient[i].text, strlen(lenient[i].text), &m);
+    CHECK_INT(m.kind, JRPC_INVALID);
+    CHECK_INT(m.error_code, JRPC_PARSE_ERROR);
+    CHECK_STR(m.error_msg, lenient[i].why);
+    CHECK(m.root == NULL && m.id == NULL);
+    jrpc_msg_free(&m);
+    jrpc_parse(lenient[i].text, strlen(lenient[i].text), &m);
+    CHECK_INT(m.kind, JRPC_REQUEST);
+    jrpc_msg_free(&m);
+  }
+  struct jrpc_msg m;
+  const char* ok = "{\"jsonrpc\":\"2.0\",\"id\":\"s\",\"method\":\"ping\"}";
+  jrpc_parse_strict(ok, strlen(ok), &m);
+  CHECK_INT(m.kind, JRPC_REQUEST);
+  jrpc_msg_free(&m);
+
+  cJSON* tree = cJSON_Parse(
+      "{\"jsonrpc\":\"2.0\",\"id\":9007199254740989,\"method\":\"ping\"}");
+  jrpc_from_tree(tree, &m);
+  CHECK_INT(m.kind, JRPC_REQUEST);
+  CHECK_INT(jrpc_int_id(m.id), 9007199254740989LL);
+  size_t len;
+  char* text = jrpc_serialize(m.root, &len);
+  CHECK(strstr(text, "\"id\":9007199254740989") != NULL);
+  free(text);
+  jrpc_msg_free(&m);
+}
+
 int main(void) {
   test_valid();
   test_parse_errors();
@@ -696,5 +743,6 @@ int main(void) {
   test_bytes_preserved();
   test_sniff();
   test_scan_response();
+  test_strict_and_tree();
   return check_done();
 }
