@@ -81,6 +81,7 @@ struct req* bk_req_take(struct backend* b, int64_t id) {
 
 void bk_req_free(struct req* r) {
   cJSON_Delete(r->client_id);
+  cJSON_Delete(r->token);
   free(r->method);
   free(r->tool);
   free(r->body);
@@ -309,6 +310,38 @@ static void bk_track_state(struct backend* b, const char* method,
 }
 
 /* Send a client request to the READY server under a fresh id (ID-1). */
+/* PROG-1: the request's progress token, kept with it; a task request's
+ * token also for the life of the process, as its progress goes on after
+ * the response. */
+static void bk_note_token(struct backend* b, struct req* r, const cJSON* msg) {
+  const cJSON* params = cJSON_GetObjectItemCaseSensitive(msg, "params");
+  const cJSON* token = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(params, "_meta"), "progressToken");
+  if (!cJSON_IsString(token) && !cJSON_IsNumber(token))
+    return;
+  r->token = cJSON_Duplicate(token, 1);
+  if (cJSON_GetObjectItemCaseSensitive(params, "task") == NULL)
+    return;
+  if (cJSON_GetArraySize(b->task_tokens) >= BK_MAX_TASK_TOKENS)
+    cJSON_DeleteItemFromArray(b->task_tokens, 0);
+  cJSON_AddItemToArray(b->task_tokens, cJSON_Duplicate(token, 1));
+}
+
+bool bk_progress_known(const struct backend* b, const cJSON* token) {
+  if (!cJSON_IsString(token) && !cJSON_IsNumber(token))
+    return false;
+  for (int i = 0; i < BK_BUCKETS; i++)
+    for (const struct req* r = b->inflight[i]; r != NULL; r = r->next)
+      if (r->token != NULL && jrpc_id_equal(r->token, token))
+        return true;
+  const cJSON* t;
+  cJSON_ArrayForEach(t, b->task_tokens) {
+    if (jrpc_id_equal(t, token))
+      return true;
+  }
+  return false;
+}
+
 static void bk_send_forward(struct backend* b, cJSON* msg, uint64_t t0_ns) {
   struct bproc* p = b->p;
   size_t queued = uv_stream_get_write_queue_size((uv_stream_t*)&p->in);
@@ -339,6 +372,7 @@ static void bk_send_forward(struct backend* b, cJSON* msg, uint64_t t0_ns) {
   r->kind = REQ_FORWARD;
   r->client_id = client_id;
   r->method = xstrdup(cJSON_IsString(m) ? m->valuestring : "?");
+  bk_note_token(b, r, msg);
   jrpc_set_int_id(msg, r->id);
   size_t len;
   char* text = jrpc_serialize(msg, &len);
@@ -599,6 +633,7 @@ struct backend* backend_new(uv_loop_t* loop,
   b->logname = opts->gateway ? opts->server->name : NULL;
   b->all_lists = opts->gateway;
   b->subscriptions = cJSON_CreateArray();
+  b->task_tokens = cJSON_CreateArray();
   uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue, &b->t_init,
                           &b->t_stable};
   for (size_t i = 0; i < ARRAY_LEN(timers); i++) {
@@ -690,6 +725,7 @@ void backend_free(struct backend* b) {
   cJSON_Delete(b->init_result);
   cJSON_Delete(b->log_level_params);
   cJSON_Delete(b->subscriptions);
+  cJSON_Delete(b->task_tokens);
   for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
     cJSON_Delete(b->lists[k]);
     cJSON_Delete(b->fetch[k].acc);

@@ -131,12 +131,20 @@ static void bk_unavailable(struct backend* b,
                                    : "shutdown",
                       msg);
       return;
-    default:
+    default: {
+      /* --queue-timeout may be under a second. */
+      unsigned ms = b->queue_timeout_ms;
+      char limit[32];
+      if (ms % 1000u == 0)
+        snprintf(limit, sizeof(limit), "%u s", ms / 1000u);
+      else
+        snprintf(limit, sizeof(limit), "%u ms", ms);
       snprintf(msg, sizeof(msg),
-               "Server '%s' did not become ready within %u s (%s); %s", name,
-               b->queue_timeout_ms / 1000u, backend_state_name(b->state), what);
+               "Server '%s' did not become ready within %s (%s); %s", name,
+               limit, backend_state_name(b->state), what);
       bk_answer_error(b, client_id, "unavailable", msg);
       return;
+    }
   }
 }
 
@@ -154,8 +162,11 @@ cJSON* backend_make_unavailable_error(struct backend* b, const cJSON* id) {
   return bk_unavailable_error(b, id, "the request was not sent to it");
 }
 
-/* Answer every forwarded request of the process that just went away. */
+/* Answer every forwarded request of the process that just went away
+ * (and forget its tasks' progress tokens). */
 void bk_fail_inflight(struct backend* b, enum stop_why why) {
+  while (cJSON_GetArraySize(b->task_tokens) > 0)
+    cJSON_DeleteItemFromArray(b->task_tokens, 0);
   char ex[64];
   bk_exit_text(b, ex, sizeof(ex));
   const char* name = bk_display_name(b);

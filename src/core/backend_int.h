@@ -38,6 +38,7 @@
 #define BK_STDOUT_EOF_GRACE_MS 500u
 #define BK_MAX_TOOL_PAGES 100
 #define BK_WRITE_QUEUE_MAX (64u * 1024u * 1024u)
+#define BK_MAX_TASK_TOKENS 256
 /* Keep a large stdout buffer this long after its last large line. */
 #define BK_TRIM_MS 1000u
 /* A response this large leaves in the framer's buffer, not in a copy. */
@@ -55,6 +56,7 @@ struct req {
   enum backend_list list_kind; /* REQ_LIST */
   char* tool;                  /* REQ_FORWARD with an observer: params.name */
   char* body; /* REQ_FORWARD with an observer: the request, cut */
+  cJSON* token; /* REQ_FORWARD: params._meta.progressToken, or NULL */
   uint64_t t0_ns;
   struct req* next;
 };
@@ -120,6 +122,9 @@ struct backend {
   bool ever_initialized;
   cJSON* log_level_params;          /* last logging/setLevel params */
   cJSON* subscriptions;             /* array of URIs */
+  cJSON* task_tokens; /* progress tokens of task requests of the current
+                         process, which outlive their responses (PROG-1);
+                         array, the newest BK_MAX_TASK_TOKENS */
   cJSON* lists[BACKEND_LIST_KINDS]; /* arrays, last complete lists */
   struct bk_listfetch fetch[BACKEND_LIST_KINDS];
   unsigned lists_changed; /* kinds refreshed since on_lists last fired */
@@ -190,6 +195,9 @@ void bk_answer_req_error(struct backend* b,
                          const char* reason,
                          const char* message);
 void bk_fail_inflight(struct backend* b, enum stop_why why);
+/* PROG-1: token names a forwarded request of the current process still in
+ * flight, or a task request of it. */
+bool bk_progress_known(const struct backend* b, const cJSON* token);
 void bk_fail_queue(struct backend* b, bool all);
 void bk_send_init(struct backend* b);
 void bk_on_init_result(struct backend* b, struct jrpc_msg* m);

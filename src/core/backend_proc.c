@@ -99,6 +99,15 @@ static void bk_on_out_line(void* ctx, char* line, size_t len) {
       }
       break;
     case JRPC_NOTIFICATION:
+      if (strcmp(m.method, "notifications/progress") == 0 &&
+          !bk_progress_known(b, cJSON_GetObjectItemCaseSensitive(
+                                    cJSON_GetObjectItemCaseSensitive(
+                                        m.root, "params"),
+                                    "progressToken"))) {
+        /* PROG-1: a token no request in flight has (late, or made up). */
+        bk_log(b, LL_DEBUG, "dropped progress for an unknown token");
+        break;
+      }
       if (bk_is_list_changed(m.method) && b->state != BACKEND_READY) {
         /* §3.3 step 11: swallowed during re-initialization. */
         bk_log(b, LL_DEBUG, "swallowed %s during initialization", m.method);

@@ -227,6 +227,30 @@ def test_progress_notifications_keep_client_token():
                 assert text_of(r["result"]) == "done", r
 
 
+def test_progress_only_for_requests_in_flight():
+    # PROG-1: a server's progress goes to the client only while a request
+    # of the client with that token is in flight.
+    with tmpdir() as d:
+        with start(d) as m:
+            init(m)
+
+            def notify(token, own=None):
+                params = {"name": "notify", "arguments": {
+                    "method": "notifications/progress",
+                    "params": {"progressToken": token, "progress": 1}}}
+                if own is not None:
+                    params["_meta"] = {"progressToken": own}
+                return m.call("tools/call", params)
+            notify("mine", own="mine")
+            n = m.next_message(notification("notifications/progress"))
+            assert n["params"]["progressToken"] == "mine", n
+            # A token nobody asked for, and one whose request is answered.
+            notify("stranger", own="mine")
+            notify("mine")
+            m.expect_no_message(notification("notifications/progress"),
+                                within=0.3)
+
+
 def test_sampling_request_relayed():
     with tmpdir() as d:
         with start(d) as m:
