@@ -229,6 +229,14 @@ static void js_string_end(struct jscan_stream* s, size_t off) {
   s->state = JS_COLON;
 }
 
+/* A string (a key or a value) opens with the quote at off. */
+static void js_string_start(struct jscan_stream* s, size_t off, bool key) {
+  s->in_key = key;
+  s->escaped = false;
+  s->str_off = off + 1;
+  s->state = JS_STRING;
+}
+
 /* The first byte of a value, c at off. */
 static void js_value_byte(struct jscan_stream* s, char c, size_t off) {
   switch (c) {
@@ -240,10 +248,7 @@ static void js_value_byte(struct jscan_stream* s, char c, size_t off) {
       return;
     case '"':
       js_value_start(s, off, JSCAN_STRING);
-      s->in_key = false;
-      s->escaped = false;
-      s->str_off = off + 1;
-      s->state = JS_STRING;
+      js_string_start(s, off, false);
       return;
     case 't':
     case 'f':
@@ -518,10 +523,7 @@ void jscan_feed(struct jscan_stream* s, const char* data, size_t n) {
           js_fail(s, "expected a string key", off);
           continue;
         }
-        s->in_key = true;
-        s->escaped = false;
-        s->str_off = off + 1;
-        s->state = JS_STRING;
+        js_string_start(s, off, true);
         break;
       case JS_COLON:
         if (c != ':') {
