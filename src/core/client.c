@@ -135,10 +135,13 @@ void client_send_pieces(struct client* c, const uv_buf_t* pieces, unsigned n,
     free(block);
     return;
   }
-  if (log_enabled(LL_DEBUG) && n > 0)
-    log_debug("-> client %.*s%s", (int)(pieces[0].len > 300 ? 300
-                                        : pieces[0].len),
+  if (log_enabled(LL_DEBUG) && n > 0) {
+    size_t shown = pieces[0].len;
+    if (n == 1 && shown > 0 && pieces[0].base[shown - 1] == '\n')
+      shown--;
+    log_debug("-> client %.*s%s", (int)(shown > 300 ? 300 : shown),
               pieces[0].base, n > 1 ? " ..." : "");
+  }
   if (!c->out_is_stream) {
     cl_write_file(c, pieces, n);
     cl_recycle(c, block, cap);

@@ -216,7 +216,9 @@ char* framer_space(struct framer* f, size_t* room) {
   if (need > f->max + 1)
     need = f->max + 1;
   framer_reserve(f, need);
-  *room = f->cap - held;
+  /* The buffer may be larger than max + 1 (a spare block, util.h). */
+  size_t limit = f->cap < f->max + 1 ? f->cap : f->max + 1;
+  *room = limit - held;
   return f->buf + held;
 }
 

@@ -682,6 +682,10 @@ static void test_take(void) {
   framer_push(&f, stream, n, on_line_take, on_oversize, &t);
   CHECK(f.buf == spare);
   CHECK_INT(f.cap, UTIL_SPARE_MIN);
+  /* Reading in place, a line still cannot pass max in one read. */
+  size_t room;
+  framer_space(&f, &room);
+  CHECK(room + framer_pending(&f) <= f.max + 1);
   free(t.block);
   framer_free(&f);
   rec_free(&t.r);
