@@ -13,8 +13,8 @@
 
 /* A line is drawn as: a marker column, its clock (HH:MM:SS), a space,
  * "mcpmon: " for mcpmon's own events, then its text, wrapped onto as many
- * rows as it needs, each continuation starting under the first row's
- * text. In a pane too narrow for that, a line takes one row, cut. */
+ * rows as it needs (after a space where the row has one), each
+ * continuation starting under the first row's text. In a pane too narrow for that, a line takes one row, cut. */
 #define VL_TEXT_COL 11 /* border, marker, clock, space */
 #define VL_MIN_ROOM 8
 
@@ -42,6 +42,17 @@ static void vl_flow_put(struct vl_flow* f, const char* s, attr_t a) {
       /* Nothing fits a whole row: skip a byte rather than loop. */
       n = 1;
       width = 0;
+    } else if (n > 0 && s[n] != '\0') {
+      /* The rest goes on the next row: break after a space if the row
+       * has one, so that words stay whole. */
+      if (s[n] == ' ') {
+        n++;
+      } else {
+        size_t sp = n;
+        while (sp > 0 && s[sp - 1] != ' ') sp--;
+        if (sp > 1)
+          n = sp;
+      }
     }
     if (n > 0 && f->w != NULL && f->rows <= f->max) {
       char* piece = tu_strndup(s, n);

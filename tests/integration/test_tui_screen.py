@@ -175,6 +175,12 @@ def test_dashboard():
             border = first.rindex("\u2502", 0, col)
             assert end[border] == "\u2502" and \
                 end[border + 1:col].strip() == "", (first, end)
+            # Words are not cut where a row ends: each shows whole.
+            words = ["w%02d-abcdefg" % i for i in range(30)]
+            m.call_tool("stderr", {"text": " ".join(words)})
+            text = tm.wait_for("w29-abcdefg")
+            for w in words:
+                assert w in text, (w, text)
 
             # Help, and any key closes it.
             tm.keys("?")
