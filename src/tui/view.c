@@ -280,8 +280,9 @@ static void view_layout(struct view* v, const struct model* m) {
   int hbody = R - 1 - y0;
   v->body = view_win(hbody, C, y0, 0);
   if (C >= 72) {
-    int wt = C / 4;
-    wt = wt < 20 ? 20 : wt > 36 ? 36 : wt;
+    /* Log lines wrap, tool descriptions are cut: the tools get 30 %. */
+    int wt = C * 3 / 10;
+    wt = wt < 20 ? 20 : wt > 48 ? 48 : wt;
     v->tools = view_win(hbody, wt, y0, 0);
     v->log = view_win(hbody, C - wt, y0, wt);
   } else if (hbody >= 9) {
