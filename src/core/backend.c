@@ -310,38 +310,6 @@ static void bk_track_state(struct backend* b, const char* method,
 }
 
 /* Send a client request to the READY server under a fresh id (ID-1). */
-/* PROG-1: the request's progress token, kept with it; a task request's
- * token also for the life of the process, as its progress goes on after
- * the response. */
-static void bk_note_token(struct backend* b, struct req* r, const cJSON* msg) {
-  const cJSON* params = cJSON_GetObjectItemCaseSensitive(msg, "params");
-  const cJSON* token = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(params, "_meta"), "progressToken");
-  if (!cJSON_IsString(token) && !cJSON_IsNumber(token))
-    return;
-  r->token = cJSON_Duplicate(token, 1);
-  if (cJSON_GetObjectItemCaseSensitive(params, "task") == NULL)
-    return;
-  if (cJSON_GetArraySize(b->task_tokens) >= BK_MAX_TASK_TOKENS)
-    cJSON_DeleteItemFromArray(b->task_tokens, 0);
-  cJSON_AddItemToArray(b->task_tokens, cJSON_Duplicate(token, 1));
-}
-
-bool bk_progress_known(const struct backend* b, const cJSON* token) {
-  if (!cJSON_IsString(token) && !cJSON_IsNumber(token))
-    return false;
-  for (int i = 0; i < BK_BUCKETS; i++)
-    for (const struct req* r = b->inflight[i]; r != NULL; r = r->next)
-      if (r->token != NULL && jrpc_id_equal(r->token, token))
-        return true;
-  const cJSON* t;
-  cJSON_ArrayForEach(t, b->task_tokens) {
-    if (jrpc_id_equal(t, token))
-      return true;
-  }
-  return false;
-}
-
 static void bk_send_forward(struct backend* b, cJSON* msg, uint64_t t0_ns) {
   struct bproc* p = b->p;
   size_t queued = uv_stream_get_write_queue_size((uv_stream_t*)&p->in);

@@ -1,7 +1,7 @@
 /* backend_int.h - what the files of the backend module share: its
  * constants, the structs behind struct backend, and the bk_ functions one
- * file calls in another. Only backend.c, backend_lists.c and
- * backend_proc.c include it; everyone else sees backend.h.
+ * file calls in another. Only the backend's own files (below) include it;
+ * everyone else sees backend.h.
  *
  *   backend.c        the state machine: forwarding, queue, handshake,
  *                    the public calls
@@ -9,6 +9,7 @@
  *   backend_lists.c  the server's lists (tools, prompts, resources,
  *                    templates) and the logged tool diff
  *   backend_proc.c   the process: spawn, pipes, the stop sequence, exits
+ *   backend_progress.c  progress tokens of forwarded requests (PROG-1)
  *   backend_text.c   responses to forwarded requests passed on as text
  */
 #ifndef MCPMON_BACKEND_INT_H
@@ -195,6 +196,11 @@ void bk_answer_req_error(struct backend* b,
                          const char* reason,
                          const char* message);
 void bk_fail_inflight(struct backend* b, enum stop_why why);
+
+/* backend_progress.c */
+/* Keep the progress token of forwarded request r (msg: as the client sent
+ * it) with r, and a task request's for the process's life. */
+void bk_note_token(struct backend* b, struct req* r, const cJSON* msg);
 /* PROG-1: token names a forwarded request of the current process still in
  * flight, or a task request of it. */
 bool bk_progress_known(const struct backend* b, const cJSON* token);
