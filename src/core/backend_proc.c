@@ -192,7 +192,7 @@ static void bk_stdout_closed_cb(uv_timer_t* t) {
 
 static void bk_on_out_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   struct bproc* p = s->data;
-  if (n >= 64 * 1024 && !p->out_tried) {
+  if (n > 0 && (size_t)n >= PROC_PIPE_FULL && !p->out_tried) {
     /* The pipe was full: large messages come this way (proc.h). */
     uv_os_fd_t fd;
     p->out_tried = true;

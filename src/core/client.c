@@ -147,7 +147,7 @@ void client_send_pieces(struct client* c, const uv_buf_t* pieces, unsigned n,
     cl_recycle(c, block, cap);
     return;
   }
-  if (len >= 64 * 1024 && !c->out_tried) {
+  if (len >= PROC_PIPE_FULL && !c->out_tried) {
     /* A message larger than a default pipe: grow it (proc.h). */
     c->out_tried = true;
     c->out_grown = proc_pipe_grow(STDOUT_FILENO);

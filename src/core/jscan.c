@@ -428,10 +428,6 @@ void jscan_begin(struct jscan_stream* s) {
   s->out.err_off = 0;
 }
 
-bool jscan_failed(const struct jscan_stream* s) {
-  return s->state == JS_FAIL;
-}
-
 void jscan_feed(struct jscan_stream* s, const char* data, size_t n) {
   const char* p = data;
   const char* end = data + n;

@@ -97,9 +97,6 @@ struct jscan_stream {
 
 void jscan_begin(struct jscan_stream* s);
 void jscan_feed(struct jscan_stream* s, const char* data, size_t n);
-/* True once the bytes fed cannot begin a valid text: the verdict is
- * known, and what is fed from then on is only counted. */
-bool jscan_failed(const struct jscan_stream* s);
 bool jscan_end(struct jscan_stream* s);
 
 /* Whether the body of a string as written between its quotes (raw_len

@@ -46,6 +46,8 @@ char* proc_find_program(const char* cmd);
  * together stay within an eighth of it, and a pipe that cannot be grown
  * keeps its size. */
 #define PROC_PIPE_BIG ((size_t)1024 * 1024)
+/* A read or write of this much found a default-sized pipe full. */
+#define PROC_PIPE_FULL ((size_t)64 * 1024)
 
 /* Grow pipe fd to PROC_PIPE_BIG if the budget allows. Returns the bytes
  * counted against the budget (0: left as it was), to be given back with
