@@ -411,22 +411,48 @@ static void test_reset(void) {
   rec_free(&r);
 }
 
-/* Feed s through framer_space/framer_commit, at most chunk bytes a read. */
-static void commit_str(
-    struct framer* f, const char* s, size_t len, size_t chunk, struct rec* r) {
+/* Feed s to f in reads of at most chunk bytes: copied in with
+ * framer_push, or read in place (framer_space/framer_commit), which never
+ * offers room for a line past max. Lines go to cb. */
+static void feed(struct framer* f,
+                 const char* s,
+                 size_t len,
+                 size_t chunk,
+                 bool in_place,
+                 framer_line_cb cb,
+                 void* ctx) {
   while (len > 0) {
-    size_t room;
-    char* at = framer_space(f, &room);
-    CHECK(room >= 1);
-    CHECK(room <= f->max + 1);
-    size_t n = len < room ? len : room;
-    if (n > chunk)
-      n = chunk;
-    memcpy(at, s, n);
-    framer_commit(f, n, on_line, on_oversize, r);
+    size_t n = len < chunk ? len : chunk;
+    if (!in_place) {
+      framer_push(f, s, n, cb, on_oversize, ctx);
+    } else {
+      size_t room;
+      char* at = framer_space(f, &room);
+      CHECK(room >= 1);
+      CHECK(room + framer_pending(f) <= f->max + 1);
+      if (n > room)
+        n = room;
+      memcpy(at, s, n);
+      framer_commit(f, n, cb, on_oversize, ctx);
+    }
     s += n;
     len -= n;
   }
+}
+
+static void commit_str(
+    struct framer* f, const char* s, size_t len, size_t chunk, struct rec* r) {
+  feed(f, s, len, chunk, true, on_line, r);
+}
+
+/* Lines of every kind: CRLF, blank ones, a 700-byte one (over a max of
+ * 300), then tail. Returns its length. */
+static size_t mixed_stream(char* buf, size_t cap, const char* tail) {
+  size_t n = (size_t)snprintf(buf, cap, "{\"a\":1}\r\n\n  \n{\"b\":2}\n");
+  memset(buf + n, 'x', 700);
+  n += 700;
+  n += (size_t)snprintf(buf + n, cap - n, "\n{\"c\":3}\n%s", tail);
+  return n;
 }
 
 static void test_space_commit(void) {
@@ -434,13 +460,7 @@ static void test_space_commit(void) {
    * read sizes, gives the same events: lines, CRLF, blank lines, an
    * over-long line followed by lines in the same read. */
   char stream[4096];
-  size_t n = 0;
-  n += (size_t)snprintf(stream + n, sizeof(stream) - n,
-                        "{\"a\":1}\r\n\n  \n{\"b\":2}\n");
-  memset(stream + n, 'x', 700);
-  n += 700;
-  n += (size_t)snprintf(stream + n, sizeof(stream) - n,
-                        "\n{\"c\":3}\nlast-without-newline");
+  size_t n = mixed_stream(stream, sizeof(stream), "last-without-newline");
   size_t chunks[] = {1, 3, 64, 500, 4096};
   for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
     struct framer a, b;
@@ -449,10 +469,7 @@ static void test_space_commit(void) {
     framer_init(&b, 300);
     rec_init(&ra);
     rec_init(&rb);
-    for (size_t off = 0; off < n; off += chunks[c]) {
-      size_t k = n - off < chunks[c] ? n - off : chunks[c];
-      framer_push(&a, stream + off, k, on_line, on_oversize, &ra);
-    }
+    feed(&a, stream, n, chunks[c], false, on_line, &ra);
     commit_str(&b, stream, n, chunks[c], &rb);
     CHECK_STR(rb.log, ra.log);
     CHECK_INT(rb.oversize, 1);
@@ -534,7 +551,6 @@ struct watched {
   struct rec log;
   char cur[1024];
   size_t n;
-  size_t told; /* bytes told in all */
 };
 
 static void on_part(void* ctx, const char* bytes, size_t n) {
@@ -547,7 +563,6 @@ static void on_part(void* ctx, const char* bytes, size_t n) {
     return;
   }
   CHECK(n > 0);
-  w->told += n;
   for (size_t i = 0; i < n && w->n < sizeof(w->cur); i++)
     w->cur[w->n++] = bytes[i];
 }
@@ -556,12 +571,7 @@ static void test_watch(void) {
   /* Every line's bytes are told once, '\r' included, before it ends;
    * blank lines and an over-long one (its first bytes only) end too. */
   char stream[2048];
-  size_t n = 0;
-  n += (size_t)snprintf(stream + n, sizeof(stream) - n,
-                        "{\"a\":1}\r\n\n  \n{\"b\":2}\n");
-  memset(stream + n, 'x', 700);
-  n += 700;
-  n += (size_t)snprintf(stream + n, sizeof(stream) - n, "\n{\"c\":3}\nlast");
+  size_t n = mixed_stream(stream, sizeof(stream), "last");
   size_t chunks[] = {1, 3, 64, 500, 4096};
   for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
     for (int mode = 0; mode < 2; mode++) {
@@ -573,14 +583,7 @@ static void test_watch(void) {
       rec_init(&r);
       framer_init(&f, 300);
       framer_watch(&f, on_part, &w);
-      if (mode == 0) {
-        commit_str(&f, stream, n, chunks[c], &r);
-      } else {
-        for (size_t off = 0; off < n; off += chunks[c]) {
-          size_t k = n - off < chunks[c] ? n - off : chunks[c];
-          framer_push(&f, stream + off, k, on_line, on_oversize, &r);
-        }
-      }
+      feed(&f, stream, n, chunks[c], mode == 0, on_line, &r);
       const char* want_head = "W:{\"a\":1}\r\nW:\nW:  \nW:{\"b\":2}\nW:";
       CHECK(strncmp(w.log.log, want_head, strlen(want_head)) == 0);
       /* Then some of the x's (at most max + 1), and the next line. */
@@ -642,18 +645,7 @@ static void test_take(void) {
       rec_init(&t.r);
       t.f = &f;
       framer_init(&f, 1000);
-      for (size_t off = 0; off < n; off += chunks[c]) {
-        size_t k = n - off < chunks[c] ? n - off : chunks[c];
-        if (mode == 0) {
-          framer_push(&f, stream + off, k, on_line_take, on_oversize, &t);
-        } else {
-          size_t room;
-          char* at = framer_space(&f, &room);
-          CHECK(room >= k);
-          memcpy(at, stream + off, k);
-          framer_commit(&f, k, on_line_take, on_oversize, &t);
-        }
-      }
+      feed(&f, stream, n, chunks[c], mode == 1, on_line_take, &t);
       CHECK_INT(t.taken, 1);
       CHECK_INT(t.r.lines, 4);
       CHECK(strncmp(t.r.log, "L:{\"a\":1}\n", 10) == 0);
