@@ -171,6 +171,12 @@ class Bench:
              "b0__blob"),
         ]
 
+    @staticmethod
+    def side_runs(sname, wname):
+        """The relay with big pipes only runs where pipes fill: large
+        results."""
+        return sname != "relay --big-pipes" or "MiB" in wname
+
     # ---- 1. proxy cost -----------------------------------------------------
 
     def placements(self):
@@ -207,8 +213,8 @@ class Bench:
             for pname, prefix in places:
                 for wname, opts in workloads:
                     for sname, cmd, tool in sides:
-                        if sname == "relay --big-pipes" and "MiB" not in wname:
-                            continue  # only large results fill a pipe
+                        if not self.side_runs(sname, wname):
+                            continue
                         f, _ = self.run(opts + ["--tool", tool], cmd, 120,
                                         "proxy-%s-%s-%s" % (pname, sname,
                                                             wname),
@@ -232,7 +238,7 @@ class Bench:
             for wname, _ in workloads:
                 for sname, _, _ in sides:
                     p50 = med(pname, sname, wname, "p50_us")
-                    if sname == "relay --big-pipes" and "MiB" not in wname:
+                    if not self.side_runs(sname, wname):
                         continue
                     if p50 is None:
                         lines.append("| %s | %s | %s | failed | | | | |" %
