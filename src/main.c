@@ -8,7 +8,7 @@
 #include "config/config.h"
 #include "config/config_yaml.h"
 #include "core/log.h"
-#include "core/proc.h"
+#include "core/proc/proc.h"
 #include "core/run.h"
 #include "tui/tui.h"
 

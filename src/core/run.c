@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/backend.h"
-#include "core/control.h"
-#include "core/gateway.h"
+#include "core/backend/backend.h"
+#include "core/control/control.h"
+#include "core/session/gateway.h"
 #include "core/log.h"
-#include "core/router.h"
-#include "core/util.h"
-#include "core/watcher.h"
+#include "core/session/router.h"
+#include "lib/util.h"
+#include "core/watch/watcher.h"
 
 struct run {
   uv_loop_t* loop;

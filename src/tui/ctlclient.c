@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/control_proto.h"
+#include "proto/control_proto.h"
 #include "tui/tutil.h"
 
 /* ---- line reader ------------------------------------------------------ */

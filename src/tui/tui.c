@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "core/control_proto.h"
+#include "proto/control_proto.h"
 #include "tui/crt.h"
 #include "tui/ctlclient.h"
 #include "tui/keys.h"

@@ -1,0 +1,165 @@
+/* backend_text.c - responses to forwarded requests passed on as text. See
+ * backend_int.h.
+ *
+ * A response mcpmon does not change except for its id need not become a
+ * cJSON tree and be printed again: bench/analysis.md measured that as
+ * 96 % of the work for large results. jrpc_scan_response validates the
+ * line in one pass (jscan) and finds the id; the client gets the server's
+ * bytes with the id replaced by the client's own (backend_proc.c scans
+ * each line while it arrives, so the verdict is usually known already).
+ * Only lines that
+ * jrpc_parse would classify as a valid response, and that bk_on_response
+ * would forward, take this path; everything else is left to the cJSON
+ * path, which logs and drops or forwards it as before.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/backend/backend_int.h"
+#include "lib/util.h"
+
+void bk_report_text(struct backend* b,
+                    const char* method,
+                    const char* tool,
+                    uint64_t t0_ns,
+                    const char* body,
+                    bool ok,
+                    const char* error,
+                    const char* response,
+                    size_t response_len) {
+  if (b->obs == NULL || b->obs->on_traffic == NULL || t0_ns == 0)
+    return;
+  size_t max = b->obs->body_max;
+  struct backend_traffic t = {
+      .method = method,
+      .tool = tool,
+      .ms = (double)(uv_hrtime() - t0_ns) / 1e6,
+      .ok = ok,
+      .error = error,
+      .request = body,
+      .response = max > 0 ? response : NULL,
+      .response_len = max > 0 && response != NULL
+                          ? (response_len < max ? response_len : max)
+                          : 0,
+  };
+  b->obs->on_traffic(b, b->obs_ctx, &t);
+}
+
+/* The in-flight request with our id, left in the table, or NULL. */
+static struct req* bt_req_find(struct backend* b, int64_t id) {
+  for (struct req* r = b->inflight[(uint64_t)id % BK_BUCKETS]; r != NULL;
+       r = r->next)
+    if (r->id == id)
+      return r;
+  return NULL;
+}
+
+/* The client's id as jrpc_serialize prints it, without the newline: into
+ * buf for integers, else on the heap (*heap, freed by the caller). */
+static const char* bt_id_text(
+    const cJSON* id, char* buf, size_t cap, size_t* len, char** heap) {
+  *heap = NULL;
+  if (cJSON_IsNumber(id)) {
+    double d = id->valuedouble;
+    if (jrpc_id_valid(id) && !(d == 0 && signbit(d))) {
+      *len = (size_t)snprintf(buf, cap, "%" PRId64, (int64_t)d);
+      return buf;
+    }
+  }
+  *heap = jrpc_serialize(id, len);
+  (*len)--; /* the '\n' */
+  return *heap;
+}
+
+/* The first max bytes of the pieces joined (heap, *len bytes), for an
+ * observer that keeps bodies. */
+static char* bt_join(const uv_buf_t* pieces,
+                     unsigned n,
+                     size_t max,
+                     size_t* len) {
+  char* out = xmalloc(max + 1);
+  size_t at = 0;
+  for (unsigned i = 0; i < n && at < max; i++) {
+    size_t k = pieces[i].len < max - at ? pieces[i].len : max - at;
+    memcpy(out + at, pieces[i].base, k);
+    at += k;
+  }
+  *len = at;
+  return out;
+}
+
+bool bk_forward_text(struct backend* b,
+                     char* line,
+                     size_t len,
+                     const struct jscan* scanned,
+                     struct framer* from) {
+  struct jrpc_text_response t;
+  if (b->ev.on_response_text == NULL)
+    return false;
+  if (scanned != NULL
+          ? scanned->err != NULL || !jrpc_scanned_response(line, scanned, &t)
+          : !jrpc_scan_response(line, len, &t))
+    return false;
+  struct req* r = bt_req_find(b, t.id);
+  if (r == NULL || r->kind != REQ_FORWARD) {
+    cJSON_Delete(t.error);
+    return false; /* unknown ids and mcpmon's own requests */
+  }
+
+  if (log_enabled(LL_DEBUG))
+    bk_log(b, LL_DEBUG, "<- server %.300s", line);
+  char idbuf[32];
+  char* idheap;
+  size_t idlen;
+  const char* idtext =
+      bt_id_text(r->client_id, idbuf, sizeof(idbuf), &idlen, &idheap);
+  /* The object without the whitespace around it, its id replaced, and a
+   * newline where the line's end was. */
+  size_t end = t.off + t.len;
+  size_t id_end = t.id_off + t.id_len;
+  uv_buf_t pieces[3];
+  char* block;
+  size_t cap;
+  unsigned n;
+  if (from != NULL && len >= BK_TAKE_MIN) {
+    /* Large: written from the framer's buffer, which the client gets. */
+    line[end] = '\n';
+    pieces[0] = uv_buf_init(line + t.off, (unsigned)(t.id_off - t.off));
+    pieces[1] = uv_buf_init((char*)idtext, (unsigned)idlen);
+    pieces[2] = uv_buf_init(line + id_end, (unsigned)(end + 1 - id_end));
+    n = 3;
+    block = framer_take(from, &cap);
+  } else {
+    size_t head = t.id_off - t.off;
+    size_t tail = end - id_end;
+    cap = head + idlen + tail + 1;
+    block = xmalloc(cap);
+    memcpy(block, line + t.off, head);
+    memcpy(block + head, idtext, idlen);
+    memcpy(block + head + idlen, line + id_end, tail);
+    block[cap - 1] = '\n';
+    pieces[0] = uv_buf_init(block, (unsigned)cap);
+    n = 1;
+  }
+
+  r = bk_req_take(b, t.id);
+  const cJSON* em = cJSON_GetObjectItemCaseSensitive(t.error, "message");
+  size_t total = t.len - t.id_len + idlen;
+  char* body = NULL;
+  size_t body_len = 0;
+  if (b->obs != NULL && b->obs->body_max > 0 && r->t0_ns != 0)
+    body =
+        bt_join(pieces, n, total < b->obs->body_max ? total : b->obs->body_max,
+                &body_len);
+  bk_report_text(b, r->method, r->tool, r->t0_ns, r->body, t.error == NULL,
+                 cJSON_IsString(em) ? em->valuestring : NULL, body, body_len);
+  free(body);
+  cJSON_Delete(t.error);
+  bk_req_free(r);
+  b->ev.on_response_text(b, b->ctx, pieces, n, block, cap);
+  free(idheap);
+  return true;
+}

@@ -1,0 +1,199 @@
+/* proc.c - see proc.h. */
+#include "core/proc/proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/util.h"
+
+static char proc_self[PATH_MAX];
+
+int proc_init_self(void) {
+  ssize_t n = readlink("/proc/self/exe", proc_self, sizeof(proc_self) - 1);
+  if (n < 0) {
+    proc_self[0] = '\0';
+    return -errno;
+  }
+  proc_self[n] = '\0';
+  return 0;
+}
+
+const char* proc_self_exe(void) {
+  return proc_self[0] ? proc_self : NULL;
+}
+
+int proc_exec_shim(int argc, char** argv) {
+  /* argv: mcpmon --mcpmon-exec-shim PPID -- command args... */
+  if (argc < 5 || strcmp(argv[3], "--") != 0) {
+    fprintf(stderr, "mcpmon: internal: bad exec shim arguments\n");
+    return 127;
+  }
+  pid_t expected = (pid_t)strtol(argv[2], NULL, 10);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  /* mcpmon may have died between fork and prctl: then nobody would send
+   * the signal, so check the parent now. */
+  if (getppid() != expected)
+    return 127;
+  execvp(argv[4], argv + 4);
+  int e = errno;
+  fprintf(stderr, "mcpmon: cannot run '%s': %s\n", argv[4], strerror(e));
+  return 127;
+}
+
+/* Reads the state and process group of /proc/PID/stat. */
+static bool proc_stat(const char* pid, char* state, long* pgrp) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+  FILE* f = fopen(path, "re");
+  if (f == NULL)
+    return false;
+  char buf[1024];
+  size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  /* "pid (comm) S ppid pgrp ..."; comm may contain spaces and parens. */
+  char* close = strrchr(buf, ')');
+  if (close == NULL)
+    return false;
+  long ppid;
+  if (sscanf(close + 1, " %c %ld %ld", state, &ppid, pgrp) != 3)
+    return false;
+  return true;
+}
+
+bool proc_group_alive(pid_t pgid) {
+  if (pgid <= 0)
+    return false;
+  if (kill(-pgid, 0) != 0 && errno == ESRCH)
+    return false;
+  /* Something answers to the group id: make sure it is not only zombies. */
+  DIR* d = opendir("/proc");
+  if (d == NULL)
+    return true;
+  bool alive = false;
+  struct dirent* e;
+  while (!alive && (e = readdir(d)) != NULL) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9')
+      continue;
+    char state;
+    long pgrp;
+    if (proc_stat(e->d_name, &state, &pgrp) && pgrp == (long)pgid &&
+        state != 'Z' && state != 'X')
+      alive = true;
+  }
+  closedir(d);
+  return alive;
+}
+
+int proc_signal_group(pid_t pgid, int sig) {
+  if (pgid <= 0)
+    return -ESRCH;
+  if (kill(-pgid, sig) != 0 && errno != ESRCH)
+    return -errno;
+  return 0;
+}
+
+static bool proc_is_exec(const char* path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+         access(path, X_OK) == 0;
+}
+
+char* proc_find_program(const char* cmd) {
+  if (cmd == NULL || cmd[0] == '\0') {
+    errno = ENOENT;
+    return NULL;
+  }
+  if (strchr(cmd, '/') != NULL) {
+    if (proc_is_exec(cmd))
+      return xstrdup(cmd);
+    if (errno == 0)
+      errno = EACCES;
+    return NULL;
+  }
+  const char* path = getenv("PATH");
+  if (path == NULL || path[0] == '\0')
+    path = "/usr/local/bin:/usr/bin:/bin";
+  const char* p = path;
+  while (1) {
+    const char* colon = strchr(p, ':');
+    size_t n = colon ? (size_t)(colon - p) : strlen(p);
+    char* full = n == 0 ? xasprintf("./%s", cmd)
+                        : xasprintf("%.*s/%s", (int)n, p, cmd);
+    if (proc_is_exec(full))
+      return full;
+    free(full);
+    if (colon == NULL)
+      break;
+    p = colon + 1;
+  }
+  errno = ENOENT;
+  return NULL;
+}
+
+void proc_describe_exit(long exit_status, int term_signal, char* buf,
+                        size_t cap) {
+  if (term_signal != 0) {
+    const char* name = sigabbrev_np(term_signal);
+    if (name != NULL)
+      snprintf(buf, cap, "signal SIG%s", name);
+    else
+      snprintf(buf, cap, "signal %d", term_signal);
+  } else {
+    snprintf(buf, cap, "exit code %ld", exit_status);
+  }
+}
+
+/* Bytes of pipe capacity mcpmon has added, and how many it may add: an
+ * eighth of pipe-user-pages-soft (read once; 0 there means no limit). */
+static size_t proc_pipe_used;
+static size_t proc_pipe_budget = SIZE_MAX;
+
+static size_t proc_pipe_budget_now(void) {
+  if (proc_pipe_budget != SIZE_MAX)
+    return proc_pipe_budget;
+  unsigned long pages = 16384; /* the kernel's default */
+  FILE* f = fopen("/proc/sys/fs/pipe-user-pages-soft", "r");
+  if (f != NULL) {
+    if (fscanf(f, "%lu", &pages) != 1)
+      pages = 16384;
+    fclose(f);
+  }
+  if (pages == 0)
+    pages = 16384; /* no limit: keep the default's share anyway */
+  proc_pipe_budget = (size_t)pages * 4096u / 8u;
+  return proc_pipe_budget;
+}
+
+size_t proc_pipe_grow(int fd) {
+#ifdef F_SETPIPE_SZ
+  int old = fcntl(fd, F_GETPIPE_SZ);
+  if (old <= 0 || (size_t)old >= PROC_PIPE_BIG)
+    return 0;
+  size_t more = PROC_PIPE_BIG - (size_t)old;
+  if (proc_pipe_used + more > proc_pipe_budget_now())
+    return 0;
+  int now = fcntl(fd, F_SETPIPE_SZ, (int)PROC_PIPE_BIG);
+  if (now <= old)
+    return 0; /* EPERM over the user's limit, or not a pipe */
+  proc_pipe_used += (size_t)(now - old);
+  return (size_t)(now - old);
+#else
+  (void)fd;
+  return 0;
+#endif
+}
+
+void proc_pipe_release(size_t counted) {
+  proc_pipe_used -= counted < proc_pipe_used ? counted : proc_pipe_used;
+}

@@ -1,0 +1,248 @@
+/* gateway_merge.c - the merged view of every backend's lists. See
+ * gateway_int.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/session/gateway_int.h"
+#include "core/log.h"
+#include "lib/util.h"
+
+const char* const gw_list_method[BACKEND_LIST_KINDS] = {
+    "tools/list", "prompts/list", "resources/list", "resources/templates/list"};
+const char* const gw_list_key[BACKEND_LIST_KINDS] = {
+    "tools", "prompts", "resources", "resourceTemplates"};
+
+/* ---- the merged view ---------------------------------------------------- */
+
+void gw_clear_merged(struct gateway* gw) {
+  name_table_clear(gw->tools);
+  name_table_clear(gw->prompts);
+  name_table_clear(gw->resources);
+  for (size_t i = 0; i < gw->ntemplates; i++) free(gw->templates[i].tpl);
+  free(gw->templates);
+  gw->templates = NULL;
+  gw->ntemplates = 0;
+  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
+    cJSON_Delete(gw->merged[k]);
+    gw->merged[k] = cJSON_CreateArray();
+  }
+}
+
+/* NAME-2: exposed (taken by other's tool or prompt) also names original of
+ * gb: pick a deterministic variant that is free, add it to table, warn
+ * once naming both servers and the fix, and write it into exposed.
+ * Returns false (logged) only when no variant is free. */
+static bool gw_disambiguate(struct gateway* gw,
+                            struct gw_backend* gb,
+                            enum backend_list kind,
+                            struct name_table* table,
+                            const char* original,
+                            struct gw_backend* o,
+                            char* exposed) {
+  const char* what = kind == BACKEND_LIST_TOOLS ? "Tool" : "Prompt";
+  const char* o_name = NULL;
+  name_table_find(table, exposed, NULL, &o_name);
+  char alt[NAMES_MAX + 1];
+  bool found = false;
+  for (int i = 0; i < 100 && !found; i++) {
+    /* Salted with the server and the original name, so that two names
+     * of one server that sanitize alike get different variants. */
+    char* salt = xasprintf("%s\x1f%s\x1f%d", gb->sc.name, original, i);
+    names_disambiguate(exposed, salt, alt);
+    free(salt);
+    found = name_table_add(table, alt, gb, original, NULL) == 0;
+  }
+  if (!found) {
+    log_error(
+        "%s '%s' of server '%s' maps to '%s', which is taken, and "
+        "no variant is free; it is left out. Rename it.",
+        what, original, gb->sc.name, exposed);
+    return false;
+  }
+  char* key = xasprintf("\x01collision %s %s", gb->sc.name, alt);
+  if (!name_table_find(gw->warned, key, NULL, NULL)) {
+    name_table_add(gw->warned, key, NULL, "", NULL);
+    log_warn(
+        "%s name collision: '%s' of server '%s' and '%s' of server "
+        "'%s' both map to '%s'; the one of '%s' is exposed as '%s'. "
+        "Rename one of them, or one of the servers in %s, to fix "
+        "this.",
+        what, o_name ? o_name : exposed, o ? o->sc.name : "?", original,
+        gb->sc.name, exposed, gb->sc.name, alt,
+        gw->cfg.config_path ? gw->cfg.config_path : "the config");
+  }
+  free(key);
+  memcpy(exposed, alt, strlen(alt) + 1);
+  return true;
+}
+
+/* Tools or prompts of one backend, renamed (NAME-1, NAME-2, PR-1). */
+static void gw_merge_named(struct gateway* gw,
+                           struct gw_backend* gb,
+                           enum backend_list kind,
+                           struct name_table* table) {
+  const cJSON* item;
+  cJSON_ArrayForEach(item, backend_list(gb->b, kind)) {
+    const cJSON* name = cJSON_GetObjectItemCaseSensitive(item, "name");
+    if (!cJSON_IsString(name))
+      continue;
+    char exposed[NAMES_MAX + 1];
+    names_expose(gb->sc.name, gw->separator, name->valuestring, exposed);
+    void* other = NULL;
+    if (name_table_add(table, exposed, gb, name->valuestring, &other) != 0 &&
+        !gw_disambiguate(gw, gb, kind, table, name->valuestring, other,
+                         exposed))
+      continue;
+    size_t len = strlen(exposed);
+    if (kind == BACKEND_LIST_TOOLS && len > GW_CLAUDE_BUDGET &&
+        !name_table_find(gw->warned, exposed, NULL, NULL)) {
+      name_table_add(gw->warned, exposed, NULL, "", NULL);
+      log_warn(
+          "Tool name '%s' is %zu characters: with a client key "
+          "'mcpmon', Claude Code allows %u and Cursor %u (it drops "
+          "longer tools silently). Use a shorter server name in the "
+          "config.",
+          exposed, len, GW_CLAUDE_BUDGET, GW_CURSOR_BUDGET);
+    }
+    cJSON* copy = cJSON_Duplicate(item, 1);
+    cJSON_ReplaceItemInObjectCaseSensitive(copy, "name",
+                                           cJSON_CreateString(exposed));
+    cJSON_AddItemToArray(gw->merged[kind], copy);
+  }
+}
+
+/* Resources and templates: URIs untouched, first owner wins (RES-2). */
+static void gw_merge_uris(struct gateway* gw,
+                          struct gw_backend* gb,
+                          enum backend_list kind) {
+  const char* key = kind == BACKEND_LIST_RESOURCES ? "uri" : "uriTemplate";
+  const cJSON* item;
+  cJSON_ArrayForEach(item, backend_list(gb->b, kind)) {
+    const cJSON* uri = cJSON_GetObjectItemCaseSensitive(item, key);
+    if (!cJSON_IsString(uri))
+      continue;
+    struct gw_backend* owner = NULL;
+    if (kind == BACKEND_LIST_RESOURCES) {
+      void* o = NULL;
+      if (name_table_add(gw->resources, uri->valuestring, gb, uri->valuestring,
+                         &o) != 0)
+        owner = o;
+    } else {
+      for (size_t i = 0; i < gw->ntemplates; i++)
+        if (strcmp(gw->templates[i].tpl, uri->valuestring) == 0)
+          owner = gw->templates[i].owner;
+      if (owner == NULL) {
+        gw->templates = xrealloc(gw->templates,
+                                 (gw->ntemplates + 1) * sizeof(*gw->templates));
+        gw->templates[gw->ntemplates].tpl = xstrdup(uri->valuestring);
+        gw->templates[gw->ntemplates].owner = gb;
+        gw->ntemplates++;
+      }
+    }
+    if (owner != NULL) {
+      if (owner != gb)
+        log_warn(
+            "Resource %s '%s' is served by '%s' and '%s'; '%s' (first "
+            "in the config) serves it",
+            kind == BACKEND_LIST_RESOURCES ? "URI" : "template",
+            uri->valuestring, owner->sc.name, gb->sc.name, owner->sc.name);
+      continue;
+    }
+    cJSON_AddItemToArray(gw->merged[kind], cJSON_Duplicate(item, 1));
+  }
+}
+
+void gw_rebuild(struct gateway* gw) {
+  gw_clear_merged(gw);
+  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next) {
+    if (gb->b == NULL)
+      continue;
+    gw_merge_named(gw, gb, BACKEND_LIST_TOOLS, gw->tools);
+    gw_merge_named(gw, gb, BACKEND_LIST_PROMPTS, gw->prompts);
+    gw_merge_uris(gw, gb, BACKEND_LIST_RESOURCES);
+    gw_merge_uris(gw, gb, BACKEND_LIST_TEMPLATES);
+  }
+}
+
+/* ---- answering list requests --------------------------------------------- */
+
+static void gw_answer_list(struct gateway* gw,
+                           const cJSON* id,
+                           enum backend_list kind) {
+  cJSON* result = cJSON_CreateObject();
+  cJSON_AddItemToObject(result, gw_list_key[kind],
+                        cJSON_Duplicate(gw->merged[kind], 1));
+  client_send_take(gw->client, jrpc_make_result(id, result));
+}
+
+/* True once every enabled backend has listed or cannot (PAG-4). A backend
+ * that crashed before its first lists is not waited for through its
+ * backoff: one broken server must not stall the client; it is announced
+ * with list_changed if it comes up later. */
+bool gw_all_listed(const struct gateway* gw) {
+  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next) {
+    if (gb->b == NULL || gb->listed)
+      continue;
+    enum backend_state s = backend_state(gb->b);
+    if (s != BACKEND_WAITING && s != BACKEND_STOPPED && s != BACKEND_STOPPING &&
+        s != BACKEND_CRASHED)
+      return false;
+  }
+  return true;
+}
+
+void gw_settle(struct gateway* gw) {
+  if (gw->settled)
+    return;
+  gw->settled = true;
+  uv_timer_stop(&gw->settle_timer);
+  while (gw->waiting != NULL) {
+    struct gw_waiting* w = gw->waiting;
+    gw->waiting = w->next;
+    gw_answer_list(gw, w->id, w->kind);
+    cJSON_Delete(w->id);
+    free(w);
+  }
+}
+
+static void gw_settle_timeout(uv_timer_t* t) {
+  struct gateway* gw = t->data;
+  log_msg(LL_VERBOSE, NULL, 0,
+          "Answering the first list without the servers still starting");
+  gw_settle(gw);
+}
+
+void gw_on_list_request(struct gateway* gw,
+                        struct jrpc_msg* m,
+                        enum backend_list kind) {
+  const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
+  if (cJSON_GetObjectItemCaseSensitive(params, "cursor") != NULL) {
+    client_error(gw->client, m->id, JRPC_INVALID_PARAMS,
+                 "Invalid cursor: mcpmon returns every item on one page");
+    return;
+  }
+  if (kind == BACKEND_LIST_TOOLS) {
+    gw->listed_tools = true;
+    if (gw->relist_pending) {
+      gw->relist_pending = false;
+      if (gw->hooks.list_changed != NULL)
+        gw->hooks.list_changed(gw->hooks.ctx, NULL, true);
+    }
+  }
+  if (!gw->settled && gw_all_listed(gw))
+    gw_settle(gw);
+  if (gw->settled) {
+    gw_answer_list(gw, m->id, kind);
+    return;
+  }
+  struct gw_waiting* w = xcalloc(1, sizeof(*w));
+  w->id = cJSON_Duplicate(m->id, 1);
+  w->kind = kind;
+  struct gw_waiting** pp = &gw->waiting;
+  while (*pp != NULL) pp = &(*pp)->next;
+  *pp = w;
+  if (!uv_is_active((uv_handle_t*)&gw->settle_timer))
+    uv_timer_start(&gw->settle_timer, gw_settle_timeout, GW_FIRST_LIST_WAIT_MS,
+                   0);
+}

@@ -1,0 +1,753 @@
+/* watcher.c - see watcher.h.
+ *
+ * Each watched directory is a struct watcher_dir holding a uv_fs_event_t
+ * and its real path; a directory is watched before it is scanned, so a file
+ * created meanwhile is seen by the scan, the event or both (the second one
+ * then finds it unchanged). Files are known only by a 64-bit key of their
+ * real path, mapped to a (size, mtime) fingerprint (fingerprint.h): no
+ * per-file strings, except those of the burst being collected. Which
+ * files count is up to their root (watch_root.h).
+ *
+ * Several roots may share a directory: the first root to reach it watches
+ * it. A root that is a single file watches its parent directory through a
+ * watcher_dir of its own (not in the directory map) and looks only at that
+ * name, with no extension or ignore filter.
+ *
+ * Everything runs on the loop thread; the scans are synchronous, as
+ * libuv's own inotify calls are.
+ */
+#include "core/watch/watcher.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/watch/fingerprint.h"
+#include "core/log.h"
+#include "core/watch/path.h"
+#include "lib/u64map.h"
+#include "lib/util.h"
+#include "core/watch/watch_root.h"
+
+#define WATCHER_LOG(w, level, ...)                   \
+  do {                                               \
+    if (log_enabled(level))                          \
+      log_msg(level, (w)->log_name, 0, __VA_ARGS__); \
+  } while (0)
+
+/* ---- types -------------------------------------------------------- */
+
+struct watcher_dir {
+  uv_fs_event_t ev; /* ev.data points back here */
+  struct watcher* w;
+  struct watch_root* root;
+  char* abs;       /* real path */
+  const char* rel; /* inside abs: relative to the root, "" for the root */
+  uint64_t key;    /* fingerprint_key(abs, NULL) */
+  size_t index;    /* in w->dirs; SIZE_MAX when not registered */
+  size_t nfiles;   /* files in the table directly inside it */
+  bool awaits;     /* the parent of a directory root that is gone,
+                      watched for the root to come back */
+};
+
+struct watcher_pending {
+  char* path;
+  enum watcher_change_kind kind;
+};
+
+struct watcher {
+  uv_loop_t* loop;
+  watcher_cb cb;
+  void* ctx;
+  char* log_name;
+  unsigned delay_ms;
+  char** skip; /* realpath of the directory + '/' + name */
+  size_t nskip;
+  struct watch_root* roots;
+  size_t nroots;
+  struct watcher_dir** dirs;
+  size_t ndirs;
+  size_t capdirs;
+  struct u64map dirmap; /* key of a directory's real path -> watcher_dir */
+  struct fingerprint_table files; /* every file seen, by its real path */
+  struct watcher_pending* burst;  /* distinct paths, first seen first */
+  size_t nburst;
+  size_t capburst;
+  struct u64map burstmap; /* key of a real path -> index in burst */
+  uv_timer_t timer;
+  size_t pending_closes;
+  size_t nawaiting; /* watcher_dirs with awaits set */
+  bool closing;
+  bool warned_limit;
+};
+
+static void watcher_add_dir(struct watcher* w,
+                            struct watch_root* r,
+                            const char* rel,
+                            bool report);
+
+static const char* watcher_kind_name(enum watcher_change_kind kind) {
+  switch (kind) {
+    case WATCH_ADDED:
+      return "added";
+    case WATCH_MODIFIED:
+      return "modified";
+    case WATCH_REMOVED:
+      return "removed";
+  }
+  return "changed";
+}
+
+/* ---- closing ------------------------------------------------------ */
+
+static void watcher_free(struct watcher* w) {
+  for (size_t i = 0; i < w->nroots; i++) watch_root_free(&w->roots[i]);
+  free(w->roots);
+  for (size_t i = 0; i < w->nskip; i++) free(w->skip[i]);
+  free(w->skip);
+  for (size_t i = 0; i < w->nburst; i++) free(w->burst[i].path);
+  free(w->burst);
+  u64map_free(&w->burstmap);
+  u64map_free(&w->dirmap);
+  fingerprint_free(&w->files);
+  free(w->dirs);
+  free(w->log_name);
+  free(w);
+}
+
+static void watcher_closed_one(struct watcher* w) {
+  if (--w->pending_closes == 0 && w->closing)
+    watcher_free(w);
+}
+
+static void watcher_on_dir_close(uv_handle_t* h) {
+  struct watcher_dir* d = h->data;
+  struct watcher* w = d->w;
+  free(d->abs);
+  free(d);
+  watcher_closed_one(w);
+}
+
+static void watcher_on_timer_close(uv_handle_t* h) {
+  watcher_closed_one(h->data);
+}
+
+void watcher_close(struct watcher* w) {
+  if (w == NULL || w->closing)
+    return;
+  w->closing = true;
+  uv_timer_stop(&w->timer);
+  uv_close((uv_handle_t*)&w->timer, watcher_on_timer_close);
+  for (size_t i = 0; i < w->ndirs; i++)
+    uv_close((uv_handle_t*)&w->dirs[i]->ev, watcher_on_dir_close);
+  w->ndirs = 0;
+  u64map_free(&w->dirmap);
+}
+
+size_t watcher_dir_count(const struct watcher* w) {
+  return w->ndirs - w->nawaiting;
+}
+
+/* ---- the burst ---------------------------------------------------- */
+
+static void watcher_on_timer(uv_timer_t* t) {
+  struct watcher* w = t->data;
+  struct watcher_pending* burst = w->burst;
+  size_t n = w->nburst;
+  w->burst = NULL;
+  w->nburst = 0;
+  w->capburst = 0;
+  u64map_free(&w->burstmap);
+  if (n == 0)
+    return;
+  struct watcher_change* changes = xmalloc(n * sizeof(*changes));
+  for (size_t i = 0; i < n; i++) {
+    changes[i].path = burst[i].path;
+    changes[i].kind = burst[i].kind;
+  }
+  /* The callback may call watcher_close: w stays allocated until the
+   * close callbacks run, but nothing here touches it any more. */
+  w->cb(w->ctx, changes, n);
+  for (size_t i = 0; i < n; i++) free(burst[i].path);
+  free(burst);
+  free(changes);
+}
+
+/* Adds path (taking ownership) to the burst under key and restarts the
+ * quiet-time timer. */
+static void watcher_accept(struct watcher* w,
+                           uint64_t key,
+                           char* path,
+                           enum watcher_change_kind kind) {
+  WATCHER_LOG(w, LL_VERBOSE, "%s: %s", watcher_kind_name(kind), path);
+  struct u64map_ent* e = u64map_find(&w->burstmap, key);
+  if (e != NULL) {
+    struct watcher_pending* p = &w->burst[e->val];
+    if (!(p->kind == WATCH_ADDED && kind == WATCH_MODIFIED))
+      p->kind = kind;
+    free(path);
+  } else {
+    if (w->nburst == w->capburst) {
+      w->capburst = w->capburst ? w->capburst * 2 : 16;
+      w->burst = xrealloc(w->burst, w->capburst * sizeof(*w->burst));
+    }
+    w->burst[w->nburst].path = path;
+    w->burst[w->nburst].kind = kind;
+    u64map_put(&w->burstmap, key, w->nburst);
+    w->nburst++;
+  }
+  uv_timer_start(&w->timer, watcher_on_timer, w->delay_ms, 0);
+}
+
+/* ---- directories -------------------------------------------------- */
+
+static void watcher_dir_register(struct watcher* w, struct watcher_dir* d) {
+  if (w->ndirs == w->capdirs) {
+    w->capdirs = w->capdirs ? w->capdirs * 2 : 16;
+    w->dirs = xrealloc(w->dirs, w->capdirs * sizeof(*w->dirs));
+  }
+  d->index = w->ndirs;
+  w->dirs[w->ndirs++] = d;
+  if (d->awaits)
+    w->nawaiting++;
+  else if (d->root->file == NULL)
+    u64map_put(&w->dirmap, d->key, (uint64_t)(uintptr_t)d);
+}
+
+static void watcher_dir_close(struct watcher* w, struct watcher_dir* d) {
+  if (d->index != SIZE_MAX) {
+    struct watcher_dir* last = w->dirs[--w->ndirs];
+    w->dirs[d->index] = last;
+    last->index = d->index;
+    d->index = SIZE_MAX;
+    if (d->awaits)
+      w->nawaiting--;
+    else if (d->root->file == NULL)
+      u64map_del(&w->dirmap, d->key);
+  }
+  uv_close((uv_handle_t*)&d->ev, watcher_on_dir_close);
+}
+
+static struct watcher_dir* watcher_dir_find(struct watcher* w, uint64_t key) {
+  struct u64map_ent* e = u64map_find(&w->dirmap, key);
+  return e ? (struct watcher_dir*)(uintptr_t)e->val : NULL;
+}
+
+/* Stops watching directory d and every watched directory below it. When
+ * files were still known inside (the tree was moved away rather than
+ * deleted file by file), the directory itself is reported removed. */
+static void watcher_remove_tree(struct watcher* w, struct watcher_dir* d) {
+  size_t len = strlen(d->abs);
+  size_t nfiles = 0;
+  char* display = watch_root_display(d->root, d->rel);
+  uint64_t key = d->key;
+  for (size_t i = w->ndirs; i-- > 0;) {
+    struct watcher_dir* s = w->dirs[i];
+    if (s->root->file != NULL || s->awaits ||
+        strncmp(s->abs, d->abs, len) != 0 ||
+        (s->abs[len] != '\0' && s->abs[len] != '/'))
+      continue;
+    nfiles += s->nfiles;
+    WATCHER_LOG(w, LL_DEBUG, "unwatching %s", s->abs);
+    watcher_dir_close(w, s);
+  }
+  if (nfiles > 0)
+    watcher_accept(w, key, display, WATCH_REMOVED);
+  else
+    free(display);
+}
+
+/* Logs why directory abs could not be watched: an inotify limit once, as
+ * a warning naming it. */
+static void watcher_watch_failed(struct watcher* w, const char* abs, int rc) {
+  if (rc == UV_ENOENT || rc == UV_ENOTDIR) {
+    /* Gone again before we could watch it: its parent reports that. */
+    WATCHER_LOG(w, LL_DEBUG, "cannot watch %s: %s", abs, uv_strerror(rc));
+    return;
+  }
+  if (rc != UV_ENOSPC && rc != UV_EMFILE) {
+    WATCHER_LOG(w, LL_WARN, "cannot watch %s: %s", abs, uv_strerror(rc));
+    return;
+  }
+  if (w->warned_limit) {
+    WATCHER_LOG(w, LL_DEBUG, "cannot watch %s: %s", abs, uv_strerror(rc));
+    return;
+  }
+  w->warned_limit = true;
+  WATCHER_LOG(w, LL_WARN,
+              "cannot watch %s: %s: the inotify limit %s is reached; "
+              "changes in unwatched directories are missed (raise it with "
+              "sysctl)",
+              abs, uv_strerror(rc),
+              rc == UV_ENOSPC ? "fs.inotify.max_user_watches"
+                              : "fs.inotify.max_user_instances (or the "
+                                "open file limit)");
+}
+
+static void watcher_on_fs_event(uv_fs_event_t* h,
+                                const char* filename,
+                                int events,
+                                int status);
+
+/* Creates and starts the watch of directory abs (taking ownership);
+ * returns NULL (logged) when inotify refuses it. awaits: abs is the
+ * parent of directory root r, which is gone. */
+static struct watcher_dir* watcher_dir_new(struct watcher* w,
+                                           struct watch_root* r,
+                                           char* abs,
+                                           uint64_t key,
+                                           bool awaits) {
+  struct watcher_dir* d = xcalloc(1, sizeof(*d));
+  d->w = w;
+  d->root = r;
+  d->abs = abs;
+  d->awaits = awaits;
+  size_t rlen = strlen(r->real);
+  if (r->file != NULL || awaits || strcmp(abs, r->real) == 0)
+    d->rel = abs + strlen(abs);
+  else
+    d->rel = abs + rlen + (r->real[rlen - 1] == '/' ? 0 : 1);
+  d->key = key;
+  d->index = SIZE_MAX;
+  uv_fs_event_init(w->loop, &d->ev);
+  d->ev.data = d;
+  w->pending_closes++;
+  int rc = uv_fs_event_start(&d->ev, watcher_on_fs_event, abs, 0);
+  if (rc < 0) {
+    watcher_watch_failed(w, abs, rc);
+    uv_close((uv_handle_t*)&d->ev, watcher_on_dir_close);
+    return NULL;
+  }
+  watcher_dir_register(w, d);
+  return d;
+}
+
+/* ---- .gitignore --------------------------------------------------- */
+
+/* (Re)loads the .gitignore of directory rel of r (real path abs). */
+static void watcher_load_gitignore(struct watcher* w,
+                                   struct watch_root* r,
+                                   const char* rel,
+                                   const char* abs) {
+  if (watch_root_load_gitignore(r, rel, abs))
+    WATCHER_LOG(w, LL_VERBOSE, "reloading the ignore rules of %s",
+                *rel ? rel : "the root");
+}
+
+/* ---- files -------------------------------------------------------- */
+
+/* Why the file name in directory d (rel below the root, NULL for a
+ * single-file root) is not watched, or NULL when it is. */
+static const char* watcher_file_filter(const struct watcher* w,
+                                       const struct watcher_dir* d,
+                                       const char* name,
+                                       const char* rel) {
+  const char* reason = watch_root_skips(d->root, name, rel);
+  if (reason != NULL)
+    return reason;
+  for (size_t i = 0; i < w->nskip; i++) {
+    if (path_is_join(w->skip[i], d->abs, name))
+      return "skip file";
+  }
+  return NULL;
+}
+
+/* Logs, at debug level, why an event for rel (or name in a single-file
+ * root's directory) was dropped. */
+static void watcher_drop(const struct watcher* w,
+                         const struct watcher_dir* d,
+                         const char* name,
+                         const char* rel,
+                         const char* reason) {
+  if (!log_enabled(LL_DEBUG))
+    return;
+  char* path = d->root->file ? path_join(d->abs, name)
+                             : watch_root_display(d->root, rel);
+  log_msg(LL_DEBUG, w->log_name, 0, "dropped %s: %s", path, reason);
+  free(path);
+}
+
+static bool watcher_is_file(mode_t mode) {
+  return S_ISREG(mode) || S_ISLNK(mode);
+}
+
+/* A file event in d for name: st is its lstat, NULL when it is gone. */
+static void watcher_file_event(struct watcher* w,
+                               struct watcher_dir* d,
+                               const char* name,
+                               const char* rel,
+                               const struct stat* st) {
+  const char* reason = watcher_file_filter(w, d, name, rel);
+  if (reason != NULL) {
+    watcher_drop(w, d, name, rel, reason);
+    return;
+  }
+  uint64_t key = fingerprint_key(d->abs, name);
+  /* A file replaced by something else (a directory in a single file's
+   * place) is gone as a file. */
+  bool file = st != NULL && watcher_is_file(st->st_mode);
+  if (!file) {
+    if (!fingerprint_forget(&w->files, key)) {
+      watcher_drop(w, d, name, rel,
+                   st == NULL ? "removed, never seen" : "not a regular file");
+      return;
+    }
+    if (d->nfiles > 0)
+      d->nfiles--;
+    watcher_accept(w, key, watch_root_display(d->root, rel), WATCH_REMOVED);
+    return;
+  }
+  enum fingerprint_change change = fingerprint_update(&w->files, key, st);
+  if (change == FINGERPRINT_UNCHANGED) {
+    watcher_drop(w, d, name, rel, "size and mtime unchanged");
+    return;
+  }
+  if (change == FINGERPRINT_ADDED)
+    d->nfiles++;
+  watcher_accept(w, key, watch_root_display(d->root, rel),
+                 change == FINGERPRINT_ADDED ? WATCH_ADDED : WATCH_MODIFIED);
+}
+
+/* ---- scanning ----------------------------------------------------- */
+
+/* Watches directory rel of root r, then scans it: its .gitignore first,
+ * then its files (recorded; also reported as added when report), then
+ * its subdirectories that are not ignored, recursively. */
+static void watcher_add_dir(struct watcher* w,
+                            struct watch_root* r,
+                            const char* rel,
+                            bool report) {
+  char* abs = path_join(r->real, rel);
+  uint64_t key = fingerprint_key(abs, NULL);
+  if (watcher_dir_find(w, key) != NULL) {
+    free(abs);
+    return;
+  }
+  struct watcher_dir* d = watcher_dir_new(w, r, abs, key, false);
+  if (d == NULL)
+    return;
+  WATCHER_LOG(w, LL_DEBUG, "watching %s", d->abs);
+  watcher_load_gitignore(w, r, rel, d->abs);
+
+  DIR* dir = opendir(d->abs);
+  if (dir == NULL) {
+    WATCHER_LOG(w, LL_DEBUG, "cannot read %s: %s", d->abs, strerror(errno));
+    return;
+  }
+  char** subdirs = NULL;
+  size_t nsub = 0;
+  size_t capsub = 0;
+  struct dirent* de;
+  while ((de = readdir(dir)) != NULL) {
+    const char* name = de->d_name;
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+      continue;
+    struct stat st;
+    bool have_stat = false;
+    bool is_dir = de->d_type == DT_DIR;
+    if (de->d_type == DT_UNKNOWN) {
+      if (fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        continue;
+      have_stat = true;
+      is_dir = S_ISDIR(st.st_mode);
+    }
+    char* crel = path_join(rel, name);
+    if (is_dir) {
+      if (watch_root_ignores_dir(r, crel)) {
+        watcher_drop(w, d, name, crel, "ignored directory");
+        free(crel);
+        continue;
+      }
+      if (nsub == capsub) {
+        capsub = capsub ? capsub * 2 : 8;
+        subdirs = xrealloc(subdirs, capsub * sizeof(*subdirs));
+      }
+      subdirs[nsub++] = crel;
+      continue;
+    }
+    if (watcher_file_filter(w, d, name, crel) == NULL &&
+        (have_stat ||
+         fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) == 0) &&
+        watcher_is_file(st.st_mode)) {
+      uint64_t fkey = fingerprint_key(d->abs, name);
+      if (fingerprint_update(&w->files, fkey, &st) == FINGERPRINT_ADDED)
+        d->nfiles++;
+      if (report)
+        watcher_accept(w, fkey, watch_root_display(r, crel), WATCH_ADDED);
+    }
+    free(crel);
+  }
+  closedir(dir);
+  for (size_t i = 0; i < nsub; i++) {
+    watcher_add_dir(w, r, subdirs[i], report);
+    free(subdirs[i]);
+  }
+  free(subdirs);
+}
+
+/* ---- events ------------------------------------------------------- */
+
+/* Whether name, reported for directory d, is d's own name: libuv names
+ * an event on the watched directory itself (deleted, moved) so. */
+static bool watcher_is_self(const struct watcher_dir* d, const char* name) {
+  const char* base = strrchr(d->abs, '/');
+  return base != NULL && strcmp(base + 1, name) == 0;
+}
+
+/* An event for name in d, the parent of directory root r that is gone;
+ * st is its lstat. When the root is a directory again, stop waiting and
+ * watch it, its files reported as added. */
+static void watcher_await_event(struct watcher* w,
+                                struct watcher_dir* d,
+                                const char* name,
+                                const struct stat* st) {
+  struct watch_root* r = d->root;
+  const char* base = strrchr(r->real, '/');
+  if (st == NULL || !S_ISDIR(st->st_mode) || base == NULL ||
+      strcmp(base + 1, name) != 0)
+    return;
+  watcher_dir_close(w, d);
+  WATCHER_LOG(w, LL_WARN, "watched directory %s is back", r->given);
+  watcher_add_dir(w, r, "", true);
+}
+
+/* Directory root r is gone: watch its parent for it to come back (a
+ * checkout or a build that recreates it). */
+static void watcher_await_root(struct watcher* w, struct watch_root* r) {
+  const char* slash = strrchr(r->real, '/');
+  if (slash == NULL || slash[1] == '\0')
+    return;
+  char* parent = slash == r->real ? xstrdup("/")
+                                  : xstrndup(r->real, (size_t)(slash - r->real));
+  struct watcher_dir* d =
+      watcher_dir_new(w, r, parent, fingerprint_key(parent, NULL), true);
+  if (d == NULL)
+    return;
+  struct stat st;
+  if (lstat(r->real, &st) == 0) /* back already */
+    watcher_await_event(w, d, slash + 1, &st);
+}
+
+/* An event in directory d of a directory root for name (abs, rel below
+ * the root); st is its lstat, NULL when it is gone. */
+static void watcher_dir_event(struct watcher* w,
+                              struct watcher_dir* d,
+                              const char* name,
+                              const char* abs,
+                              const char* rel,
+                              const struct stat* st) {
+  struct watch_root* r = d->root;
+  struct stat self;
+  if (st == NULL && watcher_is_self(d, name) &&
+      (lstat(d->abs, &self) != 0 || !S_ISDIR(self.st_mode))) {
+    /* The directory itself is gone. Usually its parent's watch reports
+     * that too; the first one to see it wins. */
+    bool root = *d->rel == '\0';
+    if (root)
+      WATCHER_LOG(w, LL_WARN,
+                  "watched directory %s is gone; watching for it to come "
+                  "back",
+                  r->given);
+    watcher_remove_tree(w, d);
+    if (root)
+      watcher_await_root(w, r);
+    return;
+  }
+  bool is_dir = st != NULL && S_ISDIR(st->st_mode);
+  struct watcher_dir* sub = watcher_dir_find(w, fingerprint_key(abs, NULL));
+  if (sub != NULL && !is_dir) {
+    watcher_remove_tree(w, sub);
+    if (st == NULL)
+      return;
+  }
+  if (strcmp(name, ".gitignore") == 0)
+    watcher_load_gitignore(w, r, d->rel, d->abs);
+  if (!is_dir) {
+    watcher_file_event(w, d, name, rel, st);
+  } else if (sub != NULL) {
+    /* Already watched: an attribute change, or found by a scan. */
+  } else {
+    /* A file known here before is gone, a directory in its place. */
+    uint64_t fkey = fingerprint_key(d->abs, name);
+    if (fingerprint_forget(&w->files, fkey)) {
+      if (d->nfiles > 0)
+        d->nfiles--;
+      watcher_accept(w, fkey, watch_root_display(r, rel), WATCH_REMOVED);
+    }
+    if (watch_root_ignores_dir(r, rel)) {
+      watcher_drop(w, d, name, rel, "ignored directory");
+    } else {
+      WATCHER_LOG(w, LL_DEBUG, "new directory %s", abs);
+      watcher_add_dir(w, r, rel, true);
+    }
+  }
+}
+
+static void watcher_on_fs_event(uv_fs_event_t* h,
+                                const char* filename,
+                                int events,
+                                int status) {
+  struct watcher_dir* d = h->data;
+  struct watcher* w = d->w;
+  (void)events;
+  if (w->closing || d->index == SIZE_MAX)
+    return;
+  if (status < 0) {
+    WATCHER_LOG(w, LL_WARN, "watch error on %s: %s", d->abs,
+                uv_strerror(status));
+    return;
+  }
+  if (filename == NULL || *filename == '\0' || strchr(filename, '/'))
+    return;
+  char* abs = path_join(d->abs, filename);
+  struct stat st;
+  bool exists = lstat(abs, &st) == 0;
+  if (d->awaits) {
+    watcher_await_event(w, d, filename, exists ? &st : NULL);
+  } else if (d->root->file != NULL) {
+    watcher_file_event(w, d, filename, NULL, exists ? &st : NULL);
+  } else {
+    char* rel = path_join(d->rel, filename);
+    watcher_dir_event(w, d, filename, abs, rel, exists ? &st : NULL);
+    free(rel);
+  }
+  free(abs);
+}
+
+/* ---- start -------------------------------------------------------- */
+
+int watcher_start(uv_loop_t* loop,
+                  const struct watcher_options* opts,
+                  watcher_cb cb,
+                  void* ctx,
+                  struct watcher** out,
+                  char* err,
+                  size_t errlen) {
+  *out = NULL;
+  struct watcher* w = xcalloc(1, sizeof(*w));
+  w->loop = loop;
+  w->cb = cb;
+  w->ctx = ctx;
+  w->delay_ms = opts->delay_ms;
+  w->log_name = opts->log_name ? xstrdup(opts->log_name) : NULL;
+  w->roots = xcalloc(opts->nroots, sizeof(*w->roots));
+  for (size_t i = 0; i < opts->nroots; i++) {
+    int rc =
+        watch_root_init(&w->roots[i], opts->roots[i], opts->exts, opts->nexts,
+                        opts->ignores, opts->nignores, err, errlen);
+    if (rc < 0) {
+      watcher_free(w);
+      return rc;
+    }
+    w->nroots++;
+  }
+  w->skip = xcalloc(opts->nskip, sizeof(*w->skip));
+  for (size_t i = 0; i < opts->nskip; i++) {
+    if (opts->skip_files[i] != NULL && *opts->skip_files[i] != '\0')
+      w->skip[w->nskip++] = path_real_parent(opts->skip_files[i]);
+  }
+
+  uv_timer_init(loop, &w->timer);
+  w->timer.data = w;
+  w->pending_closes = 1;
+  for (size_t i = 0; i < w->nroots; i++) {
+    struct watch_root* r = &w->roots[i];
+    if (r->file != NULL) {
+      struct watcher_dir* d =
+          watcher_dir_new(w, r, xstrdup(r->real),
+                          fingerprint_key(r->real, NULL), false);
+      struct stat st;
+      char* path = path_join(r->real, r->file);
+      if (d != NULL && lstat(path, &st) == 0)
+        fingerprint_update(&w->files, fingerprint_key(r->real, r->file), &st);
+      free(path);
+      continue;
+    }
+    watcher_add_dir(w, r, "", false);
+  }
+  WATCHER_LOG(w, LL_VERBOSE, "watching %zu directories, %zu files", w->ndirs,
+              fingerprint_count(&w->files));
+  *out = w;
+  return 0;
+}
+
+static char* watcher_join(const struct strvec* sv,
+                          const char* prefix,
+                          const char* sep) {
+  size_t total = 1;
+  for (size_t i = 0; i < sv->n; i++)
+    total += strlen(prefix) + strlen(sv->v[i]) + strlen(sep);
+  char* out = xmalloc(total);
+  out[0] = '\0';
+  for (size_t i = 0; i < sv->n; i++) {
+    if (i > 0)
+      strcat(out, sep);
+    if (strcmp(sv->v[i], "*") != 0)
+      strcat(out, prefix);
+    strcat(out, sv->v[i]);
+  }
+  return out;
+}
+
+int watcher_start_server(uv_loop_t* loop,
+                         const struct server_config* sc,
+                         const char* skip_file,
+                         const char* log_name,
+                         watcher_cb cb,
+                         void* ctx,
+                         struct watcher** out) {
+  const char* skip[1] = {skip_file};
+  struct watcher_options wo = {
+      .roots = (const char* const*)sc->watch.v,
+      .nroots = sc->watch.n,
+      .exts = (const char* const*)sc->exts.v,
+      .nexts = sc->exts.n,
+      .ignores = (const char* const*)sc->ignore.v,
+      .nignores = sc->ignore.n,
+      .skip_files = skip,
+      .nskip = skip_file != NULL ? 1 : 0,
+      .delay_ms = sc->delay_ms,
+      .log_name = log_name,
+  };
+  char err[512];
+  int rc = watcher_start(loop, &wo, cb, ctx, out, err, sizeof(err));
+  if (rc != 0) {
+    log_msg(LL_ERROR, log_name, 0, "Cannot watch: %s", err);
+    return rc;
+  }
+  if (log_enabled(LL_INFO)) {
+    char* roots = watcher_join(&sc->watch, "", ", ");
+    char* exts = watcher_join(&sc->exts, ".", ",");
+    log_msg(LL_INFO, log_name, 0, "Watching %s for %s changes (%zu %s)", roots,
+            exts, watcher_dir_count(*out),
+            watcher_dir_count(*out) == 1 ? "directory" : "directories");
+    free(roots);
+    free(exts);
+  }
+  return 0;
+}
+
+const char* watcher_report(const char* log_name,
+                           const struct watcher_change* ch,
+                           size_t n) {
+  static const char* words[] = {"added", "modified", "removed"};
+  if (n > 1 && log_enabled(LL_VERBOSE)) {
+    for (size_t i = 0; i < n; i++)
+      log_msg(LL_VERBOSE, log_name, 0, "File %s: %s", words[ch[i].kind],
+              ch[i].path);
+  } else if (n > 1) {
+    log_msg(LL_INFO, log_name, 0, "File %s: %s (and %zu more)",
+            words[ch[0].kind], ch[0].path, n - 1);
+  } else {
+    log_msg(LL_INFO, log_name, 0, "File %s: %s", words[ch[0].kind],
+            ch[0].path);
+  }
+  const char* base = strrchr(ch[0].path, '/');
+  return base != NULL ? base + 1 : ch[0].path;
+}
