@@ -183,8 +183,8 @@ static enum cli_result cli_exts(struct cli_state* st,
                                 const char* value) {
   const char* item;
   size_t n;
-  switch (config_add_exts(&st->sc.exts, value, CONFIG_EXT_BLANKS, SIZE_MAX, &item,
-                          &n)) {
+  switch (config_add_exts(&st->sc.exts, value, CONFIG_EXT_BLANKS, SIZE_MAX,
+                          &item, &n)) {
     case 0:
       return CLI_RUN;
     case CONFIG_EXT_EMPTY:

@@ -12,20 +12,17 @@
 #include "config/config.h"
 
 enum cli_result {
-  CLI_ERROR = -1,   /* err holds one line naming the bad argument; exit 2 */
-  CLI_RUN = 0,      /* cfg is filled: run */
-  CLI_HELP = 1,     /* -h/--help: print cli_help_text(), exit 0 */
-  CLI_VERSION = 2,  /* -V/--version: print version, exit 0 */
+  CLI_ERROR = -1,  /* err holds one line naming the bad argument; exit 2 */
+  CLI_RUN = 0,     /* cfg is filled: run */
+  CLI_HELP = 1,    /* -h/--help: print cli_help_text(), exit 0 */
+  CLI_VERSION = 2, /* -V/--version: print version, exit 0 */
 };
 
 /* Parse argv[1..argc-1]. cfg must have been config_init()ed; on CLI_RUN it
  * holds the run's settings, on any other result its contents are
  * unspecified but still freed by config_free(). */
-enum cli_result cli_parse(int argc,
-                          char** argv,
-                          struct mcpmon_config* cfg,
-                          char* err,
-                          size_t errlen);
+enum cli_result cli_parse(
+    int argc, char** argv, struct mcpmon_config* cfg, char* err, size_t errlen);
 
 /* The full --help text (static storage). */
 const char* cli_help_text(void);

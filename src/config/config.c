@@ -69,8 +69,7 @@ void config_free(struct mcpmon_config* cfg) {
 static void strvec_copy(struct strvec* dst, const struct strvec* src) {
   dst->v = NULL;
   dst->n = 0;
-  for (size_t i = 0; i < src->n; i++)
-    strvec_push(dst, src->v[i]);
+  for (size_t i = 0; i < src->n; i++) strvec_push(dst, src->v[i]);
 }
 
 void server_config_copy(struct server_config* dst,
@@ -89,8 +88,7 @@ void server_config_copy(struct server_config* dst,
 char* server_config_command_line(const struct server_config* sc) {
   const char* cmd = sc->command ? sc->command : "";
   size_t len = strlen(cmd) + 1;
-  for (size_t i = 0; i < sc->args.n; i++)
-    len += strlen(sc->args.v[i]) + 1;
+  for (size_t i = 0; i < sc->args.n; i++) len += strlen(sc->args.v[i]) + 1;
   char* out = cfg_xmalloc(len);
   strcpy(out, cmd);
   for (size_t i = 0; i < sc->args.n; i++) {

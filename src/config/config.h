@@ -36,29 +36,29 @@ void strvec_free(struct strvec* sv);
 
 /* One backend server. */
 struct server_config {
-  char* name;          /* "server" in single mode; the YAML key in gateway */
-  char* command;       /* program to run (argv[0]) */
-  struct strvec args;  /* argv[1..] */
-  struct strvec watch; /* directories (or files) to watch; default "." */
-  struct strvec exts;  /* extensions without dot; "*" matches every file */
+  char* name;           /* "server" in single mode; the YAML key in gateway */
+  char* command;        /* program to run (argv[0]) */
+  struct strvec args;   /* argv[1..] */
+  struct strvec watch;  /* directories (or files) to watch; default "." */
+  struct strvec exts;   /* extensions without dot; "*" matches every file */
   struct strvec ignore; /* user globs */
-  struct strvec env;   /* "KEY=VALUE" added to the inherited environment */
-  char* cwd;           /* working directory, NULL = inherit */
+  struct strvec env;    /* "KEY=VALUE" added to the inherited environment */
+  char* cwd;            /* working directory, NULL = inherit */
   bool enabled;
-  unsigned delay_ms;   /* debounce quiet time */
-  unsigned grace_ms;   /* SIGTERM -> SIGKILL */
+  unsigned delay_ms; /* debounce quiet time */
+  unsigned grace_ms; /* SIGTERM -> SIGKILL */
 };
 
 struct mcpmon_config {
-  int verbosity;        /* enum log_verbosity values: 0 quiet .. 3 debug */
-  bool timestamps;      /* -t: full date and milliseconds in log lines */
-  char* log_file;       /* -l, NULL for none */
-  size_t max_line;      /* longest accepted JSON-RPC line, bytes */
+  int verbosity;             /* enum log_verbosity values: 0 quiet .. 3 debug */
+  bool timestamps;           /* -t: full date and milliseconds in log lines */
+  char* log_file;            /* -l, NULL for none */
+  size_t max_line;           /* longest accepted JSON-RPC line, bytes */
   unsigned queue_timeout_ms; /* how long a request may wait for a backend */
-  char* config_path;    /* gateway mode: the YAML file, else NULL */
-  char* separator;      /* gateway tool name separator */
-  char* control_path;   /* --tui PATH, NULL for the default */
-  bool no_control;      /* --no-tui */
+  char* config_path;         /* gateway mode: the YAML file, else NULL */
+  char* separator;           /* gateway tool name separator */
+  char* control_path;        /* --tui PATH, NULL for the default */
+  bool no_control;           /* --no-tui */
   struct server_config* servers;
   size_t nservers;
 };

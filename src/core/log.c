@@ -111,11 +111,8 @@ static size_t log_sgr_len(const char* p, const char* end) {
  * full) with every control byte but TAB written as \xNN: bytes from
  * outside (a server's garbage, a line cut mid-escape) must not move the
  * cursor, ring bells or retitle the terminal. Returns the length. */
-static size_t log_clean(char* dst,
-                        size_t cap,
-                        const char* src,
-                        size_t n,
-                        enum log_sgr sgr) {
+static size_t log_clean(
+    char* dst, size_t cap, const char* src, size_t n, enum log_sgr sgr) {
   const char* end = src + n;
   size_t o = 0;
   for (const char* p = src; p < end && o + 1 < cap;) {
@@ -215,11 +212,8 @@ void log_msgv(enum log_level level,
   log_emit(level, name, false, line, len, p);
 }
 
-void log_msg(enum log_level level,
-             const char* name,
-             long pid,
-             const char* fmt,
-             ...) {
+void log_msg(
+    enum log_level level, const char* name, long pid, const char* fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   log_msgv(level, name, pid, fmt, ap);

@@ -88,24 +88,24 @@ void log_msg(enum log_level level,
 void log_passthrough(const char* name, long pid, const char* line, size_t len);
 
 #define log_error(...) log_msg(LL_ERROR, NULL, 0, __VA_ARGS__)
-#define log_warn(...)                    \
-  do {                                   \
-    if (log_enabled(LL_WARN))            \
+#define log_warn(...)                         \
+  do {                                        \
+    if (log_enabled(LL_WARN))                 \
       log_msg(LL_WARN, NULL, 0, __VA_ARGS__); \
   } while (0)
-#define log_info(...)                    \
-  do {                                   \
-    if (log_enabled(LL_INFO))            \
+#define log_info(...)                         \
+  do {                                        \
+    if (log_enabled(LL_INFO))                 \
       log_msg(LL_INFO, NULL, 0, __VA_ARGS__); \
   } while (0)
-#define log_verbose(...)                 \
-  do {                                   \
-    if (log_enabled(LL_VERBOSE))         \
+#define log_verbose(...)                         \
+  do {                                           \
+    if (log_enabled(LL_VERBOSE))                 \
       log_msg(LL_VERBOSE, NULL, 0, __VA_ARGS__); \
   } while (0)
-#define log_debug(...)                   \
-  do {                                   \
-    if (log_enabled(LL_DEBUG))           \
+#define log_debug(...)                         \
+  do {                                         \
+    if (log_enabled(LL_DEBUG))                 \
       log_msg(LL_DEBUG, NULL, 0, __VA_ARGS__); \
   } while (0)
 

@@ -8,11 +8,11 @@
 
 #include "core/backend/backend.h"
 #include "core/control/control.h"
-#include "core/session/gateway.h"
 #include "core/log.h"
+#include "core/session/gateway.h"
 #include "core/session/router.h"
-#include "lib/util.h"
 #include "core/watch/watcher.h"
+#include "lib/util.h"
 
 struct run {
   uv_loop_t* loop;
@@ -105,7 +105,8 @@ static void run_on_signal(uv_signal_t* h, int signum) {
   run_shutdown(rn, why);
 }
 
-static void run_on_changes(void* ctx, const struct watcher_change* ch,
+static void run_on_changes(void* ctx,
+                           const struct watcher_change* ch,
                            size_t n) {
   struct run* rn = ctx;
   if (rn->shutting_down || n == 0)
@@ -173,7 +174,8 @@ int run_single(const struct mcpmon_config* cfg) {
   return rn.exit_status;
 }
 
-/* ---- gateway mode --------------------------------------------------------- */
+/* ---- gateway mode ---------------------------------------------------------
+ */
 
 struct gwrun {
   uv_loop_t* loop;
@@ -251,8 +253,8 @@ int run_gateway(const struct mcpmon_config* cfg) {
       .ctx = &g,
   };
   char err[256];
-  log_msg(LL_INFO, NULL, 0, "Gateway for %zu server%s from %s",
-          cfg->nservers, cfg->nservers == 1 ? "" : "s", cfg->config_path);
+  log_msg(LL_INFO, NULL, 0, "Gateway for %zu server%s from %s", cfg->nservers,
+          cfg->nservers == 1 ? "" : "s", cfg->config_path);
   g.gw = gateway_new(g.loop, cfg, &hooks, err, sizeof(err));
   if (g.gw == NULL) {
     log_error("%s", err);

@@ -36,14 +36,12 @@ __attribute__((target("avx2"))) static const char* jscan_plain_avx2(
   while ((size_t)(end - p) >= 64) {
     __m256i a = _mm256_loadu_si256((const __m256i*)(const void*)p);
     __m256i b = _mm256_loadu_si256((const __m256i*)(const void*)(p + 32));
-    __m256i ma = _mm256_or_si256(
-        _mm256_or_si256(_mm256_cmpeq_epi8(a, quote),
-                        _mm256_cmpeq_epi8(a, bslash)),
-        _mm256_cmpeq_epi8(_mm256_min_epu8(a, ctl), a));
-    __m256i mb = _mm256_or_si256(
-        _mm256_or_si256(_mm256_cmpeq_epi8(b, quote),
-                        _mm256_cmpeq_epi8(b, bslash)),
-        _mm256_cmpeq_epi8(_mm256_min_epu8(b, ctl), b));
+    __m256i ma = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(a, quote),
+                                                 _mm256_cmpeq_epi8(a, bslash)),
+                                 _mm256_cmpeq_epi8(_mm256_min_epu8(a, ctl), a));
+    __m256i mb = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, quote),
+                                                 _mm256_cmpeq_epi8(b, bslash)),
+                                 _mm256_cmpeq_epi8(_mm256_min_epu8(b, ctl), b));
     uint64_t m = (uint64_t)(uint32_t)_mm256_movemask_epi8(ma) |
                  ((uint64_t)(uint32_t)_mm256_movemask_epi8(mb) << 32);
     if (m != 0)

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/jscan.h"
 #include "lib/util.h"
+#include "proto/jscan.h"
 
 /* 2^53 - 1 (JavaScript's largest safe integer): an id up to this is read
  * and written back exactly; 2^53 + 1 would read as 2^53 and come back as

@@ -14,7 +14,8 @@
 /* A line is drawn as: a marker column, its clock (HH:MM:SS), a space,
  * "mcpmon: " for mcpmon's own events, then its text, wrapped onto as many
  * rows as it needs (after a space where the row has one), each
- * continuation starting under the first row's text. In a pane too narrow for that, a line takes one row, cut. */
+ * continuation starting under the first row's text. In a pane too narrow for
+ * that, a line takes one row, cut. */
 #define VL_TEXT_COL 11 /* border, marker, clock, space */
 #define VL_MIN_ROOM 8
 

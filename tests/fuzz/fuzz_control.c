@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/control_proto.h"
 #include "fuzz_check.h"
+#include "proto/control_proto.h"
 #include "tui/ctlclient.h"
 #include "tui/model.h"
 

@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/framer.h"
 #include "fuzz_check.h"
+#include "lib/framer.h"
 
 #define FUZZ_MAX_INPUT (256u * 1024u)
 #define FUZZ_HEADER 11

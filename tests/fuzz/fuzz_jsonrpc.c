@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/framer.h"
-#include "core/jscan.h"
-#include "core/jsonrpc.h"
 #include "fuzz_check.h"
+#include "lib/framer.h"
+#include "proto/jscan.h"
+#include "proto/jsonrpc.h"
 
 #define FUZZ_MAX_INPUT (64u * 1024u)
 
@@ -136,14 +136,22 @@ static void sniff(const uint8_t* data, size_t n) {
 
 static int jscan_type_of(const cJSON* c) {
   switch (c->type & 0xff) {
-    case cJSON_False: return JSCAN_FALSE;
-    case cJSON_True: return JSCAN_TRUE;
-    case cJSON_NULL: return JSCAN_NULL;
-    case cJSON_Number: return JSCAN_NUMBER;
-    case cJSON_String: return JSCAN_STRING;
-    case cJSON_Array: return JSCAN_ARRAY;
-    case cJSON_Object: return JSCAN_OBJECT;
-    default: return -1;
+    case cJSON_False:
+      return JSCAN_FALSE;
+    case cJSON_True:
+      return JSCAN_TRUE;
+    case cJSON_NULL:
+      return JSCAN_NULL;
+    case cJSON_Number:
+      return JSCAN_NUMBER;
+    case cJSON_String:
+      return JSCAN_STRING;
+    case cJSON_Array:
+      return JSCAN_ARRAY;
+    case cJSON_Object:
+      return JSCAN_OBJECT;
+    default:
+      return -1;
   }
 }
 
@@ -157,7 +165,9 @@ static bool has_nul_escape(const char* s, size_t n) {
 
 /* The stream fed in pieces (cut where the text's own bytes say) reaches
  * the same verdict, spans and error as the scan of the whole. */
-static void check_pieces(const char* text, size_t size, bool whole_ok,
+static void check_pieces(const char* text,
+                         size_t size,
+                         bool whole_ok,
                          const struct jscan* whole) {
   struct jscan_stream st;
   jscan_begin(&st);
@@ -180,8 +190,8 @@ static void check_pieces(const char* text, size_t size, bool whole_ok,
   FUZZ_CHECK(st.out.off == whole->off && st.out.len == whole->len);
   FUZZ_CHECK(st.out.nmembers == whole->nmembers);
   FUZZ_CHECK(st.out.line_break == whole->line_break);
-  size_t n = whole->nmembers < JSCAN_MAX_MEMBERS ? whole->nmembers
-                                                  : JSCAN_MAX_MEMBERS;
+  size_t n =
+      whole->nmembers < JSCAN_MAX_MEMBERS ? whole->nmembers : JSCAN_MAX_MEMBERS;
   for (size_t i = 0; i < n; i++) {
     const struct jscan_member* a = &st.out.members[i];
     const struct jscan_member* b = &whole->members[i];

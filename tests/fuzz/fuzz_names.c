@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/names.h"
+#include "core/session/names.h"
 #include "fuzz_check.h"
 
 #define FUZZ_MAX_INPUT 4096

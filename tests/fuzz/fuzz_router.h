@@ -23,8 +23,8 @@
 #include <uv.h>
 
 #include "config/config.h"
-#include "core/backend.h"
-#include "core/router.h"
+#include "core/backend/backend.h"
+#include "core/session/router.h"
 #include "fuzz_check.h"
 
 #define FZ_MAX_INPUT 4096u

@@ -32,11 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/framer.h"
-#include "core/jscan.h"
-#include "core/jsonrpc.h"
 #include "fuzz_check.h"
 #include "fuzz_router.h"
+#include "lib/framer.h"
+#include "proto/jscan.h"
+#include "proto/jsonrpc.h"
 
 #define FZ_GROW(arr, n) ((arr) = realloc((arr), ((n) + 1) * sizeof(*(arr))))
 

@@ -590,8 +590,8 @@ static void ts_page_result(const cJSON* id,
   cJSON* page = cJSON_AddArrayToObject(result, key);
   long n = cJSON_GetArraySize(all);
   for (long i = offset; i < n && i < offset + size; i++)
-    cJSON_AddItemToArray(page, cJSON_Duplicate(cJSON_GetArrayItem(all, (int)i),
-                                               true));
+    cJSON_AddItemToArray(
+        page, cJSON_Duplicate(cJSON_GetArrayItem(all, (int)i), true));
   if (offset + size < n) {
     char next[32];
     snprintf(next, sizeof(next), "%ld", offset + size);
@@ -619,8 +619,7 @@ static cJSON* ts_spec_items(const char* key, const char* const* keep) {
 }
 
 static void ts_prompts_list(const cJSON* id, const cJSON* params) {
-  static const char* const keep[] = {"name", "description", "arguments",
-                                     NULL};
+  static const char* const keep[] = {"name", "description", "arguments", NULL};
   cJSON* r = cJSON_CreateObject();
   cJSON_AddItemToObject(r, "prompts", ts_spec_items("prompts", keep));
   ts_page_result(id, params, r, "prompts");
@@ -814,14 +813,17 @@ static const struct ts_builtin ts_builtin[] = {
     {"notify", "Send the notification method with params",
      "{\"type\":\"object\",\"properties\":{\"method\":{\"type\":\"string\"},"
      "\"params\":{\"type\":\"object\"}},\"required\":[\"method\"]}"},
-    {"huge", "Answer a text of bytes 'x' characters, streamed in pieces "
+    {"huge",
+     "Answer a text of bytes 'x' characters, streamed in pieces "
      "(never held in memory whole)",
      "{\"type\":\"object\",\"properties\":{\"bytes\":{\"type\":\"integer\"}}}"},
-    {"garbage", "Write bytes of binary garbage and a newline to stdout, "
+    {"garbage",
+     "Write bytes of binary garbage and a newline to stdout, "
      "then answer",
      "{\"type\":\"object\",\"properties\":{\"bytes\":{\"type\":\"integer\"},"
      "\"seed\":{\"type\":\"integer\"}}}"},
-    {"partial_exit", "Write text to stdout without a newline, then exit with "
+    {"partial_exit",
+     "Write text to stdout without a newline, then exit with "
      "code (default 1), without answering",
      "{\"type\":\"object\",\"properties\":{\"text\":{\"type\":\"string\"},"
      "\"code\":{\"type\":\"integer\"}}}"},
@@ -1415,8 +1417,7 @@ static void ts_start(int argc, char** argv) {
   if (!ts_spec_int("grandchildren", &grandchildren) &&
       ts_spec_bool("grandchild", false))
     grandchildren = 1;
-  for (long i = 0; i < grandchildren; i++)
-    ts_start_grandchild();
+  for (long i = 0; i < grandchildren; i++) ts_start_grandchild();
   long flood;
   if (ts_spec_int("stderr_flood_bytes_per_s", &flood) && flood > 0)
     ts_start_stderr_flood(flood);

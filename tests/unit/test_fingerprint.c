@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "core/fingerprint.h"
-#include "core/path.h"
-#include "core/u64map.h"
+#include "core/watch/fingerprint.h"
+#include "core/watch/path.h"
+#include "lib/u64map.h"
 
 /* Every key of 1..n that is not a multiple of gone maps to key * 3, and
  * the others are absent. */

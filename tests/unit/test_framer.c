@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "core/framer.h"
-#include "core/util.h"
+#include "lib/framer.h"
+#include "lib/util.h"
 
 /* Everything the callbacks saw, in order: "L:<line>\n" per line and
  * "O:<total>:<head>\n" per over-long line. */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "core/jscan.h"
+#include "proto/jscan.h"
 
 static bool ok(const char* s) {
   struct jscan j;

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "core/jsonrpc.h"
-#include "core/util.h"
+#include "lib/util.h"
+#include "proto/jsonrpc.h"
 
 /* Parse s (NUL-terminated); the caller frees m. */
 static void parse(const char* s, struct jrpc_msg* m) {

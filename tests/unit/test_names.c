@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "core/names.h"
+#include "core/session/names.h"
 
 static bool valid(const char* s) {
   regex_t re;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "core/pathfilter.h"
+#include "core/watch/pathfilter.h"
 
 static void test_glob_basic(void) {
   CHECK(glob_match("*.py", "a.py"));

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "core/control_proto.h"
+#include "proto/control_proto.h"
 #include "tui/ctlclient.h"
 
 /* Push text in chunks of `chunk` bytes, collect lines joined by '|',

@@ -19,7 +19,7 @@
 
 #include "check.h"
 #include "core/log.h"
-#include "core/watcher.h"
+#include "core/watch/watcher.h"
 
 #define WAIT_MS 5000
 #define DELAY_MS 30

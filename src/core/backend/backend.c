@@ -5,8 +5,6 @@
  * backend and freed once its handles have closed, so a replacement can be
  * spawned at once with fresh handles.
  */
-#include "core/backend/backend_int.h"
-
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,33 +13,41 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/framer.h"
-#include "proto/jsonrpc.h"
+#include "core/backend/backend_int.h"
 #include "core/log.h"
 #include "core/proc/proc.h"
+#include "lib/framer.h"
 #include "lib/util.h"
+#include "proto/jsonrpc.h"
 
 static void bk_flush_queue(struct backend* b);
 static void bk_queue_expire_cb(uv_timer_t* t);
 
 const char* backend_state_name(enum backend_state s) {
   switch (s) {
-    case BACKEND_IDLE: return "idle";
-    case BACKEND_STARTING: return "starting";
-    case BACKEND_INITIALIZING: return "initializing";
-    case BACKEND_READY: return "ready";
-    case BACKEND_RESTARTING: return "restarting";
-    case BACKEND_CRASHED: return "crashed";
-    case BACKEND_WAITING: return "waiting";
-    case BACKEND_STOPPING: return "stopping";
-    case BACKEND_STOPPED: return "stopped";
+    case BACKEND_IDLE:
+      return "idle";
+    case BACKEND_STARTING:
+      return "starting";
+    case BACKEND_INITIALIZING:
+      return "initializing";
+    case BACKEND_READY:
+      return "ready";
+    case BACKEND_RESTARTING:
+      return "restarting";
+    case BACKEND_CRASHED:
+      return "crashed";
+    case BACKEND_WAITING:
+      return "waiting";
+    case BACKEND_STOPPING:
+      return "stopping";
+    case BACKEND_STOPPED:
+      return "stopped";
   }
   return "unknown";
 }
 
 /* ---- logging helpers --------------------------------------------------- */
-
-
 
 void bk_set_state(struct backend* b, enum backend_state s) {
   if (b->state == s)
@@ -171,15 +177,15 @@ static const char* bk_tool_of(const cJSON* msg) {
   return cJSON_IsString(name) ? name->valuestring : NULL;
 }
 
-void bk_finish_forward(struct backend* b, struct req* r,
-                              cJSON* response) {
+void bk_finish_forward(struct backend* b, struct req* r, cJSON* response) {
   bk_report(b, r->method, r->tool, r->t0_ns, r->body, response);
   b->ev.on_message(b, b->ctx, response);
 }
 
-
 /* Answer a client request that never reached a server (takes msg). */
-static void bk_reject(struct backend* b, cJSON* msg, uint64_t t0_ns,
+static void bk_reject(struct backend* b,
+                      cJSON* msg,
+                      uint64_t t0_ns,
                       const char* what) {
   cJSON* err = bk_unavailable_error(
       b, cJSON_GetObjectItemCaseSensitive(msg, "id"), what);
@@ -196,9 +202,9 @@ static void bk_reject(struct backend* b, cJSON* msg, uint64_t t0_ns,
 
 /* Send one of mcpmon's own requests (ID-3: same counter as forwarded). */
 struct req* bk_send_own_req(struct backend* b,
-                                   enum req_kind kind,
-                                   const char* method,
-                                   cJSON* params) {
+                            enum req_kind kind,
+                            const char* method,
+                            cJSON* params) {
   struct req* r = xcalloc(1, sizeof(*r));
   r->id = b->next_id++;
   r->kind = kind;
@@ -282,7 +288,8 @@ static void bk_queue_expire_cb(uv_timer_t* t) {
 
 /* Remember client state that a restarted server must get again (§3.3 step
  * 9): the log level and resource subscriptions. */
-static void bk_track_state(struct backend* b, const char* method,
+static void bk_track_state(struct backend* b,
+                           const char* method,
                            const cJSON* params) {
   if (strcmp(method, "logging/setLevel") == 0) {
     cJSON_Delete(b->log_level_params);
@@ -306,7 +313,8 @@ static void bk_track_state(struct backend* b, const char* method,
     }
   }
   if (sub)
-    cJSON_AddItemToArray(b->subscriptions, cJSON_CreateString(uri->valuestring));
+    cJSON_AddItemToArray(b->subscriptions,
+                         cJSON_CreateString(uri->valuestring));
 }
 
 /* Send a client request to the READY server under a fresh id (ID-1). */
@@ -562,8 +570,8 @@ void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
   int nsub = cJSON_GetArraySize(b->subscriptions);
   for (int i = 0; i < nsub; i++) {
     cJSON* params = cJSON_CreateObject();
-    cJSON_AddStringToObject(params, "uri",
-                            cJSON_GetArrayItem(b->subscriptions, i)->valuestring);
+    cJSON_AddStringToObject(
+        params, "uri", cJSON_GetArrayItem(b->subscriptions, i)->valuestring);
     bk_send_own(b, REQ_REPLAY, "resources/subscribe", params);
   }
 
@@ -700,8 +708,7 @@ void backend_free(struct backend* b) {
   }
   free(b->client_protocol);
   free(b->start_error);
-  for (int i = 0; i < BK_TAIL_LINES; i++)
-    free(b->tail[i]);
+  for (int i = 0; i < BK_TAIL_LINES; i++) free(b->tail[i]);
   uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue, &b->t_init,
                           &b->t_stable};
   for (size_t i = 0; i < ARRAY_LEN(timers); i++)
@@ -747,7 +754,8 @@ const cJSON* backend_list(const struct backend* b, enum backend_list kind) {
   return (unsigned)kind < BACKEND_LIST_KINDS ? b->lists[kind] : NULL;
 }
 
-bool backend_has_capability(const struct backend* b, const char* cap,
+bool backend_has_capability(const struct backend* b,
+                            const char* cap,
                             const char* sub) {
   if (!bk_has_capability(b, cap))
     return false;
@@ -762,8 +770,7 @@ bool backend_has_capability(const struct backend* b, const char* cap,
 void backend_set_log_level(struct backend* b, const cJSON* params) {
   bk_track_state(b, "logging/setLevel", params);
   if (b->state == BACKEND_READY && bk_has_capability(b, "logging"))
-    bk_send_own(b, REQ_REPLAY, "logging/setLevel",
-                cJSON_Duplicate(params, 1));
+    bk_send_own(b, REQ_REPLAY, "logging/setLevel", cJSON_Duplicate(params, 1));
 }
 
 void backend_remove(struct backend* b, bool replaced) {

@@ -31,10 +31,10 @@ enum backend_state {
   BACKEND_STARTING,     /* spawned; waiting for the client's params */
   BACKEND_INITIALIZING, /* initialize sent, waiting for its result */
   BACKEND_READY,
-  BACKEND_RESTARTING,   /* stopping the old process to start a new one */
-  BACKEND_CRASHED,      /* exited on its own; restart after backoff */
-  BACKEND_WAITING,      /* crashed repeatedly: waiting for file changes */
-  BACKEND_STOPPING,     /* shutting down for good */
+  BACKEND_RESTARTING, /* stopping the old process to start a new one */
+  BACKEND_CRASHED,    /* exited on its own; restart after backoff */
+  BACKEND_WAITING,    /* crashed repeatedly: waiting for file changes */
+  BACKEND_STOPPING,   /* shutting down for good */
   BACKEND_STOPPED,
 };
 
@@ -98,16 +98,16 @@ struct backend_events {
 /* One answered client request, for the dashboard's traffic view. */
 struct backend_traffic {
   const char* method;
-  const char* tool;       /* params.name of tools/call and prompts/get */
-  double ms;              /* request to answer */
-  bool ok;                /* false: the answer was an error */
-  const char* error;      /* its message when !ok */
-  const char* request;    /* the request as sent to the server, may be cut;
-                             NULL unless the observer asked for bodies */
-  const char* response;   /* the answer as the client gets it (without the
-                             newline), not NUL-terminated, cut to
-                             body_max; NULL unless the observer asked for
-                             bodies */
+  const char* tool;     /* params.name of tools/call and prompts/get */
+  double ms;            /* request to answer */
+  bool ok;              /* false: the answer was an error */
+  const char* error;    /* its message when !ok */
+  const char* request;  /* the request as sent to the server, may be cut;
+                           NULL unless the observer asked for bodies */
+  const char* response; /* the answer as the client gets it (without the
+                           newline), not NUL-terminated, cut to
+                           body_max; NULL unless the observer asked for
+                           bodies */
   size_t response_len;
 };
 
@@ -127,9 +127,9 @@ struct backend_options {
   const struct server_config* server; /* borrowed; must outlive backend */
   size_t max_line;                    /* JSON-RPC line limit */
   unsigned queue_timeout_ms;
-  bool gateway;                       /* log lines carry the name, and
-                                         every list is kept, not only
-                                         tools */
+  bool gateway; /* log lines carry the name, and
+                   every list is kept, not only
+                   tools */
 };
 
 /* Create a backend (not started). Returns it, owned by the caller and
@@ -196,7 +196,8 @@ const cJSON* backend_list(const struct backend* b, enum backend_list kind);
 /* True when the server's initialize result declared capability cap
  * ("tools", "resources", ...); with sub, that member of it is true
  * ("subscribe"). */
-bool backend_has_capability(const struct backend* b, const char* cap,
+bool backend_has_capability(const struct backend* b,
+                            const char* cap,
                             const char* sub);
 
 /* Apply the client's logging/setLevel params now (when the server

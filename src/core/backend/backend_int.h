@@ -19,10 +19,10 @@
 #include <stdint.h>
 
 #include "core/backend/backend.h"
+#include "core/log.h"
 #include "lib/framer.h"
 #include "proto/jscan.h"
 #include "proto/jsonrpc.h"
-#include "core/log.h"
 
 #define BK_INIT_TIMEOUT_MS 20000u
 #define BK_STABLE_MS 10000u /* up this long: the crash count resets */
@@ -56,7 +56,7 @@ struct req {
   char* method;
   enum backend_list list_kind; /* REQ_LIST */
   char* tool;                  /* REQ_FORWARD with an observer: params.name */
-  char* body; /* REQ_FORWARD with an observer: the request, cut */
+  char* body;   /* REQ_FORWARD with an observer: the request, cut */
   cJSON* token; /* REQ_FORWARD: params._meta.progressToken, or NULL */
   uint64_t t0_ns;
   struct req* next;
@@ -121,11 +121,11 @@ struct backend {
   cJSON* init_result;    /* of the current server */
   char* client_protocol; /* negotiated with the first server */
   bool ever_initialized;
-  cJSON* log_level_params;          /* last logging/setLevel params */
-  cJSON* subscriptions;             /* array of URIs */
-  cJSON* task_tokens; /* progress tokens of task requests of the current
-                         process, which outlive their responses (PROG-1);
-                         array, the newest BK_MAX_TASK_TOKENS */
+  cJSON* log_level_params; /* last logging/setLevel params */
+  cJSON* subscriptions;    /* array of URIs */
+  cJSON* task_tokens;      /* progress tokens of task requests of the current
+                              process, which outlive their responses (PROG-1);
+                              array, the newest BK_MAX_TASK_TOKENS */
   cJSON* lists[BACKEND_LIST_KINDS]; /* arrays, last complete lists */
   struct bk_listfetch fetch[BACKEND_LIST_KINDS];
   unsigned lists_changed; /* kinds refreshed since on_lists last fired */

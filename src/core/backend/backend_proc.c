@@ -101,10 +101,10 @@ static void bk_on_out_line(void* ctx, char* line, size_t len) {
       break;
     case JRPC_NOTIFICATION:
       if (strcmp(m.method, "notifications/progress") == 0 &&
-          !bk_progress_known(b, cJSON_GetObjectItemCaseSensitive(
-                                    cJSON_GetObjectItemCaseSensitive(
-                                        m.root, "params"),
-                                    "progressToken"))) {
+          !bk_progress_known(
+              b, cJSON_GetObjectItemCaseSensitive(
+                     cJSON_GetObjectItemCaseSensitive(m.root, "params"),
+                     "progressToken"))) {
         /* PROG-1: a token no request in flight has (late, or made up). */
         bk_log(b, LL_DEBUG, "dropped progress for an unknown token");
         break;

@@ -1,6 +1,4 @@
 /* control.c - see control.h, control_int.h and docs/control-protocol.md. */
-#include "core/control/control_int.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,11 +9,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/control/control_int.h"
 #include "core/slab.h"
 #include "lib/util.h"
 
-void ctl_on_log(void* ctx, enum log_level level, const char* name,
-                       bool from_server, const char* text);
+void ctl_on_log(void* ctx,
+                enum log_level level,
+                const char* name,
+                bool from_server,
+                const char* text);
 
 /* ---- clients: writing ---------------------------------------------------- */
 
@@ -127,14 +129,16 @@ static cJSON* ctl_reply(const char* type, const cJSON* id) {
   return o;
 }
 
-static void ctl_error(struct ctl_client* cl, const cJSON* id,
+static void ctl_error(struct ctl_client* cl,
+                      const cJSON* id,
                       const char* message) {
   cJSON* o = ctl_reply("error", id);
   cJSON_AddStringToObject(o, "message", message);
   ctl_send(cl, o);
 }
 
-static void ctl_cmd_restart(struct ctl_client* cl, const cJSON* cmd,
+static void ctl_cmd_restart(struct ctl_client* cl,
+                            const cJSON* cmd,
                             const cJSON* id) {
   struct control* c = cl->c;
   const cJSON* name = cJSON_GetObjectItemCaseSensitive(cmd, "backend");
@@ -165,7 +169,8 @@ static void ctl_cmd_restart(struct ctl_client* cl, const cJSON* cmd,
     backend_restart(cb->b, "requested on the control socket");
 }
 
-static void ctl_cmd_traffic(struct ctl_client* cl, const cJSON* cmd,
+static void ctl_cmd_traffic(struct ctl_client* cl,
+                            const cJSON* cmd,
                             const cJSON* id) {
   const cJSON* seq = cJSON_GetObjectItemCaseSensitive(cmd, "seq");
   if (!cJSON_IsNumber(seq)) {
@@ -245,7 +250,9 @@ static void ctl_on_line(void* ctx, char* line, size_t len) {
 static void ctl_drop_after_flush(struct ctl_client* cl, const char* why);
 
 /* An over-long command: say so, then close the connection. */
-static void ctl_on_oversize(void* ctx, size_t total, const char* head,
+static void ctl_on_oversize(void* ctx,
+                            size_t total,
+                            const char* head,
                             size_t headlen) {
   struct ctl_client* cl = ctx;
   (void)head;
@@ -314,8 +321,9 @@ static void ctl_on_connection(uv_stream_t* server, int status) {
   if (uv_fileno((uv_handle_t*)&cl->pipe, &fd) != 0 ||
       getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
       cred.uid != getuid()) {
-    ctl_error(cl, NULL, "permission denied: this mcpmon belongs to another "
-                        "user");
+    ctl_error(cl, NULL,
+              "permission denied: this mcpmon belongs to another "
+              "user");
     log_warn("Refused a control connection from uid %ld",
              len == sizeof(cred) ? (long)cred.uid : -1L);
     ctl_drop(cl, NULL);
@@ -330,7 +338,8 @@ static void ctl_on_connection(uv_stream_t* server, int status) {
   uv_read_start((uv_stream_t*)&cl->pipe, slab_alloc, ctl_on_read);
 }
 
-/* ---- the socket ------------------------------------------------------------ */
+/* ---- the socket ------------------------------------------------------------
+ */
 
 /* mkdir -p with mode 0700 for what it creates. */
 static int ctl_mkdirs(const char* dir) {
@@ -433,7 +442,7 @@ int control_start(uv_loop_t* loop,
   int n = snprintf(tmp, sizeof(tmp), "%s.new", path);
   const char* bind_path = n > 0 && (size_t)n < sizeof(tmp) ? tmp : path;
   if (bind_path != path)
-    unlink(bind_path); /* left over by a core that was killed */
+    unlink(bind_path);      /* left over by a core that was killed */
   mode_t old = umask(0177); /* the socket is born 0600 */
   rc = uv_pipe_bind(&c->server, bind_path);
   umask(old);
@@ -470,8 +479,7 @@ void control_close(struct control* c) {
     return;
   log_set_hook(NULL, NULL);
   unlink(c->path);
-  while (c->clients != NULL)
-    ctl_drop(c->clients, NULL);
+  while (c->clients != NULL) ctl_drop(c->clients, NULL);
   c->closing = true;
   while (c->backends != NULL) {
     struct ctl_backend* cb = c->backends;
@@ -485,4 +493,3 @@ void control_close(struct control* c) {
   free(c->config);
   uv_close((uv_handle_t*)&c->server, ctl_server_closed);
 }
-

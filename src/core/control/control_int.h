@@ -16,9 +16,9 @@
 
 #include "core/backend/backend.h"
 #include "core/control/control.h"
-#include "proto/control_proto.h"
-#include "lib/framer.h"
 #include "core/log.h"
+#include "lib/framer.h"
+#include "proto/control_proto.h"
 
 struct ctl_log {
   uint64_t t;

@@ -1,17 +1,17 @@
 /* control_state.c - what the control socket serves. See control_int.h. */
-#include "core/control/control_int.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/control/control_int.h"
 #include "lib/util.h"
 
 /* ---- the model: backends, rings ------------------------------------------ */
 
-static struct ctl_backend* ctl_find(struct control* c, const struct backend* b) {
+static struct ctl_backend* ctl_find(struct control* c,
+                                    const struct backend* b) {
   for (struct ctl_backend* cb = c->backends; cb != NULL; cb = cb->next)
     if (cb->b == b)
       return cb;
@@ -35,8 +35,7 @@ static void ctl_traffic_clear(struct ctl_traffic* t) {
 }
 
 void ctl_backend_free(struct ctl_backend* cb) {
-  for (int i = 0; i < CONTROL_LOG_RING; i++)
-    free(cb->log[i].text);
+  for (int i = 0; i < CONTROL_LOG_RING; i++) free(cb->log[i].text);
   for (int i = 0; i < CONTROL_TRAFFIC_RING; i++)
     ctl_traffic_clear(&cb->traffic[i]);
   free(cb);
@@ -130,8 +129,8 @@ static cJSON* ctl_backend_json(const struct ctl_backend* cb) {
     cJSON_AddItemToArray(watch, cJSON_CreateString(sc->watch.v[i]));
   cJSON_AddItemToObject(o, "tools", ctl_tools_json(b));
   cJSON* log = cJSON_AddArrayToObject(o, "log");
-  int start = (cb->log_next - cb->log_count + CONTROL_LOG_RING) %
-              CONTROL_LOG_RING;
+  int start =
+      (cb->log_next - cb->log_count + CONTROL_LOG_RING) % CONTROL_LOG_RING;
   for (int i = 0; i < cb->log_count; i++) {
     const struct ctl_log* l = &cb->log[(start + i) % CONTROL_LOG_RING];
     cJSON* e = ctl_log_json(NULL, l);
@@ -195,8 +194,9 @@ void ctl_obs_tools(struct backend* b, void* ctx) {
   ctl_broadcast(c, o);
 }
 
-void ctl_obs_traffic(struct backend* b, void* ctx,
-                            const struct backend_traffic* t) {
+void ctl_obs_traffic(struct backend* b,
+                     void* ctx,
+                     const struct backend_traffic* t) {
   struct control* c = ctx;
   struct ctl_backend* cb = ctl_find(c, b);
   if (cb == NULL)
@@ -216,16 +216,19 @@ void ctl_obs_traffic(struct backend* b, void* ctx,
   if (c->nsubscribed > 0) {
     e->request = t->request ? xstrdup(t->request) : NULL;
     if (t->response != NULL)
-      e->response = xstrndup(t->response,
-                             t->response_len < CONTROL_TRAFFIC_BODY_MAX
-                                 ? t->response_len
-                                 : CONTROL_TRAFFIC_BODY_MAX);
+      e->response =
+          xstrndup(t->response, t->response_len < CONTROL_TRAFFIC_BODY_MAX
+                                    ? t->response_len
+                                    : CONTROL_TRAFFIC_BODY_MAX);
   }
   ctl_broadcast(c, ctl_traffic_json(backend_name(b), e));
 }
 
-void ctl_on_log(void* ctx, enum log_level level, const char* name,
-                       bool from_server, const char* text) {
+void ctl_on_log(void* ctx,
+                enum log_level level,
+                const char* name,
+                bool from_server,
+                const char* text) {
   struct control* c = ctx;
   if (c->in_hook || c->closing)
     return;
@@ -257,8 +260,7 @@ void control_add_backend(struct control* c, struct backend* b) {
   struct ctl_backend* cb = xcalloc(1, sizeof(*cb));
   cb->b = b;
   struct ctl_backend** pp = &c->backends;
-  while (*pp != NULL)
-    pp = &(*pp)->next;
+  while (*pp != NULL) pp = &(*pp)->next;
   *pp = cb;
   backend_set_observer(b, &c->obs, c);
   if (c->nsubscribed > 0) {
@@ -270,8 +272,7 @@ void control_add_backend(struct control* c, struct backend* b) {
 }
 
 void control_remove_backend(struct control* c, struct backend* b) {
-  for (struct ctl_backend** pp = &c->backends; *pp != NULL;
-       pp = &(*pp)->next) {
+  for (struct ctl_backend** pp = &c->backends; *pp != NULL; pp = &(*pp)->next) {
     if ((*pp)->b != b)
       continue;
     struct ctl_backend* cb = *pp;
@@ -286,8 +287,7 @@ void control_remove_backend(struct control* c, struct backend* b) {
   }
 }
 
-void control_list_changed(struct control* c, struct backend* b,
-                          bool relisted) {
+void control_list_changed(struct control* c, struct backend* b, bool relisted) {
   for (struct ctl_backend* cb = c->backends; cb != NULL; cb = cb->next) {
     if (b != NULL && cb->b != b)
       continue;
@@ -306,4 +306,3 @@ void control_list_changed(struct control* c, struct backend* b,
     ctl_broadcast(c, o);
   }
 }
-

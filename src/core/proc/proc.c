@@ -105,8 +105,7 @@ int proc_signal_group(pid_t pgid, int sig) {
 
 static bool proc_is_exec(const char* path) {
   struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-         access(path, X_OK) == 0;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
 char* proc_find_program(const char* cmd) {
@@ -128,8 +127,8 @@ char* proc_find_program(const char* cmd) {
   while (1) {
     const char* colon = strchr(p, ':');
     size_t n = colon ? (size_t)(colon - p) : strlen(p);
-    char* full = n == 0 ? xasprintf("./%s", cmd)
-                        : xasprintf("%.*s/%s", (int)n, p, cmd);
+    char* full =
+        n == 0 ? xasprintf("./%s", cmd) : xasprintf("%.*s/%s", (int)n, p, cmd);
     if (proc_is_exec(full))
       return full;
     free(full);
@@ -141,7 +140,9 @@ char* proc_find_program(const char* cmd) {
   return NULL;
 }
 
-void proc_describe_exit(long exit_status, int term_signal, char* buf,
+void proc_describe_exit(long exit_status,
+                        int term_signal,
+                        char* buf,
                         size_t cap) {
   if (term_signal != 0) {
     const char* name = sigabbrev_np(term_signal);

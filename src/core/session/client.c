@@ -7,17 +7,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lib/framer.h"
 #include "core/log.h"
 #include "core/proc/proc.h"
 #include "core/slab.h"
+#include "lib/framer.h"
 #include "lib/util.h"
 
 /* A server->client request relayed under a client-facing id (ID-2). */
 struct relayed {
-  int64_t id;          /* what the client sees */
-  cJSON* server_id;    /* the server's own id, restored on the answer */
-  cJSON* token;        /* params._meta.progressToken, or NULL (PROG-2) */
+  int64_t id;       /* what the client sees */
+  cJSON* server_id; /* the server's own id, restored on the answer */
+  cJSON* token;     /* params._meta.progressToken, or NULL (PROG-2) */
   struct backend* b;
   uint64_t generation; /* the process that asked */
   struct relayed* next;
@@ -105,13 +105,14 @@ void client_send_text(struct client* c, char* text, size_t len) {
 }
 
 /* stdout is a file: written at once. */
-static void cl_write_file(struct client* c, const uv_buf_t* pieces,
+static void cl_write_file(struct client* c,
+                          const uv_buf_t* pieces,
                           unsigned n) {
   for (unsigned i = 0; i < n; i++) {
     size_t off = 0;
     while (off < pieces[i].len) {
-      ssize_t k = write(STDOUT_FILENO, pieces[i].base + off,
-                        pieces[i].len - off);
+      ssize_t k =
+          write(STDOUT_FILENO, pieces[i].base + off, pieces[i].len - off);
       if (k < 0 && errno == EINTR)
         continue;
       if (k < 0) {
@@ -128,8 +129,11 @@ static bool cl_inside(const uv_buf_t* piece, const char* block, size_t cap) {
          (size_t)(piece->base - block) <= cap - piece->len;
 }
 
-void client_send_pieces(struct client* c, const uv_buf_t* pieces, unsigned n,
-                        char* block, size_t cap) {
+void client_send_pieces(struct client* c,
+                        const uv_buf_t* pieces,
+                        unsigned n,
+                        char* block,
+                        size_t cap) {
   size_t len = 0;
   for (unsigned i = 0; i < n; i++) len += pieces[i].len;
   if (!c->out_open || c->gone || n > CLIENT_MAX_PIECES) {
@@ -189,7 +193,9 @@ void client_send_take(struct client* c, cJSON* msg) {
   cJSON_Delete(msg);
 }
 
-void client_error(struct client* c, const cJSON* id, int code,
+void client_error(struct client* c,
+                  const cJSON* id,
+                  int code,
                   const char* message) {
   client_send_take(c, jrpc_make_error(id, code, message, NULL));
 }
@@ -199,9 +205,12 @@ void client_set_protocol(struct client* c, const char* version) {
   c->protocol = version ? xstrdup(version) : NULL;
 }
 
-/* ---- relayed server->client requests -------------------------------------- */
+/* ---- relayed server->client requests --------------------------------------
+ */
 
-void client_relay_request(struct client* c, struct backend* b, cJSON* msg,
+void client_relay_request(struct client* c,
+                          struct backend* b,
+                          cJSON* msg,
                           uint64_t generation) {
   struct relayed* e = xcalloc(1, sizeof(*e));
   e->id = c->next_relay_id++;
@@ -226,7 +235,8 @@ static void cl_relayed_free(struct relayed* e) {
   free(e);
 }
 
-bool client_translate_cancelled(struct client* c, struct backend* b,
+bool client_translate_cancelled(struct client* c,
+                                struct backend* b,
                                 cJSON* msg) {
   cJSON* params = cJSON_GetObjectItemCaseSensitive(msg, "params");
   const cJSON* rid = cJSON_GetObjectItemCaseSensitive(params, "requestId");
@@ -245,7 +255,8 @@ bool client_translate_cancelled(struct client* c, struct backend* b,
   return false;
 }
 
-struct backend* client_progress_owner(struct client* c, const cJSON* token,
+struct backend* client_progress_owner(struct client* c,
+                                      const cJSON* token,
                                       uint64_t* generation) {
   if (token == NULL)
     return NULL;
@@ -258,7 +269,8 @@ struct backend* client_progress_owner(struct client* c, const cJSON* token,
   return NULL;
 }
 
-void client_cancel_relayed(struct client* c, struct backend* b,
+void client_cancel_relayed(struct client* c,
+                           struct backend* b,
                            uint64_t generation) {
   for (struct relayed** pp = &c->relayed; *pp != NULL;) {
     struct relayed* e = *pp;
@@ -356,12 +368,15 @@ static void cl_on_line(void* ctx, char* line, size_t len) {
   jrpc_msg_free(&m);
 }
 
-static void cl_on_oversize(void* ctx, size_t total, const char* head,
+static void cl_on_oversize(void* ctx,
+                           size_t total,
+                           const char* head,
                            size_t headlen) {
   struct client* c = ctx;
-  log_warn("Client sent a %zu-byte message, over the %zu-byte limit "
-           "(--max-line); dropped",
-           total, c->max_line);
+  log_warn(
+      "Client sent a %zu-byte message, over the %zu-byte limit "
+      "(--max-line); dropped",
+      total, c->max_line);
   cJSON* id = jrpc_sniff_id(head, headlen);
   char text[200];
   snprintf(text, sizeof(text),
@@ -384,8 +399,10 @@ static void cl_on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   client_stop_input(c);
   size_t partial = framer_reset(&c->framer);
   if (partial > 0)
-    log_warn("Client closed its output in the middle of a message (%zu "
-             "bytes dropped)", partial);
+    log_warn(
+        "Client closed its output in the middle of a message (%zu "
+        "bytes dropped)",
+        partial);
   if (n == UV_EOF) {
     /* Only its input ended: the client may still read, so what it asked
      * before is still answered (client_close flushes) while mcpmon stops
@@ -396,10 +413,11 @@ static void cl_on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   cl_gone(c, uv_strerror((int)n));
 }
 
-/* ---- lifecycle ------------------------------------------------------------ */
+/* ---- lifecycle ------------------------------------------------------------
+ */
 
-static int cl_open_stream(uv_loop_t* loop, int fd, void* handle, bool readable,
-                          bool* is_stream) {
+static int cl_open_stream(
+    uv_loop_t* loop, int fd, void* handle, bool readable, bool* is_stream) {
   uv_handle_type t = uv_guess_handle(fd);
   *is_stream = true;
   if (t == UV_TTY)

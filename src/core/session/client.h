@@ -60,31 +60,41 @@ void client_send_text(struct client* c, char* text, size_t len);
  * CLIENT_MAX_PIECES; together one JSON object ending in '\n' (STDIO-1;
  * the caller vouches for it). */
 #define CLIENT_MAX_PIECES 8
-void client_send_pieces(struct client* c, const uv_buf_t* pieces, unsigned n,
-                        char* block, size_t cap);
+void client_send_pieces(struct client* c,
+                        const uv_buf_t* pieces,
+                        unsigned n,
+                        char* block,
+                        size_t cap);
 /* An error response without data (id copied; NULL for none). */
-void client_error(struct client* c, const cJSON* id, int code,
+void client_error(struct client* c,
+                  const cJSON* id,
+                  int code,
                   const char* message);
 
 /* Relay a request of backend b's process `generation` to the client
  * (takes msg); the client's answer goes back with backend_send_response. */
-void client_relay_request(struct client* c, struct backend* b, cJSON* msg,
+void client_relay_request(struct client* c,
+                          struct backend* b,
+                          cJSON* msg,
                           uint64_t generation);
 /* Process `generation` of b is gone (or b is, with generation 0): cancel
  * its relayed requests toward the client (CAN-3). */
-void client_cancel_relayed(struct client* c, struct backend* b,
+void client_cancel_relayed(struct client* c,
+                           struct backend* b,
                            uint64_t generation);
 
 /* A notifications/cancelled from backend b for one of its relayed
  * requests (CAN-2): rewrites params.requestId in msg to the client-facing
  * id and forgets the request. Returns false (msg untouched) when the id
  * names no relayed request of b. */
-bool client_translate_cancelled(struct client* c, struct backend* b,
+bool client_translate_cancelled(struct client* c,
+                                struct backend* b,
                                 cJSON* msg);
 
 /* The backend (and its process generation) whose relayed request carried
  * progress token (PROG-2), or NULL. Borrowed. */
-struct backend* client_progress_owner(struct client* c, const cJSON* token,
+struct backend* client_progress_owner(struct client* c,
+                                      const cJSON* token,
                                       uint64_t* generation);
 
 /* Flush what is queued for the client, close stdin/stdout, free c; then

@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "config/config_yaml.h"
-#include "core/session/gateway_int.h"
 #include "core/log.h"
-#include "lib/util.h"
+#include "core/session/gateway_int.h"
 #include "core/watch/watcher.h"
+#include "lib/util.h"
 
 static void gw_send_list_changed(struct gateway* gw,
                                  unsigned mask,
@@ -247,7 +247,8 @@ static void gw_add_backend(struct gateway* gw,
 }
 
 /* Take gb out of the live list and stop it (GW-5). */
-static void gw_retire(struct gateway* gw, struct gw_backend* gb,
+static void gw_retire(struct gateway* gw,
+                      struct gw_backend* gb,
                       bool replaced) {
   if (gb->w != NULL) {
     watcher_close(gb->w);

@@ -20,8 +20,8 @@
 #include "core/backend/backend.h"
 #include "core/session/client.h"
 #include "core/session/gateway.h"
-#include "proto/jsonrpc.h"
 #include "core/session/names.h"
+#include "proto/jsonrpc.h"
 
 #define GW_FIRST_LIST_WAIT_MS 10000u /* PAG-4 */
 #define GW_CONFIG_DELAY_MS 100u

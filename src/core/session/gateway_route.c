@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/session/gateway_int.h"
 #include "core/log.h"
+#include "core/session/gateway_int.h"
 #include "lib/util.h"
 
 /* ---- routing requests ------------------------------------------------------

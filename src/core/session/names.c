@@ -23,11 +23,9 @@ void names_sanitize(char* s) {
 
 static uint32_t names_hash(const char* a, const char* b) {
   uint32_t h = 2166136261u; /* FNV-1a */
-  for (const char* p = a; *p; p++)
-    h = (h ^ (uint8_t)*p) * 16777619u;
+  for (const char* p = a; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
   h = (h ^ 0xffu) * 16777619u;
-  for (const char* p = b; *p; p++)
-    h = (h ^ (uint8_t)*p) * 16777619u;
+  for (const char* p = b; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
   return h;
 }
 

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/session/client.h"
-#include "proto/jsonrpc.h"
 #include "core/log.h"
+#include "core/session/client.h"
 #include "lib/util.h"
+#include "proto/jsonrpc.h"
 
 struct router {
   uv_loop_t* loop;
@@ -21,11 +21,11 @@ struct router {
   cJSON* init_client_id; /* the initialize waiting for the backend */
   cJSON* init_result;    /* as the client got it (LIFE-8) */
   uv_timer_t init_timer;
-  bool relist_pending;   /* list_changed sent, no tools/list seen since */
+  bool relist_pending; /* list_changed sent, no tools/list seen since */
 
   void (*done)(void* ctx);
   void* done_ctx;
-  int open;              /* handles and the client still closing */
+  int open; /* handles and the client still closing */
   bool closing;
 };
 
@@ -33,7 +33,9 @@ static void rt_send_take(struct router* r, cJSON* msg) {
   client_send_take(r->client, msg);
 }
 
-static void rt_error(struct router* r, const cJSON* id, int code,
+static void rt_error(struct router* r,
+                     const cJSON* id,
+                     int code,
                      const char* message) {
   client_error(r->client, id, code, message);
 }
@@ -84,8 +86,8 @@ static void rt_fail_init(struct router* r) {
   if (r->init_client_id == NULL)
     return;
   uv_timer_stop(&r->init_timer);
-  rt_send_take(r, backend_make_unavailable_error(r->backend,
-                                                 r->init_client_id));
+  rt_send_take(r,
+               backend_make_unavailable_error(r->backend, r->init_client_id));
   cJSON_Delete(r->init_client_id);
   r->init_client_id = NULL;
 }
@@ -109,8 +111,8 @@ static void rt_on_initialize(struct router* r, struct jrpc_msg* m) {
   if (r->init_params != NULL) {
     /* LIFE-8: a second initialize in one session restarts nothing. */
     if (r->init_result != NULL) {
-      rt_send_take(r, jrpc_make_result(m->id,
-                                       cJSON_Duplicate(r->init_result, 1)));
+      rt_send_take(r,
+                   jrpc_make_result(m->id, cJSON_Duplicate(r->init_result, 1)));
     } else if (r->init_client_id != NULL) {
       rt_error(r, m->id, JRPC_INVALID_REQUEST,
                "initialize was already received and is in progress");
@@ -211,7 +213,9 @@ static void rt_ev_response_text(struct backend* b,
   client_send_pieces(r->client, pieces, n, block, cap);
 }
 
-static void rt_ev_server_request(struct backend* b, void* ctx, cJSON* msg,
+static void rt_ev_server_request(struct backend* b,
+                                 void* ctx,
+                                 cJSON* msg,
                                  uint64_t generation) {
   struct router* r = ctx;
   client_relay_request(r->client, b, msg, generation);
@@ -236,8 +240,7 @@ static void rt_ev_restarted(struct backend* b, void* ctx) {
         !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(caps, kinds[i])))
       continue;
     char method[64];
-    snprintf(method, sizeof(method), "notifications/%s/list_changed",
-             kinds[i]);
+    snprintf(method, sizeof(method), "notifications/%s/list_changed", kinds[i]);
     rt_send_take(r, jrpc_make_notification(method, NULL));
     log_msg(LL_INFO, NULL, 0, "Sent %s/list_changed notification", kinds[i]);
   }
@@ -246,7 +249,8 @@ static void rt_ev_restarted(struct backend* b, void* ctx) {
     r->hooks.list_changed(r->hooks.ctx, b, false);
 }
 
-static void rt_ev_process_gone(struct backend* b, void* ctx,
+static void rt_ev_process_gone(struct backend* b,
+                               void* ctx,
                                uint64_t generation) {
   struct router* r = ctx;
   client_cancel_relayed(r->client, b, generation); /* CAN-3 */
@@ -279,7 +283,8 @@ const struct backend_events* router_backend_events(void) {
   return &rt_backend_events;
 }
 
-/* ---- lifecycle ------------------------------------------------------------ */
+/* ---- lifecycle ------------------------------------------------------------
+ */
 
 struct router* router_new(uv_loop_t* loop,
                           const struct router_options* opts,

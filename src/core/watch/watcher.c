@@ -28,12 +28,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/watch/fingerprint.h"
 #include "core/log.h"
+#include "core/watch/fingerprint.h"
 #include "core/watch/path.h"
+#include "core/watch/watch_root.h"
 #include "lib/u64map.h"
 #include "lib/util.h"
-#include "core/watch/watch_root.h"
 
 #define WATCHER_LOG(w, level, ...)                   \
   do {                                               \
@@ -523,8 +523,9 @@ static void watcher_await_root(struct watcher* w, struct watch_root* r) {
   const char* slash = strrchr(r->real, '/');
   if (slash == NULL || slash[1] == '\0')
     return;
-  char* parent = slash == r->real ? xstrdup("/")
-                                  : xstrndup(r->real, (size_t)(slash - r->real));
+  char* parent = slash == r->real
+                     ? xstrdup("/")
+                     : xstrndup(r->real, (size_t)(slash - r->real));
   struct watcher_dir* d =
       watcher_dir_new(w, r, parent, fingerprint_key(parent, NULL), true);
   if (d == NULL)
@@ -659,9 +660,8 @@ int watcher_start(uv_loop_t* loop,
   for (size_t i = 0; i < w->nroots; i++) {
     struct watch_root* r = &w->roots[i];
     if (r->file != NULL) {
-      struct watcher_dir* d =
-          watcher_dir_new(w, r, xstrdup(r->real),
-                          fingerprint_key(r->real, NULL), false);
+      struct watcher_dir* d = watcher_dir_new(
+          w, r, xstrdup(r->real), fingerprint_key(r->real, NULL), false);
       struct stat st;
       char* path = path_join(r->real, r->file);
       if (d != NULL && lstat(path, &st) == 0)
@@ -745,8 +745,7 @@ const char* watcher_report(const char* log_name,
     log_msg(LL_INFO, log_name, 0, "File %s: %s (and %zu more)",
             words[ch[0].kind], ch[0].path, n - 1);
   } else {
-    log_msg(LL_INFO, log_name, 0, "File %s: %s", words[ch[0].kind],
-            ch[0].path);
+    log_msg(LL_INFO, log_name, 0, "File %s: %s", words[ch[0].kind], ch[0].path);
   }
   const char* base = strrchr(ch[0].path, '/');
   return base != NULL ? base + 1 : ch[0].path;

@@ -36,16 +36,16 @@ typedef void (*watcher_cb)(void* ctx,
 struct watcher_options {
   const char* const* roots; /* directories or single files to watch */
   size_t nroots;
-  const char* const* exts;  /* see pathfilter_new */
+  const char* const* exts; /* see pathfilter_new */
   size_t nexts;
   const char* const* ignores;
   size_t nignores;
   const char* const* skip_files; /* never reported (mcpmon's own log file);
                                     any spelling, compared by realpath */
   size_t nskip;
-  unsigned delay_ms;        /* debounce quiet time */
-  const char* log_name;     /* backend name for log lines, NULL in single
-                               mode */
+  unsigned delay_ms;    /* debounce quiet time */
+  const char* log_name; /* backend name for log lines, NULL in single
+                           mode */
 };
 
 struct watcher; /* opaque */
