@@ -8,7 +8,7 @@ PACKAGES=(build-essential cmake pkg-config libuv1-dev libcjson-dev libyaml-dev
 if [ "${1:-}" = "--with-test-tools" ]; then
   # libclang-rt-dev holds the libFuzzer and sanitizer runtimes; clang only
   # recommends it, and recommends are not installed below.
-  PACKAGES+=(clang libclang-rt-dev)
+  PACKAGES+=(clang libclang-rt-dev clang-format)
 fi
 
 missing=()

@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh --with-test-tools
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 
+# The tree's one format (.clang-format, STYLE.md): any drift fails here.
+echo "== clang-format"
+find src tests bench -name '*.[ch]' -print0 |
+  xargs -0 clang-format --dry-run -Werror
+
 jobs=$(nproc)
 for variant in debug asan; do
   dir=build/test-$variant
