@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   proc_init_self();
-  int status = cfg.config_path != NULL ? run_gateway(&cfg) : run_single(&cfg);
+  int status = run(&cfg);
   log_close_file();
   config_free(&cfg);
   return status;

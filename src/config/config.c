@@ -85,6 +85,26 @@ void server_config_copy(struct server_config* dst,
   strvec_copy(&dst->env, &src->env);
 }
 
+static char* config_strdup_or_null(const char* s) {
+  return s != NULL ? cfg_xstrdup(s) : NULL;
+}
+
+void config_copy(struct mcpmon_config* dst, const struct mcpmon_config* src) {
+  *dst = *src;
+  dst->log_file = config_strdup_or_null(src->log_file);
+  dst->config_path = config_strdup_or_null(src->config_path);
+  dst->separator = config_strdup_or_null(src->separator);
+  dst->control_path = config_strdup_or_null(src->control_path);
+  dst->servers = NULL;
+  dst->nservers = 0;
+  if (src->nservers > 0) {
+    dst->servers = cfg_xmalloc(src->nservers * sizeof(*dst->servers));
+    for (size_t i = 0; i < src->nservers; i++)
+      server_config_copy(&dst->servers[i], &src->servers[i]);
+    dst->nservers = src->nservers;
+  }
+}
+
 char* server_config_command_line(const struct server_config* sc) {
   const char* cmd = sc->command ? sc->command : "";
   size_t len = strlen(cmd) + 1;

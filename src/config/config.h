@@ -77,6 +77,10 @@ char* server_config_command_line(const struct server_config* sc);
 void server_config_copy(struct server_config* dst,
                         const struct server_config* src);
 
+/* Deep copy of the whole of src into dst (overwritten, not freed first);
+ * release it with config_free. */
+void config_copy(struct mcpmon_config* dst, const struct mcpmon_config* src);
+
 /* True when a and b describe the same backend: every field of struct
  * server_config, name and enabled included, lists compared in order. */
 bool server_config_equal(const struct server_config* a,

@@ -1,18 +1,18 @@
-/* run.h - one mcpmon run: the loop, the client, the backend, the watcher
- * and the signals, from start to an orderly exit.
+/* run.h - one mcpmon run, for both modes: the loop, the session on
+ * stdin/stdout, the mode (single or gateway) with its backends and
+ * watchers, the control socket and the signals, from start to an orderly
+ * exit.
  */
 #ifndef MCPMON_RUN_H
 #define MCPMON_RUN_H
 
 #include "config/config.h"
 
-/* Run in single-server mode (cfg->servers[0]) until the client goes away
- * or a signal asks to stop. Returns the process exit status: 0 after an
- * orderly shutdown, 1 when mcpmon could not start (the reason logged). */
-int run_single(const struct mcpmon_config* cfg);
-
-/* Run in gateway mode: cfg has been loaded from cfg->config_path. Same
- * exit statuses. */
-int run_gateway(const struct mcpmon_config* cfg);
+/* Run until the client goes away or a signal asks to stop: gateway mode
+ * when cfg->config_path is set (cfg was loaded from it), else single mode
+ * for cfg->servers[0]. cfg is borrowed for the whole run. Returns the
+ * process exit status: 0 after an orderly shutdown, 1 when mcpmon could
+ * not start (the reason logged). */
+int run(const struct mcpmon_config* cfg);
 
 #endif

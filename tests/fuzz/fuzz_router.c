@@ -1,8 +1,8 @@
 /* fuzz_router.c - mcpmon's single-mode core under a fuzzed client and a
- * fuzzed server: the real router, client and backend of src/core on a real
- * libuv loop, one fresh loop per input.
+ * fuzzed server: the real session, single-mode policy, transport and
+ * backend of src/core on a real libuv loop, one fresh loop per input.
  *
- * The client: mcpmon reads fd 0 and writes fd 1 (client.c), so each input
+ * The client: mcpmon reads fd 0 and writes fd 1 (transport.c), so each input
  * gets two pipes dup2'ed there; the fuzzer holds the other ends as libuv
  * handles on the same loop. The server: mcpmon spawns fuzz_peer (a real
  * process it starts, signals and reaps), which connects back to a
@@ -14,7 +14,7 @@
  *
  * Each input ends as a client ends a session: its stdin closes; mcpmon
  * must answer what is pending, stop the server and close within a bound
- * (STDIO-12), then router, backend and fuzzer handles are closed and
+ * (STDIO-12), then session, mode and fuzzer handles are closed and
  * uv_loop_close must return 0. Nothing leaks across inputs, so
  * libFuzzer's leak check stays on; no server process may outlive its
  * session. Waits are bounded; "settle" runs the loop until the peers have
@@ -43,7 +43,7 @@
 #endif
 
 #define FZ_BUDGET_MS 2000u   /* settling per input, in total */
-#define FZ_SHUTDOWN_MS 5000u /* stdin EOF to router closed */
+#define FZ_SHUTDOWN_MS 5000u /* stdin EOF to session closed */
 
 struct fz_conn {
   uv_pipe_t h;
@@ -59,9 +59,12 @@ struct fz {
   struct fz_setup su;
   struct fz_counters counters;
   struct fz_model model;
-  struct server_config sc;
-  struct router* router;
-  struct backend* backend;
+  struct mcpmon_config cfg; /* servers[0] is the fuzz_peer */
+  struct session* session;
+  struct mode mode;
+  struct backend* backend; /* NULL once the mode freed it */
+  enum backend_state final_state;
+  unsigned final_restarts;
   struct backend_observer obs;
 
   uv_pipe_t cin;  /* our end of mcpmon's stdin */
@@ -85,6 +88,11 @@ struct fz {
 };
 
 static int fz_devnull = -1;
+static char fz_watch_dir[64]; /* empty: the mode's watcher sees nothing */
+
+static void fz_remove_watch_dir(void) {
+  rmdir(fz_watch_dir);
+}
 static bool fz_trace;
 static unsigned fz_iteration;
 
@@ -152,7 +160,7 @@ void fz_server_write_to(struct fz* z, int conn, const char* s, size_t n) {
 }
 
 int fz_server_conn(struct fz* z) {
-  long pid = backend_pid(z->backend);
+  long pid = z->backend != NULL ? backend_pid(z->backend) : 0;
   if (pid <= 0)
     return -1;
   for (size_t i = 0; i < z->nconns; i++) {
@@ -310,7 +318,7 @@ static void fz_on_connection(uv_stream_t* server, int status) {
 
 static void fz_router_closed(void* ctx) {
   struct fz* z = ctx;
-  z->router = NULL;
+  z->session = NULL;
   z->router_closed = true;
   /* libuv closes no fd below 3, so mcpmon's ends of the client's pipes are
    * still open: put /dev/null there, which closes them, so our reader
@@ -319,22 +327,42 @@ static void fz_router_closed(void* ctx) {
   dup2(fz_devnull, STDOUT_FILENO);
 }
 
-/* As run.c: stdin EOF stops the backend, then the router closes. */
+/* As run.c: stdin EOF shuts the mode down, then the session closes. */
 static void fz_client_gone(void* ctx, const char* why) {
   struct fz* z = ctx;
   (void)why;
   if (z->shutting_down)
     return;
   z->shutting_down = true;
-  router_stop_input(z->router);
-  backend_stop(z->backend);
+  session_stop_input(z->session);
+  z->mode.shutdown(z->mode.self);
 }
 
-static void fz_backend_stopped(void* ctx, struct backend* b) {
+static void fz_mode_closed(void* ctx) {
   struct fz* z = ctx;
-  (void)b;
-  if (z->router != NULL)
-    router_close(z->router, fz_router_closed, z);
+  session_close(z->session, fz_router_closed, z);
+}
+
+static void fz_obs_state(struct backend* b, void* ctx);
+static void fz_obs_traffic(struct backend* b,
+                           void* ctx,
+                           const struct backend_traffic* t);
+
+static void fz_backend_added(void* ctx, struct backend* b) {
+  struct fz* z = ctx;
+  z->backend = b;
+  z->obs.on_state = fz_obs_state;
+  z->obs.on_traffic = fz_obs_traffic;
+  z->obs.body_max = z->su.body_max;
+  backend_set_observer(b, &z->obs, z);
+}
+
+/* The mode frees its backend after this: keep what fz_finish checks. */
+static void fz_backend_removed(void* ctx, struct backend* b) {
+  struct fz* z = ctx;
+  z->final_state = backend_state(b);
+  z->final_restarts = backend_restart_count(b);
+  z->backend = NULL;
 }
 
 static void fz_obs_state(struct backend* b, void* ctx) {
@@ -373,6 +401,8 @@ static void fz_arm_tick(struct fz* z, uint64_t ms) {
 
 /* Settled: nothing half done that a few more ms would finish. */
 static bool fz_stable(struct fz* z, bool backoff) {
+  if (z->backend == NULL)
+    return true; /* the session ended (a client hang-up) */
   enum backend_state s = backend_state(z->backend);
   if (s == BACKEND_RESTARTING || s == BACKEND_STOPPING ||
       (backoff && s == BACKEND_CRASHED))
@@ -481,38 +511,39 @@ static void fz_start(struct fz* z) {
 
   char name[96];
   fz_listen(z, name, sizeof(name));
-  server_config_init(&z->sc);
-  z->sc.name = strdup("fuzz");
-  z->sc.command = strdup(FUZZ_PEER_PATH);
-  strvec_push(&z->sc.args, name);
-  z->sc.grace_ms = 50;
+  config_init(&z->cfg);
+  z->cfg.max_line = z->su.max_line;
+  z->cfg.queue_timeout_ms = z->su.queue_timeout_ms;
+  struct server_config* sc = config_add_server(&z->cfg);
+  free(sc->name);
+  sc->name = strdup("fuzz");
+  sc->command = strdup(FUZZ_PEER_PATH);
+  strvec_push(&sc->args, name);
+  strvec_free(&sc->watch);
+  strvec_push(&sc->watch, fz_watch_dir);
+  sc->grace_ms = 50;
 
   fz_open_client(z);
-  struct router_hooks hooks = {
+  struct session_hooks hooks = {
       .client_gone = fz_client_gone,
-      .backend_stopped = fz_backend_stopped,
       .list_changed = NULL,
       .ctx = z,
   };
-  struct router_options ro = {.max_line = z->su.max_line,
-                              .queue_timeout_ms = z->su.queue_timeout_ms};
   char err[256];
-  z->router = router_new(&z->loop, &ro, &hooks, err, sizeof(err));
-  if (z->router == NULL)
-    fprintf(stderr, "fuzz_router: router_new: %s\n", err);
-  FUZZ_CHECK(z->router != NULL);
-  struct backend_options bo = {.server = &z->sc,
-                               .max_line = z->su.max_line,
-                               .queue_timeout_ms = z->su.queue_timeout_ms,
-                               .gateway = false};
-  z->backend = backend_new(&z->loop, &bo, router_backend_events(), z->router);
-  router_set_backend(z->router, z->backend);
-  z->obs.on_state = fz_obs_state;
-  z->obs.on_traffic = fz_obs_traffic;
-  z->obs.body_max = z->su.body_max;
-  backend_set_observer(z->backend, &z->obs, z);
-  FUZZ_CHECK(backend_start(z->backend) == 0);
-  FUZZ_CHECK(router_start(z->router) == 0);
+  z->session = session_new(&z->loop, z->su.max_line, &hooks, err, sizeof(err));
+  if (z->session == NULL)
+    fprintf(stderr, "fuzz_router: session_new: %s\n", err);
+  FUZZ_CHECK(z->session != NULL);
+  struct mode_hooks mh = {
+      .backend_added = fz_backend_added,
+      .backend_removed = fz_backend_removed,
+      .closed = fz_mode_closed,
+      .ctx = z,
+  };
+  single_mode(&z->loop, &z->cfg, z->session, &mh, &z->mode);
+  FUZZ_CHECK(z->backend != NULL);
+  FUZZ_CHECK(z->mode.start(z->mode.self) == 0);
+  FUZZ_CHECK(session_start(z->session) == 0);
 }
 
 static void fz_cin_shut(uv_shutdown_t* req, int status) {
@@ -539,15 +570,16 @@ static void fz_finish(struct fz* z) {
     fprintf(stderr,
             "fuzz_router: not closed %u ms after stdin EOF, "
             "backend %s\n",
-            FZ_SHUTDOWN_MS, backend_state_name(backend_state(z->backend)));
+            FZ_SHUTDOWN_MS,
+            z->backend != NULL ? backend_state_name(backend_state(z->backend))
+                               : "freed");
     FUZZ_CHECK(!"mcpmon shuts down after stdin EOF (STDIO-12)");
   }
   FUZZ_CHECK(fz_run_until(z, fz_is_cout_eof, 2000));
   /* STDIO-1: every line ends in \n. */
   FUZZ_CHECK(z->model.hung_up || z->cout_line.len == 0);
-  FUZZ_CHECK(backend_state(z->backend) == BACKEND_STOPPED);
-  unsigned restarts = backend_restart_count(z->backend);
-  backend_free(z->backend);
+  FUZZ_CHECK(z->backend == NULL && z->final_state == BACKEND_STOPPED);
+  unsigned restarts = z->final_restarts;
 
   if (!uv_is_closing((uv_handle_t*)&z->cin))
     uv_close((uv_handle_t*)&z->cin, NULL); /* a shutdown that never ran */
@@ -588,7 +620,7 @@ static void fz_free(struct fz* z) {
   free(z->pids);
   fzb_free(&z->cout_line);
   model_free(&z->model);
-  server_config_free(&z->sc);
+  config_free(&z->cfg);
   free(z);
 }
 
@@ -599,6 +631,12 @@ int LLVMFuzzerInitialize(int* argc, char*** argv) {
   log_init(LOG_QUIET, false);
   fz_trace = getenv("FUZZ_ROUTER_TRACE") != NULL;
   fz_devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  snprintf(fz_watch_dir, sizeof(fz_watch_dir), "/tmp/fuzz_router-XXXXXX");
+  if (mkdtemp(fz_watch_dir) == NULL) {
+    fprintf(stderr, "fuzz_router: cannot make a folder to watch\n");
+    abort();
+  }
+  atexit(fz_remove_watch_dir);
   if (fz_devnull < 0 || access(FUZZ_PEER_PATH, X_OK) != 0) {
     fprintf(stderr, "fuzz_router: cannot use /dev/null or %s\n",
             FUZZ_PEER_PATH);

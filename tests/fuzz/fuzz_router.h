@@ -1,7 +1,7 @@
 /* fuzz_router.h - what the files of the fuzz_router target share.
  *
  *   fuzz_router.c        the harness: one libuv loop per input with the
- *                        real router, client and backend of src/core, the
+ *                        real session, single mode and backend, the
  *                        client's pipes, the server's socket, teardown
  *   fuzz_router_ops.c    the byte program: decodes the input into client
  *                        and server messages and control steps
@@ -24,7 +24,8 @@
 
 #include "config/config.h"
 #include "core/backend/backend.h"
-#include "core/session/router.h"
+#include "core/session/session.h"
+#include "core/session/single.h"
 #include "fuzz_check.h"
 
 #define FZ_MAX_INPUT 4096u
@@ -234,6 +235,7 @@ void fz_client_hangup(struct fz* z);
  * half started or stopped, nor, with backoff, waiting to restart after
  * a crash), at most max_ms. */
 void fz_settle(struct fz* z, unsigned quiet_ms, unsigned max_ms, bool backoff);
+/* The backend, or NULL once the session ended and the mode freed it. */
 struct backend* fz_backend(struct fz* z);
 struct fz_model* fz_model(struct fz* z);
 const struct fz_setup* fz_setup(struct fz* z);

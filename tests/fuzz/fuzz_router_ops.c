@@ -729,7 +729,8 @@ static void ops_lifecycle(struct fz* z, uint8_t v) {
   switch (v % 8) {
     case 0:
     case 1:
-      backend_restart(fz_backend(z), v % 8 ? "fuzz" : NULL);
+      if (fz_backend(z) != NULL)
+        backend_restart(fz_backend(z), v % 8 ? "fuzz" : NULL);
       break;
     case 2:
       fz_server_exit(z, 0);

@@ -102,7 +102,7 @@ def test_second_signal_kills_at_once():
             m.signal(signal.SIGTERM)
             m.wait_log(r"Shutting down \(SIGTERM\)")
             m.signal(signal.SIGINT)
-            m.wait_log(r"Second INT: killing the server now")
+            m.wait_log(r"Second SIGINT: killing the server now")
             # Well before the 60 s grace period.
             assert m.wait_exit(timeout=10) == 0
             assert_all_gone(server, grandchild)

@@ -782,3 +782,7 @@ void backend_remove(struct backend* b, bool replaced) {
 const cJSON* backend_tools(const struct backend* b) {
   return b->lists[BACKEND_LIST_TOOLS];
 }
+
+void backend_set_queue_timeout(struct backend* b, unsigned ms) {
+  b->queue_timeout_ms = ms;
+}

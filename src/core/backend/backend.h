@@ -204,6 +204,11 @@ bool backend_has_capability(const struct backend* b,
  * declares logging and is ready) and after every restart (LOG-1). */
 void backend_set_log_level(struct backend* b, const cJSON* params);
 
+/* How long a request may wait for this server from now on (a config
+ * reload changed queue_timeout); requests already queued keep their
+ * deadline. */
+void backend_set_queue_timeout(struct backend* b, unsigned ms);
+
 /* Stop for good because the configuration no longer has this backend, or
  * (replaced) has a changed one that another backend will run: like
  * backend_stop, but errors say so (GW-5). */

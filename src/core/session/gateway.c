@@ -4,100 +4,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config_diff.h"
 #include "config/config_yaml.h"
 #include "core/log.h"
 #include "core/session/gateway_int.h"
 #include "core/watch/watcher.h"
 #include "lib/util.h"
 
-static void gw_send_list_changed(struct gateway* gw,
-                                 unsigned mask,
-                                 struct backend* why);
-static void gw_add_backend(struct gateway* gw,
-                           const struct server_config* sc,
-                           struct gw_backend** link,
-                           bool announce);
+static void gw_maybe_closed(struct gateway* gw);
 
 /* ---- events from backends ------------------------------------------------ */
 
-static struct gw_backend* gw_find(struct gateway* gw, const struct backend* b) {
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next)
+static struct gw_backend* gw_find_in(struct gw_backend_list* list,
+                                     const struct backend* b) {
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, list, link) {
     if (gb->b == b)
       return gb;
-  for (struct gw_backend* gb = gw->retiring; gb != NULL; gb = gb->next)
-    if (gb->b == b)
-      return gb;
+  }
   return NULL;
 }
 
-static void gw_ev_message(struct backend* b, void* ctx, cJSON* msg) {
-  struct gateway* gw = ctx;
-  const cJSON* method = cJSON_GetObjectItemCaseSensitive(msg, "method");
-  if (cJSON_IsString(method)) {
-    const char* mth = method->valuestring;
-    if (strstr(mth, "/list_changed") != NULL) {
-      cJSON_Delete(msg); /* the merged one follows the refresh (GW-5) */
-      return;
-    }
-    if (strcmp(mth, "notifications/cancelled") == 0 &&
-        !client_translate_cancelled(gw->client, b, msg)) { /* CAN-2 */
-      log_debug("dropped a cancellation of %s for an unknown request",
-                backend_name(b));
-      cJSON_Delete(msg);
-      return;
-    }
-    if (strcmp(mth, "notifications/message") == 0) { /* LOG-2 */
-      cJSON* params = cJSON_GetObjectItemCaseSensitive(msg, "params");
-      const cJSON* logger = cJSON_GetObjectItemCaseSensitive(params, "logger");
-      char* l = cJSON_IsString(logger)
-                    ? xasprintf("%s/%s", backend_name(b), logger->valuestring)
-                    : xstrdup(backend_name(b));
-      if (cJSON_IsObject(params)) {
-        cJSON_DeleteItemFromObjectCaseSensitive(params, "logger");
-        cJSON_AddStringToObject(params, "logger", l);
-      }
-      free(l);
-    }
-  }
-  client_send_take(gw->client, msg);
+static struct gw_backend* gw_find(struct gateway* gw, const struct backend* b) {
+  struct gw_backend* gb = gw_find_in(&gw->backends, b);
+  return gb != NULL ? gb : gw_find_in(&gw->retiring, b);
 }
 
-/* Responses need no rewriting in the gateway: passed on as they come. */
-static void gw_ev_response_text(struct backend* b,
-                                void* ctx,
-                                const uv_buf_t* pieces,
-                                unsigned n,
-                                char* block,
-                                size_t cap) {
-  struct gateway* gw = ctx;
-  (void)b;
-  client_send_pieces(gw->client, pieces, n, block, cap);
+/* GW-5: news of the merged lists, only once the client is initialized. */
+static void gw_send_list_changed(struct gateway* gw,
+                                 unsigned mask,
+                                 struct backend* why) {
+  if (session_init_params(gw->s) == NULL || gw->shutting_down)
+    return;
+  session_send_list_changed(gw->s, mask, why);
 }
 
-static void gw_ev_server_request(struct backend* b,
-                                 void* ctx,
-                                 cJSON* msg,
-                                 uint64_t generation) {
-  struct gateway* gw = ctx;
-  client_relay_request(gw->client, b, msg, generation);
-}
-
-static void gw_ev_initialized(struct backend* b, void* ctx, bool first) {
-  (void)b;
+static bool gw_backend_message(void* ctx, struct backend* b, cJSON* msg) {
   (void)ctx;
-  (void)first;
-}
-
-static void gw_ev_restarted(struct backend* b, void* ctx) {
-  (void)b;
-  (void)ctx; /* list_changed follows the refreshed lists (gw_ev_lists) */
-}
-
-static void gw_ev_process_gone(struct backend* b,
-                               void* ctx,
-                               uint64_t generation) {
-  struct gateway* gw = ctx;
-  client_cancel_relayed(gw->client, b, generation);
+  const cJSON* method = cJSON_GetObjectItemCaseSensitive(msg, "method");
+  if (!cJSON_IsString(method))
+    return true;
+  const char* mth = method->valuestring;
+  if (strstr(mth, "/list_changed") != NULL)
+    return false; /* the merged one follows the refresh (GW-5) */
+  if (strcmp(mth, "notifications/message") == 0) { /* LOG-2 */
+    cJSON* params = cJSON_GetObjectItemCaseSensitive(msg, "params");
+    const cJSON* logger = cJSON_GetObjectItemCaseSensitive(params, "logger");
+    char* l = cJSON_IsString(logger)
+                  ? xasprintf("%s/%s", backend_name(b), logger->valuestring)
+                  : xstrdup(backend_name(b));
+    if (cJSON_IsObject(params)) {
+      cJSON_DeleteItemFromObjectCaseSensitive(params, "logger");
+      cJSON_AddStringToObject(params, "logger", l);
+    }
+    free(l);
+  }
+  return true;
 }
 
 static void gw_ev_lists(struct backend* b, void* ctx, unsigned changed) {
@@ -115,7 +77,7 @@ static void gw_ev_lists(struct backend* b, void* ctx, unsigned changed) {
   gw_rebuild(gw);
   if (!gw->settled && gw_all_listed(gw))
     gw_settle(gw);
-  if (gw->held != NULL)
+  if (!STAILQ_EMPTY(&gw->held))
     gw_release_held(gw, false);
   /* No news for a client that has not listed yet, or whose waiting first
    * list (PAG-4) was just answered with this backend in it. */
@@ -129,20 +91,30 @@ static void gw_free_backend(struct gw_backend* gb) {
   free(gb);
 }
 
-static void gw_maybe_closed(struct gateway* gw);
+/* The dead are freed here, a loop turn after their backend's last
+ * callback (tmux's server_client_lost / unref). */
+static void gw_reap(uv_idle_t* h) {
+  struct gateway* gw = h->data;
+  uv_idle_stop(h);
+  struct gw_backend* gb;
+  while ((gb = TAILQ_FIRST(&gw->dead)) != NULL) {
+    TAILQ_REMOVE(&gw->dead, gb, link);
+    gw_free_backend(gb);
+  }
+  gw_maybe_closed(gw);
+}
 
 static void gw_ev_stopped(struct backend* b, void* ctx) {
   struct gateway* gw = ctx;
-  for (struct gw_backend** pp = &gw->retiring; *pp != NULL; pp = &(*pp)->next) {
-    if ((*pp)->b != b)
-      continue;
-    struct gw_backend* gb = *pp;
-    *pp = gb->next;
-    client_cancel_relayed(gw->client, b, 0);
+  struct gw_backend* gb = gw_find_in(&gw->retiring, b);
+  if (gb != NULL) {
+    /* Lose it now (nothing finds it any more), free it later. */
+    TAILQ_REMOVE(&gw->retiring, gb, link);
     if (gw->hooks.backend_removed != NULL)
       gw->hooks.backend_removed(gw->hooks.ctx, b);
-    gw_free_backend(gb);
-    break;
+    TAILQ_INSERT_TAIL(&gw->dead, gb, link);
+    uv_idle_start(&gw->reaper, gw_reap);
+    return;
   }
   gw_maybe_closed(gw);
 }
@@ -156,51 +128,26 @@ static void gw_ev_state(struct backend* b, void* ctx) {
     if (gw->listed_tools)
       gw_send_list_changed(gw, ~0u, b);
   }
-  if (!gw->settled && gw->waiting != NULL && gw_all_listed(gw))
+  if (!gw->settled && !STAILQ_EMPTY(&gw->waiting) && gw_all_listed(gw))
     gw_settle(gw);
-  if (gw->held != NULL && gw_all_listed(gw))
+  if (!STAILQ_EMPTY(&gw->held) && gw_all_listed(gw))
     gw_release_held(gw, false);
 }
 
-static const struct backend_events gw_backend_events = {
-    .on_message = gw_ev_message,
-    .on_response_text = gw_ev_response_text,
-    .on_server_request = gw_ev_server_request,
-    .on_initialized = gw_ev_initialized,
-    .on_restarted = gw_ev_restarted,
-    .on_process_gone = gw_ev_process_gone,
-    .on_stopped = gw_ev_stopped,
-    .on_state = gw_ev_state,
-    .on_lists = gw_ev_lists,
+static const struct session_policy gw_policy = {
+    .initialize = gw_on_initialize,
+    .request = gw_on_request,
+    .notification = gw_on_notification,
+    .backend_message = gw_backend_message,
+    .backend =
+        {
+            /* list_changed follows the refreshed lists (gw_ev_lists), not
+             * the restart itself. */
+            .on_stopped = gw_ev_stopped,
+            .on_state = gw_ev_state,
+            .on_lists = gw_ev_lists,
+        },
 };
-
-/* GW-5: one notification per kind that changed. */
-static void gw_send_list_changed(struct gateway* gw,
-                                 unsigned mask,
-                                 struct backend* why) {
-  if (!gw->initialized || gw->shutting_down)
-    return;
-  static const struct {
-    unsigned bits;
-    const char* method;
-  } kinds[] = {
-      {1u << BACKEND_LIST_TOOLS, "notifications/tools/list_changed"},
-      {1u << BACKEND_LIST_PROMPTS, "notifications/prompts/list_changed"},
-      {(1u << BACKEND_LIST_RESOURCES) | (1u << BACKEND_LIST_TEMPLATES),
-       "notifications/resources/list_changed"},
-  };
-  for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
-    if ((mask & kinds[i].bits) == 0)
-      continue;
-    client_send_take(gw->client, jrpc_make_notification(kinds[i].method, NULL));
-    log_msg(LL_INFO, NULL, 0, "Sent %s", kinds[i].method + 14);
-  }
-  if (mask & (1u << BACKEND_LIST_TOOLS)) {
-    gw->relist_pending = true;
-    if (gw->hooks.list_changed != NULL)
-      gw->hooks.list_changed(gw->hooks.ctx, why, false);
-  }
-}
 
 /* ---- backends and their watchers ------------------------------------------
  */
@@ -214,19 +161,25 @@ static void gw_on_changes(void* ctx,
   backend_restart(gb->b, watcher_report(gb->sc.name, ch, n));
 }
 
-static void gw_add_backend(struct gateway* gw,
-                           const struct server_config* sc,
-                           struct gw_backend** link,
-                           bool announce) {
+/* A new gw_backend for sc, inserted before `before` (NULL: at the end),
+ * its backend created; started only when start is true (the first ones
+ * start with mode.start). */
+static struct gw_backend* gw_add_backend(struct gateway* gw,
+                                         const struct server_config* sc,
+                                         struct gw_backend* before,
+                                         bool announce,
+                                         bool start) {
   struct gw_backend* gb = xcalloc(1, sizeof(*gb));
   gb->gw = gw;
   gb->announce = announce;
   server_config_copy(&gb->sc, sc);
-  gb->next = *link;
-  *link = gb;
+  if (before != NULL)
+    TAILQ_INSERT_BEFORE(before, gb, link);
+  else
+    TAILQ_INSERT_TAIL(&gw->backends, gb, link);
   if (!sc->enabled) {
     log_msg(LL_INFO, sc->name, 0, "Disabled in the config; not started");
-    return;
+    return gb;
   }
   struct backend_options bo = {
       .server = &gb->sc,
@@ -234,22 +187,27 @@ static void gw_add_backend(struct gateway* gw,
       .queue_timeout_ms = gw->cfg.queue_timeout_ms,
       .gateway = true,
   };
-  gb->b = backend_new(gw->loop, &bo, &gw_backend_events, gw);
-  watcher_start_server(gw->loop, &gb->sc, gw->cfg.log_file, gb->sc.name,
-                       gw_on_changes, gb, &gb->w);
+  gb->b = backend_new(gw->loop, &bo, session_backend_events(), gw->s);
   if (gw->hooks.backend_added != NULL)
     gw->hooks.backend_added(gw->hooks.ctx, gb->b);
-  if (gw->init_params != NULL)
-    backend_set_init_params(gb->b, gw->init_params);
+  const cJSON* params = session_init_params(gw->s);
+  if (params != NULL)
+    backend_set_init_params(gb->b, params);
   if (gw->log_level != NULL)
     backend_set_log_level(gb->b, gw->log_level); /* LOG-1 */
-  backend_start(gb->b);
+  if (start) {
+    watcher_start_server(gw->loop, &gb->sc, gw->cfg.log_file, gb->sc.name,
+                         gw_on_changes, gb, &gb->w);
+    backend_start(gb->b);
+  }
+  return gb;
 }
 
 /* Take gb out of the live list and stop it (GW-5). */
 static void gw_retire(struct gateway* gw,
                       struct gw_backend* gb,
                       bool replaced) {
+  TAILQ_REMOVE(&gw->backends, gb, link);
   if (gb->w != NULL) {
     watcher_close(gb->w);
     gb->w = NULL;
@@ -259,67 +217,111 @@ static void gw_retire(struct gateway* gw,
     free(gb);
     return;
   }
-  gb->next = gw->retiring;
-  gw->retiring = gb;
+  TAILQ_INSERT_TAIL(&gw->retiring, gb, link);
   backend_remove(gb->b, replaced);
 }
 
 /* ---- the config file ----------------------------------------------------- */
 
-static struct gw_backend* gw_take(struct gw_backend** list, const char* name) {
-  for (struct gw_backend** pp = list; *pp != NULL; pp = &(*pp)->next) {
-    if (strcmp((*pp)->sc.name, name) == 0) {
-      struct gw_backend* gb = *pp;
-      *pp = gb->next;
-      gb->next = NULL;
+static struct gw_backend* gw_by_name(struct gateway* gw, const char* name) {
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    if (strcmp(gb->sc.name, name) == 0)
       return gb;
-    }
   }
   return NULL;
 }
 
+static bool gw_in(const struct strvec* names, const char* name) {
+  for (size_t i = 0; i < names->n; i++)
+    if (strcmp(names->v[i], name) == 0)
+      return true;
+  return false;
+}
+
+/* The globals of next that take effect without a restart: the separator
+ * (names are rebuilt) and queue_timeout (running backends and new ones). */
+static void gw_apply_globals(struct gateway* gw,
+                             const struct mcpmon_config* next) {
+  if (strcmp(gw->cfg.separator, next->separator) != 0) {
+    log_msg(LL_INFO, NULL, 0, "Separator changed from '%s' to '%s'",
+            gw->cfg.separator, next->separator);
+    free(gw->cfg.separator);
+    gw->cfg.separator = xstrdup(next->separator);
+  }
+  if (gw->cfg.queue_timeout_ms != next->queue_timeout_ms) {
+    log_msg(LL_INFO, NULL, 0, "Queue timeout changed from %u to %u ms",
+            gw->cfg.queue_timeout_ms, next->queue_timeout_ms);
+    gw->cfg.queue_timeout_ms = next->queue_timeout_ms;
+    struct gw_backend* gb;
+    TAILQ_FOREACH(gb, &gw->backends, link) {
+      if (gb->b != NULL)
+        backend_set_queue_timeout(gb->b, next->queue_timeout_ms);
+    }
+  }
+}
+
+/* GW-5: what config_diff says changed, applied; the servers end in the new
+ * file's order. */
 static void gw_apply_config(struct gateway* gw, struct mcpmon_config* next) {
-  struct gw_backend* old = gw->backends;
-  gw->backends = NULL;
-  struct gw_backend** tail = &gw->backends;
-  unsigned added = 0, changed = 0, removed = 0, gone = 0;
-  bool sep_changed = strcmp(gw->separator, next->separator) != 0;
+  struct config_diff d;
+  config_diff(&gw->cfg, next, &d);
+  unsigned gone = 0;
+  for (size_t i = 0; i < d.removed.n; i++) {
+    struct gw_backend* gb = gw_by_name(gw, d.removed.v[i]);
+    log_msg(LL_INFO, d.removed.v[i], 0, "Removed from the configuration");
+    if (gb != NULL)
+      gw_retire(gw, gb, false);
+    gone++;
+  }
+  bool sep_changed = strcmp(gw->cfg.separator, next->separator) != 0;
+  gw_apply_globals(gw, next);
+  /* Walk the new order: unchanged servers move into place, changed ones
+   * are replaced in place, added ones are inserted where they stand. */
+  struct gw_backend* at = TAILQ_FIRST(&gw->backends);
   for (size_t i = 0; i < next->nservers; i++) {
     const struct server_config* sc = &next->servers[i];
-    struct gw_backend* gb = gw_take(&old, sc->name);
-    if (gb != NULL && server_config_equal(&gb->sc, sc)) {
-      *tail = gb; /* untouched: keeps running */
-      tail = &gb->next;
+    struct gw_backend* gb = gw_by_name(gw, sc->name);
+    if (gb != NULL && gw_in(&d.unchanged, sc->name)) {
+      if (gb != at) {
+        TAILQ_REMOVE(&gw->backends, gb, link);
+        if (at != NULL)
+          TAILQ_INSERT_BEFORE(at, gb, link);
+        else
+          TAILQ_INSERT_TAIL(&gw->backends, gb, link);
+      } else {
+        at = TAILQ_NEXT(at, link);
+      }
       continue;
     }
     if (gb != NULL) {
       log_msg(LL_INFO, sc->name, 0, "Configuration changed; restarting");
+      if (gb == at)
+        at = TAILQ_NEXT(at, link);
       gw_retire(gw, gb, sc->enabled);
-      changed++;
       if (!sc->enabled)
         gone++; /* no replacement will announce itself */
     } else {
       log_msg(LL_INFO, sc->name, 0, "Added to the configuration");
-      added++;
     }
     /* A replacement owes a list_changed: its old names vanished. */
-    gw_add_backend(gw, sc, tail, gb != NULL && sc->enabled);
-    tail = &(*tail)->next;
+    gw_add_backend(gw, sc, at, gb != NULL && sc->enabled, true);
   }
-  while (old != NULL) {
-    struct gw_backend* gb = old;
-    old = gb->next;
-    log_msg(LL_INFO, gb->sc.name, 0, "Removed from the configuration");
-    gw_retire(gw, gb, false);
-    removed++;
-    gone++;
-  }
-  free(gw->separator);
-  gw->separator = xstrdup(next->separator);
   log_msg(LL_INFO, NULL, 0,
-          "Configuration reloaded: %u added, %u changed, %u removed", added,
-          changed, removed);
-  if (added + changed + removed == 0 && !sep_changed)
+          "Configuration reloaded: %zu added, %zu changed, %zu removed%s",
+          d.added.n, d.changed.n, d.removed.n,
+          d.globals_changed ? ", settings changed" : "");
+  /* The last configuration applied, for the next diff. */
+  for (size_t i = 0; i < gw->cfg.nservers; i++)
+    server_config_free(&gw->cfg.servers[i]);
+  free(gw->cfg.servers);
+  gw->cfg.servers = next->servers;
+  gw->cfg.nservers = next->nservers;
+  next->servers = NULL;
+  next->nservers = 0;
+  bool any = d.added.n + d.changed.n + d.removed.n > 0 || sep_changed;
+  config_diff_free(&d);
+  if (!any)
     return;
   cJSON* before[BACKEND_LIST_KINDS];
   for (int k = 0; k < BACKEND_LIST_KINDS; k++)
@@ -366,56 +368,17 @@ static void gw_on_config_change(void* ctx,
   config_free(&next);
 }
 
-/* ---- lifecycle ------------------------------------------------------------
- */
+/* ---- the mode ------------------------------------------------------------ */
 
-struct gateway* gateway_new(uv_loop_t* loop,
-                            const struct mcpmon_config* cfg,
-                            const struct gateway_hooks* hooks,
-                            char* err,
-                            size_t errlen) {
-  struct gateway* gw = xcalloc(1, sizeof(*gw));
-  gw->loop = loop;
-  gw->hooks = *hooks;
-  gw->cfg = *cfg; /* borrowed scalars and strings; servers copied below */
-  gw->cfg.servers = NULL;
-  gw->cfg.nservers = 0;
-  gw->separator = xstrdup(cfg->separator ? cfg->separator : "__");
-  struct client_handlers ch = {gw_on_client_message, gw_on_client_gone};
-  gw->client = client_new(loop, cfg->max_line, &ch, gw, err, errlen);
-  if (gw->client == NULL) {
-    free(gw->separator);
-    free(gw);
-    return NULL;
-  }
-  gw->tools = name_table_new();
-  gw->prompts = name_table_new();
-  gw->resources = name_table_new();
-  gw->warned = name_table_new();
-  uv_timer_init(loop, &gw->settle_timer);
-  gw->settle_timer.data = gw;
-  uv_timer_init(loop, &gw->held_timer);
-  gw->held_timer.data = gw;
-  struct gw_backend** tail = &gw->backends;
-  for (size_t i = 0; i < cfg->nservers; i++) {
-    gw_add_backend(gw, &cfg->servers[i], tail, false);
-    tail = &(*tail)->next;
-  }
-  gw_rebuild(gw);
-  return gw;
-}
-
-void gateway_start(struct gateway* gw) {
+static int gw_start(void* self) {
+  struct gateway* gw = self;
   if (gw->cfg.config_path != NULL) {
-    struct server_config sc;
-    server_config_init(&sc);
-    strvec_push(&sc.watch, gw->cfg.config_path);
-    strvec_push(&sc.exts, "*");
-    sc.delay_ms = GW_CONFIG_DELAY_MS;
+    const char* roots[] = {gw->cfg.config_path};
+    const char* exts[] = {"*"};
     struct watcher_options wo = {
-        .roots = (const char* const*)sc.watch.v,
+        .roots = roots,
         .nroots = 1,
-        .exts = (const char* const*)sc.exts.v,
+        .exts = exts,
         .nexts = 1,
         .delay_ms = GW_CONFIG_DELAY_MS,
     };
@@ -423,52 +386,51 @@ void gateway_start(struct gateway* gw) {
     if (watcher_start(gw->loop, &wo, gw_on_config_change, gw,
                       &gw->config_watcher, err, sizeof(err)) != 0)
       log_warn("Cannot watch the config file: %s", err);
-    server_config_free(&sc);
   }
-  client_start(gw->client);
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    if (gb->b == NULL)
+      continue;
+    watcher_start_server(gw->loop, &gb->sc, gw->cfg.log_file, gb->sc.name,
+                         gw_on_changes, gb, &gb->w);
+    backend_start(gb->b);
+  }
+  return 0;
 }
 
-static void gw_client_closed(void* ctx) {
-  struct gateway* gw = ctx;
-  gw->client = NULL;
-  gw_maybe_closed(gw);
-}
-
-static void gw_settle_closed(uv_handle_t* h) {
+static void gw_handle_closed(uv_handle_t* h) {
   struct gateway* gw = h->data;
   gw->open--;
   gw_maybe_closed(gw);
 }
 
-/* Everything stopped: close the client, then report closed. */
-static void gw_maybe_closed(struct gateway* gw) {
-  if (!gw->shutting_down)
-    return;
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next)
+static bool gw_all_stopped(const struct gateway* gw) {
+  const struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b != NULL && backend_state(gb->b) != BACKEND_STOPPED)
-      return;
-  if (gw->retiring != NULL)
+      return false;
+  }
+  return TAILQ_EMPTY(&gw->retiring) && TAILQ_EMPTY(&gw->dead);
+}
+
+/* After shutdown: once every backend stopped, close the handles, then
+ * free everything and report closed. */
+static void gw_maybe_closed(struct gateway* gw) {
+  if (!gw->shutting_down || !gw_all_stopped(gw))
     return;
-  if (gw->client != NULL) {
-    struct client* c = gw->client;
-    if (gw->open == 0) {
-      gw->open = -1; /* closing started */
-      client_close(c, gw_client_closed, gw);
-    }
+  if (!gw->closing) {
+    gw->closing = true;
+    gw->open = 3;
+    uv_close((uv_handle_t*)&gw->settle_timer, gw_handle_closed);
+    uv_close((uv_handle_t*)&gw->held_timer, gw_handle_closed);
+    uv_close((uv_handle_t*)&gw->reaper, gw_handle_closed);
     return;
   }
-  if (gw->open == -1) {
-    gw->open = 2;
-    uv_close((uv_handle_t*)&gw->settle_timer, gw_settle_closed);
-    uv_close((uv_handle_t*)&gw->held_timer, gw_settle_closed);
+  if (gw->open > 0)
     return;
-  }
-  if (gw->open != 0)
-    return;
-  /* Free everything. */
-  while (gw->backends != NULL) {
-    struct gw_backend* gb = gw->backends;
-    gw->backends = gb->next;
+  struct gw_backend* gb;
+  while ((gb = TAILQ_FIRST(&gw->backends)) != NULL) {
+    TAILQ_REMOVE(&gw->backends, gb, link);
     if (gb->b != NULL && gw->hooks.backend_removed != NULL)
       gw->hooks.backend_removed(gw->hooks.ctx, gb->b);
     gw_free_backend(gb);
@@ -479,34 +441,21 @@ static void gw_maybe_closed(struct gateway* gw) {
   name_table_free(gw->prompts);
   name_table_free(gw->resources);
   name_table_free(gw->warned);
-  while (gw->waiting != NULL) {
-    struct gw_waiting* w = gw->waiting;
-    gw->waiting = w->next;
-    cJSON_Delete(w->id);
-    free(w);
-  }
-  while (gw->held != NULL) {
-    struct gw_held* h = gw->held;
-    gw->held = h->next;
-    cJSON_Delete(h->msg);
-    free(h);
-  }
-  cJSON_Delete(gw->init_params);
+  gw_free_waiting(gw);
+  gw_free_held(gw);
   cJSON_Delete(gw->log_level);
   free(gw->protocol);
-  free(gw->separator);
-  void (*closed)(void*) = gw->hooks.closed;
-  void* ctx = gw->hooks.ctx;
+  config_free(&gw->cfg);
+  struct mode_hooks hooks = gw->hooks;
   free(gw);
-  closed(ctx);
+  hooks.closed(hooks.ctx);
 }
 
-void gateway_shutdown(struct gateway* gw, const char* why) {
+static void gw_shutdown(void* self) {
+  struct gateway* gw = self;
   if (gw->shutting_down)
     return;
   gw->shutting_down = true;
-  log_msg(LL_INFO, NULL, 0, "Shutting down (%s)", why);
-  client_stop_input(gw->client);
   uv_timer_stop(&gw->settle_timer);
   gw_settle(gw);             /* answer waiting lists with what is known */
   gw_release_held(gw, true); /* and held calls: unknown now */
@@ -515,7 +464,8 @@ void gateway_shutdown(struct gateway* gw, const char* why) {
     watcher_close(gw->config_watcher);
     gw->config_watcher = NULL;
   }
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next) {
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->w != NULL) {
       watcher_close(gb->w);
       gb->w = NULL;
@@ -526,10 +476,57 @@ void gateway_shutdown(struct gateway* gw, const char* why) {
   gw_maybe_closed(gw);
 }
 
-void gateway_kill_now(struct gateway* gw) {
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next)
+/* A backend that stops at once is only moved to gw->dead (gw_ev_stopped),
+ * never freed here, so the walk stays on live elements. */
+static void gw_kill_now(void* self) {
+  struct gateway* gw = self;
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b != NULL)
       backend_kill_now(gb->b);
-  for (struct gw_backend* gb = gw->retiring; gb != NULL; gb = gb->next)
+  }
+  struct gw_backend* next;
+  for (gb = TAILQ_FIRST(&gw->retiring); gb != NULL; gb = next) {
+    next = TAILQ_NEXT(gb, link);
     backend_kill_now(gb->b);
+  }
+}
+
+void gateway_mode(uv_loop_t* loop,
+                  const struct mcpmon_config* cfg,
+                  struct session* s,
+                  const struct mode_hooks* hooks,
+                  struct mode* out) {
+  struct gateway* gw = xcalloc(1, sizeof(*gw));
+  gw->loop = loop;
+  gw->hooks = *hooks;
+  gw->s = s;
+  config_copy(&gw->cfg, cfg);
+  if (gw->cfg.separator == NULL)
+    gw->cfg.separator = xstrdup(CONFIG_DEFAULT_SEPARATOR);
+  TAILQ_INIT(&gw->backends);
+  TAILQ_INIT(&gw->retiring);
+  TAILQ_INIT(&gw->dead);
+  STAILQ_INIT(&gw->waiting);
+  STAILQ_INIT(&gw->held);
+  gw->tools = name_table_new();
+  gw->prompts = name_table_new();
+  gw->resources = name_table_new();
+  gw->warned = name_table_new();
+  uv_timer_init(loop, &gw->settle_timer);
+  gw->settle_timer.data = gw;
+  uv_timer_init(loop, &gw->held_timer);
+  gw->held_timer.data = gw;
+  uv_idle_init(loop, &gw->reaper);
+  gw->reaper.data = gw;
+  session_set_policy(s, &gw_policy, gw);
+  for (size_t i = 0; i < gw->cfg.nservers; i++)
+    gw_add_backend(gw, &gw->cfg.servers[i], NULL, false, false);
+  gw_rebuild(gw);
+  *out = (struct mode){
+      .self = gw,
+      .start = gw_start,
+      .shutdown = gw_shutdown,
+      .kill_now = gw_kill_now,
+  };
 }

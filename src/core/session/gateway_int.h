@@ -1,13 +1,15 @@
 /* gateway_int.h - what the files of the gateway share: its constants,
  * struct gateway and its parts, and the gw_ functions one file calls in
- * another. Only the gateway files include it.
+ * another. Only the gateway files include it. Calls run one way:
  *
- *   gateway.c        backends, their events and watchers, the config file,
- *                    start and shutdown
+ *   gateway.c        the mode: backends, their events and watchers, the
+ *                    config file, start and shutdown, the policy table;
+ *                    calls both files below
+ *   gateway_route.c  the client's requests and notifications: routing by
+ *                    name and URI, completion, logging, held calls;
+ *                    calls gateway_merge.c
  *   gateway_merge.c  the merged lists, exposed names, URI ownership, and
  *                    answering list requests (PAG-1, PAG-4, NAME-*, RES-2)
- *   gateway_route.c  the client's messages: initialize, routing by name and
- *                    URI, completion, logging, held calls
  */
 #ifndef MCPMON_GATEWAY_INT_H
 #define MCPMON_GATEWAY_INT_H
@@ -15,12 +17,13 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "config/config.h"
 #include "core/backend/backend.h"
-#include "core/session/client.h"
 #include "core/session/gateway.h"
 #include "core/session/names.h"
+#include "core/session/session.h"
 #include "proto/jsonrpc.h"
 
 #define GW_FIRST_LIST_WAIT_MS 10000u /* PAG-4 */
@@ -30,6 +33,11 @@
 #define GW_CLAUDE_BUDGET 51u
 #define GW_CURSOR_BUDGET 54u
 
+/* One configured server. Lives in gw->backends (config order), then, once
+ * removed or replaced, in gw->retiring until its backend stopped, then in
+ * gw->dead until the next loop turn frees it (never from the backend's own
+ * callback). Name tables and templates point at it (owner): they are
+ * rebuilt whenever it leaves gw->backends. */
 struct gw_backend {
   struct gateway* gw;
   struct server_config sc; /* owned copy */
@@ -38,8 +46,9 @@ struct gw_backend {
   bool listed;   /* its lists arrived at least once */
   bool announce; /* replaces a changed server: list_changed is
                     owed even if it never lists (GW-5) */
-  struct gw_backend* next;
+  TAILQ_ENTRY(gw_backend) link;
 };
+TAILQ_HEAD(gw_backend_list, gw_backend);
 
 /* A template and who owns it (RES-1). */
 struct gw_template {
@@ -51,38 +60,39 @@ struct gw_template {
 struct gw_waiting {
   cJSON* id;
   enum backend_list kind;
-  struct gw_waiting* next;
+  STAILQ_ENTRY(gw_waiting) link;
 };
+STAILQ_HEAD(gw_waiting_list, gw_waiting);
 
 /* A call for a name no list has yet, while a backend is still starting:
- * routed again when lists arrive, or answered "unknown" at the deadline. */
+ * routed again when lists arrive, or answered "unknown" at its deadline.
+ * Kept in arrival order, so the oldest deadline is first. */
 struct gw_held {
   cJSON* msg;
   uint64_t deadline;
-  struct gw_held* next;
+  STAILQ_ENTRY(gw_held) link;
 };
+STAILQ_HEAD(gw_held_list, gw_held);
 
 struct gateway {
   uv_loop_t* loop;
-  struct gateway_hooks hooks;
-  struct mcpmon_config cfg; /* servers here are not used; see backends */
-  struct client* client;
-  struct gw_backend* backends; /* config order */
-  struct gw_backend* retiring; /* removed, still stopping */
+  struct mode_hooks hooks;
+  struct mcpmon_config cfg;        /* owned deep copy; cfg.servers is the last
+                                      configuration applied */
+  struct session* s;               /* borrowed: outlives the gateway */
+  struct gw_backend_list backends; /* config order */
+  struct gw_backend_list retiring; /* removed, still stopping */
+  struct gw_backend_list dead;     /* stopped, freed next loop turn */
+  uv_idle_t reaper;                /* frees dead */
   struct watcher* config_watcher;
-  char* separator;
 
-  cJSON* init_params;
-  cJSON* log_level; /* the client's last logging/setLevel params */
   char* protocol;
-  bool initialized;
   bool listed_tools; /* the client has called tools/list */
-  bool relist_pending;
-  bool settled; /* first-list wait is over */
+  bool settled;      /* first-list wait is over */
   uv_timer_t settle_timer;
-  struct gw_waiting* waiting;
+  struct gw_waiting_list waiting;
   uv_timer_t held_timer;
-  struct gw_held* held;
+  struct gw_held_list held;
 
   struct name_table* tools; /* exposed -> (gw_backend, original) */
   struct name_table* prompts;
@@ -91,9 +101,11 @@ struct gateway {
   struct gw_template* templates;
   size_t ntemplates;
   cJSON* merged[BACKEND_LIST_KINDS];
+  cJSON* log_level; /* the client's last logging/setLevel params */
 
   bool shutting_down;
-  int open; /* handles and sub-objects still closing */
+  bool closing; /* every backend stopped: the handles are closing */
+  int open;     /* handles still closing */
 };
 
 /* Method and result key of each list, by enum backend_list. */
@@ -112,13 +124,19 @@ void gw_settle(struct gateway* gw);
 void gw_on_list_request(struct gateway* gw,
                         struct jrpc_msg* m,
                         enum backend_list kind);
+/* Free the waiting list requests without answering (the end). */
+void gw_free_waiting(struct gateway* gw);
 
 /* gateway_route.c */
-/* The client_handlers of the gateway's client. */
-void gw_on_client_message(void* ctx, struct jrpc_msg* m);
-void gw_on_client_gone(void* ctx, const char* why);
-/* Route held calls again; with expire, those past their deadline are
- * answered "unknown" whatever the state. */
+/* The session policy's initialize, request and notification members. */
+void gw_on_initialize(void* ctx, struct jrpc_msg* m, bool first);
+void gw_on_request(void* ctx, struct jrpc_msg* m);
+void gw_on_notification(void* ctx, struct jrpc_msg* m);
+/* Route held calls again, oldest first: those whose names are now known,
+ * or all once every backend listed; with expire, also those past their
+ * deadline (answered "unknown"). Re-arms the timer from the oldest left. */
 void gw_release_held(struct gateway* gw, bool expire);
+/* Free the held calls without answering (the end). */
+void gw_free_held(struct gateway* gw);
 
 #endif

@@ -88,7 +88,7 @@ static void gw_merge_named(struct gateway* gw,
     if (!cJSON_IsString(name))
       continue;
     char exposed[NAMES_MAX + 1];
-    names_expose(gb->sc.name, gw->separator, name->valuestring, exposed);
+    names_expose(gb->sc.name, gw->cfg.separator, name->valuestring, exposed);
     void* other = NULL;
     if (name_table_add(table, exposed, gb, name->valuestring, &other) != 0 &&
         !gw_disambiguate(gw, gb, kind, table, name->valuestring, other,
@@ -155,7 +155,8 @@ static void gw_merge_uris(struct gateway* gw,
 
 void gw_rebuild(struct gateway* gw) {
   gw_clear_merged(gw);
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next) {
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b == NULL)
       continue;
     gw_merge_named(gw, gb, BACKEND_LIST_TOOLS, gw->tools);
@@ -173,7 +174,7 @@ static void gw_answer_list(struct gateway* gw,
   cJSON* result = cJSON_CreateObject();
   cJSON_AddItemToObject(result, gw_list_key[kind],
                         cJSON_Duplicate(gw->merged[kind], 1));
-  client_send_take(gw->client, jrpc_make_result(id, result));
+  session_send_take(gw->s, jrpc_make_result(id, result));
 }
 
 /* True once every enabled backend has listed or cannot (PAG-4). A backend
@@ -181,7 +182,8 @@ static void gw_answer_list(struct gateway* gw,
  * backoff: one broken server must not stall the client; it is announced
  * with list_changed if it comes up later. */
 bool gw_all_listed(const struct gateway* gw) {
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next) {
+  const struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b == NULL || gb->listed)
       continue;
     enum backend_state s = backend_state(gb->b);
@@ -197,10 +199,19 @@ void gw_settle(struct gateway* gw) {
     return;
   gw->settled = true;
   uv_timer_stop(&gw->settle_timer);
-  while (gw->waiting != NULL) {
-    struct gw_waiting* w = gw->waiting;
-    gw->waiting = w->next;
+  struct gw_waiting* w;
+  while ((w = STAILQ_FIRST(&gw->waiting)) != NULL) {
+    STAILQ_REMOVE_HEAD(&gw->waiting, link);
     gw_answer_list(gw, w->id, w->kind);
+    cJSON_Delete(w->id);
+    free(w);
+  }
+}
+
+void gw_free_waiting(struct gateway* gw) {
+  struct gw_waiting* w;
+  while ((w = STAILQ_FIRST(&gw->waiting)) != NULL) {
+    STAILQ_REMOVE_HEAD(&gw->waiting, link);
     cJSON_Delete(w->id);
     free(w);
   }
@@ -218,18 +229,12 @@ void gw_on_list_request(struct gateway* gw,
                         enum backend_list kind) {
   const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
   if (cJSON_GetObjectItemCaseSensitive(params, "cursor") != NULL) {
-    client_error(gw->client, m->id, JRPC_INVALID_PARAMS,
-                 "Invalid cursor: mcpmon returns every item on one page");
+    session_error(gw->s, m->id, JRPC_INVALID_PARAMS,
+                  "Invalid cursor: mcpmon returns every item on one page");
     return;
   }
-  if (kind == BACKEND_LIST_TOOLS) {
+  if (kind == BACKEND_LIST_TOOLS)
     gw->listed_tools = true;
-    if (gw->relist_pending) {
-      gw->relist_pending = false;
-      if (gw->hooks.list_changed != NULL)
-        gw->hooks.list_changed(gw->hooks.ctx, NULL, true);
-    }
-  }
   if (!gw->settled && gw_all_listed(gw))
     gw_settle(gw);
   if (gw->settled) {
@@ -239,9 +244,7 @@ void gw_on_list_request(struct gateway* gw,
   struct gw_waiting* w = xcalloc(1, sizeof(*w));
   w->id = cJSON_Duplicate(m->id, 1);
   w->kind = kind;
-  struct gw_waiting** pp = &gw->waiting;
-  while (*pp != NULL) pp = &(*pp)->next;
-  *pp = w;
+  STAILQ_INSERT_TAIL(&gw->waiting, w, link);
   if (!uv_is_active((uv_handle_t*)&gw->settle_timer))
     uv_timer_start(&gw->settle_timer, gw_settle_timeout, GW_FIRST_LIST_WAIT_MS,
                    0);

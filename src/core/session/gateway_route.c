@@ -1,5 +1,5 @@
 /* gateway_route.c - the client's messages in gateway mode. See
- * gateway_int.h. */
+ * gateway_int.h. Cited rules are in docs/mcp-protocol.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +13,11 @@
 
 static char* gw_server_names(const struct gateway* gw) {
   size_t len = 1;
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next)
-    len += strlen(gb->sc.name) + 2;
+  const struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) len += strlen(gb->sc.name) + 2;
   char* out = xmalloc(len);
   out[0] = '\0';
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next) {
+  TAILQ_FOREACH(gb, &gw->backends, link) {
     if (out[0] != '\0')
       strcat(out, ", ");
     strcat(out, gb->sc.name);
@@ -27,16 +27,24 @@ static char* gw_server_names(const struct gateway* gw) {
 
 static void gw_held_timer_cb(uv_timer_t* t);
 
+static void gw_arm_held(struct gateway* gw) {
+  uv_timer_stop(&gw->held_timer);
+  struct gw_held* first = STAILQ_FIRST(&gw->held);
+  if (first == NULL)
+    return;
+  uint64_t now = uv_now(gw->loop);
+  uv_timer_start(&gw->held_timer, gw_held_timer_cb,
+                 first->deadline > now ? first->deadline - now : 0, 0);
+}
+
 static void gw_hold(struct gateway* gw, struct jrpc_msg* m) {
   struct gw_held* h = xcalloc(1, sizeof(*h));
   h->msg = m->root;
   m->root = NULL;
   h->deadline = uv_now(gw->loop) + GW_FIRST_LIST_WAIT_MS;
-  struct gw_held** pp = &gw->held;
-  while (*pp != NULL) pp = &(*pp)->next;
-  *pp = h;
+  STAILQ_INSERT_TAIL(&gw->held, h, link);
   if (!uv_is_active((uv_handle_t*)&gw->held_timer))
-    uv_timer_start(&gw->held_timer, gw_held_timer_cb, GW_FIRST_LIST_WAIT_MS, 0);
+    gw_arm_held(gw);
 }
 
 static void gw_route_named(struct gateway* gw,
@@ -45,41 +53,58 @@ static void gw_route_named(struct gateway* gw,
                            const char* what,
                            bool hold);
 
-/* Route held calls again; with expire, the ones past their deadline are
- * answered "unknown" whatever the state. */
+static bool gw_held_is_tool(const struct gw_held* h) {
+  const cJSON* method = cJSON_GetObjectItemCaseSensitive(h->msg, "method");
+  return strcmp(method->valuestring, "tools/call") == 0;
+}
+
+/* The name a held call asks for is in a list now. */
+static bool gw_held_known(const struct gateway* gw, const struct gw_held* h) {
+  const cJSON* name = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(h->msg, "params"), "name");
+  return cJSON_IsString(name) &&
+         name_table_find(gw_held_is_tool(h) ? gw->tools : gw->prompts,
+                         name->valuestring, NULL, NULL);
+}
+
 void gw_release_held(struct gateway* gw, bool expire) {
   uint64_t now = uv_now(gw->loop);
-  struct gw_held* list = gw->held;
-  gw->held = NULL;
-  uv_timer_stop(&gw->held_timer);
-  while (list != NULL) {
-    struct gw_held* h = list;
-    list = h->next;
-    bool last_chance = gw_all_listed(gw) || (expire && now >= h->deadline);
-    if (!last_chance) {
-      h->next = gw->held;
-      gw->held = h;
+  bool all = gw_all_listed(gw);
+  /* Take the list first: routing may hold nothing again (hold false),
+   * but it sends, and the order of what is sent is the arrival order. */
+  struct gw_held_list list = STAILQ_HEAD_INITIALIZER(list);
+  STAILQ_CONCAT(&list, &gw->held);
+  struct gw_held* h;
+  while ((h = STAILQ_FIRST(&list)) != NULL) {
+    STAILQ_REMOVE_HEAD(&list, link);
+    if (!all && !(expire && now >= h->deadline) && !gw_held_known(gw, h)) {
+      STAILQ_INSERT_TAIL(&gw->held, h, link);
       continue;
     }
     struct jrpc_msg m;
     memset(&m, 0, sizeof(m));
     m.root = h->msg;
     m.id = cJSON_GetObjectItemCaseSensitive(h->msg, "id");
-    const cJSON* method = cJSON_GetObjectItemCaseSensitive(h->msg, "method");
-    bool tool = strcmp(method->valuestring, "tools/call") == 0;
+    bool tool = gw_held_is_tool(h);
     gw_route_named(gw, &m, tool ? gw->tools : gw->prompts,
                    tool ? "tool" : "prompt", false);
     cJSON_Delete(m.root);
     free(h);
   }
-  if (gw->held != NULL) {
-    uint64_t d = gw->held->deadline;
-    uv_timer_start(&gw->held_timer, gw_held_timer_cb, d > now ? d - now : 0, 0);
-  }
+  gw_arm_held(gw);
 }
 
 static void gw_held_timer_cb(uv_timer_t* t) {
   gw_release_held(t->data, true);
+}
+
+void gw_free_held(struct gateway* gw) {
+  struct gw_held* h;
+  while ((h = STAILQ_FIRST(&gw->held)) != NULL) {
+    STAILQ_REMOVE_HEAD(&gw->held, link);
+    cJSON_Delete(h->msg);
+    free(h);
+  }
 }
 
 /* The client cancelled a call that is still held (CAN-1): forget it; no
@@ -87,13 +112,14 @@ static void gw_held_timer_cb(uv_timer_t* t) {
 static void gw_drop_held(struct gateway* gw, const cJSON* rid) {
   if (rid == NULL)
     return;
-  for (struct gw_held** pp = &gw->held; *pp != NULL; pp = &(*pp)->next) {
-    const cJSON* id = cJSON_GetObjectItemCaseSensitive((*pp)->msg, "id");
+  struct gw_held* h;
+  STAILQ_FOREACH(h, &gw->held, link) {
+    const cJSON* id = cJSON_GetObjectItemCaseSensitive(h->msg, "id");
     if (id != NULL && jrpc_id_equal(id, rid)) {
-      struct gw_held* h = *pp;
-      *pp = h->next;
+      STAILQ_REMOVE(&gw->held, h, gw_held, link);
       cJSON_Delete(h->msg);
       free(h);
+      gw_arm_held(gw);
       return;
     }
   }
@@ -119,7 +145,7 @@ static void gw_route_named(struct gateway* gw,
     char* msg =
         xasprintf("Unknown %s: %s (servers: %s)", what,
                   cJSON_IsString(name) ? name->valuestring : "(none)", servers);
-    client_error(gw->client, m->id, JRPC_INVALID_PARAMS, msg);
+    session_error(gw->s, m->id, JRPC_INVALID_PARAMS, msg);
     free(msg);
     free(servers);
     return;
@@ -181,7 +207,8 @@ static struct gw_backend* gw_uri_owner(struct gateway* gw, const char* uri) {
       return gw->templates[i].owner;
   /* A URI no list names (one a tool returned): the only resource server. */
   struct gw_backend* only = NULL;
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next) {
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b == NULL || !backend_has_capability(gb->b, "resources", NULL))
       continue;
     if (only != NULL)
@@ -197,16 +224,16 @@ static void gw_route_uri(struct gateway* gw,
   const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
   const cJSON* uri = cJSON_GetObjectItemCaseSensitive(params, "uri");
   if (!cJSON_IsString(uri)) {
-    client_error(gw->client, m->id, JRPC_INVALID_PARAMS,
-                 "params.uri must be a string");
+    session_error(gw->s, m->id, JRPC_INVALID_PARAMS,
+                  "params.uri must be a string");
     return;
   }
   struct gw_backend* gb = gw_uri_owner(gw, uri->valuestring);
   if (gb == NULL) { /* RES-3 */
     cJSON* data = cJSON_CreateObject();
     cJSON_AddStringToObject(data, "uri", uri->valuestring);
-    client_send_take(gw->client, jrpc_make_error(m->id, JRPC_RESOURCE_NOT_FOUND,
-                                                 "Resource not found", data));
+    session_send_take(gw->s, jrpc_make_error(m->id, JRPC_RESOURCE_NOT_FOUND,
+                                             "Resource not found", data));
     return;
   }
   if (subscription &&
@@ -215,7 +242,7 @@ static void gw_route_uri(struct gateway* gw,
         "Server '%s' does not support resource "
         "subscriptions",
         gb->sc.name);
-    client_error(gw->client, m->id, JRPC_METHOD_NOT_FOUND, msg);
+    session_error(gw->s, m->id, JRPC_METHOD_NOT_FOUND, msg);
     free(msg);
     return;
   }
@@ -249,23 +276,19 @@ static void gw_route_completion(struct gateway* gw, struct jrpc_msg* m) {
     cJSON* result = cJSON_CreateObject();
     cJSON* completion = cJSON_AddObjectToObject(result, "completion");
     cJSON_AddArrayToObject(completion, "values");
-    client_send_take(gw->client, jrpc_make_result(m->id, result));
+    session_send_take(gw->s, jrpc_make_result(m->id, result));
     return;
   }
   backend_forward_request(gb->b, m->root);
   m->root = NULL;
 }
 
-/* GW-2: mcpmon's own answer, at once, with a fixed superset. */
-static void gw_on_initialize(struct gateway* gw, struct jrpc_msg* m) {
-  const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-  if (!gw->initialized) {
-    if (!cJSON_IsObject(params)) {
-      client_error(gw->client, m->id, JRPC_INVALID_PARAMS,
-                   "initialize needs params (protocolVersion, capabilities, "
-                   "clientInfo)");
-      return;
-    }
+/* GW-2: mcpmon's own answer, at once, with a fixed superset. The session
+ * checked the first one's params (an object) and keeps them. */
+void gw_on_initialize(void* ctx, struct jrpc_msg* m, bool first) {
+  struct gateway* gw = ctx;
+  if (first) {
+    const cJSON* params = session_init_params(gw->s);
     static const char* supported[] = {"2025-11-25", "2025-06-18", "2025-03-26",
                                       "2024-11-05"};
     const cJSON* pv =
@@ -275,12 +298,12 @@ static void gw_on_initialize(struct gateway* gw, struct jrpc_msg* m) {
       if (cJSON_IsString(pv) && strcmp(pv->valuestring, supported[i]) == 0)
         version = supported[i];
     gw->protocol = xstrdup(version);
-    client_set_protocol(gw->client, version);
-    gw->init_params = cJSON_Duplicate(params, 1);
-    gw->initialized = true;
-    for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next)
+    session_set_protocol(gw->s, version);
+    struct gw_backend* gb;
+    TAILQ_FOREACH(gb, &gw->backends, link) {
       if (gb->b != NULL)
-        backend_set_init_params(gb->b, gw->init_params); /* GW-1 */
+        backend_set_init_params(gb->b, params); /* GW-1 */
+    }
   }
   cJSON* result = cJSON_CreateObject();
   cJSON_AddStringToObject(result, "protocolVersion", gw->protocol);
@@ -296,36 +319,30 @@ static void gw_on_initialize(struct gateway* gw, struct jrpc_msg* m) {
   cJSON* info = cJSON_AddObjectToObject(result, "serverInfo");
   cJSON_AddStringToObject(info, "name", "mcpmon");
   cJSON_AddStringToObject(info, "version", MCPMON_VERSION);
-  client_send_take(gw->client, jrpc_make_result(m->id, result));
+  session_send_take(gw->s, jrpc_make_result(m->id, result));
 }
 
 static void gw_on_set_level(struct gateway* gw, struct jrpc_msg* m) {
   const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
   if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "level"))) {
-    client_error(gw->client, m->id, JRPC_INVALID_PARAMS,
-                 "params.level must be a string");
+    session_error(gw->s, m->id, JRPC_INVALID_PARAMS,
+                  "params.level must be a string");
     return;
   }
   /* LOG-1: now, after restarts (backend.c) and to servers added later. */
   cJSON_Delete(gw->log_level);
   gw->log_level = cJSON_Duplicate(params, 1);
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next)
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b != NULL)
       backend_set_log_level(gb->b, params);
-  client_send_take(gw->client, jrpc_make_result(m->id, cJSON_CreateObject()));
+  }
+  session_send_take(gw->s, jrpc_make_result(m->id, cJSON_CreateObject()));
 }
 
-static void gw_on_request(struct gateway* gw, struct jrpc_msg* m) {
+void gw_on_request(void* ctx, struct jrpc_msg* m) {
+  struct gateway* gw = ctx;
   const char* method = m->method;
-  if (strcmp(method, "initialize") == 0) {
-    gw_on_initialize(gw, m);
-    return;
-  }
-  if (!gw->initialized) { /* VER-1 */
-    client_error(gw->client, m->id, JRPC_METHOD_NOT_FOUND,
-                 "Method not found: the session is not initialized yet");
-    return;
-  }
   for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
     if (strcmp(method, gw_list_method[k]) == 0) {
       gw_on_list_request(gw, m, (enum backend_list)k);
@@ -347,39 +364,21 @@ static void gw_on_request(struct gateway* gw, struct jrpc_msg* m) {
     gw_on_set_level(gw, m);
   else {
     char* msg = xasprintf("Method not found: %s", method);
-    client_error(gw->client, m->id, JRPC_METHOD_NOT_FOUND, msg);
+    session_error(gw->s, m->id, JRPC_METHOD_NOT_FOUND, msg);
     free(msg);
   }
 }
 
 static void gw_broadcast(struct gateway* gw, const cJSON* msg) {
-  for (struct gw_backend* gb = gw->backends; gb != NULL; gb = gb->next)
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b != NULL)
       backend_forward_notification(gb->b, cJSON_Duplicate(msg, 1));
+  }
 }
 
-void gw_on_client_message(void* ctx, struct jrpc_msg* m) {
+void gw_on_notification(void* ctx, struct jrpc_msg* m) {
   struct gateway* gw = ctx;
-  if (m->kind == JRPC_REQUEST) {
-    gw_on_request(gw, m);
-    return;
-  }
-  if (!gw->initialized || strcmp(m->method, "notifications/initialized") == 0)
-    return; /* GW-4: each backend gets its own */
-  if (strcmp(m->method, "notifications/progress") == 0) { /* PROG-2 */
-    const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-    uint64_t generation = 0;
-    struct backend* b = client_progress_owner(
-        gw->client, cJSON_GetObjectItemCaseSensitive(params, "progressToken"),
-        &generation);
-    if (b != NULL) {
-      backend_send_response(b, m->root, generation);
-      m->root = NULL;
-    } else {
-      log_debug("dropped client progress for an unknown token");
-    }
-    return;
-  }
   if (strcmp(m->method, "notifications/cancelled") == 0)
     gw_drop_held(gw, cJSON_GetObjectItemCaseSensitive(
                          cJSON_GetObjectItemCaseSensitive(m->root, "params"),
@@ -387,13 +386,9 @@ void gw_on_client_message(void* ctx, struct jrpc_msg* m) {
   if (strcmp(m->method, "notifications/cancelled") == 0 ||
       strcmp(m->method, "notifications/roots/list_changed") == 0) {
     /* The owner of a cancelled request finds it by the client's id (CAN-1);
-     * the others ignore it. Roots changes go to everyone (§4.9). */
+     * the others ignore it. Roots changes go to everyone (section 4.9). */
     gw_broadcast(gw, m->root);
     return;
   }
   log_debug("dropped client notification %s", m->method);
-}
-
-void gw_on_client_gone(void* ctx, const char* why) {
-  gateway_shutdown(ctx, why);
 }

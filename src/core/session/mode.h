@@ -1,0 +1,36 @@
+/* mode.h - what run.c sees of a mode (single.h, gateway.h): the policy of
+ * a session, its backends and their watchers, behind three calls.
+ *
+ * A mode is made on a session (session.h) that it does not own: it sets
+ * itself as the session's policy and creates its backends with
+ * session_backend_events(). It reports up through struct mode_hooks.
+ */
+#ifndef MCPMON_MODE_H
+#define MCPMON_MODE_H
+
+#include "core/backend/backend.h"
+
+struct mode_hooks {
+  /* A backend appeared, or is about to be freed (for the control
+   * socket); b is valid until backend_removed returns. May be NULL. */
+  void (*backend_added)(void* ctx, struct backend* b);
+  void (*backend_removed)(void* ctx, struct backend* b);
+  /* After mode.shutdown: every backend stopped and the mode freed
+   * itself; the session may close now. */
+  void (*closed)(void* ctx);
+  void* ctx;
+};
+
+struct mode {
+  void* self;
+  /* Start the backends and the watchers. Returns 0, or -1 when the mode
+   * cannot run (the reason logged): the caller then shuts it down and
+   * exits 1. */
+  int (*start)(void* self);
+  /* Stop everything for good; hooks.closed fires when done. Once. */
+  void (*shutdown)(void* self);
+  /* SIGKILL every process still stopping (a second signal). */
+  void (*kill_now)(void* self);
+};
+
+#endif

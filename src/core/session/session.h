@@ -1,0 +1,128 @@
+/* session.h - one MCP client's session, the stack both modes share.
+ *
+ * Below it a transport (transport.h: stdio); above it a mode policy
+ * (single.h: one server, forwarded; gateway.h: many, merged and routed).
+ * The session does what is the same in both modes, once:
+ * - reads the client's lines and validates them strictly (STDIO-4,
+ *   STDIO-5): -32700 for what does not parse, -32600 for what is not a
+ *   JSON-RPC message or is over --max-line, with the sniffed id;
+ *   batches only on a 2025-03-26 session (STDIO-6);
+ * - answers ping itself (PING-1);
+ * - the initialize gate: the first initialize needs params (an object);
+ *   every request before it gets -32601 (VER-1); notifications before it
+ *   and the client's notifications/initialized are dropped (each server
+ *   gets its own, GW-4);
+ * - relays server-to-client requests under ids that never repeat in the
+ *   session (ID-2, relay.h), routes the client's answers and progress
+ *   back to the process that asked (PROG-2), translates the servers'
+ *   cancellations of them (CAN-2) and cancels them toward the client
+ *   when that process is gone (CAN-3);
+ * - sends list_changed notifications and tells the dashboard when the
+ *   client re-read the tools.
+ * Everything else goes to the policy, which answers through the
+ * session_send* calls. Calls run one way: the policy calls the session,
+ * the session calls the policy only through struct session_policy.
+ */
+#ifndef MCPMON_SESSION_H
+#define MCPMON_SESSION_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "core/backend/backend.h"
+#include "proto/jsonrpc.h"
+
+struct session;
+
+/* What the mode does with the client's messages and its backends' news.
+ * Every member is called with the policy's ctx (session_set_policy). */
+struct session_policy {
+  /* An initialize request. first: the session's first valid one (params
+   * is an object, now in session_init_params); else a later one (LIFE-8),
+   * or a first one after an earlier failed. The policy answers it. m and
+   * its tree stay the session's. */
+  void (*initialize)(void* ctx, struct jrpc_msg* m, bool first);
+  /* A request after initialize (not initialize, not ping). The policy
+   * answers it, now or later; it may take m->root (set it to NULL). */
+  void (*request)(void* ctx, struct jrpc_msg* m);
+  /* A notification after initialize that the session does not handle
+   * itself (not notifications/initialized, not progress). It may take
+   * m->root. */
+  void (*notification)(void* ctx, struct jrpc_msg* m);
+  /* A message backend b sends the client (a notification, or an error
+   * mcpmon made for a request), after the session's own handling (CAN-2).
+   * Return false to drop it; msg may be rewritten in place. NULL: every
+   * message passes. */
+  bool (*backend_message)(void* ctx, struct backend* b, cJSON* msg);
+  /* The backend lifecycle events, as backend.h describes them; the
+   * session handles on_message, on_response_text, on_server_request and
+   * on_process_gone itself and passes the others here (any may be NULL).
+   * They receive the policy's ctx. */
+  struct backend_events backend;
+};
+
+struct session_hooks {
+  /* The client closed stdin, or stdin/stdout failed: time to shut down.
+   * Fires once. */
+  void (*client_gone)(void* ctx, const char* why);
+  /* A tools list_changed went out because of b (relisted false), or the
+   * client then re-read the tools (b NULL, relisted true). May be NULL. */
+  void (*list_changed)(void* ctx, struct backend* b, bool relisted);
+  void* ctx;
+};
+
+/* Open the session on stdin/stdout. Returns NULL with the reason in err
+ * when they cannot be used. hooks is copied. Owned by the caller:
+ * session_close frees it. */
+struct session* session_new(uv_loop_t* loop,
+                            size_t max_line,
+                            const struct session_hooks* hooks,
+                            char* err,
+                            size_t errlen);
+
+/* Set the policy (borrowed: pol and ctx outlive the session, or until
+ * session_close). Call before session_start. */
+void session_set_policy(struct session* s,
+                        const struct session_policy* pol,
+                        void* ctx);
+
+/* The events every backend of this session must be created with, with
+ * the session as their ctx (backend_new(..., session_backend_events(),
+ * s)). */
+const struct backend_events* session_backend_events(void);
+
+/* Start reading the client. Returns 0 or a negative UV code. */
+int session_start(struct session* s);
+/* Stop reading the client (shutdown has begun). */
+void session_stop_input(struct session* s);
+
+/* The client's first initialize params (LIFE-1), or NULL before it.
+ * Borrowed; lives as long as the session. */
+const cJSON* session_init_params(const struct session* s);
+/* The negotiated protocol version (for batches, STDIO-6); copied. */
+void session_set_protocol(struct session* s, const char* version);
+
+/* Write one message to the client (STDIO-1). send does not take msg;
+ * send_take does. */
+void session_send(struct session* s, const cJSON* msg);
+void session_send_take(struct session* s, cJSON* msg);
+/* An error response without data (id copied; NULL for none). */
+void session_error(struct session* s,
+                   const cJSON* id,
+                   int code,
+                   const char* message);
+
+/* GW-5, LIFE-3: one notifications/<kind>/list_changed per list kind in
+ * mask (bits 1 << enum backend_list; templates count as resources),
+ * logged. A tools one marks the tools as owed a re-read and tells the
+ * dashboard (hooks.list_changed with why). */
+void session_send_list_changed(struct session* s,
+                               unsigned mask,
+                               struct backend* why);
+
+/* Stop reading, let what is queued reach the client, close, free s; then
+ * done(ctx). The policy is not called any more. */
+void session_close(struct session* s, void (*done)(void* ctx), void* ctx);
+
+#endif

@@ -1,0 +1,269 @@
+/* single.c - see single.h. Cited rules are in docs/mcp-protocol.md. */
+#include "core/session/single.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/watch/watcher.h"
+#include "lib/util.h"
+#include "proto/jsonrpc.h"
+
+struct single {
+  uv_loop_t* loop;
+  const struct mcpmon_config* cfg;
+  struct mode_hooks hooks;
+  struct session* s;
+  struct backend* backend;
+  struct watcher* watcher;
+
+  cJSON* init_client_id; /* the initialize waiting for the backend */
+  cJSON* init_result;    /* as the client got it (LIFE-8) */
+  uv_timer_t init_timer;
+  bool shutting_down;
+};
+
+/* ---- the client's initialize --------------------------------------------- */
+
+/* LIFE-3: the backend's result, changed only in capabilities. */
+static cJSON* single_patch_init_result(const cJSON* result) {
+  cJSON* res = cJSON_Duplicate(result, 1);
+  cJSON* caps = cJSON_GetObjectItemCaseSensitive(res, "capabilities");
+  if (!cJSON_IsObject(caps)) {
+    cJSON_DeleteItemFromObjectCaseSensitive(res, "capabilities");
+    caps = cJSON_AddObjectToObject(res, "capabilities");
+  }
+  cJSON* tools = cJSON_GetObjectItemCaseSensitive(caps, "tools");
+  if (!cJSON_IsObject(tools)) {
+    cJSON_DeleteItemFromObjectCaseSensitive(caps, "tools");
+    tools = cJSON_AddObjectToObject(caps, "tools");
+  }
+  const char* listed[] = {"tools", "prompts", "resources"};
+  for (size_t i = 0; i < ARRAY_LEN(listed); i++) {
+    cJSON* c = cJSON_GetObjectItemCaseSensitive(caps, listed[i]);
+    if (!cJSON_IsObject(c))
+      continue;
+    cJSON_DeleteItemFromObjectCaseSensitive(c, "listChanged");
+    cJSON_AddTrueToObject(c, "listChanged");
+  }
+  return res;
+}
+
+static void single_answer_init(struct single* sg) {
+  if (sg->init_client_id == NULL)
+    return;
+  uv_timer_stop(&sg->init_timer);
+  const cJSON* result = backend_init_result(sg->backend);
+  cJSON_Delete(sg->init_result);
+  sg->init_result = single_patch_init_result(result);
+  const cJSON* pv =
+      cJSON_GetObjectItemCaseSensitive(sg->init_result, "protocolVersion");
+  session_set_protocol(sg->s, cJSON_IsString(pv) ? pv->valuestring : "");
+  session_send_take(sg->s,
+                    jrpc_make_result(sg->init_client_id,
+                                     cJSON_Duplicate(sg->init_result, 1)));
+  cJSON_Delete(sg->init_client_id);
+  sg->init_client_id = NULL;
+}
+
+static void single_fail_init(struct single* sg) {
+  if (sg->init_client_id == NULL)
+    return;
+  uv_timer_stop(&sg->init_timer);
+  session_send_take(
+      sg->s, backend_make_unavailable_error(sg->backend, sg->init_client_id));
+  cJSON_Delete(sg->init_client_id);
+  sg->init_client_id = NULL;
+}
+
+static void single_init_timeout_cb(uv_timer_t* t) {
+  single_fail_init(t->data);
+}
+
+static bool single_down_for_good(const struct single* sg) {
+  enum backend_state st = backend_state(sg->backend);
+  return st == BACKEND_WAITING || st == BACKEND_STOPPING ||
+         st == BACKEND_STOPPED;
+}
+
+/* Wait (bounded) for the handshake that answers init_client_id; a server
+ * that is down for good (waiting for changes) is reported at once. */
+static void single_wait_init(struct single* sg) {
+  if (single_down_for_good(sg)) {
+    single_fail_init(sg);
+    return;
+  }
+  uv_timer_start(&sg->init_timer, single_init_timeout_cb,
+                 sg->cfg->queue_timeout_ms, 0);
+}
+
+static void single_on_initialize(void* ctx, struct jrpc_msg* m, bool first) {
+  struct single* sg = ctx;
+  if (first) {
+    sg->init_client_id = cJSON_Duplicate(m->id, 1);
+    backend_set_init_params(sg->backend, session_init_params(sg->s));
+    single_wait_init(sg);
+    return;
+  }
+  /* LIFE-8: a second initialize in one session restarts nothing. */
+  if (sg->init_result != NULL) {
+    session_send_take(
+        sg->s, jrpc_make_result(m->id, cJSON_Duplicate(sg->init_result, 1)));
+  } else if (sg->init_client_id != NULL) {
+    session_error(sg->s, m->id, JRPC_INVALID_REQUEST,
+                  "initialize was already received and is in progress");
+  } else {
+    /* The first initialize got an error (the server was down): this one
+     * is answered by the server's handshake with the stored params, done
+     * already or still to come. */
+    sg->init_client_id = cJSON_Duplicate(m->id, 1);
+    if (backend_init_result(sg->backend) != NULL)
+      single_answer_init(sg);
+    else
+      single_wait_init(sg);
+  }
+}
+
+/* ---- the client's other messages: forwarded as they are ------------------ */
+
+static void single_on_request(void* ctx, struct jrpc_msg* m) {
+  struct single* sg = ctx;
+  backend_forward_request(sg->backend, m->root);
+  m->root = NULL;
+}
+
+static void single_on_notification(void* ctx, struct jrpc_msg* m) {
+  struct single* sg = ctx;
+  backend_forward_notification(sg->backend, m->root);
+  m->root = NULL;
+}
+
+/* ---- events from the backend --------------------------------------------- */
+
+static void single_ev_initialized(struct backend* b, void* ctx, bool first) {
+  (void)b;
+  if (first)
+    single_answer_init(ctx);
+}
+
+static void single_ev_restarted(struct backend* b, void* ctx) {
+  struct single* sg = ctx;
+  /* Section 3.3 step 11: one notification per list kind the client was
+   * told about (tools always: LIFE-3 added it), after the queued requests
+   * went to the new process. */
+  const cJSON* caps =
+      cJSON_GetObjectItemCaseSensitive(sg->init_result, "capabilities");
+  unsigned mask = 1u << BACKEND_LIST_TOOLS;
+  if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(caps, "prompts")))
+    mask |= 1u << BACKEND_LIST_PROMPTS;
+  if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(caps, "resources")))
+    mask |= 1u << BACKEND_LIST_RESOURCES;
+  session_send_list_changed(sg->s, mask, b);
+}
+
+static void single_closed(uv_handle_t* h) {
+  struct single* sg = h->data;
+  struct mode_hooks hooks = sg->hooks;
+  if (hooks.backend_removed != NULL)
+    hooks.backend_removed(hooks.ctx, sg->backend);
+  backend_free(sg->backend);
+  cJSON_Delete(sg->init_client_id);
+  cJSON_Delete(sg->init_result);
+  free(sg);
+  hooks.closed(hooks.ctx);
+}
+
+static void single_ev_stopped(struct backend* b, void* ctx) {
+  struct single* sg = ctx;
+  (void)b;
+  /* Freed on a later loop turn, never from the backend's own callback. */
+  uv_close((uv_handle_t*)&sg->init_timer, single_closed);
+}
+
+static void single_ev_state(struct backend* b, void* ctx) {
+  (void)b;
+  if (single_down_for_good(ctx))
+    single_fail_init(ctx);
+}
+
+static const struct session_policy single_policy = {
+    .initialize = single_on_initialize,
+    .request = single_on_request,
+    .notification = single_on_notification,
+    .backend_message = NULL,
+    .backend =
+        {
+            .on_initialized = single_ev_initialized,
+            .on_restarted = single_ev_restarted,
+            .on_stopped = single_ev_stopped,
+            .on_state = single_ev_state,
+        },
+};
+
+/* ---- the mode ------------------------------------------------------------ */
+
+static void single_on_changes(void* ctx,
+                              const struct watcher_change* ch,
+                              size_t n) {
+  struct single* sg = ctx;
+  if (sg->shutting_down || n == 0)
+    return;
+  backend_restart(sg->backend, watcher_report(NULL, ch, n));
+}
+
+static int single_start(void* self) {
+  struct single* sg = self;
+  const struct server_config* sc = &sg->cfg->servers[0];
+  if (watcher_start_server(sg->loop, sc, sg->cfg->log_file, NULL,
+                           single_on_changes, sg, &sg->watcher) != 0)
+    return -1;
+  backend_start(sg->backend);
+  return 0;
+}
+
+static void single_shutdown(void* self) {
+  struct single* sg = self;
+  if (sg->shutting_down)
+    return;
+  sg->shutting_down = true;
+  if (sg->watcher != NULL) {
+    watcher_close(sg->watcher);
+    sg->watcher = NULL;
+  }
+  backend_stop(sg->backend);
+}
+
+static void single_kill_now(void* self) {
+  struct single* sg = self;
+  backend_kill_now(sg->backend);
+}
+
+void single_mode(uv_loop_t* loop,
+                 const struct mcpmon_config* cfg,
+                 struct session* s,
+                 const struct mode_hooks* hooks,
+                 struct mode* out) {
+  struct single* sg = xcalloc(1, sizeof(*sg));
+  sg->loop = loop;
+  sg->cfg = cfg;
+  sg->hooks = *hooks;
+  sg->s = s;
+  uv_timer_init(loop, &sg->init_timer);
+  sg->init_timer.data = sg;
+  struct backend_options bo = {
+      .server = &cfg->servers[0],
+      .max_line = cfg->max_line,
+      .queue_timeout_ms = cfg->queue_timeout_ms,
+      .gateway = false,
+  };
+  sg->backend = backend_new(loop, &bo, session_backend_events(), s);
+  session_set_policy(s, &single_policy, sg);
+  if (hooks->backend_added != NULL)
+    hooks->backend_added(hooks->ctx, sg->backend);
+  *out = (struct mode){
+      .self = sg,
+      .start = single_start,
+      .shutdown = single_shutdown,
+      .kill_now = single_kill_now,
+  };
+}
