@@ -12,6 +12,17 @@
 #include "core/run.h"
 #include "tui/tui.h"
 
+/* cfg.verbosity (config.h) as the most detailed log level shown. */
+static enum log_level main_log_shown(int verbosity) {
+  static const enum log_level shown[] = {LOG_QUIET, LOG_DEFAULT, LOG_VERBOSE,
+                                         LOG_DEBUG};
+  if (verbosity < 0)
+    return LOG_QUIET;
+  if (verbosity >= (int)(sizeof(shown) / sizeof(shown[0])))
+    return LOG_DEBUG;
+  return shown[verbosity];
+}
+
 int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], PROC_SHIM_FLAG) == 0)
     return proc_exec_shim(argc, argv);
@@ -55,7 +66,7 @@ int main(int argc, char** argv) {
     }
     free(path);
   }
-  log_init((enum log_verbosity)cfg.verbosity, cfg.timestamps);
+  log_init(main_log_shown(cfg.verbosity), cfg.timestamps);
   if (cfg.log_file != NULL &&
       log_open_file(cfg.log_file, err, sizeof(err)) != 0) {
     fprintf(stderr, "mcpmon: %s\n", err);

@@ -1,13 +1,20 @@
 /* cli.c - see cli.h.
  *
- * A small getopt_long-like scanner with mcpmon's own rules: "--opt value"
+ * getopt_long (glibc) scans, with mcpmon's own rules on top: "--opt value"
  * and "--opt=value", short values attached ("-wsrc") or separate, flags
  * combined ("-qt"), and option parsing that stops at "--" or at the first
- * word that is not an option (the server command, as nodemon does).
+ * word that is not an option (the server command, as nodemon does: the
+ * leading '+' of the optstring). What getopt would take that mcpmon does
+ * not is refused before or after it: abbreviated long names ("--time" for
+ * "--timestamps"), "-watch" read as "-w atch", and a separate value that
+ * looks like another option ("--watch --ext py"). getopt prints nothing
+ * (opterr = 0, and ':' in the optstring tells a missing value from an
+ * unknown option); every message is mcpmon's own.
  */
 #include "config/cli.h"
 
 #include <ctype.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -122,20 +129,26 @@ static const struct cli_option* cli_find_long(const char* name, size_t len) {
   return NULL;
 }
 
-static const struct cli_option* cli_find_short(char c) {
-  for (size_t i = 0; i < CLI_NOPTIONS; i++) {
-    if (cli_options[i].short_name == c)
-      return &cli_options[i];
-  }
-  return NULL;
-}
-
 /* The long option the user probably meant by name[0..len), or NULL
  * (suggest.h has the rules). */
 static const char* cli_suggest(const char* name, size_t len) {
   const char* names[CLI_NOPTIONS];
   for (size_t i = 0; i < CLI_NOPTIONS; i++) names[i] = cli_options[i].name;
   return suggest_name(name, len, names, CLI_NOPTIONS);
+}
+
+/* The getopt val of an option: its short name, else past every char. */
+#define CLI_VAL_LONG 256
+static int cli_val(const struct cli_option* o) {
+  return o->short_name != 0 ? o->short_name : CLI_VAL_LONG + (int)o->id;
+}
+
+static const struct cli_option* cli_find_val(int val) {
+  for (size_t i = 0; i < CLI_NOPTIONS; i++) {
+    if (cli_val(&cli_options[i]) == val)
+      return &cli_options[i];
+  }
+  return NULL;
 }
 
 static enum cli_result cli_unknown(struct cli_state* st,
@@ -286,18 +299,12 @@ static enum cli_result cli_apply(struct cli_state* st,
   abort(); /* every enum cli_opt_id is handled above */
 }
 
-/* The separate value of an option at argv[*i], advancing *i, or NULL when
- * there is none: the end of argv, or a word that looks like another option
- * (so "--watch --ext py" is an error rather than watching "--ext").
- * Negative numbers still count as values, for a better error message. */
-static const char* cli_next_value(int argc, char** argv, int* i) {
-  if (*i + 1 >= argc)
-    return NULL;
-  const char* v = argv[*i + 1];
-  if (v[0] == '-' && v[1] != '\0' && !isdigit((unsigned char)v[1]))
-    return NULL;
-  (*i)++;
-  return v;
+/* Whether a separate value (the word after the option) looks like
+ * another option, so that "--watch --ext py" is an error rather than
+ * watching "--ext". Negative numbers still count as values, for a better
+ * error message. */
+static bool cli_looks_like_option(const char* v) {
+  return v[0] == '-' && v[1] != '\0' && !isdigit((unsigned char)v[1]);
 }
 
 static enum cli_result cli_missing(struct cli_state* st,
@@ -306,70 +313,131 @@ static enum cli_result cli_missing(struct cli_state* st,
   return cli_fail(st, "option '%s' needs a value (%s)", label, o->value);
 }
 
-/* One "--name[=value]" argument at argv[*i]. */
-static enum cli_result cli_long(struct cli_state* st,
-                                int argc,
-                                char** argv,
-                                int* i) {
-  const char* arg = argv[*i];
-  const char* name = arg + 2;
-  const char* eq = strchr(name, '=');
-  size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
-  const struct cli_option* o = cli_find_long(name, len);
-  if (o == NULL)
-    return cli_unknown(st, arg, len + 2, name, len);
-  char label[32];
-  cli_label(o, false, label, sizeof(label));
-  if (o->value == NULL) {
-    if (eq != NULL)
-      return cli_fail(st, "option '%s' takes no value", label);
-    return cli_apply(st, o, label, NULL);
+/* What getopt_long would take that mcpmon refuses, checked on argument
+ * arg before getopt starts on it: a long name that is not spelled out
+ * whole (getopt takes any unambiguous start of one), and "-watch" for
+ * "--watch", a common slip that as a cluster would silently mean
+ * "-w atch". */
+static enum cli_result cli_precheck(struct cli_state* st, const char* arg) {
+  if (arg[0] != '-' || arg[1] == '\0' || strcmp(arg, "--") == 0)
+    return CLI_RUN; /* the command, or the end of the options */
+  if (arg[1] == '-') {
+    const char* name = arg + 2;
+    const char* eq = strchr(name, '=');
+    size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+    if (cli_find_long(name, len) == NULL)
+      return cli_unknown(st, arg, len + 2, name, len);
+    return CLI_RUN;
   }
-  const char* value = eq != NULL ? eq + 1 : cli_next_value(argc, argv, i);
-  if (value == NULL || *value == '\0')
-    return cli_missing(st, o, label);
-  return cli_apply(st, o, label, value);
-}
-
-/* One "-abc" cluster at argv[*i]: flags, the last of which may take a
- * value, attached ("-wsrc") or in the next argument. */
-static enum cli_result cli_short(struct cli_state* st,
-                                 int argc,
-                                 char** argv,
-                                 int* i) {
-  const char* arg = argv[*i];
-  /* "-watch" for "--watch" is a common slip; as a cluster it would
-   * silently mean "-w atch". */
   size_t arglen = strlen(arg);
   if (arglen > 2 && cli_find_long(arg + 1, arglen - 1) != NULL)
     return cli_fail(st, "unknown option '%s'; did you mean '-%s'?", arg, arg);
-  for (size_t j = 1; arg[j] != '\0'; j++) {
-    const struct cli_option* o = cli_find_short(arg[j]);
-    if (o == NULL) {
-      const char* s =
-          j == 1 && arglen > 2 ? cli_suggest(arg + 1, arglen - 1) : NULL;
-      if (s != NULL)
-        return cli_fail(st, "unknown option '%s'; did you mean '--%s'?", arg,
-                        s);
-      if (arglen > 2)
-        return cli_fail(st, "unknown option '-%c' (in '%s')", arg[j], arg);
-      return cli_fail(st, "unknown option '-%c'", arg[j]);
-    }
-    char label[8];
-    cli_label(o, true, label, sizeof(label));
-    if (o->value == NULL) {
-      enum cli_result r = cli_apply(st, o, label, NULL);
-      if (r != CLI_RUN)
-        return r;
-      continue;
-    }
-    const char* value =
-        arg[j + 1] != '\0' ? arg + j + 1 : cli_next_value(argc, argv, i);
-    if (value == NULL || *value == '\0')
-      return cli_missing(st, o, label);
-    return cli_apply(st, o, label, value);
-  }
   return CLI_RUN;
+}
+
+/* getopt_long returned '?' on the argument arg: an unknown short option c
+ * (first: the first of its cluster), or a long flag given a value. */
+static enum cli_result cli_refused(struct cli_state* st,
+                                   const char* arg,
+                                   int c,
+                                   bool first) {
+  size_t arglen = strlen(arg);
+  if (arg[1] == '-') {
+    const struct cli_option* o = c != 0 ? cli_find_val(c) : NULL;
+    if (o != NULL)
+      return cli_fail(st, "option '--%s' takes no value", o->name);
+    /* Unknown; cli_precheck has already said so. */
+    const char* eq = strchr(arg, '=');
+    size_t len = eq != NULL ? (size_t)(eq - arg) : arglen;
+    return cli_unknown(st, arg, len, arg + 2, len - 2);
+  }
+  const char* s = first && arglen > 2 ? cli_suggest(arg + 1, arglen - 1) : NULL;
+  if (s != NULL)
+    return cli_fail(st, "unknown option '%s'; did you mean '--%s'?", arg, s);
+  if (arglen > 2)
+    return cli_fail(st, "unknown option '-%c' (in '%s')", c, arg);
+  return cli_fail(st, "unknown option '-%c'", c);
+}
+
+/* getopt_long's optstring and long options, made from cli_options:
+ * "+:" (stop at the first non-option; ':' for a missing value), then each
+ * short name, with ':' when it takes a value. */
+struct cli_getopt {
+  char optstring[2 + 2 * CLI_NOPTIONS + 1];
+  struct option longopts[CLI_NOPTIONS + 1];
+};
+
+static void cli_getopt_init(struct cli_getopt* g) {
+  size_t k = 0;
+  g->optstring[k++] = '+';
+  g->optstring[k++] = ':';
+  for (size_t i = 0; i < CLI_NOPTIONS; i++) {
+    const struct cli_option* o = &cli_options[i];
+    if (o->short_name != 0) {
+      g->optstring[k++] = o->short_name;
+      if (o->value != NULL)
+        g->optstring[k++] = ':';
+    }
+    g->longopts[i] = (struct option){
+        .name = o->name,
+        .has_arg = o->value != NULL ? required_argument : no_argument,
+        .flag = NULL,
+        .val = cli_val(o),
+    };
+  }
+  g->optstring[k] = '\0';
+  g->longopts[CLI_NOPTIONS] = (struct option){0};
+}
+
+/* Scans the options of argv with getopt_long, applying each; *first is
+ * set to the index of the command's first word (argc when none). */
+static enum cli_result cli_scan(struct cli_state* st,
+                                int argc,
+                                char** argv,
+                                int* first) {
+  struct cli_getopt g;
+  cli_getopt_init(&g);
+  optind = 0; /* glibc: a full reset, so that every parse starts afresh */
+  opterr = 0;
+  bool fresh = true; /* at the start of an argument, not inside a cluster */
+  enum cli_result r = CLI_RUN;
+  while (r == CLI_RUN) {
+    int at = optind > 0 ? optind : 1; /* the argument getopt is on */
+    if (fresh && at < argc) {
+      r = cli_precheck(st, argv[at]);
+      if (r != CLI_RUN)
+        break;
+    }
+    int c = getopt_long(argc, argv, g.optstring, g.longopts, NULL);
+    if (c == -1)
+      break;
+    bool was_fresh = fresh;
+    fresh = optind != at;
+    const char* arg = argv[at];
+    bool is_long = arg[1] == '-';
+    if (c == '?') {
+      r = cli_refused(st, arg, optopt, was_fresh);
+      break;
+    }
+    const struct cli_option* o = cli_find_val(c == ':' ? optopt : c);
+    if (o == NULL)
+      abort(); /* getopt returns only the vals it was given */
+    char label[32];
+    cli_label(o, !is_long, label, sizeof(label));
+    if (c == ':') {
+      r = cli_missing(st, o, label);
+      break;
+    }
+    const char* value = o->value != NULL ? optarg : NULL;
+    if (value != NULL && (*value == '\0' || (value == argv[optind - 1] &&
+                                             cli_looks_like_option(value)))) {
+      r = cli_missing(st, o, label);
+      break;
+    }
+    r = cli_apply(st, o, label, value);
+  }
+  *first = optind > 0 ? optind : 1;
+  return r;
 }
 
 static enum cli_result cli_finish(struct cli_state* st,
@@ -418,23 +486,10 @@ enum cli_result cli_parse(int argc,
   server_config_init(&st.sc);
   if (err != NULL && errlen > 0)
     err[0] = '\0';
-  enum cli_result r = CLI_RUN;
-  int i = 1;
-  for (; i < argc && r == CLI_RUN; i++) {
-    const char* a = argv[i];
-    if (strcmp(a, "--") == 0) {
-      i++;
-      break;
-    }
-    if (a[0] != '-' || a[1] == '\0')
-      break; /* the first word of the server command */
-    if (a[1] == '-')
-      r = cli_long(&st, argc, argv, &i);
-    else
-      r = cli_short(&st, argc, argv, &i);
-  }
+  int first = 1;
+  enum cli_result r = cli_scan(&st, argc, argv, &first);
   if (r == CLI_RUN)
-    r = cli_finish(&st, argc, argv, i);
+    r = cli_finish(&st, argc, argv, first);
   server_config_free(&st.sc);
   return r;
 }

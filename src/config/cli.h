@@ -2,7 +2,10 @@
  *
  * Pure: parses argv into a struct mcpmon_config with one server named
  * "server" (single mode) or with config_path set (gateway mode, --config).
- * Prints nothing; the caller prints the error or the help text.
+ * Prints nothing; the caller prints the error or the help text. Scans
+ * with getopt_long, whose globals (optind, optarg, optopt, opterr) each
+ * call resets and leaves changed: one parse at a time, any number of
+ * times.
  */
 #ifndef MCPMON_CLI_H
 #define MCPMON_CLI_H

@@ -50,7 +50,10 @@ struct server_config {
 };
 
 struct mcpmon_config {
-  int verbosity;             /* enum log_verbosity values: 0 quiet .. 3 debug */
+  /* How much to log, as the command line chose: 0 -q, 1 by default, 2 -v,
+   * 3 --debug. main.c hands log_init the most detailed log level each
+   * shows (core/log.h's LOG_QUIET .. LOG_DEBUG); config knows no log. */
+  int verbosity;
   bool timestamps;           /* -t: full date and milliseconds in log lines */
   char* log_file;            /* -l, NULL for none */
   size_t max_line;           /* longest accepted JSON-RPC line, bytes */

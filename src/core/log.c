@@ -9,14 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static enum log_verbosity log_verbosity = LOG_DEFAULT;
+static enum log_level log_shown = LOG_DEFAULT;
 static bool log_timestamps;
 static int log_fd = -1;
 static log_hook_fn log_hook;
 static void* log_hook_ctx;
 
-void log_init(enum log_verbosity v, bool timestamps) {
-  log_verbosity = v;
+void log_init(enum log_level shown, bool timestamps) {
+  log_shown = shown;
   log_timestamps = timestamps;
 }
 
@@ -25,8 +25,8 @@ const char* log_level_name(enum log_level l) {
   return (unsigned)l < 5 ? names[l] : "info";
 }
 
-enum log_verbosity log_get_verbosity(void) {
-  return log_verbosity;
+enum log_level log_get_verbosity(void) {
+  return log_shown;
 }
 
 int log_open_file(const char* path, char* err, size_t errlen) {

@@ -7,10 +7,12 @@
  *   [mcpmon HH:MM:SS NAME pid:N] message      (gateway: backend NAME)
  * With timestamps on (-t) the time reads YYYY-MM-DD HH:MM:SS.mmm instead.
  *
- * The verbosity decides which levels print: quiet shows errors only; default
- * adds warnings and start/stop/restart events; verbose adds file change
- * details; debug adds everything. The level is checked before the message is
- * formatted, so a disabled log_debug costs one comparison.
+ * Every message has a level (enum log_level, most severe first), and the
+ * verbosity is the most detailed level shown: quiet (-q) shows errors
+ * only; the default adds warnings and start/stop/restart events (info);
+ * verbose (-v) adds file change details; debug (--debug) everything. The
+ * level is checked before the message is formatted, so a disabled
+ * log_debug costs one comparison.
  *
  * Text from outside (a server's stderr and stray stdout, a client's bad
  * line) is written with its control bytes as \xNN, TAB excepted, so that
@@ -25,15 +27,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum log_verbosity {
-  LOG_QUIET = 0,
-  LOG_DEFAULT = 1,
-  LOG_VERBOSE = 2,
-  LOG_DEBUG = 3,
-};
-
-/* The level of one message. Errors print at every verbosity, warnings and
- * info from the default one up, verbose and debug from theirs. */
+/* The level of one message, and the verbosity: the most detailed level
+ * printed. Errors print at every verbosity, warnings and info from the
+ * default one up, verbose and debug from theirs. */
 enum log_level {
   LL_ERROR = 0,
   LL_WARN = 1,
@@ -42,21 +38,32 @@ enum log_level {
   LL_DEBUG = 4,
 };
 
+/* The verbosities of the command line, as the most detailed level each
+ * shows: -q, none, -v, --debug. */
+#define LOG_QUIET LL_ERROR
+#define LOG_DEFAULT LL_INFO
+#define LOG_VERBOSE LL_VERBOSE
+#define LOG_DEBUG LL_DEBUG
+/* The verbosity's old type name: it is a level. */
+#define log_verbosity log_level
+
 /* "error", "warn", "info", "verbose", "debug". */
 const char* log_level_name(enum log_level l);
 
-/* Set the verbosity and the time format. Safe to call again. */
-void log_init(enum log_verbosity v, bool timestamps);
+/* Print messages of level shown and the less detailed ones (the
+ * verbosity), with the time format of timestamps. Safe to call again. */
+void log_init(enum log_level shown, bool timestamps);
 
 /* Also append every printed line to path (created 0644 if missing).
  * Returns 0 or -errno; the reason is written to err. */
 int log_open_file(const char* path, char* err, size_t errlen);
 void log_close_file(void);
 
-enum log_verbosity log_get_verbosity(void);
+/* The verbosity: the most detailed level printed (log_init's shown). */
+enum log_level log_get_verbosity(void);
+/* Whether a message of level l prints now. */
 static inline bool log_enabled(enum log_level l) {
-  int v = (int)log_get_verbosity();
-  return (int)l <= (v == 0 ? 0 : v + 1);
+  return l <= log_get_verbosity();
 }
 
 /* Hook that sees every line that log_* prints, for the control socket's

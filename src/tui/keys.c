@@ -29,7 +29,7 @@ static void keys_prompt(struct view* v,
     if (n == (size_t)-1)
       return;
     buf[n] = '\0';
-    if (!view_log_search(v, m, buf))
+    if (!view_log_search(v, view_selected(v, m), buf))
       view_message(v, true, 4000, "Not found: %s", buf);
     return;
   }
@@ -139,7 +139,7 @@ static void keys_dashboard(struct view* v,
   } else if (c == L'n' || c == L'N') {
     if (v->search == NULL)
       view_message(v, false, 3000, "No search yet: / to search the log");
-    else if (!view_log_search_next(v, m, c == L'n'))
+    else if (!view_log_search_next(v, view_selected(v, m), c == L'n'))
       view_message(v, false, 3000, "No %s match for: %s",
                    c == L'n' ? "older" : "newer", v->search);
   } else if (c == L't') {

@@ -206,6 +206,7 @@ static void tui_ask_detail(struct tui* t) {
   t->detail_id = ++t->next_id;
   cJSON_AddNumberToObject(cmd, "id", (double)t->detail_id);
   view_traffic_detail_open(&t->view, seq);
+  view_set_screen(&t->view, VIEW_DETAIL);
   if (!tui_send(t, cmd))
     view_traffic_detail_failed(&t->view, "not attached to mcpmon");
 }

@@ -193,3 +193,15 @@ int64_t tu_json_int(const cJSON* v, int64_t dflt) {
     return INT64_MIN;
   return (int64_t)d;
 }
+
+size_t tu_list_top(size_t top, long cur, int h, size_t n) {
+  if (cur >= 0) {
+    if ((size_t)cur < top)
+      top = (size_t)cur;
+    if ((size_t)cur >= top + (size_t)h)
+      top = (size_t)cur - (size_t)h + 1;
+  }
+  if (top + (size_t)h > n)
+    top = n > (size_t)h ? n - (size_t)h : 0;
+  return top;
+}

@@ -62,6 +62,11 @@ size_t tu_strwidth(const char* s);
  * and its width in *width. */
 size_t tu_fit(const char* s, int cols, int* width);
 
+/* For a window that shows a list of n rows, h at a time, from row top
+ * on: the new top, moved as little as needed to show row cur (-1: no
+ * cursor) and to leave no empty rows below the last one. */
+size_t tu_list_top(size_t top, long cur, int h, size_t n);
+
 #define TU_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

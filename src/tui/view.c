@@ -195,18 +195,6 @@ void view_toggle_focus(struct view* v) {
 
 /* ---- scrolling ----------------------------------------------------------- */
 
-size_t view_list_top(size_t top, long cur, int h, size_t n) {
-  if (cur >= 0) {
-    if ((size_t)cur < top)
-      top = (size_t)cur;
-    if ((size_t)cur >= top + (size_t)h)
-      top = (size_t)cur - (size_t)h + 1;
-  }
-  if (top + (size_t)h > n)
-    top = n > (size_t)h ? n - (size_t)h : 0;
-  return top;
-}
-
 static size_t view_tools_max_top(const struct model_backend* b, int h) {
   return b->ntools > (size_t)h ? b->ntools - (size_t)h : 0;
 }
@@ -242,7 +230,7 @@ void view_scroll(struct view* v, const struct model* m, int pages) {
   if (v->focus == VIEW_FOCUS_TOOLS && v->tools != NULL)
     view_tools_scroll(v, b, pages);
   else
-    view_log_scroll(v, m, pages);
+    view_log_scroll(v, b, pages);
 }
 
 /* ---- layout -------------------------------------------------------------- */
@@ -372,7 +360,7 @@ static void view_draw_backends(struct view* v, const struct model* m) {
   int h = crt_box_rows(w);
   int W = getmaxx(w);
   v->backends_top =
-      (int)view_list_top((size_t)v->backends_top, v->sel, h, m->nbackends);
+      (int)tu_list_top((size_t)v->backends_top, v->sel, h, m->nbackends);
   char title[64], note[64];
   snprintf(title, sizeof(title), "Servers (%zu)", m->nbackends);
   note[0] = '\0';
@@ -594,7 +582,7 @@ void view_draw(struct view* v, const struct model* m) {
       if ((d & VIEW_D_TOOLS) && v->tools != NULL)
         view_draw_tools(v, m);
       if (d & VIEW_D_LOG)
-        view_log_draw(v, m);
+        view_log_draw(v, view_selected(v, m));
     } else if (d & VIEW_D_BODY) {
       view_traffic_draw(v, m);
     }

@@ -9,7 +9,11 @@
  * view.c holds the state, the layout, the header, the backends list, its
  * info line, the tools pane and the chooser; the log pane (view_log.h),
  * the traffic and detail screens (view_traffic.h) and the status line
- * with the help box (view_status.h) are drawn by their own files.
+ * with the help box (view_status.h) are drawn by their own files. Calls
+ * run one way: view.c calls down into those files, which read and change
+ * the struct view below but call nothing of view.c; what they need of it
+ * (the selected backend) comes in as an argument, and what both sides
+ * draw with lives lower still (pen.h, crt.h, tutil.h).
  */
 #ifndef MCPMON_TUI_VIEW_H
 #define MCPMON_TUI_VIEW_H
@@ -155,10 +159,5 @@ void view_set_conn_note(struct view* v, const char* note);
 const struct model_backend* view_selected(const struct view* v,
                                           const struct model* m);
 const char* view_selected_name(const struct view* v, const struct model* m);
-
-/* For the windows that show a list of n rows, h at a time, from row top
- * on: the new top, moved as little as needed to show row cur (-1: no
- * cursor) and to leave no empty rows below the last one. */
-size_t view_list_top(size_t top, long cur, int h, size_t n);
 
 #endif

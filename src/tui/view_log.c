@@ -165,8 +165,7 @@ static uint64_t view_log_top(const struct view* v,
   return top > bottom_top ? bottom_top : top;
 }
 
-void view_log_scroll(struct view* v, const struct model* m, int pages) {
-  const struct model_backend* b = view_selected(v, m);
+void view_log_scroll(struct view* v, const struct model_backend* b, int pages) {
   if (b == NULL)
     return;
   int h = crt_box_rows(v->log);
@@ -212,8 +211,9 @@ static void view_log_show_line(struct view* v,
   v->log_top = vl_back(log, n, h / 2, W);
 }
 
-bool view_log_search_next(struct view* v, const struct model* m, bool older) {
-  const struct model_backend* b = view_selected(v, m);
+bool view_log_search_next(struct view* v,
+                          const struct model_backend* b,
+                          bool older) {
   if (b == NULL || v->search == NULL)
     return false;
   int h = crt_box_rows(v->log);
@@ -236,13 +236,13 @@ bool view_log_search_next(struct view* v, const struct model* m, bool older) {
 }
 
 bool view_log_search(struct view* v,
-                     const struct model* m,
+                     const struct model_backend* b,
                      const char* needle) {
   free(v->search);
   v->search = tu_strdup(needle);
   v->search_hit_valid = false;
   v->dirty |= VIEW_D_LOG;
-  return view_log_search_next(v, m, true);
+  return view_log_search_next(v, b, true);
 }
 
 /* ---- drawing ------------------------------------------------------------- */
@@ -262,10 +262,9 @@ static attr_t view_log_attr(const struct model_log_line* l) {
   return l->from_mcpmon ? crt_colors[CRT_LOG_MCPMON] : A_NORMAL;
 }
 
-void view_log_draw(struct view* v, const struct model* m) {
+void view_log_draw(struct view* v, const struct model_backend* b) {
   WINDOW* w = v->log;
   werase(w);
-  const struct model_backend* b = view_selected(v, m);
   int h = crt_box_rows(w);
   int W = getmaxx(w);
   bool focus = v->focus == VIEW_FOCUS_LOG;

@@ -99,7 +99,7 @@ void view_traffic_detail_open(struct view* v, uint64_t seq) {
   v->detail_top = 0;
   free(v->detail_error);
   v->detail_error = NULL;
-  view_set_screen(v, VIEW_DETAIL);
+  v->dirty |= VIEW_D_BODY;
 }
 
 void view_traffic_detail_failed(struct view* v, const char* why) {
@@ -142,7 +142,7 @@ static void view_traffic_draw_list(struct view* v, const struct model* m) {
   if (m->ntraffic == 0)
     crt_text(w, 2, 2, W - 4, "(no requests yet)", crt_colors[CRT_DIM]);
   long cur = view_traffic_index(v, m);
-  v->traffic_top = view_list_top(v->traffic_top, cur, h, m->ntraffic);
+  v->traffic_top = tu_list_top(v->traffic_top, cur, h, m->ntraffic);
   for (int row = 0; row < h; row++) {
     size_t i = v->traffic_top + (size_t)row;
     if (i >= m->ntraffic)

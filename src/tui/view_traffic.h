@@ -27,8 +27,9 @@ void view_traffic_move(struct view* v, const struct model* m, int delta);
  * (negative up), to the first (INT_MIN) or the last (INT_MAX). */
 void view_traffic_scroll(struct view* v, const struct model* m, int pages);
 
-/* Show the detail screen for seq, waiting for the core's answer (a
- * MODEL_CH_DETAIL for it, in view_model_changed). */
+/* Make the detail pane wait for the core's answer for seq (a
+ * MODEL_CH_DETAIL for it, in view_model_changed). The caller shows it:
+ * view_set_screen(v, VIEW_DETAIL). */
 void view_traffic_detail_open(struct view* v, uint64_t seq);
 /* The core will not answer for the detail shown: say why (copied) in its
  * place. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "config/cli.h"
@@ -728,6 +729,96 @@ static void test_argv_untouched(void) {
   config_free(&cfg);
 }
 
+/* getopt_long keeps state between calls (optind, and inside glibc the
+ * rest of a short cluster); each parse must start afresh, even after one
+ * that stopped in the middle of a cluster. */
+static void test_parse_again(void) {
+  struct mcpmon_config cfg;
+  char err[256];
+  for (int round = 0; round < 3; round++) {
+    char h[] = "-hq"; /* --help stops before the q, left for next time */
+    char* argv1[] = {"mcpmon", h, NULL};
+    config_init(&cfg);
+    CHECK_INT(cli_parse(2, argv1, &cfg, err, sizeof(err)), CLI_HELP);
+    config_free(&cfg);
+    CHECK_INT(PARSE("-tv", "--", "x"), CLI_RUN);
+    CHECK(cfg.timestamps);
+    CHECK_INT(cfg.verbosity, 2);
+    config_free(&cfg);
+    CHECK_INT(PARSE("-qw"), CLI_ERROR); /* an error mid-cluster, too */
+    CHECK_STR(err, "option '-w' needs a value (path)");
+    config_free(&cfg);
+    CHECK_INT(PARSE("x", "-q"), CLI_RUN);
+    CHECK_INT(cfg.verbosity, 1);
+    CHECK_SV(cfg.servers[0].args, "-q");
+    config_free(&cfg);
+  }
+}
+
+/* What getopt_long alone would take and mcpmon refuses. */
+static void test_getopt_leniency(void) {
+  struct mcpmon_config cfg;
+  char err[256];
+  /* Abbreviated long names, unambiguous or not. */
+  CHECK_ERR("unknown option '--conf'", "--conf", "a.yaml");
+  CHECK_ERR("unknown option '--no'", "--no", "--", "x");
+  CHECK_ERR("unknown option '--deb'", "--deb", "--", "x");
+  CHECK_ERR("unknown option '--max'", "--max=1M", "--", "x");
+  /* A separate value that is another option; attached, it is a value. */
+  CHECK_ERR("option '-l' needs a value (file)", "-l", "--quiet", "--", "x");
+  CHECK_ERR("option '--log-file' needs a value", "--log-file", "-t", "--", "x");
+  CHECK_INT(PARSE("--watch=--odd", "-w-dir", "--", "x"), CLI_RUN);
+  CHECK_SV(cfg.servers[0].watch, "--odd", "-dir");
+  config_free(&cfg);
+  /* Options after the command are the command's, even where getopt would
+   * permute them to the front. */
+  unsetenv("POSIXLY_CORRECT");
+  CHECK_INT(PARSE("node", "s.js", "-w", "x", "--debug", "--", "-q"), CLI_RUN);
+  CHECK_INT(cfg.verbosity, 1);
+  CHECK_SV(cfg.servers[0].watch, ".");
+  CHECK_SV(cfg.servers[0].args, "s.js", "-w", "x", "--debug", "--", "-q");
+  config_free(&cfg);
+}
+
+/* getopt prints its own messages unless told not to; the parser prints
+ * nothing (cli.h), so stderr stays empty through every kind of error. */
+static void test_prints_nothing(void) {
+  char path[] = "/tmp/test_cli_stderr.XXXXXX";
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  if (fd < 0)
+    return;
+  unlink(path);
+  fflush(stderr);
+  int saved = dup(STDERR_FILENO);
+  dup2(fd, STDERR_FILENO);
+  const char** cases[] = {
+      ARGS("--bogus"),
+      ARGS("-x", "--", "y"),
+      ARGS("-qx"),
+      ARGS("--quiet=1"),
+      ARGS("-w"),
+      ARGS("--delay"),
+      ARGS("--watch", "--q"),
+      ARGS("--verb"),
+      ARGS("-watch", "x"),
+  };
+  int errors = 0;
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct mcpmon_config cfg;
+    char err[256];
+    if (parse_args(&cfg, err, sizeof(err), cases[i]) == CLI_ERROR)
+      errors++;
+    config_free(&cfg);
+  }
+  fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  CHECK_INT(errors, (int)(sizeof(cases) / sizeof(cases[0])));
+  CHECK_INT(lseek(fd, 0, SEEK_END), 0);
+  close(fd);
+}
+
 int main(void) {
   test_strvec_and_config();
   test_defaults();
@@ -745,5 +836,8 @@ int main(void) {
   test_help_version();
   test_err_buffer();
   test_argv_untouched();
+  test_parse_again();
+  test_getopt_leniency();
+  test_prints_nothing();
   return check_done();
 }
