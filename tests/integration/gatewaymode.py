@@ -159,6 +159,18 @@ def restart_backend(m, d, name, spec, n=1, timeout=10):
     return m.next_message(notification(TOOLS_CHANGED), timeout)
 
 
+def through(server, tool="echo", sep="__"):
+    """A probe for Proc.expect_none_before_reply that goes through one
+    backend (a call of its tool, echo unless told; it must be listed, or
+    mcpmon answers -32602 itself): the backend answers in order, and
+    mcpmon relays its lines in order, so the answer comes after
+    everything that backend wrote before it (answers to mcpmon's own list
+    requests included)."""
+    return {"method": "tools/call",
+            "params": {"name": server + sep + tool,
+                       "arguments": {"text": "probe"}}}
+
+
 def count_log(m, pattern, start=0):
     import re
     rx = re.compile(pattern)

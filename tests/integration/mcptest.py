@@ -25,6 +25,10 @@ its session, its process tree and the sessions and groups its descendants
 made. The test process makes itself a child subreaper (Linux), so servers
 orphaned by a dying mcpmon are reparented to it and can still be found.
 
+A check that something did not happen goes by order, never by waiting a
+while: expect_none_before_reply sends a request whose answer is certain
+(ping) and fails if the forbidden message came before that answer.
+
 Environment: MCPTEST_VERBOSE=1 echoes all traffic and stderr live;
 MCPTEST_TIMEOUT sets the per-test timeout (60 s); arguments to a test file
 (or MCPTEST_FILTER, space-separated) select tests by substring.
@@ -403,6 +407,7 @@ class Proc:
         self.stderr_closed = False
         self.last_log_index = -1
         self._next_id = 0
+        self._next_probe = 0  # expect_none_before_reply's own ids
         self._wlock = threading.Lock()
         self._killed = False
         self._closed = False
@@ -543,15 +548,45 @@ class Proc:
 
     wait_message = next_message
 
-    def expect_no_message(self, pred=None, within=0.3):
-        """Negative check: fail if an unconsumed message matching pred
-        arrives within `within` seconds (nothing is consumed)."""
-        try:
-            m = self.next_message(pred, within, consume=False)
-        except TimeoutError:
-            return
-        raise AssertionError("%s: unexpected message %s" % (
-            self.name, _short(m)))
+    def expect_none_before_reply(self, pred=None, method="ping", params=None,
+                                 timeout=DEFAULT_TIMEOUT):
+        """Negative check by order, not by waiting: send a request whose
+        answer is certain (ping unless method/params say otherwise), wait
+        for its answer, and fail if an unconsumed message matching pred
+        (any message if None) came before it. Returns the answer, consumed;
+        the other messages stay queued.
+
+        What it proves: the process had written no such message by the
+        time it answered this request. mcpmon answers ping itself, in
+        order with everything else it writes to stdout (client.c), so the
+        answer comes after whatever mcpmon decided to send before it read
+        the ping. Send it only once whatever could produce the message is
+        known to be processed: the client's own earlier lines always are;
+        a server's output is, up to its answer to a request sent through
+        it (pass that request as method/params: a server answers in
+        order); a file event or a timer needs its own proof first (a log
+        line, a later change that restarts the server)."""
+        rid = "mcptest-probe-%d" % self._next_probe
+        self._next_probe += 1
+        self.send_request(method, params, id=rid)
+        answer = self.next_message(response_to(rid), timeout)
+        if "error" in answer:
+            raise AssertionError("%s: the probe %s failed: %s" % (
+                self.name, method, _short(answer)))
+        pred = pred or any_message
+        with self._cond:
+            early = []
+            for m, taken in zip(self._msgs, self._taken):
+                if m is answer:
+                    break
+                if not taken and pred(m):
+                    early.append(m)
+        if early:
+            desc = getattr(pred, "desc", None) or getattr(
+                pred, "__name__", "?")
+            raise AssertionError("%s: %s before the answer to %s: %s" % (
+                self.name, desc, method, _short(early[0])))
+        return answer
 
     def messages(self, pred=None):
         """Every stdout message so far (consumed or not) matching pred."""

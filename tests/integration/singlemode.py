@@ -12,6 +12,12 @@ from mcptest import (Mcpmon, notification, testserver_cmd, text_of,
 
 LIST_CHANGED = "notifications/tools/list_changed"
 
+# A probe for Proc.expect_none_before_reply that goes through the server:
+# its answer comes after everything the server wrote before it, and mcpmon
+# relays the server's lines in order.
+THROUGH_SERVER = {"method": "tools/call",
+                  "params": {"name": "echo", "arguments": {"text": "probe"}}}
+
 
 def spec_file(d):
     return os.path.join(d, "spec.json")
@@ -57,6 +63,25 @@ def reload(m, d, spec, n=1, timeout=10):
     write_spec(spec_file(d), spec)
     m.wait_log(r"Restart #%d complete" % n, timeout, start=mark)
     return m.next_message(notification(LIST_CHANGED), timeout)
+
+
+def watcher_barrier(m, d, n, name="barrier.json"):
+    """Prove that every file event before now has been handled: add the
+    watched file d/name (new: remove it first when reused) and wait for
+    the restart it causes, "Restart #n complete", which must name that
+    file alone. mcpmon reads all its watches through one inotify queue,
+    in order, so an earlier change still pending would have restarted the
+    server before this one or joined its burst: either shows in the
+    "File" lines checked here. Consumes that restart's list_changed."""
+    mark = m.log_mark()
+    with open(os.path.join(d, name), "w") as f:
+        f.write("{}")
+    m.wait_log(r"Restart #%d complete" % n, start=mark)
+    files = [line for line in m.log_lines()[mark:m.last_log_index]
+             if re.search(r"\bFile (added|modified|removed): ", line)]
+    assert len(files) == 1 and re.search(
+        r"File added: (.*/)?%s$" % re.escape(name), files[0]), files
+    m.next_message(notification(LIST_CHANGED))
 
 
 def count_log(m, pattern, start=0):

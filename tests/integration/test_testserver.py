@@ -3,11 +3,34 @@ integration tests stand on, and the harness with it.
 
     MCP_TESTSERVER=build/tests/mcp_testserver python3 test_testserver.py
 """
+import array
+import fcntl
 import os
 import sys
+import termios
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mcptest import *  # noqa: E402,F401,F403
+
+PING = b'{"jsonrpc":"2.0","id":"unread","method":"ping"}\n'
+
+
+def unread_bytes(f):
+    """Bytes in the pipe of f (either end) that its reader has not read
+    (FIONREAD)."""
+    n = array.array("i", [0])
+    fcntl.ioctl(f.fileno(), termios.FIONREAD, n, True)
+    return n[0]
+
+
+def ping_stays_unread(s):
+    """Send a ping to a server that no longer reads stdin and check that
+    its bytes are still in the pipe. "Never reads" has no event to wait
+    for: this is what can be seen at once (a reading server would take
+    the line out of the pipe before answering it), without waiting."""
+    assert unread_bytes(s.popen.stdin) == 0
+    s.send_raw(PING)
+    assert unread_bytes(s.popen.stdin) == len(PING)
 
 
 def test_initialize_result():
@@ -505,17 +528,24 @@ def test_fault_keys_and_tools():
         with TestServer(spec) as s:
             s.initialize()
             assert text_of(s.call_tool("stop_reading")) == "stopped reading"
-            s.send_request("ping")
-            s.expect_no_message(within=0.3)
+            ping_stays_unread(s)
             assert s.returncode is None
-        for key in ("close_stdout_after_init",
-                    "stop_reading_stdin_after_init"):
-            spec = write_spec(os.path.join(d, "spec.json"), {key: True})
-            with TestServer(spec) as s:
-                s.initialize()
-                s.send_request("ping")
-                s.expect_no_message(within=0.3)
-                assert s.returncode is None, key
+        spec = write_spec(os.path.join(d, "spec.json"),
+                          {"close_stdout_after_init": True})
+        with TestServer(spec) as s:
+            s.initialize()
+            rid = s.send_request("ping")
+            # EOF: nothing can come after it, the ping's answer included.
+            wait_until(lambda: s.stdout_closed, message="stdout closed")
+            assert s.messages(response_to(rid)) == []
+            assert s.returncode is None
+        spec = write_spec(os.path.join(d, "spec.json"),
+                          {"stop_reading_stdin_after_init": True})
+        with TestServer(spec) as s:
+            s.initialize()
+            s.wait_log(r"no longer reading stdin")
+            ping_stays_unread(s)
+            assert s.returncode is None
         spec = write_spec(os.path.join(d, "spec.json"), {
             "stdout_partial_then_exit": "{\"half\""})
         with TestServer(spec) as s:
@@ -568,7 +598,18 @@ def test_waits_fail_clearly():
             assert "notification never/sent" in str(e), e
         else:
             raise AssertionError("next_message did not time out")
-        s.expect_no_message(within=0.05)
+        # A negative check by order passes when nothing came first...
+        s.expect_none_before_reply()
+        # ...and fails when something did: the answer to an earlier call.
+        rid = s.send_request("tools/call", {"name": "echo",
+                                            "arguments": {"text": "x"}})
+        try:
+            s.expect_none_before_reply(response_to(rid))
+        except AssertionError as e:
+            assert "response to id %r before the answer to ping" % rid \
+                in str(e), e
+        else:
+            raise AssertionError("expect_none_before_reply missed a message")
         s.close_stdin()
         s.wait_exit()
         try:
