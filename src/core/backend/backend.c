@@ -21,12 +21,13 @@ struct backend* backend_new(uv_loop_t* loop,
                             void* ctx) {
   struct backend* b = xcalloc(1, sizeof(*b));
   b->loop = loop;
-  b->sc = opts->server;
+  server_config_copy(&b->config, opts->server);
+  b->sc = &b->config;
   b->ev = *ev;
   b->ctx = ctx;
   b->max_line = opts->max_line;
   b->queue_timeout_ms = opts->queue_timeout_ms;
-  b->logname = opts->gateway ? opts->server->name : NULL;
+  b->logname = opts->gateway ? b->config.name : NULL;
   b->all_lists = opts->gateway;
   b->subscriptions = cJSON_CreateArray();
   inflight_init(&b->inflight, BK_MAX_TASK_TOKENS);
@@ -128,6 +129,8 @@ void backend_free(struct backend* b) {
   free(b->client_protocol);
   free(b->start_error);
   for (int i = 0; i < BK_TAIL_LINES; i++) free(b->tail[i]);
+  server_config_free(&b->config);
+  b->logname = NULL;
   uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue, &b->t_init,
                           &b->t_stable};
   for (size_t i = 0; i < ARRAY_LEN(timers); i++)

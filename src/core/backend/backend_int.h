@@ -75,12 +75,13 @@ TAILQ_HEAD(bk_queue, qitem);
 
 struct backend {
   uv_loop_t* loop;
-  const struct server_config* sc;
+  struct server_config config;    /* our own deep copy */
+  const struct server_config* sc; /* &config */
   struct backend_events ev;
   void* ctx;
   size_t max_line;
   unsigned queue_timeout_ms;
-  const char* logname; /* NULL in single mode */
+  const char* logname; /* config.name in gateway mode, else NULL */
 
   enum backend_state state;
   struct child* p;              /* the current process, or NULL */

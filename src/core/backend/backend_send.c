@@ -9,6 +9,17 @@
 #include "core/backend/backend_int.h"
 #include "lib/util.h"
 
+/* cJSON returns NULL when out of memory: the allocation policy applies
+ * (util.h). */
+static char* bk_print(const cJSON* msg) {
+  char* text = cJSON_PrintUnformatted(msg);
+  if (text == NULL) {
+    fputs("mcpmon: out of memory (printing a message)\n", stderr);
+    abort();
+  }
+  return text;
+}
+
 /* ---- writing to the server ---------------------------------------------- */
 
 int bk_write_text(struct backend* b, char* text, size_t len) {
@@ -57,7 +68,7 @@ static void bk_report(struct backend* b,
 static char* bk_body(const struct backend* b, const cJSON* msg) {
   if (b->obs == NULL || b->obs->body_max == 0)
     return NULL;
-  char* text = cJSON_PrintUnformatted(msg);
+  char* text = bk_print(msg);
   if (strlen(text) > b->obs->body_max)
     text[b->obs->body_max] = '\0';
   return text;
