@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -30,6 +32,7 @@ struct child {
   uv_pipe_t err;
   uv_timer_t t_trim; /* gives out_f's large buffer back when idle */
   uv_timer_t t_stop; /* the stop sequence's deadlines */
+  uv_signal_t sigchld;
   struct framer out_f;
   struct framer err_f;
   size_t out_grown; /* stdout's pipe capacity added (proc_pipe_grow) */
@@ -54,10 +57,49 @@ struct child {
       log_msg(level, (c)->logname, (c)->pid, __VA_ARGS__); \
   } while (0)
 
+/* Set once, before the first spawn: 1 on, -1 failed, 0 not tried. */
+static int child_subreaper;
+
+static void child_become_subreaper(void) {
+  if (child_subreaper != 0)
+    return;
+  child_subreaper = prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? 1 : -1;
+  if (child_subreaper < 0)
+    log_msg(LL_WARN, NULL, 0,
+            "Cannot become a child subreaper (%s); process groups are "
+            "watched through /proc",
+            strerror(errno));
+}
+
 /* ---- the group ---------------------------------------------------------- */
 
+/* Reap every member of the group that has exited, except the leader
+ * (libuv's). Returns true while the group has a member that is our child
+ * and has not exited, or the leader is not reaped yet. */
+static bool child_reap_group(struct child* c) {
+  pid_t pgid = (pid_t)c->pid;
+  for (;;) {
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    if (waitid(P_PGID, (id_t)pgid, &si, WEXITED | WNOHANG | WNOWAIT) != 0) {
+      if (errno == EINTR)
+        continue;
+      return false; /* ECHILD: nobody of ours is left in the group */
+    }
+    if (si.si_pid == 0)
+      return true; /* members, none exited */
+    if (si.si_pid == pgid)
+      return true; /* the leader: libuv reaps it by pid */
+    waitpid(si.si_pid, NULL, WNOHANG);
+  }
+}
+
 static bool child_group_alive(struct child* c) {
-  return !c->exited || proc_group_alive((pid_t)c->pid);
+  if (!c->exited)
+    return true;
+  if (child_subreaper > 0)
+    return child_reap_group(c);
+  return proc_group_alive((pid_t)c->pid);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -231,6 +273,7 @@ void child_release(struct child* c) {
   child_close_if(c, (uv_handle_t*)&c->err);
   child_close_if(c, (uv_handle_t*)&c->t_trim);
   child_close_if(c, (uv_handle_t*)&c->t_stop);
+  child_close_if(c, (uv_handle_t*)&c->sigchld);
   child_close_if(c, (uv_handle_t*)&c->proc);
 }
 
@@ -248,7 +291,7 @@ static void child_gone(struct child* c) {
 
 /* Advances the stop sequence: stdin EOF -> SIGTERM to the group ->
  * grace -> SIGKILL -> the whole group gone. Runs on the exit, stdout EOF,
- * and the stop timer. */
+ * SIGCHLD and the stop timer. */
 static void child_check(struct child* c) {
   if (!c->stopping || c->gone || c->released)
     return;
@@ -290,8 +333,8 @@ static void child_check(struct child* c) {
     }
   }
   uint64_t wait = c->stage_deadline_ms > now ? c->stage_deadline_ms - now : 0;
-  if (alive && c->exited && wait > CHILD_POLL_MS)
-    wait = CHILD_POLL_MS; /* only members left: no event tells us */
+  if (alive && c->exited && child_subreaper <= 0 && wait > CHILD_POLL_MS)
+    wait = CHILD_POLL_MS; /* no subreaper: no event tells us */
   if (!alive && wait > CHILD_DRAIN_MS - (now - c->group_dead_ms))
     wait = CHILD_DRAIN_MS - (now - c->group_dead_ms);
   uv_timer_start(&c->t_stop, child_stop_timer_cb, wait, 0);
@@ -326,6 +369,17 @@ void child_kill(struct child* c) {
   c->stage = STAGE_KILL;
   c->stage_deadline_ms = uv_now(c->loop) + CHILD_KILL_WAIT_MS;
   child_check(c);
+}
+
+static void child_on_sigchld(uv_signal_t* s, int signum) {
+  struct child* c = s->data;
+  (void)signum;
+  if (c->released)
+    return;
+  if (c->stopping)
+    child_check(c); /* reaps, and sees the group gone */
+  else if (child_subreaper > 0)
+    child_reap_group(c); /* orphans of a running server */
 }
 
 static void child_on_exit(uv_process_t* proc, int64_t status, int sig) {
@@ -404,6 +458,7 @@ int child_spawn(uv_loop_t* loop,
       return e == ENOENT ? UV_ENOENT : -e;
     }
   }
+  child_become_subreaper();
   const char* self = proc_self_exe();
   size_t argc = 0;
   char** argv = xcalloc(o->nargs + 6, sizeof(char*));
@@ -441,9 +496,10 @@ int child_spawn(uv_loop_t* loop,
   uv_pipe_init(loop, &c->err, 0);
   uv_timer_init(loop, &c->t_trim);
   uv_timer_init(loop, &c->t_stop);
+  uv_signal_init(loop, &c->sigchld);
   c->in.data = c->out.data = c->err.data = c->proc.data = c;
-  c->t_trim.data = c->t_stop.data = c;
-  c->open_handles = 5;
+  c->t_trim.data = c->t_stop.data = c->sigchld.data = c;
+  c->open_handles = 6;
 
   uv_stdio_container_t stdio[3];
   for (int i = 0; i < 3; i++) {
@@ -483,6 +539,7 @@ int child_spawn(uv_loop_t* loop,
   free(resolved);
   c->pid = c->proc.pid;
   c->spawned_ms = uv_now(loop);
+  uv_signal_start(&c->sigchld, child_on_sigchld, SIGCHLD);
   uv_read_start((uv_stream_t*)&c->out, child_alloc_out, child_on_out_read);
   uv_read_start((uv_stream_t*)&c->err, slab_alloc, child_on_err_read);
   *out = c;

@@ -7,10 +7,15 @@
  * caller may scan as they arrive), stderr lines, the exit of the leader,
  * and, after child_stop, that the whole group is gone.
  *
- * The group counts as gone when the leader has exited and no member of
- * it is left alive (proc_group_alive); while members outlive the leader
- * nothing tells us when they go, so the group is checked every
- * CHILD_POLL_MS.
+ * mcpmon is a child subreaper (PR_SET_CHILD_SUBREAPER, set once before
+ * the first spawn), so members of a group whose parent dies re-parent to
+ * mcpmon. On every SIGCHLD a child reaps the members of its group other
+ * than the leader (waitid with WNOWAIT first: the leader is libuv's to
+ * reap, by pid, or its exit callback is lost). Once libuv has reported
+ * the leader's exit, waitpid(-pgid) failing with ECHILD means no member
+ * is left: the group is gone. No /proc scan and no polling, except where
+ * the subreaper could not be set (then /proc is scanned every
+ * CHILD_POLL_MS while members outlive the leader).
  *
  * Lifetime: child_spawn returns a child owned by the caller, who ends it
  * with child_release. Release detaches it (no callback fires after) and
@@ -32,7 +37,7 @@
 #define CHILD_EOF_WAIT_MS 100u   /* child_stop(eof_first): EOF, then TERM */
 #define CHILD_KILL_WAIT_MS 2000u /* after SIGKILL, before giving up */
 #define CHILD_DRAIN_MS 500u      /* group gone: wait for stdout EOF */
-#define CHILD_POLL_MS 5u         /* while members outlive the leader */
+#define CHILD_POLL_MS 5u         /* without the subreaper only */
 #define CHILD_STDERR_LINE_MAX (16u * 1024u)
 
 struct child;
