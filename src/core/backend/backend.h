@@ -5,7 +5,8 @@
  * forwards client messages with its own ids (ID-1) and restores the
  * client's ids on the way back, queues what arrives while the server is not
  * ready, restarts it on request (file change) or after a crash (with
- * backoff), and keeps the server's live tool list.
+ * backoff), and keeps copies of the server's lists (tools; in gateway
+ * mode prompts, resources and resource templates too).
  *
  * State machine (DESIGN.md):
  *   starting -> initializing -> ready -> restarting -> starting ...
@@ -13,8 +14,20 @@
  *   crashed too often -> waiting (for a file change or a restart command)
  *   any -> stopping -> stopped (shutdown)
  *
- * Everything the backend hands its owner through struct backend_events is
- * owned by the owner from then on. The backend never writes to stdout.
+ * Ownership and lifetimes:
+ * - Everything the backend hands its owner through struct backend_events
+ *   as cJSON* is owned by the owner from then on; other pointers passed
+ *   to a callback are valid during the call only.
+ * - The backend keeps its own deep copy of the server config
+ *   (backend_options.server): the caller's copy may go at any time.
+ * - Pointers the accessors below return point into the backend; each
+ *   says until when it stays valid. None outlives backend_free.
+ * - backend_free may be called in any state (it SIGKILLs a process still
+ *   running), outside the backend's callbacks or from on_stopped, not
+ *   from its other callbacks; the memory goes once its timers have
+ *   closed, on a later loop turn.
+ *
+ * The backend never writes to stdout.
  */
 #ifndef MCPMON_BACKEND_H
 #define MCPMON_BACKEND_H
@@ -112,7 +125,8 @@ struct backend_traffic {
 };
 
 /* Who watches a backend besides its owner (the control socket). Every
- * member may be NULL; pointers are valid only during the call. */
+ * member may be NULL; pointers are valid only during the call. The
+ * struct is borrowed by backend_set_observer. */
 struct backend_observer {
   void (*on_state)(struct backend* b, void* ctx);
   void (*on_tools)(struct backend* b, void* ctx);
@@ -124,7 +138,7 @@ struct backend_observer {
 };
 
 struct backend_options {
-  const struct server_config* server; /* borrowed; must outlive backend */
+  const struct server_config* server; /* copied by backend_new */
   size_t max_line;                    /* JSON-RPC line limit */
   unsigned queue_timeout_ms;
   bool gateway; /* log lines carry the name, and
@@ -132,8 +146,10 @@ struct backend_options {
                    tools */
 };
 
-/* Create a backend (not started). Returns it, owned by the caller and
- * released with backend_free after on_stopped. */
+/* Create a backend (not started). opts is used during the call only (its
+ * server config is copied); ev is copied; ctx is passed back to every
+ * callback. Returns the backend, owned by the caller and released with
+ * backend_free (usually after on_stopped). */
 struct backend* backend_new(uv_loop_t* loop,
                             const struct backend_options* opts,
                             const struct backend_events* ev,
@@ -147,7 +163,9 @@ int backend_start(struct backend* b);
  * if the process is up. */
 void backend_set_init_params(struct backend* b, const cJSON* params);
 
-/* The initialize result of the current (or last) server, or NULL. */
+/* The initialize result of the current (or last) server, or NULL.
+ * Borrowed: valid until the next server's handshake completes (before
+ * on_initialized) or backend_free. */
 const cJSON* backend_init_result(const struct backend* b);
 
 /* Forward a client request (takes ownership). Its answer comes back
@@ -163,18 +181,23 @@ void backend_send_response(struct backend* b, cJSON* msg, uint64_t generation);
 
 /* The error a request gets from this backend when it cannot be served
  * now (crashed and waiting, shutting down, not ready in time), for the
- * client-facing id (copied). Owned by the caller. */
+ * client-facing id (copied). Returns it, owned by the caller; sends
+ * nothing. */
 cJSON* backend_make_unavailable_error(struct backend* b, const cJSON* id);
 
 /* Restart because files changed (debounced). why: "tools.py" or NULL. */
 void backend_restart(struct backend* b, const char* why);
-/* Stop for good (shutdown); on_stopped fires when the group is gone. */
+/* Stop for good (shutdown): stdin closed, SIGTERM to the group, SIGKILL
+ * after the config's grace; on_stopped fires when the group is gone
+ * (requests still in flight or queued are answered with errors first). */
 void backend_stop(struct backend* b);
 /* SIGKILL the group now (a second signal during shutdown). */
 void backend_kill_now(struct backend* b);
+/* Release b (NULL is fine); see the lifetimes at the top. */
 void backend_free(struct backend* b);
 
-/* Set (or with NULL clear) the observer. obs is borrowed. */
+/* Set (or with NULL clear) the observer. obs is borrowed until it is
+ * cleared or the backend is freed, and ctx is passed to its callbacks. */
 void backend_set_observer(struct backend* b,
                           const struct backend_observer* obs,
                           void* ctx);
@@ -182,16 +205,26 @@ void backend_set_observer(struct backend* b,
 enum backend_state backend_state(const struct backend* b);
 /* Wall-clock time (Unix ms) the current process was spawned, 0 if none. */
 uint64_t backend_started_at(const struct backend* b);
-/* How the previous process ended ("exit code 1"), or NULL. Static until the
- * next exit. */
+/* How the previous process ended ("exit code 1"), or NULL. Borrowed
+ * (a buffer in the backend): overwritten at the next exit, valid until
+ * backend_free. */
 const char* backend_last_exit(const struct backend* b);
+/* The backend's own copy of its server config. Borrowed until
+ * backend_free. */
 const struct server_config* backend_config(const struct backend* b);
+/* The current process's pid (its process group too), 0 if none. */
 long backend_pid(const struct backend* b);
 unsigned backend_restart_count(const struct backend* b);
+/* The server's name, or "server" when the config has none. Borrowed
+ * until backend_free. */
 const char* backend_name(const struct backend* b);
-/* The server's tools as last fetched (array), or NULL. Borrowed. */
+/* The server's tools as last fetched (array), or NULL. Borrowed: valid
+ * until the next completed fetch of the tools replaces it (on_lists with
+ * the tools bit and the observer's on_tools tell) or backend_free; do
+ * not keep it across loop turns. */
 const cJSON* backend_tools(const struct backend* b);
-/* Any list as last fetched (array), or NULL. Borrowed. */
+/* Any list as last fetched (array), or NULL. Borrowed as backend_tools,
+ * until on_lists reports that kind changed. */
 const cJSON* backend_list(const struct backend* b, enum backend_list kind);
 /* True when the server's initialize result declared capability cap
  * ("tools", "resources", ...); with sub, that member of it is true

@@ -1,5 +1,7 @@
 /* backend_errors.c - the errors mcpmon answers for a backend's requests
- * (ERR, -32603 with data naming backend and reason). See backend_int.h. */
+ * (ERR: -32603 with data naming backend and reason). Pure builders: each
+ * returns a new message owned by the caller, who sends it. See
+ * backend_int.h. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,12 +10,6 @@
 #include "core/backend/backend_int.h"
 #include "core/proc/proc.h"
 #include "lib/util.h"
-
-/* ---- errors for the client ---------------------------------------------- */
-
-const char* bk_display_name(const struct backend* b) {
-  return b->sc->name != NULL ? b->sc->name : "server";
-}
 
 static char* bk_tail_text(const struct backend* b) {
   size_t total = 0;
@@ -35,7 +31,6 @@ static char* bk_tail_text(const struct backend* b) {
   return out;
 }
 
-/* data object of mcpmon's own -32603 errors (ERR). */
 cJSON* bk_error_data(const struct backend* b, const char* reason) {
   cJSON* d = cJSON_CreateObject();
   cJSON_AddStringToObject(d, "backend", bk_display_name(b));
@@ -59,30 +54,12 @@ cJSON* bk_error_data(const struct backend* b, const char* reason) {
   return d;
 }
 
-/* Where errors go: to the client, or captured by
- * backend_make_unavailable_error. */
-static cJSON** bk_capture;
-
-static void bk_answer_error(struct backend* b,
-                            const cJSON* client_id,
-                            const char* reason,
-                            const char* message) {
-  cJSON* err = jrpc_make_error(client_id, JRPC_INTERNAL_ERROR, message,
-                               bk_error_data(b, reason));
-  if (bk_capture != NULL)
-    *bk_capture = err;
-  else
-    b->ev.on_message(b, b->ctx, err);
-}
-
-/* The same for a forwarded request that was in flight. */
-void bk_answer_req_error(struct backend* b,
-                         struct req* r,
-                         const char* reason,
-                         const char* message) {
-  bk_finish_forward(b, r,
-                    jrpc_make_error(r->client_id, JRPC_INTERNAL_ERROR, message,
-                                    bk_error_data(b, reason)));
+cJSON* bk_error(const struct backend* b,
+                const cJSON* id,
+                const char* reason,
+                const char* message) {
+  return jrpc_make_error(id, JRPC_INTERNAL_ERROR, message,
+                         bk_error_data(b, reason));
 }
 
 static void bk_exit_text(const struct backend* b, char* buf, size_t cap) {
@@ -92,10 +69,9 @@ static void bk_exit_text(const struct backend* b, char* buf, size_t cap) {
     proc_describe_exit(b->last_exit_status, b->last_term_signal, buf, cap);
 }
 
-/* Why a request cannot be served now, as (reason, message). */
-static void bk_unavailable(struct backend* b,
-                           const cJSON* client_id,
-                           const char* what) {
+cJSON* bk_unavailable_error(const struct backend* b,
+                            const cJSON* id,
+                            const char* what) {
   char msg[512];
   char ex[64];
   const char* name = bk_display_name(b);
@@ -107,8 +83,7 @@ static void bk_unavailable(struct backend* b,
                  "file change before trying again; fix the command and "
                  "save a watched file, or run 'mcpmon restart'.",
                  name, b->start_error);
-        bk_answer_error(b, client_id, "start failed", msg);
-        return;
+        return bk_error(b, id, "start failed", msg);
       }
       bk_exit_text(b, ex, sizeof(ex));
       snprintf(msg, sizeof(msg),
@@ -117,20 +92,18 @@ static void bk_unavailable(struct backend* b,
                "restarting it. Fix the error shown in data.stderrTail and "
                "save a watched file, or run 'mcpmon restart'.",
                name, ex, b->crashes);
-      bk_answer_error(b, client_id, "crashed", msg);
-      return;
+      return bk_error(b, id, "crashed", msg);
     case BACKEND_STOPPING:
     case BACKEND_STOPPED:
       snprintf(msg, sizeof(msg), "Server '%s' is unavailable: %s", name,
                b->replaced  ? "its configuration changed; it is restarting"
                : b->removed ? "it was removed from the configuration"
                             : "mcpmon is shutting down");
-      bk_answer_error(b, client_id,
+      return bk_error(b, id,
                       b->replaced  ? "restart"
                       : b->removed ? "removed"
                                    : "shutdown",
                       msg);
-      return;
     default: {
       /* --queue-timeout may be under a second. */
       unsigned ms = b->queue_timeout_ms;
@@ -142,79 +115,44 @@ static void bk_unavailable(struct backend* b,
       snprintf(msg, sizeof(msg),
                "Server '%s' did not become ready within %s (%s); %s", name,
                limit, backend_state_name(b->state), what);
-      bk_answer_error(b, client_id, "unavailable", msg);
-      return;
+      return bk_error(b, id, "unavailable", msg);
     }
   }
-}
-
-cJSON* bk_unavailable_error(struct backend* b,
-                            const cJSON* id,
-                            const char* what) {
-  cJSON* err = NULL;
-  bk_capture = &err;
-  bk_unavailable(b, id, what);
-  bk_capture = NULL;
-  return err;
 }
 
 cJSON* backend_make_unavailable_error(struct backend* b, const cJSON* id) {
   return bk_unavailable_error(b, id, "the request was not sent to it");
 }
 
-/* Answer every forwarded request of the process that just went away
- * (and forget its tasks' progress tokens). */
-void bk_fail_inflight(struct backend* b, enum stop_why why) {
-  while (cJSON_GetArraySize(b->task_tokens) > 0)
-    cJSON_DeleteItemFromArray(b->task_tokens, 0);
-  char ex[64];
-  bk_exit_text(b, ex, sizeof(ex));
+const char* bk_gone_message(const struct backend* b,
+                            enum stop_why why,
+                            char* msg,
+                            size_t cap) {
   const char* name = bk_display_name(b);
-  char msg[512];
-  const char* reason;
   switch (why) {
     case STOP_RESTART:
-      reason = "restart";
-      snprintf(msg, sizeof(msg),
+      snprintf(msg, cap,
                "Server '%s' was restarted (files changed) before it "
                "answered; the request was not retried",
                name);
-      break;
+      return "restart";
     case STOP_SHUTDOWN:
-      reason = b->replaced ? "restart" : b->removed ? "removed" : "shutdown";
-      snprintf(msg, sizeof(msg),
-               "Server '%s' was stopped (%s) before it answered", name,
+      snprintf(msg, cap, "Server '%s' was stopped (%s) before it answered",
+               name,
                b->replaced  ? "its configuration changed"
                : b->removed ? "removed from the configuration"
                             : "mcpmon is shutting down");
-      break;
+      return b->replaced ? "restart" : b->removed ? "removed" : "shutdown";
     default:
-      reason = "crashed";
-      if (b->crash_cause != NULL)
-        snprintf(msg, sizeof(msg),
-                 "Server '%s' %s and was stopped before it answered", name,
-                 b->crash_cause);
-      else
-        snprintf(msg, sizeof(msg),
-                 "Server '%s' crashed (%s) before it answered", name, ex);
       break;
   }
-  for (int i = 0; i < BK_BUCKETS; i++) {
-    struct req* r = b->inflight[i];
-    b->inflight[i] = NULL;
-    while (r != NULL) {
-      struct req* next = r->next;
-      if (r->kind == REQ_FORWARD)
-        bk_answer_req_error(b, r, reason, msg);
-      bk_req_free(r);
-      r = next;
-    }
+  if (b->crash_cause != NULL) {
+    snprintf(msg, cap, "Server '%s' %s and was stopped before it answered",
+             name, b->crash_cause);
+  } else {
+    char ex[64];
+    bk_exit_text(b, ex, sizeof(ex));
+    snprintf(msg, cap, "Server '%s' crashed (%s) before it answered", name, ex);
   }
-  b->ninflight = 0;
-  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
-    cJSON_Delete(b->fetch[k].acc);
-    b->fetch[k].acc = NULL;
-    b->fetch[k].again = false;
-  }
-  b->lists_changed = 0;
+  return "crashed";
 }

@@ -1,25 +1,42 @@
 /* backend_int.h - what the files of the backend module share: its
- * constants, the structs behind struct backend, and the bk_ functions one
- * file calls in another. Only the backend's own files (below) include it;
- * everyone else sees backend.h.
+ * constants, struct backend, and the bk_ functions one file calls in
+ * another. Only the backend's own files include it; everyone else sees
+ * backend.h.
  *
- *   backend.c        the state machine: forwarding, queue, handshake,
- *                    the public calls
- *   backend_errors.c the errors mcpmon answers in a backend's name
- *   backend_lists.c  the server's lists (tools, prompts, resources,
- *                    templates) and the logged tool diff
- *   backend_proc.c   the process: spawn, pipes, the stop sequence, exits
- *   backend_progress.c  progress tokens of forwarded requests (PROG-1)
- *   backend_text.c   responses to forwarded requests passed on as text
+ * The files, top to bottom; a file calls only the files below it, and
+ * upwards only through the callbacks it was given (libuv style):
+ *
+ *   backend.c          the public calls: create, start, restart, stop,
+ *                      free, the client's initialize params
+ *   backend_machine.c  the state machine: spawn (src/core/proc/child.h),
+ *                      the process's events, dispatch of its lines, the
+ *                      handshake and its replay, the stop sequence's
+ *                      outcome, failing what was in flight
+ *   backend_lists.c    the server's lists (tools, prompts, resources,
+ *                      templates) and the logged tool diff; reports
+ *                      through ev.on_lists and obs->on_tools
+ *   backend_send.c     writing to the server: forwarded requests and
+ *                      notifications, mcpmon's own requests, the queue
+ *                      of what waits for READY, cancellation, answers
+ *                      to the owner and the observer
+ *   backend_text.c     responses to forwarded requests passed on as text
+ *   backend_errors.c   pure builders of the errors mcpmon answers in a
+ *                      backend's name: they return messages, never send
+ *   backend_info.c     state names, bk_set_state and the read-only
+ *                      accessors of backend.h
+ *   inflight.c         the in-flight request map (pure, inflight.h)
  */
 #ifndef MCPMON_BACKEND_INT_H
 #define MCPMON_BACKEND_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include "core/backend/backend.h"
+#include "core/backend/inflight.h"
 #include "core/log.h"
+#include "core/proc/child.h"
 #include "lib/framer.h"
 #include "proto/jscan.h"
 #include "proto/jsonrpc.h"
@@ -29,38 +46,16 @@
 #define BK_MAX_CRASHES 5u   /* in a row, then wait for changes */
 #define BK_BACKOFF_FIRST_MS 250u
 #define BK_BACKOFF_MAX_MS 8000u
-#define BK_EOF_WAIT_MS 100u   /* shutdown: stdin EOF before SIGTERM */
-#define BK_KILL_WAIT_MS 2000u /* after SIGKILL, before giving up */
-#define BK_POLL_MS 5u         /* while grandchildren outlive the leader */
-#define BK_STDERR_LINE_MAX (16u * 1024u)
 #define BK_TAIL_LINES 20
 #define BK_TAIL_LINE_LEN 240
-#define BK_BUCKETS 64
 #define BK_STDOUT_EOF_GRACE_MS 500u
 #define BK_MAX_TOOL_PAGES 100
 #define BK_WRITE_QUEUE_MAX (64u * 1024u * 1024u)
 #define BK_MAX_TASK_TOKENS 256
-/* Keep a large stdout buffer this long after its last large line. */
-#define BK_TRIM_MS 1000u
 /* A response this large leaves in the framer's buffer, not in a copy. */
 #define BK_TAKE_MIN (64u * 1024u)
 
 enum stop_why { STOP_NONE, STOP_RESTART, STOP_CRASH, STOP_SHUTDOWN };
-enum stop_stage { STAGE_NONE, STAGE_EOF_WAIT, STAGE_TERM, STAGE_KILL };
-enum req_kind { REQ_FORWARD, REQ_INIT, REQ_LIST, REQ_REPLAY };
-
-struct req {
-  int64_t id; /* ours, on the wire to the server */
-  enum req_kind kind;
-  cJSON* client_id; /* REQ_FORWARD: the client's id, restored exactly */
-  char* method;
-  enum backend_list list_kind; /* REQ_LIST */
-  char* tool;                  /* REQ_FORWARD with an observer: params.name */
-  char* body;   /* REQ_FORWARD with an observer: the request, cut */
-  cJSON* token; /* REQ_FORWARD: params._meta.progressToken, or NULL */
-  uint64_t t0_ns;
-  struct req* next;
-};
 
 struct bk_listfetch {
   cJSON* acc; /* pages of a fetch in progress, NULL when idle */
@@ -68,64 +63,41 @@ struct bk_listfetch {
   bool again; /* the list changed during the fetch: fetch once more */
 };
 
+/* A client message waiting for READY. */
 struct qitem {
   cJSON* msg;
   uint64_t deadline_ms;
   uint64_t t0_ns; /* when the client's request arrived */
-  struct qitem* next;
+  TAILQ_ENTRY(qitem) entry;
 };
 
-struct bproc {
-  struct backend* b; /* NULL once detached */
-  uv_process_t proc;
-  uv_pipe_t in;
-  uv_pipe_t out;
-  uv_pipe_t err;
-  uv_timer_t t_trim; /* gives out_f's large buffer back when idle */
-  struct framer out_f;
-  struct jscan_stream out_scan; /* the line out_f is receiving, scanned
-                                   as it arrives */
-  struct framer err_f;
-  size_t out_grown; /* stdout's pipe capacity added (proc_pipe_grow) */
-  bool out_tried;   /* ... which is tried once */
-  int open_handles;
-  bool exited;
-  bool out_eof;
-  bool in_closed;
-  long pid;
-  uint64_t generation;
-  int64_t exit_status;
-  int term_signal;
-  uint64_t spawned_ms;
-};
+TAILQ_HEAD(bk_queue, qitem);
 
 struct backend {
   uv_loop_t* loop;
-  const struct server_config* sc;
+  struct server_config config;    /* our own deep copy */
+  const struct server_config* sc; /* &config */
   struct backend_events ev;
   void* ctx;
   size_t max_line;
   unsigned queue_timeout_ms;
-  const char* logname; /* NULL in single mode */
+  const char* logname; /* config.name in gateway mode, else NULL */
 
   enum backend_state state;
-  struct bproc* p;
-  uint64_t generation;
+  struct child* p;              /* the current process, or NULL */
+  uint64_t generation;          /* of p (counts every spawn) */
+  struct jscan_stream out_scan; /* the line p's stdout is receiving,
+                                   scanned as it arrives */
   int64_t next_id;
-  struct req* inflight[BK_BUCKETS];
-  size_t ninflight;
-  struct qitem* qhead;
-  struct qitem* qtail;
+  struct inflight inflight; /* requests sent to p */
+  struct bk_queue queue;
 
   cJSON* init_params;    /* the client's, verbatim (LIFE-1) */
   cJSON* init_result;    /* of the current server */
   char* client_protocol; /* negotiated with the first server */
   bool ever_initialized;
-  cJSON* log_level_params; /* last logging/setLevel params */
-  cJSON* subscriptions;    /* array of URIs */
-  cJSON* task_tokens;      /* progress tokens of task requests of the current
-                              process, which outlive their responses (PROG-1);
-                              array, the newest BK_MAX_TASK_TOKENS */
+  cJSON* log_level_params;          /* last logging/setLevel params */
+  cJSON* subscriptions;             /* array of URIs */
   cJSON* lists[BACKEND_LIST_KINDS]; /* arrays, last complete lists */
   struct bk_listfetch fetch[BACKEND_LIST_KINDS];
   unsigned lists_changed; /* kinds refreshed since on_lists last fired */
@@ -134,9 +106,6 @@ struct backend {
   bool replaced;          /* ... or changed it: a new backend runs it */
 
   enum stop_why stop_why;
-  enum stop_stage stage;
-  uint64_t stage_deadline_ms;
-  uint64_t group_dead_ms;
   unsigned restarts;
   unsigned crashes;
   uint64_t restart_begin_ms;
@@ -155,7 +124,7 @@ struct backend {
   char last_exit_text[64];
   uint64_t started_wall_ms;
 
-  uv_timer_t t_stop;
+  uv_timer_t t_stop; /* stdout closed early; a stop with no process */
   uv_timer_t t_backoff;
   uv_timer_t t_queue;
   uv_timer_t t_init;
@@ -165,7 +134,7 @@ struct backend {
 };
 
 static inline long bk_pid(const struct backend* b) {
-  return b->p != NULL ? b->p->pid : 0;
+  return child_pid(b->p);
 }
 
 #define bk_log(b, level, ...)                               \
@@ -174,59 +143,59 @@ static inline long bk_pid(const struct backend* b) {
       log_msg(level, (b)->logname, bk_pid(b), __VA_ARGS__); \
   } while (0)
 
-/* backend.c */
-void bk_set_state(struct backend* b, enum backend_state s);
-const char* bk_display_name(const struct backend* b);
-bool bk_has_capability(const struct backend* b, const char* cap);
-/* The in-flight table: take removes and returns the request (or NULL);
- * the caller frees it with bk_req_free. */
-struct req* bk_req_take(struct backend* b, int64_t id);
-void bk_req_free(struct req* r);
-/* Serialize and write to the current server; does not take msg. */
-int bk_write_msg(struct backend* b, const cJSON* msg);
-/* One of mcpmon's own requests (ID-3); NULL when it could not be sent. */
-struct req* bk_send_own_req(struct backend* b,
-                            enum req_kind kind,
-                            const char* method,
-                            cJSON* params);
-/* A forwarded request is answered; takes response. */
-void bk_finish_forward(struct backend* b, struct req* r, cJSON* response);
-void bk_answer_req_error(struct backend* b,
-                         struct req* r,
-                         const char* reason,
-                         const char* message);
-void bk_fail_inflight(struct backend* b, enum stop_why why);
-
-/* backend_progress.c */
-/* Keep the progress token of forwarded request r (msg: as the client sent
- * it) with r, and a task request's for the process's life. */
-void bk_note_token(struct backend* b, struct req* r, const cJSON* msg);
-/* PROG-1: token names a forwarded request of the current process still in
- * flight, or a task request of it. */
-bool bk_progress_known(const struct backend* b, const cJSON* token);
-void bk_fail_queue(struct backend* b, bool all);
+/* backend_machine.c */
+/* Spawn a new process (state STARTING, or WAITING when that failed). */
+void bk_spawn(struct backend* b);
+/* Start stopping the current process for why; a shutdown overrides a
+ * stop in progress. The outcome follows on the loop (restart, crashed,
+ * stopped). */
+void bk_begin_stop(struct backend* b, enum stop_why why);
+/* Send initialize with the client's params (state INITIALIZING). */
 void bk_send_init(struct backend* b);
-void bk_on_init_result(struct backend* b, struct jrpc_msg* m);
-
-/* backend_errors.c */
-/* data of mcpmon's own -32603 errors: backend, state, reason, restarts,
- * and how the last process ended. Owned by the caller. */
-cJSON* bk_error_data(const struct backend* b, const char* reason);
-/* The error a request gets when the backend cannot serve it now (id
- * copied); what says what happened to the request. */
-cJSON* bk_unavailable_error(struct backend* b,
-                            const cJSON* id,
-                            const char* what);
 
 /* backend_lists.c */
+/* Fetch every list the server declares (tools only in single mode). */
 void bk_fetch_lists(struct backend* b);
-void bk_fetch_list(struct backend* b,
-                   enum backend_list kind,
-                   const char* cursor);
+/* One page of list kind arrived (m: the response). */
 void bk_on_list_page(struct backend* b,
                      enum backend_list kind,
                      struct jrpc_msg* m);
+/* The server's notifications/X/list_changed: refresh our copy of X. */
 void bk_on_list_changed(struct backend* b, const char* method);
+/* The process is gone: forget fetches in progress. */
+void bk_lists_reset(struct backend* b);
+
+/* backend_send.c */
+/* Write to the current server. bk_write_text takes text; bk_write_msg
+ * serializes msg and does not take it. 0 or a negative UV_E* code. */
+int bk_write_text(struct backend* b, char* text, size_t len);
+int bk_write_msg(struct backend* b, const cJSON* msg);
+/* One of mcpmon's own requests (ID-3), params taken; the request is in
+ * the in-flight map (borrowed) or NULL when it could not be sent. */
+struct inflight_req* bk_send_own_req(struct backend* b,
+                                     enum inflight_kind kind,
+                                     const char* method,
+                                     cJSON* params);
+/* A forwarded request is answered: tell the observer, then hand the
+ * answer to the owner. Takes response; r is the caller's still. */
+void bk_finish_forward(struct backend* b,
+                       struct inflight_req* r,
+                       cJSON* response);
+/* The same with one of mcpmon's errors (bk_error). */
+void bk_answer_req_error(struct backend* b,
+                         struct inflight_req* r,
+                         const char* reason,
+                         const char* message);
+/* Send every queued message (while READY). */
+void bk_flush_queue(struct backend* b);
+/* Answer (requests) or drop (notifications) queued messages: all, or
+ * those past their deadline. */
+void bk_fail_queue(struct backend* b, bool all);
+/* Free the queue without answering (backend_free). */
+void bk_drop_queue(struct backend* b);
+/* Remember the client state a restarted server must get again (§3.3
+ * step 9): log level, resource subscriptions. */
+void bk_track_state(struct backend* b, const char* method, const cJSON* params);
 
 /* backend_text.c */
 /* Tell the observer that a client request got its answer (t0_ns: when it
@@ -246,7 +215,7 @@ void bk_report_text(struct backend* b,
  * request in flight, hand it to the owner as text (on_response_text) with
  * the client's id and return true. Returns false, having done nothing,
  * for every other line. scanned: jscan's verdict on the line if known
- * (valid or not), or NULL to scan it here. from: the framer whose on_line
+ * (valid or not), or NULL to scan it here. from: the framer whose line
  * this is, so that a large line can leave in its buffer (framer_take), or
  * NULL. */
 bool bk_forward_text(struct backend* b,
@@ -255,10 +224,30 @@ bool bk_forward_text(struct backend* b,
                      const struct jscan* scanned,
                      struct framer* from);
 
-/* backend_proc.c */
-void bk_spawn(struct backend* b);
-void bk_begin_stop(struct backend* b, enum stop_why why);
-void bk_stop_check(struct backend* b);
-void bk_release_proc(struct backend* b);
+/* backend_errors.c: each returns a new message owned by the caller. */
+/* data of mcpmon's own -32603 errors: backend, state, reason, restarts,
+ * and how the last process ended. */
+cJSON* bk_error_data(const struct backend* b, const char* reason);
+/* A -32603 error for client id (copied) with bk_error_data. */
+cJSON* bk_error(const struct backend* b,
+                const cJSON* id,
+                const char* reason,
+                const char* message);
+/* The error a request gets when the backend cannot serve it now (id
+ * copied); what says what happened to the request. */
+cJSON* bk_unavailable_error(const struct backend* b,
+                            const cJSON* id,
+                            const char* what);
+/* Why the requests in flight of a process stopped for why get no
+ * answer: the message into msg, the reason (static text) returned. */
+const char* bk_gone_message(const struct backend* b,
+                            enum stop_why why,
+                            char* msg,
+                            size_t cap);
+
+/* backend_info.c */
+void bk_set_state(struct backend* b, enum backend_state s);
+const char* bk_display_name(const struct backend* b);
+bool bk_has_capability(const struct backend* b, const char* cap);
 
 #endif

@@ -1,16 +1,13 @@
 /* backend_lists.c - the copies a backend keeps of its server's lists. See
- * backend_int.h. */
-#include <errno.h>
-#include <signal.h>
+ * backend_int.h.
+ *
+ * Calls down into backend_send.c for its requests; reports up only through
+ * the owner's ev.on_lists and the observer's on_tools. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "core/backend/backend_int.h"
-#include "core/proc/proc.h"
-#include "lib/util.h"
 
 static bool bk_lists_busy(const struct backend* b);
 
@@ -70,9 +67,9 @@ static const struct {
     {"resources/templates/list", "resourceTemplates", "resources"},
 };
 
-void bk_fetch_list(struct backend* b,
-                   enum backend_list kind,
-                   const char* cursor) {
+static void bk_fetch_list(struct backend* b,
+                          enum backend_list kind,
+                          const char* cursor) {
   struct bk_listfetch* f = &b->fetch[kind];
   if (cursor == NULL) {
     if (f->acc != NULL) {
@@ -87,16 +84,16 @@ void bk_fetch_list(struct backend* b,
     params = cJSON_CreateObject();
     cJSON_AddStringToObject(params, "cursor", cursor);
   }
-  struct req* r = bk_send_own_req(b, REQ_LIST, bk_lists[kind].method, params);
+  struct inflight_req* r =
+      bk_send_own_req(b, INFLIGHT_LIST, bk_lists[kind].method, params);
   if (r == NULL) {
     cJSON_Delete(f->acc);
     f->acc = NULL;
     return;
   }
-  r->list_kind = kind;
+  r->list = (unsigned)kind;
 }
 
-/* Fetch every list the server declares (tools only in single mode). */
 void bk_fetch_lists(struct backend* b) {
   for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
     if (k != BACKEND_LIST_TOOLS && !b->all_lists)
@@ -175,4 +172,13 @@ void bk_on_list_changed(struct backend* b, const char* method) {
         bk_has_capability(b, bk_lists[k].capability))
       bk_fetch_list(b, (enum backend_list)k, NULL);
   }
+}
+
+void bk_lists_reset(struct backend* b) {
+  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
+    cJSON_Delete(b->fetch[k].acc);
+    b->fetch[k].acc = NULL;
+    b->fetch[k].again = false;
+  }
+  b->lists_changed = 0;
 }

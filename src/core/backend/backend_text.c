@@ -5,7 +5,7 @@
  * cJSON tree and be printed again: bench/analysis.md measured that as
  * 96 % of the work for large results. jrpc_scan_response validates the
  * line in one pass (jscan) and finds the id; the client gets the server's
- * bytes with the id replaced by the client's own (backend_proc.c scans
+ * bytes with the id replaced by the client's own (backend_machine.c scans
  * each line while it arrives, so the verdict is usually known already).
  * Only lines that
  * jrpc_parse would classify as a valid response, and that bk_on_response
@@ -46,15 +46,6 @@ void bk_report_text(struct backend* b,
                           : 0,
   };
   b->obs->on_traffic(b, b->obs_ctx, &t);
-}
-
-/* The in-flight request with our id, left in the table, or NULL. */
-static struct req* bt_req_find(struct backend* b, int64_t id) {
-  for (struct req* r = b->inflight[(uint64_t)id % BK_BUCKETS]; r != NULL;
-       r = r->next)
-    if (r->id == id)
-      return r;
-  return NULL;
 }
 
 /* The client's id as jrpc_serialize prints it, without the newline: into
@@ -103,8 +94,8 @@ bool bk_forward_text(struct backend* b,
           ? scanned->err != NULL || !jrpc_scanned_response(line, scanned, &t)
           : !jrpc_scan_response(line, len, &t))
     return false;
-  struct req* r = bt_req_find(b, t.id);
-  if (r == NULL || r->kind != REQ_FORWARD) {
+  struct inflight_req* r = inflight_find(&b->inflight, t.id);
+  if (r == NULL || r->kind != INFLIGHT_FORWARD) {
     cJSON_Delete(t.error);
     return false; /* unknown ids and mcpmon's own requests */
   }
@@ -145,7 +136,7 @@ bool bk_forward_text(struct backend* b,
     n = 1;
   }
 
-  r = bk_req_take(b, t.id);
+  r = inflight_take(&b->inflight, t.id);
   const cJSON* em = cJSON_GetObjectItemCaseSensitive(t.error, "message");
   size_t total = t.len - t.id_len + idlen;
   char* body = NULL;
@@ -158,7 +149,7 @@ bool bk_forward_text(struct backend* b,
                  cJSON_IsString(em) ? em->valuestring : NULL, body, body_len);
   free(body);
   cJSON_Delete(t.error);
-  bk_req_free(r);
+  inflight_req_free(r);
   b->ev.on_response_text(b, b->ctx, pieces, n, block, cap);
   free(idheap);
   return true;

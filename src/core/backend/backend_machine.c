@@ -1,0 +1,458 @@
+/* backend_machine.c - the state machine of a backend: its process
+ * (src/core/proc/child.h) and that process's events, the dispatch of the
+ * server's lines, the handshake and the replay of the client's state, and
+ * what follows a stop (restart, crash backoff, waiting, stopped). See
+ * backend_int.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/backend/backend_int.h"
+#include "core/proc/proc.h"
+#include "lib/util.h"
+
+/* ---- the server's lines ------------------------------------------------- */
+
+static void bk_on_response(struct backend* b, struct jrpc_msg* m);
+
+static bool bk_is_list_changed(const char* method) {
+  return strncmp(method, "notifications/", 14) == 0 &&
+         strstr(method, "/list_changed") != NULL;
+}
+
+/* Scan the server's line while its bytes are fresh in cache: for a large
+ * result this saves a pass over memory (bench/analysis.md). */
+static void bk_on_out_part(void* ctx, const char* bytes, size_t n) {
+  struct backend* b = ctx;
+  if (bytes == NULL)
+    jscan_begin(&b->out_scan);
+  else
+    jscan_feed(&b->out_scan, bytes, n);
+}
+
+static void bk_on_out_line(void* ctx,
+                           char* line,
+                           size_t len,
+                           struct framer* from) {
+  struct backend* b = ctx;
+  /* The scan covers the line unless it ended in "\r\n" (the '\r' was
+   * scanned as whitespace before the framer took it off). */
+  const struct jscan* scanned = NULL;
+  if (b->out_scan.pos == len) {
+    jscan_end(&b->out_scan);
+    scanned = &b->out_scan.out;
+  }
+  if (bk_forward_text(b, line, len, scanned, from))
+    return; /* a response to a forwarded request, passed on as text */
+  struct jrpc_msg m;
+  jrpc_parse(line, len, &m);
+  if (m.kind == JRPC_INVALID || m.kind == JRPC_BATCH) {
+    /* STDIO-8: a stray print() must not reach the client. */
+    bk_log(b, LL_WARN,
+           "Server wrote non-JSON-RPC output to stdout "
+           "(dropped; use stderr for logs): %.200s",
+           line);
+    jrpc_msg_free(&m);
+    return;
+  }
+  if (log_enabled(LL_DEBUG))
+    bk_log(b, LL_DEBUG, "<- server %.300s", line);
+  switch (m.kind) {
+    case JRPC_RESPONSE:
+      bk_on_response(b, &m);
+      break;
+    case JRPC_REQUEST:
+      if (strcmp(m.method, "ping") == 0) {
+        cJSON* pong = jrpc_make_result(m.id, cJSON_CreateObject());
+        bk_write_msg(b, pong); /* PING-1: answered by mcpmon */
+        cJSON_Delete(pong);
+      } else {
+        b->ev.on_server_request(b, b->ctx, m.root, b->generation);
+        m.root = NULL;
+      }
+      break;
+    case JRPC_NOTIFICATION:
+      if (strcmp(m.method, "notifications/progress") == 0 &&
+          !inflight_token_known(
+              &b->inflight,
+              cJSON_GetObjectItemCaseSensitive(
+                  cJSON_GetObjectItemCaseSensitive(m.root, "params"),
+                  "progressToken"))) {
+        /* PROG-1: a token no request in flight has (late, or made up). */
+        bk_log(b, LL_DEBUG, "dropped progress for an unknown token");
+        break;
+      }
+      if (bk_is_list_changed(m.method) && b->state != BACKEND_READY) {
+        /* §3.3 step 11: swallowed during re-initialization. */
+        bk_log(b, LL_DEBUG, "swallowed %s during initialization", m.method);
+        break;
+      }
+      if (bk_is_list_changed(m.method))
+        bk_on_list_changed(b, m.method);
+      b->ev.on_message(b, b->ctx, m.root);
+      m.root = NULL;
+      break;
+    default:
+      break;
+  }
+  jrpc_msg_free(&m);
+}
+
+static void bk_on_out_oversize(void* ctx,
+                               size_t total,
+                               const char* head,
+                               size_t headlen) {
+  struct backend* b = ctx;
+  cJSON* id = jrpc_sniff_id(head, headlen);
+  struct inflight_req* r =
+      id ? inflight_take(&b->inflight, jrpc_int_id(id)) : NULL;
+  cJSON_Delete(id);
+  bk_log(b, LL_WARN,
+         "Server wrote a %zu-byte message, over the %zu-byte limit "
+         "(--max-line); dropped",
+         total, b->max_line);
+  if (r != NULL && r->kind == INFLIGHT_FORWARD) {
+    char text[256];
+    snprintf(text, sizeof(text),
+             "The response of server '%s' was %zu bytes, over mcpmon's "
+             "limit of %zu bytes (--max-line)",
+             bk_display_name(b), total, b->max_line);
+    bk_answer_req_error(b, r, "oversize", text);
+  }
+  inflight_req_free(r);
+}
+
+static void bk_on_err_line(void* ctx, const char* line, size_t len) {
+  struct backend* b = ctx;
+  free(b->tail[b->tail_next]);
+  b->tail[b->tail_next] =
+      xstrndup(line, len > BK_TAIL_LINE_LEN ? BK_TAIL_LINE_LEN : len);
+  b->tail_next = (b->tail_next + 1) % BK_TAIL_LINES;
+}
+
+/* ---- the handshake ------------------------------------------------------ */
+
+static void bk_init_timeout_cb(uv_timer_t* t) {
+  struct backend* b = t->data;
+  if (b->state != BACKEND_INITIALIZING)
+    return;
+  bk_log(b, LL_ERROR, "Server did not answer initialize within %u s",
+         BK_INIT_TIMEOUT_MS / 1000u);
+  bk_begin_stop(b, STOP_CRASH);
+}
+
+void bk_send_init(struct backend* b) {
+  if (bk_send_own_req(b, INFLIGHT_INIT, "initialize",
+                      cJSON_Duplicate(b->init_params, 1)) == NULL) {
+    bk_log(b, LL_ERROR, "Could not send initialize to the server");
+    bk_begin_stop(b, STOP_CRASH);
+    return;
+  }
+  bk_set_state(b, BACKEND_INITIALIZING);
+  uv_timer_start(&b->t_init, bk_init_timeout_cb, BK_INIT_TIMEOUT_MS, 0);
+}
+
+static void bk_stable_cb(uv_timer_t* t) {
+  struct backend* b = t->data;
+  if (b->crashes > 0)
+    bk_log(b, LL_DEBUG, "Server stayed up; crash count reset");
+  b->crashes = 0;
+}
+
+static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
+  if (b->stop_why != STOP_NONE) {
+    /* Being stopped (restart, crash, shutdown): the late handshake of this
+     * process must not make it the ready server. */
+    bk_log(b, LL_DEBUG, "ignored the initialize result of a stopping server");
+    return;
+  }
+  uv_timer_stop(&b->t_init);
+  const cJSON* result = cJSON_GetObjectItemCaseSensitive(m->root, "result");
+  if (m->is_error || !cJSON_IsObject(result)) {
+    const cJSON* e = cJSON_GetObjectItemCaseSensitive(m->root, "error");
+    const cJSON* em = cJSON_GetObjectItemCaseSensitive(e, "message");
+    bk_log(b, LL_ERROR, "Server rejected initialize: %s",
+           cJSON_IsString(em) ? em->valuestring : "(no message)");
+    bk_begin_stop(b, STOP_CRASH);
+    return;
+  }
+  cJSON_Delete(b->init_result);
+  b->init_result = cJSON_Duplicate(result, 1);
+  const cJSON* pv = cJSON_GetObjectItemCaseSensitive(result, "protocolVersion");
+  if (cJSON_IsString(pv)) {
+    if (b->client_protocol == NULL)
+      b->client_protocol = xstrdup(pv->valuestring);
+    else if (strcmp(b->client_protocol, pv->valuestring) != 0)
+      bk_log(b, LL_WARN,
+             "Restarted server negotiated protocol %s, the session uses %s",
+             pv->valuestring, b->client_protocol);
+  }
+  bool first = !b->ever_initialized;
+  b->ever_initialized = true;
+  b->ev.on_initialized(b, b->ctx, first);
+  if (b->p == NULL)
+    return; /* the owner stopped us */
+
+  cJSON* note = jrpc_make_notification("notifications/initialized", NULL);
+  bk_write_msg(b, note);
+  cJSON_Delete(note);
+  /* §3.3 step 9: the client's state, replayed; answers are consumed. */
+  if (b->log_level_params != NULL && bk_has_capability(b, "logging"))
+    bk_send_own_req(b, INFLIGHT_REPLAY, "logging/setLevel",
+                    cJSON_Duplicate(b->log_level_params, 1));
+  int nsub = cJSON_GetArraySize(b->subscriptions);
+  for (int i = 0; i < nsub; i++) {
+    cJSON* params = cJSON_CreateObject();
+    cJSON_AddStringToObject(
+        params, "uri", cJSON_GetArrayItem(b->subscriptions, i)->valuestring);
+    bk_send_own_req(b, INFLIGHT_REPLAY, "resources/subscribe", params);
+  }
+
+  if (!first)
+    b->restarts++;
+  bk_set_state(b, BACKEND_READY);
+  uv_timer_start(&b->t_stable, bk_stable_cb, BK_STABLE_MS, 0);
+  if (first) {
+    bk_log(b, LL_INFO, "Server ready (%llu ms)",
+           (unsigned long long)(uv_now(b->loop) - child_spawned_ms(b->p)));
+  } else {
+    bk_log(b, LL_INFO, "Restart #%u complete (%llu ms)", b->restarts,
+           (unsigned long long)(uv_now(b->loop) - b->restart_begin_ms));
+  }
+  b->restart_pending = false;
+  bk_flush_queue(b);
+  if (!first)
+    b->ev.on_restarted(b, b->ctx);
+  bk_fetch_lists(b);
+}
+
+static void bk_on_response(struct backend* b, struct jrpc_msg* m) {
+  struct inflight_req* r = inflight_take(&b->inflight, jrpc_int_id(m->id));
+  if (r == NULL) {
+    char idtext[64];
+    jrpc_id_format(m->id, idtext, sizeof(idtext));
+    bk_log(b, LL_DEBUG, "dropped a response to unknown id %s", idtext);
+    return;
+  }
+  switch (r->kind) {
+    case INFLIGHT_FORWARD:
+      jrpc_set_id(m->root, r->client_id);
+      bk_finish_forward(b, r, m->root);
+      m->root = NULL;
+      break;
+    case INFLIGHT_INIT:
+      bk_on_init_result(b, m);
+      break;
+    case INFLIGHT_LIST:
+      bk_on_list_page(b, (enum backend_list)r->list, m);
+      break;
+    case INFLIGHT_REPLAY:
+      if (m->is_error)
+        bk_log(b, LL_WARN, "Server refused the replayed %s", r->method);
+      break;
+  }
+  inflight_req_free(r);
+}
+
+/* ---- stopping ----------------------------------------------------------- */
+
+/* Answer every forwarded request of the process that just went away,
+ * oldest first (and forget its tasks' progress tokens and fetches). */
+static void bk_fail_inflight(struct backend* b, enum stop_why why) {
+  inflight_clear_tasks(&b->inflight);
+  char msg[512];
+  const char* reason = bk_gone_message(b, why, msg, sizeof(msg));
+  struct inflight_req* r;
+  while ((r = inflight_take_oldest(&b->inflight)) != NULL) {
+    if (r->kind == INFLIGHT_FORWARD)
+      bk_answer_req_error(b, r, reason, msg);
+    inflight_req_free(r);
+  }
+  bk_lists_reset(b);
+}
+
+static void bk_backoff_cb(uv_timer_t* t) {
+  struct backend* b = t->data;
+  if (b->state == BACKEND_CRASHED)
+    bk_spawn(b);
+}
+
+/* The old process and its group are gone: decide what comes next. */
+static void bk_stop_finished(struct backend* b) {
+  enum stop_why why = b->stop_why;
+  uint64_t gen = b->p ? b->generation : 0;
+  uv_timer_stop(&b->t_stop);
+  b->stop_why = STOP_NONE;
+  bk_fail_inflight(b, why);
+  b->crash_cause = NULL;
+  bool had = b->p != NULL;
+  child_release(b->p);
+  b->p = NULL;
+  if (had)
+    b->ev.on_process_gone(b, b->ctx, gen);
+
+  switch (why) {
+    case STOP_RESTART:
+      bk_spawn(b);
+      return;
+    case STOP_SHUTDOWN:
+      bk_set_state(b, BACKEND_STOPPED);
+      bk_fail_queue(b, true);
+      b->ev.on_stopped(b, b->ctx);
+      return;
+    default:
+      break;
+  }
+  /* A crash. */
+  b->crashes++;
+  if (b->crashes >= BK_MAX_CRASHES) {
+    bk_set_state(b, BACKEND_WAITING);
+    bk_log(b, LL_ERROR,
+           "Server crashed %u times in a row; waiting for file changes "
+           "before restarting",
+           b->crashes);
+    bk_fail_queue(b, true);
+    return;
+  }
+  unsigned delay = BK_BACKOFF_FIRST_MS << (b->crashes - 1);
+  if (delay > BK_BACKOFF_MAX_MS)
+    delay = BK_BACKOFF_MAX_MS;
+  bk_set_state(b, BACKEND_CRASHED);
+  bk_log(b, LL_INFO, "Restarting in %u ms (crash %u of %u)", delay, b->crashes,
+         BK_MAX_CRASHES);
+  uv_timer_start(&b->t_backoff, bk_backoff_cb, delay, 0);
+}
+
+/* The process and its group are gone (child_stop's outcome). */
+static void bk_on_gone(void* ctx) {
+  bk_stop_finished(ctx);
+}
+
+/* A stop with no process to stop. */
+static void bk_stop_timer_cb(uv_timer_t* t) {
+  struct backend* b = t->data;
+  if (b->stop_why != STOP_NONE && b->p == NULL)
+    bk_stop_finished(b);
+}
+
+static void bk_stdout_closed_cb(uv_timer_t* t) {
+  struct backend* b = t->data;
+  if (b->p == NULL || child_exited(b->p) || b->stop_why != STOP_NONE)
+    return;
+  bk_log(b, LL_WARN,
+         "Server closed its stdout but is still running; "
+         "stopping it");
+  b->crash_cause = "closed its stdout while still running";
+  bk_begin_stop(b, STOP_CRASH);
+}
+
+static void bk_on_out_eof(void* ctx) {
+  struct backend* b = ctx;
+  if (!child_exited(b->p) && b->stop_why == STOP_NONE) {
+    /* Usually the exit follows at once; if not, the server can no longer
+     * answer and is stopped. */
+    uv_timer_start(&b->t_stop, bk_stdout_closed_cb, BK_STDOUT_EOF_GRACE_MS, 0);
+  }
+}
+
+void bk_begin_stop(struct backend* b, enum stop_why why) {
+  uv_timer_stop(&b->t_init);
+  uv_timer_stop(&b->t_stable);
+  uv_timer_stop(&b->t_backoff);
+  if (b->stop_why != STOP_NONE) {
+    /* Already stopping: a shutdown overrides a restart or crash. */
+    if (why == STOP_SHUTDOWN)
+      b->stop_why = why;
+    return;
+  }
+  b->stop_why = why;
+  if (why == STOP_CRASH) {
+    /* "Restart #N complete (T ms)" then counts from the crash. */
+    b->restart_begin_ms = uv_now(b->loop);
+    bk_set_state(b, BACKEND_CRASHED);
+  }
+  if (b->p == NULL) {
+    uv_timer_start(&b->t_stop, bk_stop_timer_cb, 0, 0);
+    return;
+  }
+  uv_timer_stop(&b->t_stop);
+  child_stop(b->p, why == STOP_SHUTDOWN, b->sc->grace_ms);
+}
+
+static void bk_on_exit(void* ctx, int64_t status, int sig) {
+  struct backend* b = ctx;
+  b->have_exit = true;
+  b->last_exit_status = (long)status;
+  b->last_term_signal = sig;
+  char ex[64];
+  proc_describe_exit((long)status, sig, ex, sizeof(ex));
+  snprintf(b->last_exit_text, sizeof(b->last_exit_text), "%s", ex);
+  if (b->stop_why == STOP_NONE) {
+    bk_log(b, LL_ERROR, "Server exited unexpectedly (%s)%s", ex,
+           b->state == BACKEND_INITIALIZING || b->state == BACKEND_STARTING
+               ? " during its handshake"
+               : "");
+    bk_begin_stop(b, STOP_CRASH);
+    return;
+  }
+  bk_log(b, b->stop_why == STOP_SHUTDOWN ? LL_INFO : LL_VERBOSE,
+         "Server stopped (%s)", ex);
+}
+
+/* ---- spawning ----------------------------------------------------------- */
+
+static void bk_enter_waiting(struct backend* b, const char* why) {
+  bk_log(b, LL_ERROR, "%s; waiting for file changes before restarting", why);
+  b->have_exit = false;
+  free(b->start_error);
+  b->start_error = xstrdup(why);
+  bk_set_state(b, BACKEND_WAITING);
+  bk_fail_queue(b, true);
+}
+
+void bk_spawn(struct backend* b) {
+  const struct server_config* sc = b->sc;
+  static const struct child_events ev = {
+      .on_out_part = bk_on_out_part,
+      .on_out_line = bk_on_out_line,
+      .on_out_oversize = bk_on_out_oversize,
+      .on_out_eof = bk_on_out_eof,
+      .on_err_line = bk_on_err_line,
+      .on_exit = bk_on_exit,
+      .on_gone = bk_on_gone,
+  };
+  struct child_options opts = {
+      .command = sc->command,
+      .args = sc->args.v,
+      .nargs = sc->args.n,
+      .env = sc->env.v,
+      .nenv = sc->env.n,
+      .cwd = sc->cwd,
+      .max_line = b->max_line,
+      .logname = b->logname,
+  };
+  char why[512];
+  jscan_begin(&b->out_scan);
+  int rc = child_spawn(b->loop, &opts, &ev, b, &b->p, why, sizeof(why));
+  if (rc != 0) {
+    bk_enter_waiting(b, why);
+    return;
+  }
+  b->generation++;
+  free(b->start_error);
+  b->start_error = NULL;
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  b->started_wall_ms =
+      (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+  if (log_enabled(LL_INFO)) {
+    char* cmd = server_config_command_line(sc);
+    bk_log(b, LL_INFO, "Started: %s", cmd);
+    free(cmd);
+  }
+  bk_set_state(b, BACKEND_STARTING);
+  if (b->init_params != NULL)
+    bk_send_init(b);
+}

@@ -1,0 +1,118 @@
+/* child.h - one supervised child process and its process group.
+ *
+ * A child is spawned through mcpmon's exec step (proc.h: the shim sets
+ * the parent-death signal; only fds 0-2 pass) in a process group of its
+ * own (setsid), with pipes for stdin, stdout and stderr. It knows no
+ * JSON-RPC: it reports stdout lines (through a framer, whose parts a
+ * caller may scan as they arrive), stderr lines, the exit of the leader,
+ * and, after child_stop, that the whole group is gone.
+ *
+ * mcpmon is a child subreaper (PR_SET_CHILD_SUBREAPER, set once before
+ * the first spawn), so members of a group whose parent dies re-parent to
+ * mcpmon. On every SIGCHLD a child reaps the members of its group other
+ * than the leader (waitid with WNOWAIT first: the leader is libuv's to
+ * reap, by pid, or its exit callback is lost). Once libuv has reported
+ * the leader's exit, waitpid(-pgid) failing with ECHILD means no member
+ * is left: the group is gone. No /proc scan and no polling, except where
+ * the subreaper could not be set (then /proc is scanned every
+ * CHILD_POLL_MS while members outlive the leader).
+ *
+ * Lifetime: child_spawn returns a child owned by the caller, who ends it
+ * with child_release. Release detaches it (no callback fires after) and
+ * closes its handles; the memory goes when the last has closed (counted
+ * closes), so a new child can be spawned at once while the old one's
+ * handles close. Release does not signal the group: stop it first
+ * (child_stop, child_kill).
+ */
+#ifndef MCPMON_CHILD_H
+#define MCPMON_CHILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "lib/framer.h"
+
+#define CHILD_EOF_WAIT_MS 100u   /* child_stop(eof_first): EOF, then TERM */
+#define CHILD_KILL_WAIT_MS 2000u /* after SIGKILL, before giving up */
+#define CHILD_DRAIN_MS 500u      /* group gone: wait for stdout EOF */
+#define CHILD_POLL_MS 5u         /* without the subreaper only */
+#define CHILD_STDERR_LINE_MAX (16u * 1024u)
+
+struct child;
+
+/* Every callback gets the ctx given to child_spawn. Pointers passed in
+ * are valid during the call only, unless said otherwise. */
+struct child_events {
+  /* The framer's watch on stdout (framer_watch): bytes NULL when a new
+   * line starts, else the next bytes of the line being received. May be
+   * NULL. */
+  void (*on_out_part)(void* ctx, const char* bytes, size_t n);
+  /* One stdout line without its newline (and '\r'). from is the framer
+   * the line is in, so that a large line can leave in its buffer
+   * (framer_take) during the call. */
+  void (*on_out_line)(void* ctx, char* line, size_t len, struct framer* from);
+  /* A stdout line over max_line, skipped; head is its first bytes. */
+  void (*on_out_oversize)(void* ctx,
+                          size_t total,
+                          const char* head,
+                          size_t headlen);
+  /* stdout reached EOF (or failed). */
+  void (*on_out_eof)(void* ctx);
+  /* One stderr line, after it was passed to the log (log_passthrough).
+   * May be NULL. */
+  void (*on_err_line)(void* ctx, const char* line, size_t len);
+  /* The leader exited (fires once). */
+  void (*on_exit)(void* ctx, int64_t status, int term_signal);
+  /* After child_stop: the leader exited, its group is gone and stdout
+   * was drained (or CHILD_DRAIN_MS passed), or the group survived
+   * SIGKILL for CHILD_KILL_WAIT_MS (logged). Fires once. */
+  void (*on_gone)(void* ctx);
+};
+
+struct child_options {
+  const char* command; /* as configured: found on PATH unless it has
+                          a '/' and cwd is set */
+  char* const* args;   /* nargs arguments after the command */
+  size_t nargs;
+  char* const* env; /* nenv "KEY=value" over the environment */
+  size_t nenv;
+  const char* cwd;     /* or NULL */
+  size_t max_line;     /* stdout line limit */
+  const char* logname; /* for log lines (copied), or NULL */
+};
+
+/* Spawn. All of opts is copied or used during the call only. Returns 0
+ * with *out set, or a negative code with the reason in err ("Cannot run
+ * 'x': command not found") and nothing left to release. */
+int child_spawn(uv_loop_t* loop,
+                const struct child_options* opts,
+                const struct child_events* ev,
+                void* ctx,
+                struct child** out,
+                char* err,
+                size_t errlen);
+
+/* Write to stdin; takes buf (heap), freed after the write. Returns 0 or a
+ * negative UV_E* code (UV_EPIPE once stdin is closed). */
+int child_write(struct child* c, char* buf, size_t len);
+/* Bytes written and not yet taken by the child. */
+size_t child_write_queue(const struct child* c);
+
+/* The stop sequence (STDIO-11): close stdin; with eof_first and the
+ * leader running, give it CHILD_EOF_WAIT_MS to exit by itself; SIGTERM
+ * to the group; SIGKILL grace_ms later; on_gone when done. Once only:
+ * later calls do nothing. */
+void child_stop(struct child* c, bool eof_first, unsigned grace_ms);
+/* SIGKILL the group now; when stopping, on_gone follows as above. */
+void child_kill(struct child* c);
+/* Detach and close (see Lifetime above). NULL is fine. */
+void child_release(struct child* c);
+
+long child_pid(const struct child* c);
+bool child_exited(const struct child* c);
+/* uv_now when spawned. */
+uint64_t child_spawned_ms(const struct child* c);
+
+#endif
