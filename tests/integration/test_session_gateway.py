@@ -91,9 +91,10 @@ def test_second_signal_kills_retiring_backends():
     killed at once and mcpmon exits 0 (under ASan: without touching a
     backend freed during the walk)."""
     with tmpdir() as d:
-        specs = {"alpha": {"ignore_sigterm": True},
-                 "beta": {"ignore_sigterm": True},
-                 "gamma": {"ignore_sigterm": True}}
+        # Each server ignores both SIGTERM and stdin EOF: only SIGKILL
+        # (the second signal) ends it.
+        stubborn = {"ignore_sigterm": True, "ignore_stdin_eof": True}
+        specs = {n: dict(stubborn) for n in ("alpha", "beta", "gamma")}
         cfg = {n: {"raw": ["grace: 60000"]} for n in specs}
         for n in specs:
             write_backend_spec(d, n, specs[n])
