@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(build-essential cmake pkg-config libuv1-dev libcjson-dev libyaml-dev
-          libncurses-dev python3 nodejs npm tmux)
+          uthash-dev libncurses-dev python3 nodejs npm tmux)
 if [ "${1:-}" = "--with-test-tools" ]; then
   # libclang-rt-dev holds the libFuzzer and sanitizer runtimes; clang only
   # recommends it, and recommends are not installed below.

@@ -8,8 +8,6 @@
 
 #include "lib/util.h"
 
-#define NT_BUCKETS 256
-
 static bool names_ok(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
          (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -71,39 +69,40 @@ void names_disambiguate(const char* name, const char* salt, char* out) {
   memcpy(out, buf, strlen(buf) + 1);
 }
 
+/* The table is a uthash hash keyed by the exposed string; allocation
+ * failure follows lib/util.h (abort with a message), like every other
+ * allocation of the core. */
+#define uthash_malloc(sz) xmalloc(sz)
+#define uthash_free(ptr, sz) free(ptr)
+#include <uthash.h>
+
 struct nt_entry {
-  char* exposed;
+  char* exposed; /* the key */
   char* original;
   void* owner;
-  struct nt_entry* next;
+  UT_hash_handle hh;
 };
 
 struct name_table {
-  struct nt_entry* b[NT_BUCKETS];
-  size_t n;
+  struct nt_entry* head; /* uthash's handle of the whole table */
 };
-
-static size_t nt_bucket(const char* s) {
-  return names_hash(s, "") % NT_BUCKETS;
-}
 
 struct name_table* name_table_new(void) {
   return xcalloc(1, sizeof(struct name_table));
 }
 
+static void nt_delete(struct name_table* t, struct nt_entry* e) {
+  HASH_DEL(t->head, e);
+  free(e->exposed);
+  free(e->original);
+  free(e);
+}
+
 void name_table_clear(struct name_table* t) {
-  for (size_t i = 0; i < NT_BUCKETS; i++) {
-    struct nt_entry* e = t->b[i];
-    while (e != NULL) {
-      struct nt_entry* next = e->next;
-      free(e->exposed);
-      free(e->original);
-      free(e);
-      e = next;
-    }
-    t->b[i] = NULL;
+  struct nt_entry *e, *tmp;
+  HASH_ITER(hh, t->head, e, tmp) {
+    nt_delete(t, e);
   }
-  t->n = 0;
 }
 
 void name_table_free(struct name_table* t) {
@@ -114,7 +113,13 @@ void name_table_free(struct name_table* t) {
 }
 
 size_t name_table_count(const struct name_table* t) {
-  return t->n;
+  return HASH_COUNT(t->head);
+}
+
+static struct nt_entry* nt_get(const struct name_table* t, const char* key) {
+  struct nt_entry* e = NULL;
+  HASH_FIND_STR(t->head, key, e);
+  return e;
 }
 
 int name_table_add(struct name_table* t,
@@ -122,21 +127,17 @@ int name_table_add(struct name_table* t,
                    void* owner,
                    const char* original,
                    void** existing) {
-  size_t h = nt_bucket(exposed);
-  for (struct nt_entry* e = t->b[h]; e != NULL; e = e->next) {
-    if (strcmp(e->exposed, exposed) == 0) {
-      if (existing != NULL)
-        *existing = e->owner;
-      return -1;
-    }
+  struct nt_entry* old = nt_get(t, exposed);
+  if (old != NULL) {
+    if (existing != NULL)
+      *existing = old->owner;
+    return -1;
   }
   struct nt_entry* e = xmalloc(sizeof(*e));
   e->exposed = xstrdup(exposed);
   e->original = xstrdup(original);
   e->owner = owner;
-  e->next = t->b[h];
-  t->b[h] = e;
-  t->n++;
+  HASH_ADD_KEYPTR(hh, t->head, e->exposed, strlen(e->exposed), e);
   return 0;
 }
 
@@ -144,32 +145,20 @@ bool name_table_find(const struct name_table* t,
                      const char* exposed,
                      void** owner,
                      const char** original) {
-  for (struct nt_entry* e = t->b[nt_bucket(exposed)]; e != NULL; e = e->next) {
-    if (strcmp(e->exposed, exposed) == 0) {
-      if (owner != NULL)
-        *owner = e->owner;
-      if (original != NULL)
-        *original = e->original;
-      return true;
-    }
-  }
-  return false;
+  struct nt_entry* e = nt_get(t, exposed);
+  if (e == NULL)
+    return false;
+  if (owner != NULL)
+    *owner = e->owner;
+  if (original != NULL)
+    *original = e->original;
+  return true;
 }
 
 void name_table_remove_owner(struct name_table* t, const void* owner) {
-  for (size_t i = 0; i < NT_BUCKETS; i++) {
-    struct nt_entry** pp = &t->b[i];
-    while (*pp != NULL) {
-      struct nt_entry* e = *pp;
-      if (e->owner == owner) {
-        *pp = e->next;
-        free(e->exposed);
-        free(e->original);
-        free(e);
-        t->n--;
-      } else {
-        pp = &e->next;
-      }
-    }
+  struct nt_entry *e, *tmp;
+  HASH_ITER(hh, t->head, e, tmp) {
+    if (e->owner == owner)
+      nt_delete(t, e);
   }
 }
