@@ -62,8 +62,7 @@ static struct yaml_tree_node* yt_node_new(struct yaml_tree* t,
   n->line = (int)m.line + 1;
   n->col = (int)m.column + 1;
   n->weight = 1;
-  n->next = t->nodes;
-  t->nodes = n;
+  SLIST_INSERT_HEAD(&t->nodes, n, link);
   return n;
 }
 
@@ -322,12 +321,12 @@ int yaml_tree_parse(struct yaml_tree* t,
 }
 
 void yaml_tree_free(struct yaml_tree* t) {
-  for (struct yaml_tree_node* n = t->nodes; n != NULL;) {
-    struct yaml_tree_node* next = n->next;
+  struct yaml_tree_node* n;
+  while ((n = SLIST_FIRST(&t->nodes)) != NULL) {
+    SLIST_REMOVE_HEAD(&t->nodes, link);
     free(n->text);
     free(n->kids);
     free(n);
-    n = next;
   }
   for (size_t i = 0; i < t->anchors_cap; i++) free(t->anchors[i].name);
   free(t->anchors);

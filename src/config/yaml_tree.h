@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/queue.h>
 
 #include "config/config_error.h"
 
@@ -44,7 +45,7 @@ struct yaml_tree_node {
   size_t cap;
   size_t weight; /* nodes in this subtree, aliases expanded */
   size_t bytes;  /* scalar text in this subtree, aliases expanded */
-  struct yaml_tree_node* next; /* the tree's chain of every node */
+  SLIST_ENTRY(yaml_tree_node) link; /* the tree's chain of every node */
 };
 
 struct yaml_tree_anchor;
@@ -56,8 +57,8 @@ struct yaml_tree {
   const struct yaml_tree_node* root; /* NULL for an empty stream */
   size_t bytes;                      /* scalar text, aliases expanded */
   /* private */
-  struct yaml_tree_node* nodes;     /* every node, through next */
-  struct yaml_tree_anchor* anchors; /* open addressing, cap a power of 2 */
+  SLIST_HEAD(, yaml_tree_node) nodes; /* every node (zeroed = empty) */
+  struct yaml_tree_anchor* anchors;   /* open addressing, cap a power of 2 */
   size_t nanchors;
   size_t anchors_cap;
   size_t total; /* nodes so far, aliases expanded */
