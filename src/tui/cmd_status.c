@@ -144,8 +144,13 @@ int status_main(int argc, char** argv) {
     status = 1;
   } else if (json) {
     char* text = cJSON_PrintUnformatted(snap);
-    puts(text);
-    free(text);
+    if (text == NULL) {
+      fprintf(stderr, "mcpmon: cannot print the snapshot of %s\n", path);
+      status = 1;
+    } else {
+      puts(text);
+      free(text);
+    }
   } else {
     struct model m;
     model_init(&m);

@@ -160,18 +160,22 @@ static void tui_written(uv_write_t* req, int status) {
 static bool tui_send(struct tui* t, cJSON* cmd) {
   bool ok = false;
   if (t->conn != NULL && t->conn->hello) {
+    /* cJSON allocates through tu_malloc (tu_cjson_hooks), so NULL here
+     * is not lack of memory but a value cJSON cannot print. */
     char* text = cJSON_PrintUnformatted(cmd);
-    size_t len = strlen(text);
-    struct tui_write* w = tu_malloc(sizeof(*w) + len + 1);
-    memcpy(w->data, text, len);
-    w->data[len] = '\n';
+    size_t len = text != NULL ? strlen(text) : 0;
+    struct tui_write* w = text != NULL ? tu_malloc(sizeof(*w) + len + 1) : NULL;
+    if (w != NULL) {
+      memcpy(w->data, text, len);
+      w->data[len] = '\n';
+      uv_buf_t b = uv_buf_init(w->data, (unsigned)len + 1);
+      if (uv_write(&w->req, (uv_stream_t*)&t->conn->pipe, &b, 1, tui_written) ==
+          0)
+        ok = true;
+      else
+        free(w);
+    }
     free(text);
-    uv_buf_t b = uv_buf_init(w->data, (unsigned)len + 1);
-    if (uv_write(&w->req, (uv_stream_t*)&t->conn->pipe, &b, 1, tui_written) ==
-        0)
-      ok = true;
-    else
-      free(w);
   }
   cJSON_Delete(cmd);
   if (!ok)
