@@ -29,7 +29,7 @@ struct backend* backend_new(uv_loop_t* loop,
   b->queue_timeout_ms = opts->queue_timeout_ms;
   b->logname = opts->gateway ? b->config.name : NULL;
   b->all_lists = opts->gateway;
-  b->subscriptions = cJSON_CreateArray();
+  strset_init(&b->subscriptions);
   inflight_init(&b->inflight, BK_MAX_TASK_TOKENS);
   TAILQ_INIT(&b->queue);
   uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue, &b->t_init,
@@ -121,7 +121,7 @@ void backend_free(struct backend* b) {
   cJSON_Delete(b->init_params);
   cJSON_Delete(b->init_result);
   cJSON_Delete(b->log_level_params);
-  cJSON_Delete(b->subscriptions);
+  strset_clear(&b->subscriptions);
   for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
     cJSON_Delete(b->lists[k]);
     cJSON_Delete(b->fetch[k].acc);

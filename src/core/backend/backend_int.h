@@ -38,6 +38,7 @@
 #include "core/log.h"
 #include "core/proc/child.h"
 #include "lib/framer.h"
+#include "lib/strset.h"
 #include "proto/jscan.h"
 #include "proto/jsonrpc.h"
 
@@ -51,6 +52,8 @@
 #define BK_STDOUT_EOF_GRACE_MS 500u
 #define BK_MAX_TOOL_PAGES 100
 #define BK_WRITE_QUEUE_MAX (64u * 1024u * 1024u)
+/* Resource subscriptions kept for the replay after a restart. */
+#define BK_SUBSCRIPTIONS_MAX 100000u
 #define BK_MAX_TASK_TOKENS 256
 /* A response this large leaves in the framer's buffer, not in a copy. */
 #define BK_TAKE_MIN (64u * 1024u)
@@ -96,8 +99,9 @@ struct backend {
   cJSON* init_result;    /* of the current server */
   char* client_protocol; /* negotiated with the first server */
   bool ever_initialized;
-  cJSON* log_level_params;          /* last logging/setLevel params */
-  cJSON* subscriptions;             /* array of URIs */
+  cJSON* log_level_params;     /* last logging/setLevel params */
+  struct strset subscriptions; /* URIs, replayed on restart */
+  bool subscriptions_full_warned;
   cJSON* lists[BACKEND_LIST_KINDS]; /* arrays, last complete lists */
   struct bk_listfetch fetch[BACKEND_LIST_KINDS];
   unsigned lists_changed; /* kinds refreshed since on_lists last fired */

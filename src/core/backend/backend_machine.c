@@ -161,6 +161,14 @@ static void bk_stable_cb(uv_timer_t* t) {
   b->crashes = 0;
 }
 
+static void bk_replay_subscription(void* ctx, const char* uri, size_t len) {
+  struct backend* b = ctx;
+  cJSON* params = cJSON_CreateObject();
+  cJSON_AddItemToObject(params, "uri", cJSON_CreateString(uri));
+  (void)len; /* a URI that came from JSON text holds no NUL (cJSON) */
+  bk_send_own_req(b, INFLIGHT_REPLAY, "resources/subscribe", params);
+}
+
 static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
   if (b->stop_why != STOP_NONE) {
     /* Being stopped (restart, crash, shutdown): the late handshake of this
@@ -202,13 +210,7 @@ static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
   if (b->log_level_params != NULL && bk_has_capability(b, "logging"))
     bk_send_own_req(b, INFLIGHT_REPLAY, "logging/setLevel",
                     cJSON_Duplicate(b->log_level_params, 1));
-  int nsub = cJSON_GetArraySize(b->subscriptions);
-  for (int i = 0; i < nsub; i++) {
-    cJSON* params = cJSON_CreateObject();
-    cJSON_AddStringToObject(
-        params, "uri", cJSON_GetArrayItem(b->subscriptions, i)->valuestring);
-    bk_send_own_req(b, INFLIGHT_REPLAY, "resources/subscribe", params);
-  }
+  strset_each(&b->subscriptions, bk_replay_subscription, b);
 
   if (!first)
     b->restarts++;

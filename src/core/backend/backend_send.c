@@ -210,22 +210,21 @@ void bk_track_state(struct backend* b,
   const cJSON* uri = cJSON_GetObjectItemCaseSensitive(params, "uri");
   if (!cJSON_IsString(uri))
     return;
-  bool sub = strcmp(method, "resources/subscribe") == 0;
-  bool unsub = strcmp(method, "resources/unsubscribe") == 0;
-  if (!sub && !unsub)
-    return;
-  int n = cJSON_GetArraySize(b->subscriptions);
-  for (int i = 0; i < n; i++) {
-    const cJSON* it = cJSON_GetArrayItem(b->subscriptions, i);
-    if (strcmp(it->valuestring, uri->valuestring) == 0) {
-      if (unsub)
-        cJSON_DeleteItemFromArray(b->subscriptions, i);
-      return;
+  size_t len = strlen(uri->valuestring);
+  if (strcmp(method, "resources/unsubscribe") == 0) {
+    strset_remove(&b->subscriptions, uri->valuestring, len);
+  } else if (strcmp(method, "resources/subscribe") == 0) {
+    if (strset_count(&b->subscriptions) < BK_SUBSCRIPTIONS_MAX) {
+      strset_add(&b->subscriptions, uri->valuestring, len);
+    } else if (!strset_has(&b->subscriptions, uri->valuestring, len) &&
+               !b->subscriptions_full_warned) {
+      b->subscriptions_full_warned = true;
+      bk_log(b, LL_WARN,
+             "More than %u resource subscriptions: the ones past that "
+             "are forwarded but not renewed after a restart",
+             BK_SUBSCRIPTIONS_MAX);
     }
   }
-  if (sub)
-    cJSON_AddItemToArray(b->subscriptions,
-                         cJSON_CreateString(uri->valuestring));
 }
 
 /* PROG-1: keep the progress token of forwarded request r (msg: as the
