@@ -15,9 +15,15 @@
 
 /* Longest line a client may send; longer ones close the connection. */
 #define CONTROL_CLIENT_LINE_MAX (64u * 1024u)
-/* Longest line the core sends, counted without its '\n'. */
+/* Longest line the core sends, counted without its '\n'. Every message
+ * is built to fit: a snapshot (and a backend_added or tools event) cuts
+ * each backend's log and traffic backlog, newest kept, and then its tools,
+ * saying how many it left out (logOmitted, trafficOmitted, toolsOmitted).
+ * A message that still cannot fit is not sent: the core logs it and
+ * answers the client that asked with an error object. */
 #define CONTROL_SERVER_LINE_MAX (1024u * 1024u)
-/* Output the core holds for one client before dropping it. */
+/* Output the core holds for one client before dropping it; at least one
+ * full line more than a client ever needs to receive at once. */
 #define CONTROL_CLIENT_OUTPUT_MAX (4u * 1024u * 1024u)
 /* Ring sizes kept per backend. */
 #define CONTROL_LOG_RING 500
