@@ -180,8 +180,7 @@ static void ctl_send(struct ctl_client* cl, cJSON* obj) {
       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "type"));
   char msg[256];
   snprintf(msg, sizeof(msg),
-           "%s answer of %zu bytes not sent: over the %u-"
-           "byte line limit",
+           "%s answer of %zu bytes not sent: over the %u-byte line limit",
            type ? type : "an", len, CONTROL_SERVER_LINE_MAX);
   log_warn("Control: %s", msg);
   const cJSON* id = cJSON_GetObjectItemCaseSensitive(obj, "id");
