@@ -15,13 +15,23 @@
 
 /* Longest line a client may send; longer ones close the connection. */
 #define CONTROL_CLIENT_LINE_MAX (64u * 1024u)
-/* Longest line the core sends. */
+/* Longest line the core sends, counted without its '\n'. Every message
+ * is built to fit: a snapshot (and a backend_added or tools event) cuts
+ * each backend's log and traffic backlog, newest kept, and then its tools,
+ * saying how many it left out (logOmitted, trafficOmitted, toolsOmitted).
+ * A message that still cannot fit is not sent: the core logs it and
+ * answers the client that asked with an error object. */
 #define CONTROL_SERVER_LINE_MAX (1024u * 1024u)
-/* Output the core holds for one client before dropping it. */
+/* Output the core holds for one client before dropping it; at least one
+ * full line more than a client ever needs to receive at once. */
 #define CONTROL_CLIENT_OUTPUT_MAX (4u * 1024u * 1024u)
 /* Ring sizes kept per backend. */
 #define CONTROL_LOG_RING 500
 #define CONTROL_TRAFFIC_RING 200
+/* Longest log text kept (bytes, cut at a UTF-8 boundary). */
+#define CONTROL_LOG_TEXT_MAX 4096u
+/* Longest method, tool and error text of a traffic entry, each. */
+#define CONTROL_TRAFFIC_TEXT_MAX 4096u
 /* Request/response bodies kept for traffic_detail, each. */
 #define CONTROL_TRAFFIC_BODY_MAX (16u * 1024u)
 

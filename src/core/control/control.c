@@ -1,23 +1,76 @@
-/* control.c - see control.h, control_int.h and docs/control-protocol.md. */
+/* control.c - see control.h and docs/control-protocol.md.
+ *
+ * The top of the control socket: the listening socket, its clients and
+ * their caps, the commands. What it serves comes from below, and calls
+ * run one way:
+ *   control.c -> control_json.c -> control_model.c -> control_rings.c
+ * The model reports changes up through struct ctl_model_events (the
+ * ctl_ev_* callbacks here); each builds its event only when a subscribed
+ * client will receive it.
+ */
+#include "core/control/control.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "core/control/control_int.h"
+#include "core/control/control_json.h"
+#include "core/control/control_model.h"
+#include "core/log.h"
 #include "core/slab.h"
+#include "lib/framer.h"
 #include "lib/util.h"
+#include "proto/control_proto.h"
 
-void ctl_on_log(void* ctx,
-                enum log_level level,
-                const char* name,
-                bool from_server,
-                const char* text);
+struct ctl_client {
+  struct control* c;
+  uv_pipe_t pipe;
+  struct framer in;
+  bool subscribed;
+  bool closing;         /* flushing before the drop */
+  const char* drop_why; /* static text */
+  TAILQ_ENTRY(ctl_client) link;
+};
+
+TAILQ_HEAD(ctl_client_list, ctl_client);
+
+/* A line written to several clients, freed by its last write. */
+struct ctl_buf {
+  int refs;
+  size_t len; /* with the '\n' */
+  char data[];
+};
+
+struct ctl_write {
+  uv_write_t w;
+  struct ctl_buf* buf;
+};
+
+struct control {
+  uv_loop_t* loop;
+  uv_pipe_t server;
+  char* path;
+  char* mode;
+  char* command;
+  char* config;
+  uint64_t started;
+  struct ctl_model model;
+  struct ctl_client_list clients; /* connected, not yet dropped */
+  size_t nsubscribed;
+  bool closing;
+  int open_handles; /* the server and every client pipe not yet closed */
+};
+
+/* A client that reads must always be able to take one whole line on top of
+ * what it was already sent (the hello before the snapshot). */
+_Static_assert(CONTROL_CLIENT_OUTPUT_MAX >= 2 * (CONTROL_SERVER_LINE_MAX + 1),
+               "the output cap must hold a full line and more");
 
 /* ---- clients: writing ---------------------------------------------------- */
 
@@ -35,18 +88,13 @@ static void ctl_drop(struct ctl_client* cl, const char* why) {
   struct control* c = cl->c;
   if (uv_is_closing((uv_handle_t*)&cl->pipe))
     return;
-  for (struct ctl_client** pp = &c->clients; *pp != NULL; pp = &(*pp)->next) {
-    if (*pp == cl) {
-      *pp = cl->next;
-      break;
-    }
-  }
+  TAILQ_REMOVE(&c->clients, cl, link);
   if (cl->subscribed && c->nsubscribed > 0)
     c->nsubscribed--;
-  c->obs.body_max = c->nsubscribed > 0 ? CONTROL_TRAFFIC_BODY_MAX : 0;
+  ctl_model_keep_bodies(&c->model, c->nsubscribed > 0);
+  uv_close((uv_handle_t*)&cl->pipe, ctl_client_closed);
   if (why != NULL)
     log_msg(LL_VERBOSE, NULL, 0, "Control client dropped: %s", why);
-  uv_close((uv_handle_t*)&cl->pipe, ctl_client_closed);
 }
 
 static void ctl_write_done(uv_write_t* w, int status) {
@@ -57,9 +105,8 @@ static void ctl_write_done(uv_write_t* w, int status) {
   (void)status; /* a failed write shows up as a read error/EOF too */
 }
 
-static struct ctl_buf* ctl_buf_of(const cJSON* obj) {
-  char* text = cJSON_PrintUnformatted(obj);
-  size_t len = strlen(text);
+/* A buffer holding text and a newline. Takes text (len bytes). */
+static struct ctl_buf* ctl_buf_of(char* text, size_t len) {
   struct ctl_buf* b = xmalloc(sizeof(*b) + len + 1);
   b->refs = 1; /* the caller's */
   b->len = len + 1;
@@ -74,9 +121,12 @@ static void ctl_buf_unref(struct ctl_buf* b) {
     free(b);
 }
 
+/* Queue b for cl, or drop cl when it would hold more than
+ * CONTROL_CLIENT_OUTPUT_MAX bytes. b is at most CONTROL_SERVER_LINE_MAX
+ * bytes and a newline (the callers check), so a client that reads gets
+ * any one line: hello and snapshot together are far below the cap. */
 static void ctl_write_buf(struct ctl_client* cl, struct ctl_buf* b) {
-  if (b->len > CONTROL_SERVER_LINE_MAX || cl->closing ||
-      uv_is_closing((uv_handle_t*)&cl->pipe))
+  if (cl->closing || uv_is_closing((uv_handle_t*)&cl->pipe))
     return;
   size_t queued = uv_stream_get_write_queue_size((uv_stream_t*)&cl->pipe);
   if (queued + b->len > CONTROL_CLIENT_OUTPUT_MAX) {
@@ -94,32 +144,12 @@ static void ctl_write_buf(struct ctl_client* cl, struct ctl_buf* b) {
   }
 }
 
-/* Takes obj. */
-static void ctl_send(struct ctl_client* cl, cJSON* obj) {
-  struct ctl_buf* b = ctl_buf_of(obj);
-  cJSON_Delete(obj);
+/* Send text (len bytes, no newline; taken) to one client. */
+static void ctl_send_text(struct ctl_client* cl, char* text, size_t len) {
+  struct ctl_buf* b = ctl_buf_of(text, len);
   ctl_write_buf(cl, b);
   ctl_buf_unref(b);
 }
-
-/* Send an event to every subscribed client. Takes obj. */
-void ctl_broadcast(struct control* c, cJSON* obj) {
-  if (c->nsubscribed == 0) {
-    cJSON_Delete(obj);
-    return;
-  }
-  struct ctl_buf* b = ctl_buf_of(obj);
-  cJSON_Delete(obj);
-  struct ctl_client* next;
-  for (struct ctl_client* cl = c->clients; cl != NULL; cl = next) {
-    next = cl->next;
-    if (cl->subscribed)
-      ctl_write_buf(cl, b);
-  }
-  ctl_buf_unref(b);
-}
-
-/* ---- commands ------------------------------------------------------------ */
 
 static cJSON* ctl_reply(const char* type, const cJSON* id) {
   cJSON* o = cJSON_CreateObject();
@@ -131,10 +161,164 @@ static cJSON* ctl_reply(const char* type, const cJSON* id) {
 
 static void ctl_error(struct ctl_client* cl,
                       const cJSON* id,
+                      const char* message);
+
+/* Send an answer to the client that asked. Takes obj. An answer over the
+ * line limit is logged and replaced by an error object, never dropped
+ * silently; an error that does not fit either (its id is what is too
+ * long) goes without the id. */
+static void ctl_send(struct ctl_client* cl, cJSON* obj) {
+  size_t len;
+  char* text = ctl_json_print(obj, &len);
+  if (len <= CONTROL_SERVER_LINE_MAX) {
+    cJSON_Delete(obj);
+    ctl_send_text(cl, text, len);
+    return;
+  }
+  free(text);
+  const char* type =
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "type"));
+  char msg[256];
+  snprintf(msg, sizeof(msg),
+           "%s answer of %zu bytes not sent: over the %u-byte line limit",
+           type ? type : "an", len, CONTROL_SERVER_LINE_MAX);
+  log_warn("Control: %s", msg);
+  const cJSON* id = cJSON_GetObjectItemCaseSensitive(obj, "id");
+  bool is_error = type != NULL && strcmp(type, "error") == 0;
+  ctl_error(cl, is_error ? NULL : id, msg);
+  cJSON_Delete(obj);
+}
+
+static void ctl_error(struct ctl_client* cl,
+                      const cJSON* id,
                       const char* message) {
   cJSON* o = ctl_reply("error", id);
   cJSON_AddStringToObject(o, "message", message);
   ctl_send(cl, o);
+}
+
+/* Send text (len bytes, no newline; taken) to every subscribed client. */
+static void ctl_broadcast_text(struct control* c, char* text, size_t len) {
+  if (len > CONTROL_SERVER_LINE_MAX) { /* the builders prevent it */
+    log_warn(
+        "Control: an event of %zu bytes not sent: over the %u-byte "
+        "line limit",
+        len, CONTROL_SERVER_LINE_MAX);
+    free(text);
+    return;
+  }
+  struct ctl_buf* b = ctl_buf_of(text, len);
+  struct ctl_client* next;
+  for (struct ctl_client* cl = TAILQ_FIRST(&c->clients); cl != NULL;
+       cl = next) {
+    next = TAILQ_NEXT(cl, link);
+    if (cl->subscribed)
+      ctl_write_buf(cl, b);
+  }
+  ctl_buf_unref(b);
+}
+
+/* Send an event to every subscribed client. Takes obj. */
+static void ctl_broadcast(struct control* c, cJSON* obj) {
+  size_t len;
+  char* text = ctl_json_print(obj, &len);
+  cJSON_Delete(obj);
+  ctl_broadcast_text(c, text, len);
+}
+
+/* An event cut to fit by its builder (text NULL: even the smallest form
+ * was over the limit, err says why). */
+static void ctl_broadcast_fitted(struct control* c,
+                                 const char* what,
+                                 char* text,
+                                 size_t len,
+                                 const char* err) {
+  if (text == NULL) {
+    log_warn("Control: %s event not sent: %s", what, err);
+    return;
+  }
+  ctl_broadcast_text(c, text, len);
+}
+
+/* ---- events from the model ------------------------------------------------
+ * Each runs after the model recorded the change, and builds its event only
+ * when a subscribed client will get it. */
+
+static void ctl_ev_state(void* ctx, const struct ctl_backend* cb) {
+  struct control* c = ctx;
+  if (c->nsubscribed > 0)
+    ctl_broadcast(c, ctl_json_state_event(cb));
+}
+
+static void ctl_ev_tools(void* ctx, const struct ctl_backend* cb) {
+  struct control* c = ctx;
+  if (c->nsubscribed == 0)
+    return;
+  char err[256];
+  size_t len = 0;
+  char* text =
+      ctl_json_tools_event(cb, CONTROL_SERVER_LINE_MAX, &len, err, sizeof(err));
+  ctl_broadcast_fitted(c, "a tools", text, len, err);
+}
+
+static void ctl_ev_traffic(void* ctx,
+                           const struct ctl_backend* cb,
+                           const struct ctl_traffic_entry* t) {
+  struct control* c = ctx;
+  if (c->nsubscribed > 0)
+    ctl_broadcast(c, ctl_json_traffic_event(cb, t));
+}
+
+static void ctl_ev_log(void* ctx,
+                       const struct ctl_backend* cb,
+                       const struct ctl_log_entry* l) {
+  struct control* c = ctx;
+  if (c->nsubscribed > 0)
+    ctl_broadcast(c, ctl_json_log_event(cb, l));
+}
+
+static void ctl_ev_list_changed(void* ctx, const struct ctl_backend* cb) {
+  struct control* c = ctx;
+  if (c->nsubscribed > 0)
+    ctl_broadcast(c, ctl_json_list_changed_event(cb));
+}
+
+static const struct ctl_model_events ctl_events = {
+    .on_state = ctl_ev_state,
+    .on_tools = ctl_ev_tools,
+    .on_traffic = ctl_ev_traffic,
+    .on_log = ctl_ev_log,
+    .on_list_changed = ctl_ev_list_changed,
+};
+
+/* ---- commands ------------------------------------------------------------ */
+
+/* snapshot, and subscribe (then events follow). A snapshot that cannot be
+ * built under the line limit is logged and answered with an error, and
+ * does not subscribe: events without a snapshot describe nothing. */
+static void ctl_cmd_snapshot(struct ctl_client* cl,
+                             const cJSON* id,
+                             bool subscribe) {
+  struct control* c = cl->c;
+  struct ctl_instance in = {c->mode, c->command, c->config, c->path,
+                            c->started};
+  char err[256];
+  size_t len = 0;
+  char* text = ctl_json_snapshot(&c->model, &in, id, CONTROL_SERVER_LINE_MAX,
+                                 &len, err, sizeof(err));
+  if (text == NULL) {
+    log_warn("Control snapshot not sent: %s", err);
+    char msg[300];
+    snprintf(msg, sizeof(msg), "snapshot not sent: %s", err);
+    ctl_error(cl, id, msg);
+    return;
+  }
+  ctl_send_text(cl, text, len);
+  if (subscribe && !cl->subscribed) {
+    cl->subscribed = true;
+    c->nsubscribed++;
+    ctl_model_keep_bodies(&c->model, true);
+  }
 }
 
 static void ctl_cmd_restart(struct ctl_client* cl,
@@ -143,9 +327,11 @@ static void ctl_cmd_restart(struct ctl_client* cl,
   struct control* c = cl->c;
   const cJSON* name = cJSON_GetObjectItemCaseSensitive(cmd, "backend");
   cJSON* o = ctl_reply("result", id);
+  struct ctl_backend* cb;
   if (name != NULL && !cJSON_IsNull(name)) {
-    struct ctl_backend* cb =
-        cJSON_IsString(name) ? ctl_find_name(c, name->valuestring) : NULL;
+    cb = cJSON_IsString(name)
+             ? ctl_model_find_name(&c->model, name->valuestring)
+             : NULL;
     if (cb == NULL) {
       cJSON_AddFalseToObject(o, "ok");
       char msg[300];
@@ -153,8 +339,9 @@ static void ctl_cmd_restart(struct ctl_client* cl,
                cJSON_IsString(name) ? name->valuestring : "?");
       cJSON_AddStringToObject(o, "error", msg);
       cJSON* names = cJSON_AddArrayToObject(o, "backends");
-      for (cb = c->backends; cb != NULL; cb = cb->next)
+      STAILQ_FOREACH(cb, &c->model.backends, link) {
         cJSON_AddItemToArray(names, cJSON_CreateString(backend_name(cb->b)));
+      }
       ctl_send(cl, o);
       return;
     }
@@ -165,8 +352,9 @@ static void ctl_cmd_restart(struct ctl_client* cl,
   }
   cJSON_AddTrueToObject(o, "ok");
   ctl_send(cl, o);
-  for (struct ctl_backend* cb = c->backends; cb != NULL; cb = cb->next)
+  STAILQ_FOREACH(cb, &c->model.backends, link) {
     backend_restart(cb->b, "requested on the control socket");
+  }
 }
 
 static void ctl_cmd_traffic(struct ctl_client* cl,
@@ -177,39 +365,18 @@ static void ctl_cmd_traffic(struct ctl_client* cl,
     ctl_error(cl, id, "traffic needs a numeric 'seq'");
     return;
   }
-  for (struct ctl_backend* cb = cl->c->backends; cb != NULL; cb = cb->next) {
-    for (int i = 0; i < cb->tr_count; i++) {
-      const struct ctl_traffic* t = &cb->traffic[i];
-      if ((double)t->seq != seq->valuedouble)
-        continue;
-      cJSON* o = ctl_reply("traffic_detail", id);
-      cJSON_AddNumberToObject(o, "seq", (double)t->seq);
-      cJSON_AddStringToObject(o, "backend", backend_name(cb->b));
-      const char* bodies[2] = {t->request, t->response};
-      const char* keys[2] = {"request", "response"};
-      bool truncated = false;
-      for (int k = 0; k < 2; k++) {
-        cJSON* parsed = bodies[k] ? cJSON_Parse(bodies[k]) : NULL;
-        if (parsed != NULL) {
-          cJSON_AddItemToObject(o, keys[k], parsed);
-        } else if (bodies[k] != NULL) {
-          cJSON_AddStringToObject(o, keys[k], bodies[k]);
-          truncated = true;
-        } else {
-          cJSON_AddNullToObject(o, keys[k]);
-        }
-      }
-      if (truncated)
-        cJSON_AddTrueToObject(o, "truncated");
-      if (t->request == NULL && t->response == NULL)
-        cJSON_AddStringToObject(o, "note",
-                                "bodies are kept only while a dashboard is "
-                                "attached");
-      ctl_send(cl, o);
-      return;
-    }
+  /* Only whole numbers a double holds exactly can name an entry; the
+   * range check comes first so that the cast is defined. */
+  double d = seq->valuedouble;
+  const struct ctl_backend* cb = NULL;
+  const struct ctl_traffic_entry* t = NULL;
+  if (d >= 1 && d <= 9007199254740992.0 && (double)(uint64_t)d == d)
+    t = ctl_model_traffic_find(&cl->c->model, (uint64_t)d, &cb);
+  if (t == NULL) {
+    ctl_error(cl, id, "no such traffic entry (it left the ring)");
+    return;
   }
-  ctl_error(cl, id, "no such traffic entry (it left the ring)");
+  ctl_send(cl, ctl_json_traffic_detail(cb, t, id));
 }
 
 static void ctl_on_line(void* ctx, char* line, size_t len) {
@@ -221,20 +388,9 @@ static void ctl_on_line(void* ctx, char* line, size_t len) {
     ctl_error(cl, cJSON_IsObject(cmd) ? id : NULL,
               "expected a JSON object with a string \"cmd\"");
   } else if (strcmp(name->valuestring, "snapshot") == 0) {
-    cJSON* snap = ctl_snapshot(cl->c);
-    if (id != NULL)
-      cJSON_AddItemToObject(snap, "id", cJSON_Duplicate(id, 1));
-    ctl_send(cl, snap);
+    ctl_cmd_snapshot(cl, id, false);
   } else if (strcmp(name->valuestring, "subscribe") == 0) {
-    cJSON* snap = ctl_snapshot(cl->c);
-    if (id != NULL)
-      cJSON_AddItemToObject(snap, "id", cJSON_Duplicate(id, 1));
-    ctl_send(cl, snap);
-    if (!cl->subscribed) {
-      cl->subscribed = true;
-      cl->c->nsubscribed++;
-      cl->c->obs.body_max = CONTROL_TRAFFIC_BODY_MAX;
-    }
+    ctl_cmd_snapshot(cl, id, true);
   } else if (strcmp(name->valuestring, "restart") == 0) {
     ctl_cmd_restart(cl, cmd, id);
   } else if (strcmp(name->valuestring, "traffic") == 0) {
@@ -309,8 +465,7 @@ static void ctl_on_connection(uv_stream_t* server, int status) {
   cl->pipe.data = cl;
   c->open_handles++;
   framer_init(&cl->in, CONTROL_CLIENT_LINE_MAX);
-  cl->next = c->clients;
-  c->clients = cl;
+  TAILQ_INSERT_HEAD(&c->clients, cl, link);
   if (uv_accept(server, (uv_stream_t*)&cl->pipe) != 0) {
     ctl_drop(cl, "accept failed");
     return;
@@ -429,10 +584,9 @@ int control_start(uv_loop_t* loop,
   c->mode = xstrdup(info->mode);
   c->command = info->command ? xstrdup(info->command) : NULL;
   c->config = info->config ? xstrdup(info->config) : NULL;
-  c->started = ctl_wall_ms();
-  c->obs.on_state = ctl_obs_state;
-  c->obs.on_tools = ctl_obs_tools;
-  c->obs.on_traffic = ctl_obs_traffic;
+  c->started = ctl_model_now_ms();
+  TAILQ_INIT(&c->clients);
+  ctl_model_init(&c->model, strcmp(info->mode, "single") == 0, &ctl_events, c);
   uv_pipe_init(loop, &c->server, 0);
   c->server.data = c;
   c->open_handles = 1;
@@ -459,13 +613,37 @@ int control_start(uv_loop_t* loop,
     control_close(c); /* frees c once its handle has closed */
     return rc;
   }
-  log_set_hook(ctl_on_log, c);
+  log_set_hook(ctl_model_on_log, &c->model);
   *out = c;
   return 0;
 }
 
 const char* control_path(const struct control* c) {
   return c->path;
+}
+
+void control_add_backend(struct control* c, struct backend* b) {
+  struct ctl_backend* cb = ctl_model_add(&c->model, b);
+  if (c->nsubscribed == 0)
+    return;
+  char err[256];
+  size_t len = 0;
+  char* text = ctl_json_backend_added(cb, CONTROL_SERVER_LINE_MAX, &len, err,
+                                      sizeof(err));
+  ctl_broadcast_fitted(c, "a backend_added", text, len, err);
+}
+
+void control_remove_backend(struct control* c, struct backend* b) {
+  struct ctl_backend* cb = ctl_model_find(&c->model, b);
+  if (cb == NULL)
+    return;
+  ctl_model_remove(&c->model, cb);
+  if (c->nsubscribed > 0)
+    ctl_broadcast(c, ctl_json_backend_removed_event(backend_name(b)));
+}
+
+void control_list_changed(struct control* c, struct backend* b, bool relisted) {
+  ctl_model_list_changed(&c->model, b, relisted);
 }
 
 static void ctl_server_closed(uv_handle_t* h) {
@@ -479,14 +657,9 @@ void control_close(struct control* c) {
     return;
   log_set_hook(NULL, NULL);
   unlink(c->path);
-  while (c->clients != NULL) ctl_drop(c->clients, NULL);
+  while (!TAILQ_EMPTY(&c->clients)) ctl_drop(TAILQ_FIRST(&c->clients), NULL);
   c->closing = true;
-  while (c->backends != NULL) {
-    struct ctl_backend* cb = c->backends;
-    c->backends = cb->next;
-    backend_set_observer(cb->b, NULL, NULL);
-    ctl_backend_free(cb);
-  }
+  ctl_model_free(&c->model);
   free(c->path);
   free(c->mode);
   free(c->command);

@@ -1,12 +1,30 @@
 /* control.h - the control socket server (docs/control-protocol.md).
  *
  * Serves a Unix socket, 0600 in a 0700 directory, to processes of the same
- * uid: a snapshot of the instance and its backends, then a stream of events
- * (state, log, tools, traffic, list_changed), and restart commands. Keeps a
- * ring of recent log lines and traffic per backend so a dashboard that
- * attaches late sees the backlog. A client that stops reading is dropped
- * once CONTROL_CLIENT_OUTPUT_MAX bytes wait for it; nothing a client sends
- * can stop the core.
+ * uid: a hello, then on request a snapshot of the instance and its
+ * backends, a stream of events (state, log, tools, traffic, list_changed,
+ * backend_added, backend_removed), restart commands and traffic details.
+ * Keeps a ring of recent log lines and traffic per backend so that a
+ * dashboard that attaches late sees the backlog.
+ *
+ * Bounds (src/proto/control_proto.h), so that nothing a client does or
+ * fails to do can stop the core or grow its memory without end:
+ *  - a command line over CONTROL_CLIENT_LINE_MAX bytes gets an error and
+ *    the connection is closed;
+ *  - every line the core sends is at most CONTROL_SERVER_LINE_MAX bytes:
+ *    the snapshot (and backend_added, tools) is cut to fit when built,
+ *    newest log and traffic kept (control_json.h); what still cannot fit
+ *    is never dropped in silence: it is logged, and the client that asked
+ *    gets an error object instead;
+ *  - a client for which more than CONTROL_CLIENT_OUTPUT_MAX bytes wait
+ *    (it stopped reading) is dropped, and that is logged.
+ *
+ * The files, calls running one way (DESIGN.md):
+ *   control.c        this API: the socket, clients, caps, commands
+ *   control_json.c   the JSON of every message, bounded
+ *   control_model.c  what is shown: a record per backend, the backend
+ *                    observer and the log hook, reporting up by callback
+ *   control_rings.c  the rings of log lines and traffic (pure)
  */
 #ifndef MCPMON_CONTROL_H
 #define MCPMON_CONTROL_H
@@ -25,9 +43,11 @@ struct control_info {
 };
 
 /* Create the socket at path (NULL: the default path for this pid) and
- * start serving. Installs the log hook. Returns 0 and *out (owned by the
- * caller, released with control_close), or a negative code with the reason
- * in err. Strings in info are copied. */
+ * start serving on loop. Installs the log hook (log_set_hook: every line
+ * logged from now on is also kept and sent to subscribers). Returns 0 and
+ * *out (owned by the caller, released with control_close), or a negative
+ * UV_E* code with the reason in err; nothing is left to release then.
+ * Strings in info are copied. */
 int control_start(uv_loop_t* loop,
                   const char* path,
                   const struct control_info* info,
@@ -38,17 +58,23 @@ int control_start(uv_loop_t* loop,
 /* The socket's path (owned by c). */
 const char* control_path(const struct control* c);
 
-/* Show backend b (borrowed; stays until control_remove_backend). In single
- * mode, log lines that name no backend are attached to the one added. */
+/* Show backend b (borrowed: it must stay valid until
+ * control_remove_backend or control_close). c becomes b's observer
+ * (backend_set_observer, replacing any other) and subscribers get a
+ * backend_added event. In single mode, log lines that name no backend are
+ * attached to the first backend added. */
 void control_add_backend(struct control* c, struct backend* b);
+/* Stop showing b: clears its observer, drops its rings, and subscribers
+ * get a backend_removed event. Unknown b: nothing. */
 void control_remove_backend(struct control* c, struct backend* b);
 
 /* notifications/tools/list_changed was sent (relisted false) or the client
  * then re-read the list (relisted true). b NULL: every backend. */
 void control_list_changed(struct control* c, struct backend* b, bool relisted);
 
-/* Stop serving: close every client and the socket, remove the file, and
- * free c once all handles have closed. */
+/* Stop serving: remove the log hook and the socket file, drop every
+ * client, clear every backend's observer, and free c once all handles have
+ * closed (the loop must run on for that). c NULL: nothing. */
 void control_close(struct control* c);
 
 #endif

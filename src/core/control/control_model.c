@@ -1,0 +1,180 @@
+/* control_model.c - see control_model.h. */
+#include "core/control/control_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/util.h"
+
+uint64_t ctl_model_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- the backend observer ------------------------------------------------ */
+
+static void ctl_model_obs_state(struct backend* b, void* ctx) {
+  struct ctl_model* m = ctx;
+  struct ctl_backend* cb = ctl_model_find(m, b);
+  if (cb != NULL && m->ev->on_state != NULL)
+    m->ev->on_state(m->ctx, cb);
+}
+
+static void ctl_model_obs_tools(struct backend* b, void* ctx) {
+  struct ctl_model* m = ctx;
+  struct ctl_backend* cb = ctl_model_find(m, b);
+  if (cb != NULL && m->ev->on_tools != NULL)
+    m->ev->on_tools(m->ctx, cb);
+}
+
+static void ctl_model_obs_traffic(struct backend* b,
+                                  void* ctx,
+                                  const struct backend_traffic* t) {
+  struct ctl_model* m = ctx;
+  struct ctl_backend* cb = ctl_model_find(m, b);
+  if (cb == NULL)
+    return;
+  bool bodies = m->obs.body_max > 0;
+  struct ctl_traffic_entry in = {
+      .seq = ++m->traffic_seq,
+      .t = ctl_model_now_ms(),
+      .method = (char*)t->method,
+      .tool = (char*)t->tool,
+      .ms = t->ms,
+      .ok = t->ok,
+      .error = (char*)t->error,
+      .request = bodies ? (char*)t->request : NULL,
+      .response = bodies ? (char*)t->response : NULL,
+  };
+  const struct ctl_traffic_entry* e =
+      ctl_rings_push_traffic(&cb->rings, &in, bodies ? t->response_len : 0);
+  if (m->ev->on_traffic != NULL)
+    m->ev->on_traffic(m->ctx, cb, e);
+}
+
+/* ---- the model ----------------------------------------------------------- */
+
+void ctl_model_init(struct ctl_model* m,
+                    bool single,
+                    const struct ctl_model_events* ev,
+                    void* ctx) {
+  memset(m, 0, sizeof(*m));
+  STAILQ_INIT(&m->backends);
+  m->single = single;
+  m->ev = ev;
+  m->ctx = ctx;
+  m->obs.on_state = ctl_model_obs_state;
+  m->obs.on_tools = ctl_model_obs_tools;
+  m->obs.on_traffic = ctl_model_obs_traffic;
+}
+
+void ctl_model_free(struct ctl_model* m) {
+  while (!STAILQ_EMPTY(&m->backends))
+    ctl_model_remove(m, STAILQ_FIRST(&m->backends));
+}
+
+void ctl_model_keep_bodies(struct ctl_model* m, bool keep) {
+  m->obs.body_max = keep ? CONTROL_TRAFFIC_BODY_MAX : 0;
+}
+
+struct ctl_backend* ctl_model_add(struct ctl_model* m, struct backend* b) {
+  struct ctl_backend* cb = xcalloc(1, sizeof(*cb));
+  cb->b = b;
+  ctl_rings_init(&cb->rings);
+  STAILQ_INSERT_TAIL(&m->backends, cb, link);
+  backend_set_observer(b, &m->obs, m);
+  return cb;
+}
+
+void ctl_model_remove(struct ctl_model* m, struct ctl_backend* cb) {
+  STAILQ_REMOVE(&m->backends, cb, ctl_backend, link);
+  backend_set_observer(cb->b, NULL, NULL);
+  ctl_rings_free(&cb->rings);
+  free(cb);
+}
+
+struct ctl_backend* ctl_model_find(const struct ctl_model* m,
+                                   const struct backend* b) {
+  struct ctl_backend* cb;
+  STAILQ_FOREACH(cb, &m->backends, link) {
+    if (cb->b == b)
+      return cb;
+  }
+  return NULL;
+}
+
+struct ctl_backend* ctl_model_find_name(const struct ctl_model* m,
+                                        const char* name) {
+  struct ctl_backend* cb;
+  STAILQ_FOREACH(cb, &m->backends, link) {
+    if (strcmp(backend_name(cb->b), name) == 0)
+      return cb;
+  }
+  return NULL;
+}
+
+const struct ctl_traffic_entry* ctl_model_traffic_find(
+    const struct ctl_model* m, uint64_t seq, const struct ctl_backend** out) {
+  const struct ctl_backend* cb;
+  STAILQ_FOREACH(cb, &m->backends, link) {
+    const struct ctl_traffic_entry* t = ctl_rings_traffic_find(&cb->rings, seq);
+    if (t != NULL) {
+      *out = cb;
+      return t;
+    }
+  }
+  return NULL;
+}
+
+void ctl_model_list_changed(struct ctl_model* m,
+                            struct backend* b,
+                            bool relisted) {
+  struct ctl_backend* cb;
+  STAILQ_FOREACH(cb, &m->backends, link) {
+    if (b != NULL && cb->b != b)
+      continue;
+    if (relisted && (!cb->lc_have || cb->lc_relisted))
+      continue; /* nothing was pending */
+    if (!relisted) {
+      cb->lc_have = true;
+      cb->lc_sent = ctl_model_now_ms();
+    }
+    cb->lc_relisted = relisted;
+    if (m->ev->on_list_changed != NULL)
+      m->ev->on_list_changed(m->ctx, cb);
+  }
+}
+
+void ctl_model_on_log(void* ctx,
+                      enum log_level level,
+                      const char* name,
+                      bool from_server,
+                      const char* text) {
+  struct ctl_model* m = ctx;
+  if (m->in_hook)
+    return; /* a line logged while reporting one */
+  m->in_hook = true;
+  struct ctl_backend* cb = NULL;
+  if (name != NULL)
+    cb = ctl_model_find_name(m, name);
+  else if (m->single)
+    cb = STAILQ_FIRST(&m->backends);
+  if (cb != NULL) {
+    const struct ctl_log_entry* l = ctl_rings_push_log(
+        &cb->rings, ctl_model_now_ms(), level, from_server, text);
+    if (m->ev->on_log != NULL)
+      m->ev->on_log(m->ctx, cb, l);
+  } else if (m->ev->on_log != NULL) {
+    /* Bounded like a line in a ring. */
+    size_t len = strlen(text);
+    size_t cut = ctl_rings_cut_utf8(text, len, CONTROL_LOG_TEXT_MAX);
+    char* copy = cut < len ? xstrndup(text, cut) : NULL;
+    struct ctl_log_entry l = {ctl_model_now_ms(), level, from_server,
+                              copy ? copy : (char*)text};
+    m->ev->on_log(m->ctx, NULL, &l);
+    free(copy);
+  }
+  m->in_hook = false;
+}
