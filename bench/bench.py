@@ -591,6 +591,127 @@ class Bench:
                   "round trips; the relay is a 100-line C program with no "
                   "libraries beyond libc.")
 
+    # ---- 6. server stderr ---------------------------------------------------
+
+    def stderr_side(self, sname, prefix, n):
+        """One flood: the bench server writes n lines of 1000 bytes to its
+        stderr (--stderr-flood), read by mcpmon (which logs each line to
+        its own stderr) or by `cat`; both write to a file. Returns the
+        server's own report ({lines, bytes, ns}: first write to end of the
+        last, the reader setting the pace) or None (failure recorded)."""
+        self.nlog += 1
+        what = "stderr-%s-%s" % (re.sub(r"[^A-Za-z0-9_.-]", "_", sname),
+                                 "pinned" if prefix else "free")
+        sink = os.path.join(self.logs, "%03d-%s.log" % (self.nlog, what))
+        report = os.path.join(self.tmp, "flood-report")
+        if os.path.exists(report):
+            os.unlink(report)
+        srv = [self.server, "--stderr-flood", str(n), "--flood-report",
+               report]
+        procs = []
+        try:
+            with open(sink, "wb") as out:
+                if sname == "mcpmon":
+                    procs.append(subprocess.Popen(
+                        list(prefix) + [self.mcpmon, "--no-tui", "--watch",
+                                        self.empty, "--"] + srv,
+                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                        stderr=out, start_new_session=True))
+                else:
+                    cat = subprocess.Popen(list(prefix) + ["cat"],
+                                           stdin=subprocess.PIPE, stdout=out,
+                                           start_new_session=True)
+                    procs.append(cat)
+                    procs.insert(0, subprocess.Popen(
+                        list(prefix) + srv, stdin=subprocess.PIPE,
+                        stdout=subprocess.DEVNULL, stderr=cat.stdin,
+                        start_new_session=True))
+                    cat.stdin.close()  # cat's EOF: the server's exit
+            # The server writes its report once the reader has taken all
+            # but the pipe's last buffer; then stdin EOF ends it.
+            deadline = time.monotonic() + 120
+            while not os.path.exists(report):
+                if procs[0].poll() is not None:
+                    self.fail(what, "exited (status %d) before the end of "
+                              "the flood" % procs[0].returncode, sink)
+                    return None
+                if time.monotonic() >= deadline:
+                    self.fail(what, "no flood report after 120 s", sink)
+                    return None
+                time.sleep(0.01)
+            procs[0].stdin.close()
+            for p in procs:
+                p.wait(timeout=30)
+                if p.returncode != 0:
+                    self.fail(what, "exit status %d" % p.returncode, sink)
+                    return None
+            with open(report) as f:
+                rep = parse_kv(f.read())
+            # Every line must have arrived whole: mcpmon adds its prefix.
+            body = b"e" * 999 + b"\n"
+            with open(sink, "rb") as f:
+                got = sum(1 for line in f if line.endswith(body))
+            if got != n:
+                self.fail(what, "%d of %d lines arrived" % (got, n), sink)
+                return None
+            os.unlink(sink)  # large; kept only when something failed
+            return rep
+        except subprocess.TimeoutExpired:
+            self.fail(what, "did not exit within 30 s of stdin EOF", sink)
+            return None
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+                if p.stdin is not None and not p.stdin.closed:
+                    p.stdin.close()
+
+    def stderr_throughput(self):
+        S = "Server stderr"
+        n = 20000 if self.a.quick else 100000
+        sides = ("cat", "mcpmon")
+        places = self.placements()
+        res = {}  # (placement, side) -> [lines per second]
+        mbs = {}
+        for r in range(self.runs):
+            log("stderr throughput, round %d of %d" % (r + 1, self.runs))
+            for pname, prefix in places:
+                for sname in sides:
+                    rep = self.stderr_side(sname, prefix, n)
+                    if rep is None:
+                        continue
+                    secs = int(rep["ns"]) / 1e9
+                    res.setdefault((pname, sname), []).append(
+                        int(rep["lines"]) / secs)
+                    mbs.setdefault((pname, sname), []).append(
+                        int(rep["bytes"]) / secs / 1e6)
+        for pname, _ in places:
+            fig = ("stderr lines of 1000 bytes a server writes through "
+                   "mcpmon, %s" % pname)
+            v = res.get((pname, "mcpmon"))
+            base = res.get((pname, "cat"))
+            if not v or not base:
+                self.row(S, fig, "failed", "", "", "report", "?")
+                continue
+            v, base = statistics.median(v), statistics.median(base)
+            self.row(S, fig, "%.0f lines/s (%.0f MB/s)" % (
+                v, statistics.median(mbs[(pname, "mcpmon")])),
+                "%.0f lines/s (%.0f MB/s) (`cat`)" % (
+                    base, statistics.median(mbs[(pname, "cat")])),
+                "%.2fx" % (v / base), "report", "")
+        self.note(S, "The server (`mcp_bench_server --stderr-flood %d`) "
+                  "writes %d lines of 1000 bytes to its stderr with blocking "
+                  "writes, so the reader sets the pace, and times itself "
+                  "from the first write to the end of the last (all but "
+                  "the pipe's last 64 KiB read). Through mcpmon (single "
+                  "mode), which reads the pipe and writes "
+                  "each line with its `[mcpmon ...] | ` prefix to its own "
+                  "stderr, a file here; the baseline is `cat` reading the "
+                  "same server's stderr pipe into a file. Every line is "
+                  "counted in the file afterwards. `report` only: no "
+                  "target is set for this figure." % (n, n))
+
     # ---- report -------------------------------------------------------------
 
     def environment(self):
@@ -723,6 +844,7 @@ def main():
         b.reload()
         b.watching()
         b.footprint()
+        b.stderr_throughput()
         b.write()
     finally:
         if not a.keep:

@@ -1,6 +1,7 @@
 /* mcp_bench_server.c - the MCP stdio server that bench/run.sh measures.
  *
  *   mcp_bench_server [--tools-file PATH] [--stubborn]
+ *                    [--stderr-flood LINES --flood-report PATH]
  *
  * Answers initialize, ping, tools/list and tools/call, one JSON object per
  * line, from one read() loop. Tools: "blob" returns arguments.bytes bytes
@@ -10,15 +11,23 @@
  * --stubborn: ignore SIGTERM and keep running after stdin EOF (until
  * SIGKILL, or 120 s as a safety net), like a server that never shuts down
  * on its own.
+ * --stderr-flood: first, before it reads stdin, write LINES lines of 1000
+ * bytes ("eee...\n") to stderr as fast as the reader takes them (blocking
+ * writes: the reader sets the pace), then write "lines=N bytes=B ns=T" to
+ * the --flood-report file (made whole by a rename), T the nanoseconds from
+ * the first write to the end of the last; then serve as usual. The stderr
+ * throughput benchmark reads that file.
  * Exits 0 on stdin EOF otherwise. C11, cJSON, POSIX; nothing from src/.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SRV_CHUNK 65536
@@ -58,6 +67,47 @@ static void srv_send(cJSON* msg) {
   text[n] = '\n';
   srv_write_all(text, n + 1);
   free(text);
+}
+
+static long long srv_now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* --stderr-flood: lines lines of 1000 bytes to stderr, then the report.
+ * A reader that made the pipe non-blocking is waited for with poll(). */
+static void srv_flood(long lines, const char* report) {
+  static char line[1000];
+  memset(line, 'e', sizeof(line) - 1);
+  line[sizeof(line) - 1] = '\n';
+  long long t0 = srv_now_ns();
+  for (long i = 0; i < lines; i++) {
+    size_t off = 0;
+    while (off < sizeof(line)) {
+      ssize_t w = write(STDERR_FILENO, line + off, sizeof(line) - off);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        struct pollfd p = {.fd = STDERR_FILENO, .events = POLLOUT};
+        poll(&p, 1, -1);
+        continue;
+      }
+      if (w < 0)
+        exit(1); /* the reader is gone: no report */
+      off += (size_t)w;
+    }
+  }
+  long long ns = srv_now_ns() - t0;
+  char tmp[4096];
+  snprintf(tmp, sizeof(tmp), "%s.tmp", report);
+  FILE* f = fopen(tmp, "w");
+  if (f == NULL)
+    exit(1);
+  fprintf(f, "lines=%ld bytes=%lld ns=%lld\n", lines,
+          (long long)lines * (long long)sizeof(line), ns);
+  if (fclose(f) != 0 || rename(tmp, report) != 0)
+    exit(1);
 }
 
 static cJSON* srv_reply(const cJSON* id) {
@@ -169,15 +219,21 @@ static void srv_handle(const char* line, size_t len) {
 int main(int argc, char** argv) {
   const char* tools_file = NULL;
   bool stubborn = false;
+  long flood = 0;
+  const char* flood_report = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--tools-file") == 0 && i + 1 < argc) {
       tools_file = argv[++i];
     } else if (strcmp(argv[i], "--stubborn") == 0) {
       stubborn = true;
+    } else if (strcmp(argv[i], "--stderr-flood") == 0 && i + 1 < argc) {
+      flood = strtol(argv[++i], NULL, 10);
+    } else if (strcmp(argv[i], "--flood-report") == 0 && i + 1 < argc) {
+      flood_report = argv[++i];
     } else {
       fprintf(stderr,
               "usage: mcp_bench_server [--tools-file PATH] "
-              "[--stubborn]\n");
+              "[--stubborn] [--stderr-flood LINES --flood-report PATH]\n");
       return 2;
     }
   }
@@ -190,6 +246,8 @@ int main(int argc, char** argv) {
   srv_add_tool("blob", "returns arguments.bytes bytes of text");
   if (tools_file != NULL)
     srv_load_tools(tools_file);
+  if (flood > 0 && flood_report != NULL)
+    srv_flood(flood, flood_report);
 
   char* buf = NULL;
   size_t len = 0, cap = 0, scanned = 0;
