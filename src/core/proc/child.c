@@ -469,6 +469,8 @@ int child_spawn(uv_loop_t* loop,
     argv[argc++] = PROC_SHIM_FLAG;
     argv[argc++] = ppid;
     argv[argc++] = "--";
+  } else {
+    proc_close_from(3, true); /* no shim to close them: fds 0-2 only */
   }
   argv[argc++] = resolved ? resolved : (char*)o->command;
   for (size_t i = 0; i < o->nargs; i++) argv[argc++] = o->args[i];

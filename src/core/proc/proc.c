@@ -32,6 +32,39 @@ const char* proc_self_exe(void) {
   return proc_self[0] ? proc_self : NULL;
 }
 
+int proc_close_from(int lowfd, bool cloexec) {
+  if (close_range((unsigned)lowfd, ~0U, cloexec ? CLOSE_RANGE_CLOEXEC : 0) == 0)
+    return 0;
+  /* Before Linux 5.9 (5.11 for CLOSE_RANGE_CLOEXEC): each open fd. */
+  DIR* d = opendir("/proc/self/fd");
+  if (d == NULL)
+    return -errno;
+  int fds[256];
+  int n = 0, more = 1;
+  while (more) {
+    more = 0;
+    n = 0;
+    struct dirent* e;
+    rewinddir(d);
+    while ((e = readdir(d)) != NULL) {
+      int fd = atoi(e->d_name);
+      if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd < lowfd ||
+          fd == dirfd(d))
+        continue;
+      if (cloexec) {
+        fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+      } else if (n < (int)(sizeof(fds) / sizeof(fds[0]))) {
+        fds[n++] = fd;
+      } else {
+        more = 1; /* close these, then read the folder again */
+      }
+    }
+    for (int i = 0; i < n; i++) close(fds[i]);
+  }
+  closedir(d);
+  return 0;
+}
+
 int proc_exec_shim(int argc, char** argv) {
   /* argv: mcpmon --mcpmon-exec-shim PPID -- command args... */
   if (argc < 5 || strcmp(argv[3], "--") != 0) {
@@ -44,6 +77,13 @@ int proc_exec_shim(int argc, char** argv) {
    * the signal, so check the parent now. */
   if (getppid() != expected)
     return 127;
+  /* Only stdin, stdout and stderr reach the server: not a descriptor
+   * mcpmon's own parent left open (libuv's are close-on-exec already). */
+  if (proc_close_from(3, false) != 0) {
+    fprintf(stderr, "mcpmon: cannot close inherited descriptors: %s\n",
+            strerror(errno));
+    return 127;
+  }
   execvp(argv[4], argv + 4);
   int e = errno;
   fprintf(stderr, "mcpmon: cannot run '%s': %s\n", argv[4], strerror(e));

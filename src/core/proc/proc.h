@@ -2,9 +2,10 @@
  *
  * Backends are spawned through a tiny exec step of mcpmon's own (the "exec
  * shim"): mcpmon re-executes itself as `mcpmon --mcpmon-exec-shim PPID --
- * command args...`, which sets PR_SET_PDEATHSIG(SIGTERM) and then execs the
- * server, so that on Linux the server is told to stop even when mcpmon is
- * killed with SIGKILL (STDIO-12). libuv's spawn has no pre-exec hook.
+ * command args...`, which sets PR_SET_PDEATHSIG(SIGTERM), closes every fd
+ * but 0-2 and then execs the server, so that on Linux the server is told to
+ * stop even when mcpmon is killed with SIGKILL (STDIO-12). libuv's spawn has no
+ * pre-exec hook.
  */
 #ifndef MCPMON_PROC_H
 #define MCPMON_PROC_H
@@ -17,6 +18,12 @@
 /* Entry point of the shim mode; argv[1] is PROC_SHIM_FLAG. Never returns
  * on success (exec); returns 127 after printing why the exec failed. */
 int proc_exec_shim(int argc, char** argv);
+
+/* Closes every fd from lowfd up, or with cloexec marks it close-on-exec
+ * (close_range; a loop over /proc/self/fd where that is missing). The
+ * exec shim closes 3 and up, so a server gets only fds 0-2. Returns 0 or
+ * a negative errno. */
+int proc_close_from(int lowfd, bool cloexec);
 
 /* Remember the path of the running mcpmon binary (call once at start);
  * returns 0 or a negative errno. */
