@@ -20,6 +20,8 @@ from mcptest import *  # noqa: E402,F401,F403
 #   orphaned  its grandchild, which waits until its parent (an
 #             intermediate process that exits at once) is gone, so that
 #             it is orphaned to mcpmon, then calls setsid();
+#   cleared   as orphaned, then re-executes itself with an empty
+#             environment (found only by the sweep at mcpmon's exit).
 SERVER = r'''
 import json, os, signal, sys, time
 d, mode = sys.argv[1], sys.argv[2]
@@ -180,6 +182,20 @@ def test_detached_child_gone_after_sigterm():
             m.signal(signal.SIGTERM)
             m.wait_exit()
             wait_gone(stray, "the detached child")
+
+
+def test_cleared_environment_orphan_gone_at_exit():
+    """Orphaned with its environment cleared, a stray cannot be told to
+    be the server's by its stop sequence; the sweep at exit stops it."""
+    with tmpdir() as d:
+        with start(d, "cleared") as m:
+            m.initialize()
+            stray = stray_of(d, first_server(d), parent=m.pid)
+            m.close_stdin()
+            assert m.wait_exit() == 0
+            wait_gone(stray, "the stray with a cleared environment")
+            assert any("At exit, 1 process started by servers is still "
+                       "running" in line for line in m.log_lines()), m.logs()
 
 
 def _gateway_config(d, server):

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -344,4 +345,62 @@ void strays_describe(const struct strays* s, char* buf, size_t cap) {
 
 void strays_free(struct strays* s) {
   while (!LIST_EMPTY(&s->list)) strays_drop(s, LIST_FIRST(&s->list));
+}
+
+/* ---- the sweep at exit -------------------------------------------------- */
+
+static uint64_t strays_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Waits up to ms for every stray to exit, reaping ours. */
+static bool strays_wait(struct strays* s, unsigned ms) {
+  uint64_t deadline = strays_now_ms() + ms;
+  while (strays_alive(s)) {
+    uint64_t now = strays_now_ms();
+    if (now >= deadline)
+      return false;
+    struct pollfd pf[64];
+    nfds_t k = 0;
+    struct stray* st;
+    LIST_FOREACH(st, &s->list, link) {
+      if (!st->exited && st->pidfd >= 0 && k < 64)
+        pf[k++] = (struct pollfd){.fd = st->pidfd, .events = POLLIN};
+    }
+    int wait = (int)(deadline - now);
+    if (k == 0 || k == 64 || (size_t)k < s->n)
+      wait = wait < 10 ? wait : 10; /* some are not held by a pidfd */
+    if (k > 0)
+      poll(pf, k, wait);
+    else
+      nanosleep(&(struct timespec){0, (long)wait * 1000000L}, NULL);
+  }
+  return true;
+}
+
+int strays_stop_descendants(unsigned grace_ms) {
+  struct strays s;
+  strays_init(&s);
+  int found = strays_scan(&s, getpid(), 0, NULL, SIGTERM);
+  if (found <= 0)
+    return found < 0 ? 0 : found;
+  char who[512];
+  strays_describe(&s, who, sizeof(who));
+  log_warn(
+      "At exit, %d process%s started by servers %s still running: %s. "
+      "They had left their servers' process groups and environments; "
+      "sending SIGTERM",
+      found, found == 1 ? "" : "es", found == 1 ? "is" : "are", who);
+  if (!strays_wait(&s, grace_ms)) {
+    strays_scan(&s, getpid(), 0, NULL, SIGKILL);
+    strays_signal(&s, SIGKILL);
+    if (!strays_wait(&s, 1000u)) {
+      strays_describe(&s, who, sizeof(who));
+      log_error("Processes survived SIGKILL, left running: %s", who);
+    }
+  }
+  strays_free(&s);
+  return found;
 }

@@ -17,8 +17,9 @@
  *
  * Out of reach: a process started through another service (a container
  * runtime, systemd-run) is no descendant of the server at all; a process
- * that cleared its environment and was orphaned before the walk is not
- * found; without /proc nothing outside the group is found.
+ * that cleared its environment and was orphaned before the walk is found
+ * only by the sweep at mcpmon's exit (strays_stop_descendants); without
+ * /proc nothing outside the group is found.
  */
 #ifndef MCPMON_STRAYS_H
 #define MCPMON_STRAYS_H
@@ -30,6 +31,7 @@
 #include <sys/types.h>
 
 #define STRAYS_TAG_VAR "MCPMON_SERVER"
+#define STRAYS_EXIT_GRACE_MS 1000u /* the exit sweep: SIGTERM, then KILL */
 
 struct stray {
   LIST_ENTRY(stray) link;
@@ -86,5 +88,12 @@ void strays_describe(const struct strays* s, char* buf, size_t cap);
 
 /* Forgets every stray and closes the pidfds (signals nothing). */
 void strays_free(struct strays* s);
+
+/* The sweep at mcpmon's exit, once the loop has ended: every live
+ * descendant of mcpmon (a stray no stop sequence found, a server that
+ * survived SIGKILL) gets SIGTERM, SIGKILL after grace_ms if still there,
+ * and is reaped; blocks up to grace_ms plus a second. Logs what it found.
+ * Returns the number found. */
+int strays_stop_descendants(unsigned grace_ms);
 
 #endif
