@@ -9,6 +9,7 @@
 #include "config/config_yaml.h"
 #include "core/log.h"
 #include "core/proc/proc.h"
+#include "core/proc/strays.h"
 #include "core/run.h"
 #include "tui/tui.h"
 
@@ -75,6 +76,9 @@ int main(int argc, char** argv) {
   }
   proc_init_self();
   int status = run(&cfg);
+  /* Every server has stopped: anything still below mcpmon escaped its
+   * server's stop sequence (strays.h). */
+  strays_stop_descendants(STRAYS_EXIT_GRACE_MS);
   log_close_file();
   config_free(&cfg);
   return status;

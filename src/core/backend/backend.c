@@ -112,7 +112,7 @@ void backend_free(struct backend* b) {
     return;
   b->freeing = true;
   if (b->p != NULL) {
-    proc_signal_group((pid_t)child_pid(b->p), SIGKILL);
+    child_kill(b->p); /* the group and what left it */
     child_release(b->p);
     b->p = NULL;
   }

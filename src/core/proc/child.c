@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "core/proc/proc.h"
+#include "core/proc/strays.h"
 #include "core/slab.h"
 #include "lib/util.h"
 
@@ -49,6 +50,9 @@ struct child {
   uint64_t stage_deadline_ms;
   uint64_t group_dead_ms;
   unsigned grace_ms;
+  struct strays strays; /* its processes outside its group (strays.h) */
+  bool swept;           /* a last scan found none: all is gone */
+  char tag[64];         /* STRAYS_TAG_VAR=<mcpmon pid>.<spawn number> */
 };
 
 #define child_log(c, level, ...)                           \
@@ -59,6 +63,10 @@ struct child {
 
 /* Set once, before the first spawn: 1 on, -1 failed, 0 not tried. */
 static int child_subreaper;
+/* Spawns so far: the number in each child's tag. */
+static unsigned long long child_spawns;
+/* /proc could not be read for strays (logged once). */
+static bool child_strays_warned;
 
 static void child_become_subreaper(void) {
   if (child_subreaper != 0)
@@ -67,7 +75,8 @@ static void child_become_subreaper(void) {
   if (child_subreaper < 0)
     log_msg(LL_WARN, NULL, 0,
             "Cannot become a child subreaper (%s); process groups are "
-            "watched through /proc",
+            "watched through /proc, and a process that leaves a server's "
+            "group after its parent exited is out of reach",
             strerror(errno));
 }
 
@@ -100,6 +109,31 @@ static bool child_group_alive(struct child* c) {
   if (child_subreaper > 0)
     return child_reap_group(c);
   return proc_group_alive((pid_t)c->pid);
+}
+
+/* Finds the server's processes outside its group not yet known and sends
+ * them sig (strays.h). Returns how many. */
+static int child_scan_strays(struct child* c, int sig) {
+  pid_t leader = c->exited ? 0 : (pid_t)c->pid; /* unreaped: still ours */
+  int n = strays_scan(&c->strays, leader, (pid_t)c->pid, c->tag, sig);
+  if (n < 0) {
+    if (!child_strays_warned)
+      log_msg(LL_WARN, NULL, 0,
+              "Cannot read /proc (%s): processes that leave a server's "
+              "process group are not stopped with it",
+              strerror(-n));
+    child_strays_warned = true;
+    return 0;
+  }
+  if (n > 0 && log_enabled(LL_VERBOSE)) {
+    char who[512];
+    strays_describe(&c->strays, who, sizeof(who));
+    child_log(c, LL_VERBOSE,
+              "Sending SIG%s also to %s, outside the server's process "
+              "group",
+              sigabbrev_np(sig), who);
+  }
+  return n;
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -275,6 +309,7 @@ void child_release(struct child* c) {
   child_close_if(c, (uv_handle_t*)&c->t_stop);
   child_close_if(c, (uv_handle_t*)&c->sigchld);
   child_close_if(c, (uv_handle_t*)&c->proc);
+  strays_free(&c->strays);
 }
 
 /* ---- the stop sequence -------------------------------------------------- */
@@ -298,6 +333,22 @@ static void child_check(struct child* c) {
   uint64_t now = uv_now(c->loop);
   pid_t pgid = (pid_t)c->pid;
   bool alive = child_group_alive(c);
+  if (strays_alive(&c->strays)) /* reaps those that are ours */
+    alive = true;
+  if (!alive && !c->swept) {
+    /* All that is known is gone; look once more for what is not (the
+     * leader exited by itself after EOF, its children left the group). */
+    int sig = c->stage == STAGE_KILL ? SIGKILL : SIGTERM;
+    if (child_scan_strays(c, sig) > 0) {
+      alive = true;
+      if (c->stage == STAGE_EOF_WAIT) {
+        c->stage = STAGE_TERM;
+        c->stage_deadline_ms = now + c->grace_ms;
+      }
+    } else {
+      c->swept = true;
+    }
+  }
   if (!alive) {
     if (c->group_dead_ms == 0)
       c->group_dead_ms = now;
@@ -311,6 +362,7 @@ static void child_check(struct child* c) {
     switch (c->stage) {
       case STAGE_EOF_WAIT:
         proc_signal_group(pgid, SIGTERM);
+        child_scan_strays(c, SIGTERM);
         c->stage = STAGE_TERM;
         c->stage_deadline_ms = now + c->grace_ms;
         break;
@@ -320,13 +372,15 @@ static void child_check(struct child* c) {
                   "sending SIGKILL",
                   c->grace_ms);
         proc_signal_group(pgid, SIGKILL);
+        strays_signal(&c->strays, SIGKILL);
+        child_scan_strays(c, SIGKILL);
         c->stage = STAGE_KILL;
         c->stage_deadline_ms = now + CHILD_KILL_WAIT_MS;
         break;
       default:
         child_log(c, LL_ERROR,
-                  "Server process group %ld survived SIGKILL; "
-                  "giving up on it",
+                  "Server process group %ld (or a process it started "
+                  "outside it) survived SIGKILL; giving up on it",
                   (long)pgid);
         child_gone(c);
         return;
@@ -356,6 +410,7 @@ void child_stop(struct child* c, bool eof_first, unsigned grace_ms) {
     c->stage_deadline_ms = now + CHILD_EOF_WAIT_MS;
   } else {
     proc_signal_group((pid_t)c->pid, SIGTERM);
+    child_scan_strays(c, SIGTERM);
     c->stage = STAGE_TERM;
     c->stage_deadline_ms = now + grace_ms;
   }
@@ -363,12 +418,17 @@ void child_stop(struct child* c, bool eof_first, unsigned grace_ms) {
 }
 
 void child_kill(struct child* c) {
+  if (c->gone)
+    return; /* its pid may be another's now */
   proc_signal_group((pid_t)c->pid, SIGKILL);
-  if (!c->stopping)
+  strays_signal(&c->strays, SIGKILL);
+  child_scan_strays(c, SIGKILL);
+  if (!c->stopping || c->released)
     return;
   c->stage = STAGE_KILL;
   c->stage_deadline_ms = uv_now(c->loop) + CHILD_KILL_WAIT_MS;
-  child_check(c);
+  /* On the next turn: no callback fires from inside child_kill. */
+  uv_timer_start(&c->t_stop, child_stop_timer_cb, 0, 0);
 }
 
 static void child_on_sigchld(uv_signal_t* s, int signum) {
@@ -394,24 +454,34 @@ static void child_on_exit(uv_process_t* proc, int64_t status, int sig) {
 
 /* ---- spawning ----------------------------------------------------------- */
 
-static char** child_build_env(const struct child_options* o) {
+static bool child_env_sets(const char* entry, const char* key, size_t n) {
+  return strncmp(entry, key, n) == 0 && entry[n] == '=';
+}
+
+/* The environment, with o->env over it and tag (STRAYS_TAG_VAR=...) over
+ * both: the tag lets mcpmon tell the server's orphans (strays.h). */
+static char** child_build_env(const struct child_options* o, char* tag) {
   extern char** environ;
   size_t n = 0;
   while (environ[n] != NULL) n++;
-  char** env = xcalloc(n + o->nenv + 1, sizeof(char*));
+  char** env = xcalloc(n + o->nenv + 2, sizeof(char*));
   size_t k = 0;
+  size_t taglen = strlen(STRAYS_TAG_VAR);
   for (size_t i = 0; i < n; i++) {
     const char* eq = strchr(environ[i], '=');
     size_t keylen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-    bool overridden = false;
+    bool overridden =
+        keylen == taglen && child_env_sets(tag, environ[i], keylen);
     for (size_t j = 0; j < o->nenv; j++)
-      if (strncmp(o->env[j], environ[i], keylen) == 0 &&
-          o->env[j][keylen] == '=')
+      if (child_env_sets(o->env[j], environ[i], keylen))
         overridden = true;
     if (!overridden)
       env[k++] = environ[i];
   }
-  for (size_t j = 0; j < o->nenv; j++) env[k++] = o->env[j];
+  for (size_t j = 0; j < o->nenv; j++)
+    if (!child_env_sets(o->env[j], STRAYS_TAG_VAR, taglen))
+      env[k++] = o->env[j];
+  env[k++] = tag;
   env[k] = NULL;
   return env;
 }
@@ -508,7 +578,10 @@ int child_spawn(uv_loop_t* loop,
     stdio[i].flags = UV_INHERIT_FD;
     stdio[i].data.fd = theirs[i];
   }
-  char** env = o->nenv > 0 ? child_build_env(o) : NULL;
+  snprintf(c->tag, sizeof(c->tag), "%s=%ld.%llu", STRAYS_TAG_VAR,
+           (long)getpid(), ++child_spawns);
+  strays_init(&c->strays);
+  char** env = child_build_env(o, c->tag);
   uv_process_options_t opts;
   memset(&opts, 0, sizeof(opts));
   opts.file = argv[0];

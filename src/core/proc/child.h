@@ -13,9 +13,16 @@
  * than the leader (waitid with WNOWAIT first: the leader is libuv's to
  * reap, by pid, or its exit callback is lost). Once libuv has reported
  * the leader's exit, waitpid(-pgid) failing with ECHILD means no member
- * is left: the group is gone. No /proc scan and no polling, except where
- * the subreaper could not be set (then /proc is scanned every
- * CHILD_POLL_MS while members outlive the leader).
+ * is left: the group is gone. No polling, except where the subreaper
+ * could not be set (then /proc is scanned every CHILD_POLL_MS while
+ * members outlive the leader).
+ *
+ * Processes the server started that left its group (setsid, setpgid) are
+ * its strays (strays.h): each signal of the stop sequence goes to them
+ * too, found by one walk of /proc when it is sent, and "gone" counts
+ * them: after child_stop nothing the server started is left. Each child
+ * runs with STRAYS_TAG_VAR=<mcpmon pid>.<spawn number> in its
+ * environment, so that its orphans are told apart from another server's.
  *
  * Lifetime: child_spawn returns a child owned by the caller, who ends it
  * with child_release. Release detaches it (no callback fires after) and
@@ -105,7 +112,8 @@ size_t child_write_queue(const struct child* c);
  * to the group; SIGKILL grace_ms later; on_gone when done. Once only:
  * later calls do nothing. */
 void child_stop(struct child* c, bool eof_first, unsigned grace_ms);
-/* SIGKILL the group now; when stopping, on_gone follows as above. */
+/* SIGKILL the group and its strays now; when stopping, on_gone follows
+ * as above, from a later loop turn. Nothing after on_gone. */
 void child_kill(struct child* c);
 /* Detach and close (see Lifetime above). NULL is fine. */
 void child_release(struct child* c);
