@@ -825,6 +825,12 @@ def restart_times(path):
                 re.finditer(r"Restart #\d+ complete \((\d+) ms\)", f.read())]
 
 
+# --only's names, in the order the sections run.
+SECTIONS = {"proxy": "proxy_cost", "growth": "growth", "reload": "reload",
+            "watching": "watching", "footprint": "footprint",
+            "stderr": "stderr_throughput"}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mcpmon", required=True)
@@ -836,15 +842,22 @@ def main():
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--command", default="bench/run.sh")
     ap.add_argument("--analysis", help="markdown appended to the results")
+    ap.add_argument("--only", help="comma-separated sections to run: %s "
+                    "(footprint needs proxy, which it then runs)" %
+                    ", ".join(SECTIONS))
     a = ap.parse_args()
+    only = SECTIONS if not a.only else a.only.split(",")
+    bad = [x for x in only if x not in SECTIONS]
+    if bad:
+        ap.error("unknown section %s; choose from %s" % (
+            ", ".join(bad), ", ".join(SECTIONS)))
+    if "footprint" in only and "proxy" not in only:
+        only.append("proxy")
     b = Bench(a)
     try:
-        b.proxy_cost()
-        b.growth()
-        b.reload()
-        b.watching()
-        b.footprint()
-        b.stderr_throughput()
+        for name in SECTIONS:  # in this order: footprint reads proxy's
+            if name in only:
+                getattr(b, SECTIONS[name])()
         b.write()
     finally:
         if not a.keep:

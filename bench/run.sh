@@ -3,12 +3,16 @@
 # benchmark and write bench/RESULTS.md. Not part of CI; about 5 minutes on
 # 2 cores, every step under a timeout.
 #
-#   bench/run.sh [--quick] [--runs N] [--keep]
+#   bench/run.sh [--quick] [--runs N] [--keep] [--only SECTIONS]
 #
 #   --quick   fewer and shorter runs (a smoke test of the benchmarks; the
 #             figures are noisier)
 #   --runs N  runs per side for the proxy and start-up figures (default 5)
 #   --keep    keep the temporary folder with every log
+#   --only S  run only these sections (comma-separated: proxy, growth,
+#             reload, watching, footprint, stderr) and write the results
+#             to <build>/RESULTS-only.md instead: bench/RESULTS.md holds
+#             whole runs only
 #
 # Environment: BENCH_BUILD_DIR (default <repo>/build-bench), CC (default cc).
 set -euo pipefail
@@ -49,7 +53,13 @@ for tool in mcp_bench_server mcp_bench_client relay; do
     -o "$build/bench/$tool" "$here/$tool.c" "${cjson[@]}"
 done
 
+out=("--out" "$here/RESULTS.md" "--analysis" "$here/analysis.md")
+for arg in "${args[@]}"; do
+  case $arg in
+    --only|--only=*) out=("--out" "$build/RESULTS-only.md") ;;
+  esac
+done
+
 exec timeout 1200 python3 "$here/bench.py" \
-  --mcpmon "$build/mcpmon" --bin "$build/bench" --root "$root" \
-  --out "$here/RESULTS.md" --analysis "$here/analysis.md" \
+  --mcpmon "$build/mcpmon" --bin "$build/bench" --root "$root" "${out[@]}" \
   --command "bench/run.sh${args[*]:+ ${args[*]}}" "${args[@]}"
