@@ -12,6 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mcptest import *  # noqa: E402,F401,F403
+from pyserver import PY_SERVE, starts  # noqa: E402
 
 # A tiny MCP server. At start it appends its pid to DIR/starts and forks a
 # worker in its own process group that closes its stdio, writes its pid to
@@ -44,36 +45,10 @@ if not os.path.exists(os.path.join(d, "worker.pid")):
             time.sleep(0.01)
         os._exit(0)
 
-def send(msg):
-    sys.stdout.write(json.dumps(msg) + "\n")
-    sys.stdout.flush()
-
-for line in sys.stdin:
-    msg = json.loads(line)
-    method, mid = msg.get("method"), msg.get("id")
-    if mid is None:
-        continue
-    if method == "initialize":
-        send({"jsonrpc": "2.0", "id": mid, "result": {
-            "protocolVersion": msg["params"]["protocolVersion"],
-            "capabilities": {"tools": {}},
-            "serverInfo": {"name": "group", "version": "1"}}})
-    elif method == "tools/list":
-        send({"jsonrpc": "2.0", "id": mid, "result": {"tools": [
-            {"name": "die", "inputSchema": {"type": "object"}}]}})
-    elif method == "tools/call":
-        os._exit(3)
-    else:
-        send({"jsonrpc": "2.0", "id": mid, "result": {}})
-'''
-
-
-def starts(d):
-    try:
-        with open(os.path.join(d, "starts")) as f:
-            return [int(x) for x in f.read().split()]
-    except OSError:
-        return []
+NAME = "group"
+TOOLS = [{"name": "die", "inputSchema": {"type": "object"}}]
+ON_CALL = lambda msg: os._exit(3)  # noqa: E731
+''' + PY_SERVE
 
 
 def zombies_under(pid):

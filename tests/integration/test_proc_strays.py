@@ -12,6 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mcptest import *  # noqa: E402,F401,F403
+from pyserver import PY_SERVE, starts  # noqa: E402
 
 # A tiny MCP server: python3 server.py DIR MODE. At start it appends its
 # pid to DIR/starts and starts a stray that writes its pid to
@@ -62,27 +63,8 @@ else:
         os._exit(0)
     os.waitpid(mid, 0)
 
-def send(msg):
-    sys.stdout.write(json.dumps(msg) + "\n")
-    sys.stdout.flush()
-
-LISTS = {"tools/list": "tools", "prompts/list": "prompts",
-         "resources/list": "resources"}
-for line in sys.stdin:
-    msg = json.loads(line)
-    method, mid = msg.get("method"), msg.get("id")
-    if mid is None:
-        continue
-    if method == "initialize":
-        send({"jsonrpc": "2.0", "id": mid, "result": {
-            "protocolVersion": msg["params"]["protocolVersion"],
-            "capabilities": {"tools": {}},
-            "serverInfo": {"name": "strays", "version": "1"}}})
-    elif method in LISTS:
-        send({"jsonrpc": "2.0", "id": mid, "result": {LISTS[method]: []}})
-    else:
-        send({"jsonrpc": "2.0", "id": mid, "result": {}})
-'''
+NAME, TOOLS, ON_CALL = "strays", [], None
+''' + PY_SERVE
 
 
 def write_server(d):
@@ -90,14 +72,6 @@ def write_server(d):
     with open(path, "w") as f:
         f.write(SERVER)
     return path
-
-
-def starts(d):
-    try:
-        with open(os.path.join(d, "starts")) as f:
-            return [int(x) for x in f.read().split()]
-    except OSError:
-        return []
 
 
 def exists(pid):
