@@ -13,6 +13,10 @@
 #include "core/run.h"
 #include "tui/tui.h"
 
+/* How long the exit waits for stderr to take the lines still queued: a
+ * client that never reads it must not keep mcpmon from exiting. */
+#define MAIN_STDERR_FLUSH_MS 500
+
 /* cfg.verbosity (config.h) as the most detailed log level shown. */
 static enum log_level main_log_shown(int verbosity) {
   static const enum log_level shown[] = {LOG_QUIET, LOG_DEFAULT, LOG_VERBOSE,
@@ -74,11 +78,13 @@ int main(int argc, char** argv) {
     config_free(&cfg);
     return 2;
   }
+  log_open_stderr(); /* on failure stderr stays blocking, as before */
   proc_init_self();
   int status = run(&cfg);
   /* Every server has stopped: anything still below mcpmon escaped its
    * server's stop sequence (strays.h). */
   strays_stop_descendants(STRAYS_EXIT_GRACE_MS);
+  log_close_stderr(MAIN_STDERR_FLUSH_MS);
   log_close_file();
   config_free(&cfg);
   return status;

@@ -19,6 +19,14 @@
  * garbage cannot move the cursor or retitle the terminal; a server's ANSI
  * colours (ESC [ ... m) pass through to stderr and the log file, and are
  * dropped for the dashboard.
+ *
+ * Writing to stderr never blocks the loop (DESIGN: logging never blocks):
+ * after log_open_stderr, a line stderr cannot take now waits in a
+ * bounded queue (LOG_STDERR_QUEUE_MAX bytes), written when stderr is
+ * writable again; when the queue is full the line is dropped from stderr
+ * only, and once the queue has drained one line says "N log lines
+ * dropped (stderr was not read)". The log file and the hook get every
+ * line.
  */
 #ifndef MCPMON_LOG_H
 #define MCPMON_LOG_H
@@ -26,6 +34,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <uv.h>
 
 /* The level of one message, and the verbosity: the most detailed level
  * printed. Errors print at every verbosity, warnings and info from the
@@ -58,6 +67,36 @@ void log_init(enum log_level shown, bool timestamps);
  * Returns 0 or -errno; the reason is written to err. */
 int log_open_file(const char* path, char* err, size_t errlen);
 void log_close_file(void);
+
+/* Bytes of stderr output held while nobody reads it: 256 KiB, a few
+ * thousand lines, about four times a Linux pipe's default capacity. */
+#define LOG_STDERR_QUEUE_MAX (256 * 1024)
+
+/* From now on, write stderr without ever waiting for its reader. A pipe
+ * or a terminal is reopened through /proc/self/fd/2, which makes a new
+ * open file description of it, so its O_NONBLOCK is mcpmon's alone:
+ * setting it on fd 2 itself would change the description mcpmon shares
+ * with its parent (the user's shell, the client's other children). Only
+ * when that fails (no /proc, a socket) is O_NONBLOCK set on fd 2, and
+ * put back by log_close_stderr or at exit. A file or /dev/null is
+ * written as before: it never waits for a reader. Returns 0 or -errno
+ * (then stderr stays blocking). */
+int log_open_stderr(void);
+
+/* Write queued stderr lines from loop as stderr becomes writable (the
+ * handle does not keep the loop alive). Before it, and after
+ * log_detach_loop, queued lines go out with the next line or at
+ * log_close_stderr. */
+void log_attach_loop(uv_loop_t* loop);
+
+/* Close log_attach_loop's handle; the loop must run once more to finish
+ * the close (before uv_loop_close). */
+void log_detach_loop(void);
+
+/* At exit: write what is queued, waiting at most timeout_ms for stderr
+ * to take it (a never-read stderr must not hang the exit), then undo
+ * log_open_stderr. */
+void log_close_stderr(unsigned timeout_ms);
 
 /* The verbosity: the most detailed level printed (log_init's shown). */
 enum log_level log_get_verbosity(void);

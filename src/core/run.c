@@ -117,6 +117,7 @@ int run(const struct mcpmon_config* cfg) {
   memset(&rn, 0, sizeof(rn));
   rn.cfg = cfg;
   rn.loop = uv_default_loop();
+  log_attach_loop(rn.loop);
   signal(SIGPIPE, SIG_IGN); /* STDIO-10: EPIPE is handled where it occurs */
 
   struct session_hooks sh = {
@@ -128,6 +129,7 @@ int run(const struct mcpmon_config* cfg) {
   rn.session = session_new(rn.loop, cfg->max_line, &sh, err, sizeof(err));
   if (rn.session == NULL) {
     log_error("%s", err);
+    log_detach_loop();
     uv_run(rn.loop, UV_RUN_DEFAULT);
     uv_loop_close(rn.loop);
     return 1;
@@ -164,6 +166,8 @@ int run(const struct mcpmon_config* cfg) {
     session_start(rn.session);
   }
   uv_run(rn.loop, UV_RUN_DEFAULT);
+  log_detach_loop();
+  uv_run(rn.loop, UV_RUN_DEFAULT); /* the close of log's handle */
   int rc = uv_loop_close(rn.loop);
   if (rc != 0)
     log_debug("event loop closed with handles open: %s", uv_strerror(rc));
