@@ -51,6 +51,20 @@ void log_close_file(void) {
   log_fd = -1;
 }
 
+size_t log_written_files(struct log_file_id* ids, size_t max) {
+  int fds[] = {log_fd, STDERR_FILENO};
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]) && n < max; i++) {
+    struct stat st;
+    if (fds[i] < 0 || fstat(fds[i], &st) != 0 || !S_ISREG(st.st_mode))
+      continue;
+    ids[n].dev = st.st_dev;
+    ids[n].ino = st.st_ino;
+    n++;
+  }
+  return n;
+}
+
 void log_set_hook(log_hook_fn fn, void* ctx) {
   log_hook = fn;
   log_hook_ctx = ctx;

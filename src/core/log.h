@@ -34,6 +34,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <uv.h>
 
 /* The level of one message, and the verbosity: the most detailed level
@@ -97,6 +98,18 @@ void log_detach_loop(void);
  * to take it (a never-read stderr must not hang the exit), then undo
  * log_open_stderr. */
 void log_close_stderr(unsigned timeout_ms);
+
+/* A file by identity (st_dev, st_ino), not by name. */
+struct log_file_id {
+  dev_t dev;
+  ino_t ino;
+};
+
+/* The regular files log lines are written to now: the log file, and
+ * stderr's target when it is a regular file (2> file). Writes up to max
+ * of them into ids and returns how many. The watcher never watches
+ * these: every line would be the next file event. */
+size_t log_written_files(struct log_file_id* ids, size_t max);
 
 /* The verbosity: the most detailed level printed (log_init's shown). */
 enum log_level log_get_verbosity(void);

@@ -29,8 +29,10 @@
 #include <sys/stat.h>
 
 #include "core/log.h"
+#include "core/watch/evqueue.h"
 #include "core/watch/fingerprint.h"
 #include "core/watch/path.h"
+#include "core/watch/ratelimit.h"
 #include "core/watch/watch_root.h"
 #include "lib/u64map.h"
 #include "lib/util.h"
@@ -40,6 +42,17 @@
     if (log_enabled(level))                          \
       log_msg(level, (w)->log_name, 0, __VA_ARGS__); \
   } while (0)
+
+/* File events handled per loop turn: the rest wait in the queue, so
+ * that signals and I/O are served between batches whatever the rate. */
+#define WATCHER_EVENTS_PER_TURN 256
+/* Distinct (directory, name) events waiting at most: more than inotify's
+ * own default queue (fs.inotify.max_queued_events, 16384). */
+#define WATCHER_QUEUE_MAX 65536
+/* Debug lines about dropped file events per second, at most. */
+#define WATCHER_DROP_REPORTS_PER_S 20
+/* Files log lines go to, at most (the log file and stderr). */
+#define WATCHER_OWN_MAX 4
 
 /* ---- types -------------------------------------------------------- */
 
@@ -81,10 +94,17 @@ struct watcher {
   size_t capburst;
   struct u64map burstmap; /* key of a real path -> index in burst */
   uv_timer_t timer;
+  struct evqueue queue;   /* file events not yet handled */
+  uv_idle_t idle;         /* handles them, a batch per loop turn */
+  struct ratelimit drops; /* the debug lines of dropped events */
+  uv_timer_t drop_timer;  /* says how many were not shown */
+  struct log_file_id own[WATCHER_OWN_MAX]; /* never watched */
+  size_t nown;
   size_t pending_closes;
   size_t nawaiting; /* watcher_dirs with awaits set */
   bool closing;
   bool warned_limit;
+  bool warned_queue;
 };
 
 static void watcher_add_dir(struct watcher* w,
@@ -113,6 +133,7 @@ static void watcher_free(struct watcher* w) {
   free(w->skip);
   for (size_t i = 0; i < w->nburst; i++) free(w->burst[i].path);
   free(w->burst);
+  evqueue_free(&w->queue);
   u64map_free(&w->burstmap);
   u64map_free(&w->dirmap);
   fingerprint_free(&w->files);
@@ -144,6 +165,8 @@ void watcher_close(struct watcher* w) {
   w->closing = true;
   uv_timer_stop(&w->timer);
   uv_close((uv_handle_t*)&w->timer, watcher_on_timer_close);
+  uv_close((uv_handle_t*)&w->idle, watcher_on_timer_close);
+  uv_close((uv_handle_t*)&w->drop_timer, watcher_on_timer_close);
   for (size_t i = 0; i < w->ndirs; i++)
     uv_close((uv_handle_t*)&w->dirs[i]->ev, watcher_on_dir_close);
   w->ndirs = 0;
@@ -231,6 +254,7 @@ static void watcher_dir_close(struct watcher* w, struct watcher_dir* d) {
     else if (d->root->file == NULL)
       u64map_del(&w->dirmap, d->key);
   }
+  evqueue_forget(&w->queue, d);
   uv_close((uv_handle_t*)&d->ev, watcher_on_dir_close);
 }
 
@@ -342,31 +366,55 @@ static void watcher_load_gitignore(struct watcher* w,
 
 /* ---- files -------------------------------------------------------- */
 
-/* Why the file name in directory d (rel below the root, NULL for a
- * single-file root) is not watched, or NULL when it is. */
-static const char* watcher_file_filter(const struct watcher* w,
-                                       const struct watcher_dir* d,
-                                       const char* name,
-                                       const char* rel) {
-  const char* reason = watch_root_skips(d->root, name, rel);
-  if (reason != NULL)
-    return reason;
+/* Whether name in d (st its lstat, NULL when gone) is a file mcpmon's
+ * own log lines go to: never watched nor reported, not even at debug
+ * level, since every report would be the next event. */
+static bool watcher_is_own(const struct watcher* w,
+                           const struct watcher_dir* d,
+                           const char* name,
+                           const struct stat* st) {
+  if (st != NULL && S_ISREG(st->st_mode)) {
+    for (size_t i = 0; i < w->nown; i++) {
+      if (w->own[i].dev == st->st_dev && w->own[i].ino == st->st_ino)
+        return true;
+    }
+  }
   for (size_t i = 0; i < w->nskip; i++) {
     if (path_is_join(w->skip[i], d->abs, name))
-      return "skip file";
+      return true;
   }
-  return NULL;
+  return false;
+}
+
+static void watcher_say_hidden(const struct watcher* w, unsigned long long n) {
+  if (n > 0)
+    log_msg(LL_DEBUG, w->log_name, 0,
+            "%llu more dropped file event%s not shown (at most %d a second)", n,
+            n == 1 ? "" : "s", WATCHER_DROP_REPORTS_PER_S);
+}
+
+static void watcher_on_drop_timer(uv_timer_t* t) {
+  struct watcher* w = t->data;
+  watcher_say_hidden(w, ratelimit_take_hidden(&w->drops, uv_now(w->loop)));
 }
 
 /* Logs, at debug level, why an event for rel (or name in a single-file
- * root's directory) was dropped. */
-static void watcher_drop(const struct watcher* w,
+ * root's directory) was dropped: at most WATCHER_DROP_REPORTS_PER_S a
+ * second, then one line of how many were not shown. */
+static void watcher_drop(struct watcher* w,
                          const struct watcher_dir* d,
                          const char* name,
                          const char* rel,
                          const char* reason) {
   if (!log_enabled(LL_DEBUG))
     return;
+  uint64_t now = uv_now(w->loop);
+  watcher_say_hidden(w, ratelimit_take_hidden(&w->drops, now));
+  if (!ratelimit_allow(&w->drops, now)) {
+    if (!uv_is_active((uv_handle_t*)&w->drop_timer))
+      uv_timer_start(&w->drop_timer, watcher_on_drop_timer, 1000, 0);
+    return;
+  }
   char* path = d->root->file ? path_join(d->abs, name)
                              : watch_root_display(d->root, rel);
   log_msg(LL_DEBUG, w->log_name, 0, "dropped %s: %s", path, reason);
@@ -383,7 +431,9 @@ static void watcher_file_event(struct watcher* w,
                                const char* name,
                                const char* rel,
                                const struct stat* st) {
-  const char* reason = watcher_file_filter(w, d, name, rel);
+  if (watcher_is_own(w, d, name, st))
+    return;
+  const char* reason = watch_root_skips(d->root, name, rel);
   if (reason != NULL) {
     watcher_drop(w, d, name, rel, reason);
     return;
@@ -471,10 +521,10 @@ static void watcher_add_dir(struct watcher* w,
       subdirs[nsub++] = crel;
       continue;
     }
-    if (watcher_file_filter(w, d, name, crel) == NULL &&
-        (have_stat ||
+    if ((have_stat ||
          fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) == 0) &&
-        watcher_is_file(st.st_mode)) {
+        watcher_is_file(st.st_mode) && !watcher_is_own(w, d, name, &st) &&
+        watch_root_skips(r, name, crel) == NULL) {
       uint64_t fkey = fingerprint_key(d->abs, name);
       if (fingerprint_update(&w->files, fkey, &st) == FINGERPRINT_ADDED)
         d->nfiles++;
@@ -590,6 +640,44 @@ static void watcher_dir_event(struct watcher* w,
   }
 }
 
+/* Handles one queued event: for filename in d. */
+static void watcher_handle_event(struct watcher* w,
+                                 struct watcher_dir* d,
+                                 const char* filename) {
+  char* abs = path_join(d->abs, filename);
+  struct stat st;
+  bool exists = lstat(abs, &st) == 0;
+  if (d->awaits) {
+    watcher_await_event(w, d, filename, exists ? &st : NULL);
+  } else if (d->root->file != NULL) {
+    watcher_file_event(w, d, filename, NULL, exists ? &st : NULL);
+  } else {
+    char* rel = path_join(d->rel, filename);
+    watcher_dir_event(w, d, filename, abs, rel, exists ? &st : NULL);
+    free(rel);
+  }
+  free(abs);
+}
+
+/* Handles up to WATCHER_EVENTS_PER_TURN queued events, once per loop
+ * turn, until the queue is empty. */
+static void watcher_on_idle(uv_idle_t* h) {
+  struct watcher* w = h->data;
+  for (int i = 0; i < WATCHER_EVENTS_PER_TURN && !w->closing; i++) {
+    struct evqueue_ent* e = evqueue_pop(&w->queue);
+    if (e == NULL)
+      break;
+    watcher_handle_event(w, e->dir, e->name);
+    free(e);
+  }
+  if (w->queue.n == 0 || w->closing)
+    uv_idle_stop(&w->idle);
+}
+
+/* libuv's callback, called for every event it read from inotify, until
+ * inotify is empty, all in one loop turn: only queue the event here, so
+ * that what handling it writes (a log line into a watched file) cannot
+ * keep that turn going for ever. */
 static void watcher_on_fs_event(uv_fs_event_t* h,
                                 const char* filename,
                                 int events,
@@ -606,19 +694,16 @@ static void watcher_on_fs_event(uv_fs_event_t* h,
   }
   if (filename == NULL || *filename == '\0' || strchr(filename, '/'))
     return;
-  char* abs = path_join(d->abs, filename);
-  struct stat st;
-  bool exists = lstat(abs, &st) == 0;
-  if (d->awaits) {
-    watcher_await_event(w, d, filename, exists ? &st : NULL);
-  } else if (d->root->file != NULL) {
-    watcher_file_event(w, d, filename, NULL, exists ? &st : NULL);
-  } else {
-    char* rel = path_join(d->rel, filename);
-    watcher_dir_event(w, d, filename, abs, rel, exists ? &st : NULL);
-    free(rel);
+  if (evqueue_push(&w->queue, d, filename) < 0 && !w->warned_queue) {
+    w->warned_queue = true;
+    WATCHER_LOG(w, LL_WARN,
+                "more than %d file events are waiting; later ones are "
+                "dropped until they are handled (a change may be missed: "
+                "touch the file again)",
+                WATCHER_QUEUE_MAX);
   }
-  free(abs);
+  if (!uv_is_active((uv_handle_t*)&w->idle))
+    uv_idle_start(&w->idle, watcher_on_idle);
 }
 
 /* ---- start -------------------------------------------------------- */
@@ -632,6 +717,8 @@ int watcher_start(uv_loop_t* loop,
                   size_t errlen) {
   *out = NULL;
   struct watcher* w = xcalloc(1, sizeof(*w));
+  evqueue_init(&w->queue, WATCHER_QUEUE_MAX);
+  w->drops.per_s = WATCHER_DROP_REPORTS_PER_S;
   w->loop = loop;
   w->cb = cb;
   w->ctx = ctx;
@@ -654,9 +741,14 @@ int watcher_start(uv_loop_t* loop,
       w->skip[w->nskip++] = path_real_parent(opts->skip_files[i]);
   }
 
+  w->nown = log_written_files(w->own, WATCHER_OWN_MAX);
   uv_timer_init(loop, &w->timer);
   w->timer.data = w;
-  w->pending_closes = 1;
+  uv_idle_init(loop, &w->idle);
+  w->idle.data = w;
+  uv_timer_init(loop, &w->drop_timer);
+  w->drop_timer.data = w;
+  w->pending_closes = 3;
   for (size_t i = 0; i < w->nroots; i++) {
     struct watch_root* r = &w->roots[i];
     if (r->file != NULL) {
@@ -675,78 +767,4 @@ int watcher_start(uv_loop_t* loop,
               fingerprint_count(&w->files));
   *out = w;
   return 0;
-}
-
-static char* watcher_join(const struct strvec* sv,
-                          const char* prefix,
-                          const char* sep) {
-  size_t total = 1;
-  for (size_t i = 0; i < sv->n; i++)
-    total += strlen(prefix) + strlen(sv->v[i]) + strlen(sep);
-  char* out = xmalloc(total);
-  out[0] = '\0';
-  for (size_t i = 0; i < sv->n; i++) {
-    if (i > 0)
-      strcat(out, sep);
-    if (strcmp(sv->v[i], "*") != 0)
-      strcat(out, prefix);
-    strcat(out, sv->v[i]);
-  }
-  return out;
-}
-
-int watcher_start_server(uv_loop_t* loop,
-                         const struct server_config* sc,
-                         const char* skip_file,
-                         const char* log_name,
-                         watcher_cb cb,
-                         void* ctx,
-                         struct watcher** out) {
-  const char* skip[1] = {skip_file};
-  struct watcher_options wo = {
-      .roots = (const char* const*)sc->watch.v,
-      .nroots = sc->watch.n,
-      .exts = (const char* const*)sc->exts.v,
-      .nexts = sc->exts.n,
-      .ignores = (const char* const*)sc->ignore.v,
-      .nignores = sc->ignore.n,
-      .skip_files = skip,
-      .nskip = skip_file != NULL ? 1 : 0,
-      .delay_ms = sc->delay_ms,
-      .log_name = log_name,
-  };
-  char err[512];
-  int rc = watcher_start(loop, &wo, cb, ctx, out, err, sizeof(err));
-  if (rc != 0) {
-    log_msg(LL_ERROR, log_name, 0, "Cannot watch: %s", err);
-    return rc;
-  }
-  if (log_enabled(LL_INFO)) {
-    char* roots = watcher_join(&sc->watch, "", ", ");
-    char* exts = watcher_join(&sc->exts, ".", ",");
-    log_msg(LL_INFO, log_name, 0, "Watching %s for %s changes (%zu %s)", roots,
-            exts, watcher_dir_count(*out),
-            watcher_dir_count(*out) == 1 ? "directory" : "directories");
-    free(roots);
-    free(exts);
-  }
-  return 0;
-}
-
-const char* watcher_report(const char* log_name,
-                           const struct watcher_change* ch,
-                           size_t n) {
-  static const char* words[] = {"added", "modified", "removed"};
-  if (n > 1 && log_enabled(LL_VERBOSE)) {
-    for (size_t i = 0; i < n; i++)
-      log_msg(LL_VERBOSE, log_name, 0, "File %s: %s", words[ch[i].kind],
-              ch[i].path);
-  } else if (n > 1) {
-    log_msg(LL_INFO, log_name, 0, "File %s: %s (and %zu more)",
-            words[ch[0].kind], ch[0].path, n - 1);
-  } else {
-    log_msg(LL_INFO, log_name, 0, "File %s: %s", words[ch[0].kind], ch[0].path);
-  }
-  const char* base = strrchr(ch[0].path, '/');
-  return base != NULL ? base + 1 : ch[0].path;
 }

@@ -61,6 +61,8 @@ int watcher_start(uv_loop_t* loop,
                   char* err,
                   size_t errlen);
 
+/* ---- watcher_server.c ---- */
+
 /* Start watching what server sc names (its watch paths, extensions,
  * ignores and delay), never reporting skip_file (may be NULL), and log
  * "Watching ... for ... changes". log_name as in watcher_options. */
@@ -79,6 +81,8 @@ int watcher_start_server(uv_loop_t* loop,
 const char* watcher_report(const char* log_name,
                            const struct watcher_change* changes,
                            size_t n);
+
+/* ---- watcher.c ---- */
 
 /* Stop watching and release the watcher once all its handles have closed
  * (after this call no callback fires). */
