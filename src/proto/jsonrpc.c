@@ -211,14 +211,61 @@ void jrpc_msg_free(struct jrpc_msg* m) {
 }
 
 bool jrpc_id_valid(const cJSON* id) {
+  if (cJSON_IsRaw(id))
+    return id->valuestring != NULL; /* checked where it was read (jmsg.h) */
   if (cJSON_IsString(id))
     return id->valuestring != NULL;
   return cJSON_IsNumber(id) && jrpc_is_integral(id->valuedouble);
 }
 
+/* An id or token kept as its exact text (a raw item, jmsg.h) compared
+ * with another: strings by their value (escapes undone), numbers by
+ * their text. */
+struct jrpc_idv {
+  bool is_string;
+  const char* s; /* the string's value, or the number's text */
+  cJSON* parsed; /* a raw string parsed, freed by the caller */
+  char buf[32];
+};
+
+static bool jrpc_idv(const cJSON* v, struct jrpc_idv* out) {
+  out->parsed = NULL;
+  if (cJSON_IsString(v)) {
+    out->is_string = true;
+    out->s = v->valuestring;
+    return true;
+  }
+  if (cJSON_IsNumber(v)) {
+    out->is_string = false;
+    jrpc_id_format(v, out->buf, sizeof(out->buf));
+    out->s = out->buf;
+    return true;
+  }
+  if (!cJSON_IsRaw(v) || v->valuestring == NULL)
+    return false;
+  out->s = v->valuestring;
+  out->is_string = out->s[0] == '"';
+  if (out->is_string) {
+    out->parsed = cJSON_Parse(out->s);
+    if (cJSON_IsString(out->parsed))
+      out->s = out->parsed->valuestring;
+  }
+  return true;
+}
+
 bool jrpc_id_equal(const cJSON* a, const cJSON* b) {
   if (a == NULL || b == NULL)
     return a == b;
+  if (cJSON_IsRaw(a) || cJSON_IsRaw(b)) {
+    struct jrpc_idv x, y;
+    if (!jrpc_idv(a, &x))
+      return false;
+    bool eq = jrpc_idv(b, &y) && x.is_string == y.is_string &&
+              strcmp(x.s, y.s) == 0;
+    cJSON_Delete(x.parsed);
+    cJSON_Delete(y.parsed);
+    return eq;
+  }
   if (cJSON_IsString(a) && cJSON_IsString(b))
     return strcmp(a->valuestring, b->valuestring) == 0;
   if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
@@ -239,6 +286,13 @@ static bool jrpc_put(
 void jrpc_id_format(const cJSON* id, char* buf, size_t cap) {
   if (cap == 0)
     return;
+  if (cJSON_IsRaw(id) && id->valuestring != NULL) {
+    snprintf(buf, cap, "%s", id->valuestring);
+    for (char* p = buf; *p != '\0'; p++) /* one log line */
+      if ((unsigned char)*p < 0x20)
+        *p = ' ';
+    return;
+  }
   if (cJSON_IsNumber(id)) {
     double d = id->valuedouble;
     if (jrpc_is_integral(d))
@@ -328,6 +382,8 @@ cJSON* jrpc_make_error(const cJSON* id,
                        const char* message,
                        cJSON* data) {
   cJSON* msg = jrpc_new(id);
+  if (id == NULL) /* JSON-RPC 2.0 section 5: null when unreadable */
+    jrpc_put_member(msg, "id", jrpc_must(cJSON_CreateNull()));
   cJSON* error = jrpc_must(cJSON_CreateObject());
   jrpc_put_member(error, "code", jrpc_must(cJSON_CreateNumber(code)));
   jrpc_put_member(error, "message",
@@ -351,6 +407,11 @@ void jrpc_set_int_id(cJSON* msg, int64_t id) {
 }
 
 int64_t jrpc_int_id(const cJSON* id) {
+  if (cJSON_IsRaw(id) && id->valuestring != NULL) {
+    char* end;
+    double d = strtod(id->valuestring, &end);
+    return *end == '\0' && jrpc_is_integral(d) && d >= 0 ? (int64_t)d : -1;
+  }
   if (!cJSON_IsNumber(id) || !jrpc_is_integral(id->valuedouble) ||
       id->valuedouble < 0)
     return -1;

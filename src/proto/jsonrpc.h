@@ -54,14 +54,17 @@ void jrpc_msg_free(struct jrpc_msg* m);
 /* A valid id: a string, or a number with no fractional part and a
  * magnitude below 2^53, so that it comes back exactly as it was sent. */
 bool jrpc_id_valid(const cJSON* id);
-/* Ids equal in type and value. */
+/* Ids equal in type and value; a raw item (an id or token kept as its
+ * text) equals a string of the same value or a number of the same text. */
 bool jrpc_id_equal(const cJSON* a, const cJSON* b);
 /* Writes the id as text ("7" or "\"abc\"") for logs and hash keys. */
 void jrpc_id_format(const cJSON* id, char* buf, size_t cap);
 
 /* Builders. Every returned cJSON* is owned by the caller. id arguments are
- * copied (NULL: no id member, as a parse error requires). Ownership of
- * params/result/data passes to the new message. */
+ * copied; an error's NULL id is "id": null (JSON-RPC 2.0 section 5: the id
+ * could not be read). An id may be a raw item (jmsg.h: the client's id as
+ * it wrote it). Ownership of params/result/data passes to the new
+ * message. */
 cJSON* jrpc_make_request(int64_t id, const char* method, cJSON* params);
 cJSON* jrpc_make_notification(const char* method, cJSON* params);
 cJSON* jrpc_make_result(const cJSON* id, cJSON* result);

@@ -342,7 +342,9 @@ def _jsonrpc_problem(msg):
         return "extra members %s" % sorted(extra)
     if "id" in msg:
         i = msg["id"]
-        if isinstance(i, bool) or not isinstance(i, (int, str)):
+        if i is None and "error" in msg and "method" not in msg:
+            pass  # JSON-RPC 2.0 section 5: the id could not be read
+        elif isinstance(i, bool) or not isinstance(i, (int, str)):
             return "bad id %r" % (i,)
     if "params" in msg and not isinstance(msg["params"], (dict, list)):
         return "params is not an object"

@@ -91,10 +91,20 @@ def count_log(m, pattern, start=0):
     return sum(1 for line in m.log_lines()[start:] if rx.search(line))
 
 
-def error_without_id(code):
-    """Predicate: an error response without an id (unreadable id)."""
+def error_null_id(code):
+    """Predicate: an error response with "id": null, what JSON-RPC 2.0
+    (section 5) requires when the id could not be read."""
     def pred(msg):
-        return ("id" not in msg and "method" not in msg
+        return ("id" in msg and msg["id"] is None and "method" not in msg
                 and msg.get("error", {}).get("code") == code)
-    pred.desc = "error %d without id" % code
+    pred.desc = "error %d with id null" % code
+    return pred
+
+
+def error_with_id(code, rid):
+    """Predicate: an error response to id rid."""
+    def pred(msg):
+        return (msg.get("id") == rid and "method" not in msg
+                and msg.get("error", {}).get("code") == code)
+    pred.desc = "error %d for id %r" % (code, rid)
     return pred

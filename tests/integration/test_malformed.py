@@ -14,27 +14,31 @@ def send_line_expect(m, line, pred):
     return m.next_message(pred, timeout=5)
 
 
-def test_invalid_json_gets_parse_error_without_id():
+def test_invalid_json_gets_parse_error_with_sniffed_or_null_id():
     with tmpdir() as d:
         with start(d) as m:
             init(m)
-            for line in (b"not json\n",
-                         b'{"jsonrpc":"2.0","id":1,"method":"ping"\n',
-                         b'{"jsonrpc":"2.0","id":2,"method":"ping"}}\n',
-                         b"\xff\xfe{}\n"):
-                r = send_line_expect(m, line, error_without_id(-32700))
-                assert set(r) == {"jsonrpc", "error"}, r
+            # JSON-RPC 2.0 section 5 (issue 12 item 4): "id": null when
+            # the id cannot be read, the id itself when it can.
+            for line in (b"not json\n", b"\xff\xfe{}\n"):
+                r = send_line_expect(m, line, error_null_id(-32700))
+                assert set(r) == {"jsonrpc", "id", "error"}, r
+            for line, rid in (
+                    (b'{"jsonrpc":"2.0","id":1,"method":"ping"\n', 1),
+                    (b'{"jsonrpc":"2.0","id":"two","method":"ping"}}\n',
+                     "two")):
+                send_line_expect(m, line, error_with_id(-32700, rid))
             m.wait_log(r"Client sent an invalid message", n=4)
             # What cJSON would take but JSON forbids is refused as well,
             # with the reason (STDIO-5): an SDK server would drop it.
-            for line, why in (
+            for line, why, rid in (
                     (b'{"jsonrpc":"2.0","id":3,"method":"tools/call",'
                      b'"params":{"name":"echo","arguments":{"n":01}}}\n',
-                     "number with a leading zero"),
+                     "number with a leading zero", 3),
                     (b'{"jsonrpc":"2.0","id":4,"method":"tools/call",'
                      b'"params":{"name":"echo","arguments":{"text":"a\tb"}}}'
-                     b'\n', "control character in a string")):
-                r = send_line_expect(m, line, error_without_id(-32700))
+                     b'\n', "control character in a string", 4)):
+                r = send_line_expect(m, line, error_with_id(-32700, rid))
                 assert r["error"]["message"] == why, r
             assert m.call("ping") == {}
             # Nothing of it reached the server.
@@ -74,10 +78,10 @@ def test_unreadable_ids_get_invalid_request_without_id():
                            b"-9007199254740992"):
                 line = (b'{"jsonrpc":"2.0","id":' + idtext +
                         b',"method":"tools/list"}\n')
-                r = send_line_expect(m, line, error_without_id(-32600))
+                r = send_line_expect(m, line, error_null_id(-32600))
                 assert "id" in r["error"]["message"], (line, r)
             for line in (b'"just a string"\n', b"42\n", b"null\n"):
-                send_line_expect(m, line, error_without_id(-32600))
+                send_line_expect(m, line, error_null_id(-32600))
             assert m.call("ping") == {}
             assert state(m)["requests"].count("tools/list") == 1
 
@@ -89,7 +93,7 @@ def test_batch_rejected_on_current_protocol():
             for line in (b'[{"jsonrpc":"2.0","id":6,"method":"ping"},'
                          b'{"jsonrpc":"2.0","id":7,"method":"tools/list"}]\n',
                          b"[]\n"):
-                send_line_expect(m, line, error_without_id(-32600))
+                send_line_expect(m, line, error_null_id(-32600))
             # Neither element ran: not the ping (mcpmon's own), nor the
             # tools/list (it would be answered before a later call).
             m.expect_none_before_reply(
@@ -111,7 +115,7 @@ def test_batch_unbatched_on_2025_03_26():
             assert m.next_message(response_to(6))["result"] == {}
             r = m.next_message(response_to(7))
             assert text_of(r["result"]) == "b", r
-            m.next_message(error_without_id(-32600))
+            m.next_message(error_null_id(-32600))
             st = state(m)
             assert "notifications/x" in st["notifications"], st
             # Ids and numbers inside a batch stay exact (they were once
@@ -146,7 +150,7 @@ def test_line_over_max_line_refused_and_session_goes_on():
             # Where the id comes after a long member, it is unreadable.
             m.send_raw(b'{"params":{"x":"' + b"y" * 3000 +
                        b'"},"jsonrpc":"2.0","id":11,"method":"ping"}\n')
-            m.next_message(error_without_id(-32600))
+            m.next_message(error_null_id(-32600))
             # The next request works, in one line or in several writes.
             r = m.call_tool("echo", {"text": "small"})
             assert text_of(r) == "small", r

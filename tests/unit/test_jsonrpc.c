@@ -426,7 +426,7 @@ static void test_builders(void) {
   m = jrpc_make_error(NULL, JRPC_PARSE_ERROR, "Parse error", NULL);
   s = text(m);
   CHECK_STR(s,
-            "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32700,"
+            "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,"
             "\"message\":\"Parse error\"}}");
   free(s);
   cJSON_Delete(m);

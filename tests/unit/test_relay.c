@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "core/session/relay.h"
+#include "proto/jmsg.h"
 #include "proto/jsonrpc.h"
 
 /* Two backends: only their addresses matter to the table. */
@@ -13,7 +14,7 @@ static int backend_a, backend_b;
 #define BA ((struct backend*)&backend_a)
 #define BB ((struct backend*)&backend_b)
 
-static cJSON* request(const char* id_json, const char* token_json) {
+static struct jmsg* request(const char* id_json, const char* token_json) {
   char text[256];
   if (token_json != NULL)
     snprintf(text, sizeof(text),
@@ -24,67 +25,68 @@ static cJSON* request(const char* id_json, const char* token_json) {
     snprintf(text, sizeof(text),
              "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"roots/list\"}",
              id_json);
-  return cJSON_Parse(text);
+  return jmsg_parse(text, strlen(text));
 }
 
 static void test_ids_never_repeat(void) {
   struct relay r;
   relay_init(&r);
   /* ID-2: two backends, and two processes of one, use the same id 0. */
-  cJSON* m1 = request("0", NULL);
-  cJSON* m2 = request("0", NULL);
-  cJSON* m3 = request("0", NULL);
+  struct jmsg* m1 = request("0", NULL);
+  struct jmsg* m2 = request("0", NULL);
+  struct jmsg* m3 = request("0", NULL);
   int64_t a = relay_add(&r, BA, 1, m1);
   int64_t b = relay_add(&r, BB, 1, m2);
   int64_t c = relay_add(&r, BA, 2, m3);
   CHECK(a != b && b != c && a != c);
-  CHECK_INT(jrpc_int_id(cJSON_GetObjectItemCaseSensitive(m1, "id")), a);
-  CHECK_INT(jrpc_int_id(cJSON_GetObjectItemCaseSensitive(m3, "id")), c);
+  CHECK_INT(jmsg_int_id(m1), a); /* the id in the text is the new one */
+  CHECK_INT(jmsg_int_id(m3), c);
   CHECK_INT(r.count, 3);
   struct relay_entry* e = relay_take(&r, b);
   CHECK(e != NULL && e->b == BB && e->generation == 1);
-  CHECK_INT(e->server_id->valuedouble, 0);
+  CHECK(cJSON_IsRaw(e->server_id) && strcmp(e->server_id->valuestring, "0") == 0);
   relay_entry_free(e);
   CHECK(relay_take(&r, b) == NULL); /* answered once */
   CHECK(relay_take(&r, 999) == NULL);
   /* A new request after one was answered still gets a new id. */
-  cJSON* m4 = request("0", NULL);
+  struct jmsg* m4 = request("0", NULL);
   int64_t d = relay_add(&r, BB, 1, m4);
   CHECK(d != a && d != b && d != c);
   relay_free(&r);
   CHECK_INT(r.count, 0);
-  cJSON_Delete(m1);
-  cJSON_Delete(m2);
-  cJSON_Delete(m3);
-  cJSON_Delete(m4);
+  jmsg_free(m1);
+  jmsg_free(m2);
+  jmsg_free(m3);
+  jmsg_free(m4);
 }
 
 static void test_server_id_kept_exactly(void) {
   struct relay r;
   relay_init(&r);
-  cJSON* m = request("\"req-7\"", NULL);
+  struct jmsg* m = request("\"req-7\"", NULL);
   int64_t id = relay_add(&r, BA, 1, m);
   /* CAN-2: the server cancels by its own id; only its own entries. */
   cJSON* sid = cJSON_CreateString("req-7");
   CHECK(relay_take_server_id(&r, BB, sid) == NULL);
   struct relay_entry* e = relay_take_server_id(&r, BA, sid);
   CHECK(e != NULL && e->id == id);
-  CHECK(e != NULL && cJSON_IsString(e->server_id) &&
-        strcmp(e->server_id->valuestring, "req-7") == 0);
+  /* kept as the server wrote it */
+  CHECK(e != NULL && cJSON_IsRaw(e->server_id) &&
+        strcmp(e->server_id->valuestring, "\"req-7\"") == 0);
   relay_entry_free(e);
   CHECK(relay_take_server_id(&r, BA, sid) == NULL);
   CHECK(relay_take_server_id(&r, BA, NULL) == NULL);
   cJSON_Delete(sid);
-  cJSON_Delete(m);
+  jmsg_free(m);
   relay_free(&r);
 }
 
 static void test_progress_tokens(void) {
   struct relay r;
   relay_init(&r);
-  cJSON* m1 = request("1", "\"tok\"");
-  cJSON* m2 = request("2", "42");
-  cJSON* m3 = request("3", "{\"not\":\"a token\"}");
+  struct jmsg* m1 = request("1", "\"tok\"");
+  struct jmsg* m2 = request("2", "42");
+  struct jmsg* m3 = request("3", "{\"not\":\"a token\"}");
   relay_add(&r, BA, 1, m1);
   int64_t b = relay_add(&r, BB, 3, m2);
   relay_add(&r, BA, 1, m3);
@@ -102,9 +104,9 @@ static void test_progress_tokens(void) {
   CHECK(relay_find_token(&r, t) == NULL);
   cJSON_Delete(t);
   CHECK(relay_find_token(&r, NULL) == NULL);
-  cJSON_Delete(m1);
-  cJSON_Delete(m2);
-  cJSON_Delete(m3);
+  jmsg_free(m1);
+  jmsg_free(m2);
+  jmsg_free(m3);
   relay_free(&r);
 }
 
@@ -122,7 +124,7 @@ static void collect(struct relay_entry* e, void* ctx) {
 static void test_drop_by_process(void) {
   struct relay r;
   relay_init(&r);
-  cJSON* m[5];
+  struct jmsg* m[5];
   int64_t id[5];
   struct backend* owner[5] = {BA, BB, BA, BA, BB};
   uint64_t gen[5] = {1, 1, 2, 1, 1};
@@ -147,7 +149,7 @@ static void test_drop_by_process(void) {
   CHECK(e != NULL && e->b == BB);
   relay_entry_free(e);
   CHECK_INT(r.count, 1);
-  for (int i = 0; i < 5; i++) cJSON_Delete(m[i]);
+  for (int i = 0; i < 5; i++) jmsg_free(m[i]);
   relay_free(&r);
 }
 

@@ -38,6 +38,7 @@
 #include <uv.h>
 
 #include "config/config.h"
+#include "proto/jmsg.h"
 
 enum backend_state {
   BACKEND_IDLE,         /* created, not started */
@@ -65,10 +66,13 @@ enum backend_list {
 struct backend;
 
 struct backend_events {
-  /* A message for the client: a response to a forwarded request (with the
-   * client's original id), an error mcpmon made for one, or a server
-   * notification. Takes ownership of msg. */
+  /* A message mcpmon made for the client: an error for a forwarded
+   * request, under the client's id. Takes ownership of msg. */
   void (*on_message)(struct backend* b, void* ctx, cJSON* msg);
+  /* A server's message for the client as its text (issue 12 item 3): a
+   * notification, or a response to a forwarded request with the client's
+   * id spliced in (one that on_response_text did not take). Takes m. */
+  void (*on_text)(struct backend* b, void* ctx, struct jmsg* m);
   /* A response to a forwarded request passed on as text: the server's
    * line, valid JSON-RPC, with the client's original id in place of
    * mcpmon's and a trailing '\n', ready for the client's stdout, in n
@@ -84,10 +88,10 @@ struct backend_events {
                            size_t cap);
   /* A request from the server to the client (sampling, roots, ...), with
    * the server's own id. Answer through backend_send_response with the
-   * same generation. Takes ownership of msg. */
+   * same generation. Takes m. */
   void (*on_server_request)(struct backend* b,
                             void* ctx,
-                            cJSON* msg,
+                            struct jmsg* m,
                             uint64_t generation);
   /* The handshake of process `generation` completed; first is true for
    * the first process ever (the client's initialize waits for this). */
@@ -168,16 +172,20 @@ void backend_set_init_params(struct backend* b, const cJSON* params);
  * on_initialized) or backend_free. */
 const cJSON* backend_init_result(const struct backend* b);
 
-/* Forward a client request (takes ownership). Its answer comes back
- * through on_message or on_response_text, always: forwarded, queued, or an
- * error. */
-void backend_forward_request(struct backend* b, cJSON* msg);
-/* Forward a client notification (takes ownership). */
-void backend_forward_notification(struct backend* b, cJSON* msg);
+/* Forward a client request (takes m). The server gets the client's bytes
+ * with only the id replaced (ID-1). Its answer comes back through
+ * on_response_text, on_text or on_message, always: forwarded, queued, or
+ * an error. */
+void backend_forward_request(struct backend* b, struct jmsg* m);
+/* Forward a client notification as it is (takes m); a cancellation gets
+ * the server's id of the request (CAN-1). */
+void backend_forward_notification(struct backend* b, struct jmsg* m);
 /* The client's answer to a server request of process `generation`, with
- * the server's original id already restored (takes ownership). Dropped
- * when that process is gone. */
-void backend_send_response(struct backend* b, cJSON* msg, uint64_t generation);
+ * the server's original id already restored, or the client's progress
+ * for it (takes m). Dropped when that process is gone. */
+void backend_send_response(struct backend* b,
+                           struct jmsg* m,
+                           uint64_t generation);
 
 /* The error a request gets from this backend when it cannot be served
  * now (crashed and waiting, shutting down, not ready in time), for the

@@ -52,6 +52,9 @@
 #define BK_STDOUT_EOF_GRACE_MS 500u
 #define BK_MAX_TOOL_PAGES 100
 #define BK_WRITE_QUEUE_MAX (64u * 1024u * 1024u)
+/* What may wait for READY (issue 12 item 5): the same 64 MiB rule. */
+#define BK_QUEUE_MAX_ITEMS 100000u
+#define BK_QUEUE_MAX_BYTES (64u * 1024u * 1024u)
 /* Resource subscriptions kept for the replay after a restart. */
 #define BK_SUBSCRIPTIONS_MAX 100000u
 #define BK_MAX_TASK_TOKENS 256
@@ -68,7 +71,7 @@ struct bk_listfetch {
 
 /* A client message waiting for READY. */
 struct qitem {
-  cJSON* msg;
+  struct jmsg* msg;
   uint64_t deadline_ms;
   uint64_t t0_ns; /* when the client's request arrived */
   TAILQ_ENTRY(qitem) entry;
@@ -94,6 +97,9 @@ struct backend {
   int64_t next_id;
   struct inflight inflight; /* requests sent to p */
   struct bk_queue queue;
+  size_t queue_count; /* messages in queue */
+  size_t queue_bytes; /* ... and their bytes */
+  bool queue_full_warned;
 
   cJSON* init_params;    /* the client's, verbatim (LIFE-1) */
   cJSON* init_result;    /* of the current server */
@@ -197,9 +203,9 @@ void bk_flush_queue(struct backend* b);
 void bk_fail_queue(struct backend* b, bool all);
 /* Free the queue without answering (backend_free). */
 void bk_drop_queue(struct backend* b);
-/* Remember the client state a restarted server must get again (§3.3
- * step 9): log level, resource subscriptions. */
-void bk_track_state(struct backend* b, const char* method, const cJSON* params);
+/* Remember the log level a restarted server must get again (§3.3 step
+ * 9); params copied. */
+void bk_track_log_level(struct backend* b, const cJSON* params);
 
 /* backend_text.c */
 /* Tell the observer that a client request got its answer (t0_ns: when it

@@ -32,6 +32,116 @@ static void bk_on_out_part(void* ctx, const char* bytes, size_t n) {
     jscan_feed(&b->out_scan, bytes, n);
 }
 
+/* Issue 12 item 4: a line that is not JSON-RPC but whose id names a
+ * forwarded request in flight gets that request an error at once, not a
+ * wait for the client's own timeout. */
+static void bk_unreadable_answer(struct backend* b,
+                                 const struct jmsg* m,
+                                 const char* why) {
+  cJSON* id = m->id.len != 0 ? jmsg_id(m) : jrpc_sniff_id(m->text, m->len);
+  int64_t n = jrpc_int_id(id);
+  cJSON_Delete(id);
+  struct inflight_req* r = inflight_find(&b->inflight, n);
+  if (r == NULL || r->kind != INFLIGHT_FORWARD)
+    return;
+  r = inflight_take(&b->inflight, n);
+  char text[256];
+  snprintf(text, sizeof(text),
+           "Server '%s' answered with a message mcpmon cannot pass on (%s)",
+           bk_display_name(b), why);
+  bk_answer_req_error(b, r, "invalid_response", text);
+  inflight_req_free(r);
+}
+
+/* The server's line as a message: jscan's text when valid; else what
+ * cJSON makes of it (a raw tab in a string, a number written 01: fixed
+ * by printing it again, STDIO-8 leniency), scanned again. */
+static struct jmsg* bk_line_msg(const char* line, size_t len) {
+  struct jmsg* m = jmsg_parse(line, len);
+  if (m->kind != JRPC_INVALID || m->error_code != JRPC_PARSE_ERROR)
+    return m;
+  struct jrpc_msg lenient;
+  jrpc_parse(line, len, &lenient);
+  if (lenient.root == NULL) {
+    jrpc_msg_free(&lenient);
+    return m;
+  }
+  size_t n;
+  char* text = jrpc_serialize(lenient.root, &n);
+  jrpc_msg_free(&lenient);
+  struct jmsg* fixed = jmsg_parse(text, n);
+  free(text);
+  if (fixed->kind == JRPC_INVALID && fixed->error_code == JRPC_PARSE_ERROR) {
+    jmsg_free(fixed);
+    return m;
+  }
+  jmsg_free(m);
+  return fixed;
+}
+
+/* A server notification (as text) for the client. */
+static void bk_on_notification(struct backend* b, struct jmsg* m) {
+  if (strcmp(m->method, "notifications/progress") == 0) {
+    cJSON* token =
+        jtext_raw(m->text, jmsg_get(m, "params", "progressToken", NULL));
+    bool known = inflight_token_known(&b->inflight, token);
+    cJSON_Delete(token);
+    if (!known) {
+      /* PROG-1: a token no request in flight has (late, or made up). */
+      bk_log(b, LL_DEBUG, "dropped progress for an unknown token");
+      jmsg_free(m);
+      return;
+    }
+  }
+  if (bk_is_list_changed(m->method)) {
+    if (b->state != BACKEND_READY) {
+      /* §3.3 step 11: swallowed during re-initialization. */
+      bk_log(b, LL_DEBUG, "swallowed %s during initialization", m->method);
+      jmsg_free(m);
+      return;
+    }
+    bk_on_list_changed(b, m->method);
+  }
+  b->ev.on_text(b, b->ctx, m);
+}
+
+/* A server response the text path did not take: a forwarded request's
+ * goes on as text with the client's id; mcpmon's own are read as trees. */
+static void bk_on_response_msg(struct backend* b, struct jmsg* m) {
+  struct inflight_req* r = inflight_find(&b->inflight, jmsg_int_id(m));
+  if (r != NULL && r->kind == INFLIGHT_FORWARD) {
+    r = inflight_take(&b->inflight, r->id);
+    size_t idlen = 0;
+    char* heap = jrpc_serialize(r->client_id, &idlen);
+    jmsg_replace(m, m->id, heap, idlen - 1);
+    free(heap);
+    const cJSON* err = NULL;
+    cJSON* etree = NULL;
+    if (m->is_error) {
+      etree = jtext_tree(m->text, jmsg_get(m, "error", NULL));
+      err = cJSON_GetObjectItemCaseSensitive(etree, "message");
+    }
+    bk_report_text(b, r->method, r->tool, r->t0_ns, r->body, !m->is_error,
+                   cJSON_IsString(err) ? err->valuestring : NULL, m->text,
+                   m->len);
+    cJSON_Delete(etree);
+    inflight_req_free(r);
+    b->ev.on_text(b, b->ctx, m);
+    return;
+  }
+  struct jrpc_msg tree;
+  jrpc_parse(m->text, m->len, &tree);
+  if (tree.kind == JRPC_RESPONSE)
+    bk_on_response(b, &tree);
+  else
+    bk_log(b, LL_WARN,
+           "Server's answer to mcpmon's own request could not be read "
+           "(%s); dropped",
+           tree.error_msg != NULL ? tree.error_msg : "not a response");
+  jrpc_msg_free(&tree);
+  jmsg_free(m);
+}
+
 static void bk_on_out_line(void* ctx,
                            char* line,
                            size_t len,
@@ -46,58 +156,40 @@ static void bk_on_out_line(void* ctx,
   }
   if (bk_forward_text(b, line, len, scanned, from))
     return; /* a response to a forwarded request, passed on as text */
-  struct jrpc_msg m;
-  jrpc_parse(line, len, &m);
-  if (m.kind == JRPC_INVALID || m.kind == JRPC_BATCH) {
+  struct jmsg* m = bk_line_msg(line, len);
+  if (m->kind == JRPC_INVALID || m->kind == JRPC_BATCH) {
     /* STDIO-8: a stray print() must not reach the client. */
     bk_log(b, LL_WARN,
            "Server wrote non-JSON-RPC output to stdout "
            "(dropped; use stderr for logs): %.200s",
            line);
-    jrpc_msg_free(&m);
+    bk_unreadable_answer(b, m,
+                         m->kind == JRPC_BATCH ? "a batch" : m->error_msg);
+    jmsg_free(m);
     return;
   }
   if (log_enabled(LL_DEBUG))
-    bk_log(b, LL_DEBUG, "<- server %.300s", line);
-  switch (m.kind) {
+    bk_log(b, LL_DEBUG, "<- server %.300s", m->text);
+  switch (m->kind) {
     case JRPC_RESPONSE:
-      bk_on_response(b, &m);
-      break;
+      bk_on_response_msg(b, m);
+      return;
     case JRPC_REQUEST:
-      if (strcmp(m.method, "ping") == 0) {
-        cJSON* pong = jrpc_make_result(m.id, cJSON_CreateObject());
+      if (strcmp(m->method, "ping") == 0) {
+        cJSON* id = jmsg_id(m);
+        cJSON* pong = jrpc_make_result(id, cJSON_CreateObject());
         bk_write_msg(b, pong); /* PING-1: answered by mcpmon */
         cJSON_Delete(pong);
+        cJSON_Delete(id);
+        jmsg_free(m);
       } else {
-        b->ev.on_server_request(b, b->ctx, m.root, b->generation);
-        m.root = NULL;
+        b->ev.on_server_request(b, b->ctx, m, b->generation);
       }
-      break;
-    case JRPC_NOTIFICATION:
-      if (strcmp(m.method, "notifications/progress") == 0 &&
-          !inflight_token_known(
-              &b->inflight,
-              cJSON_GetObjectItemCaseSensitive(
-                  cJSON_GetObjectItemCaseSensitive(m.root, "params"),
-                  "progressToken"))) {
-        /* PROG-1: a token no request in flight has (late, or made up). */
-        bk_log(b, LL_DEBUG, "dropped progress for an unknown token");
-        break;
-      }
-      if (bk_is_list_changed(m.method) && b->state != BACKEND_READY) {
-        /* §3.3 step 11: swallowed during re-initialization. */
-        bk_log(b, LL_DEBUG, "swallowed %s during initialization", m.method);
-        break;
-      }
-      if (bk_is_list_changed(m.method))
-        bk_on_list_changed(b, m.method);
-      b->ev.on_message(b, b->ctx, m.root);
-      m.root = NULL;
-      break;
+      return;
     default:
-      break;
+      bk_on_notification(b, m);
+      return;
   }
-  jrpc_msg_free(&m);
 }
 
 static void bk_on_out_oversize(void* ctx,

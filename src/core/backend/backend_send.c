@@ -9,17 +9,6 @@
 #include "core/backend/backend_int.h"
 #include "lib/util.h"
 
-/* cJSON returns NULL when out of memory: the allocation policy applies
- * (util.h). */
-static char* bk_print(const cJSON* msg) {
-  char* text = cJSON_PrintUnformatted(msg);
-  if (text == NULL) {
-    fputs("mcpmon: out of memory (printing a message)\n", stderr);
-    abort();
-  }
-  return text;
-}
-
 /* ---- writing to the server ---------------------------------------------- */
 
 int bk_write_text(struct backend* b, char* text, size_t len) {
@@ -63,28 +52,6 @@ static void bk_report(struct backend* b,
   free(text);
 }
 
-/* The request as the client sent it, cut to what the observer keeps;
- * NULL when it keeps no bodies. */
-static char* bk_body(const struct backend* b, const cJSON* msg) {
-  if (b->obs == NULL || b->obs->body_max == 0)
-    return NULL;
-  char* text = bk_print(msg);
-  if (strlen(text) > b->obs->body_max)
-    text[b->obs->body_max] = '\0';
-  return text;
-}
-
-static const char* bk_tool_of(const cJSON* msg) {
-  const cJSON* name = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(msg, "params"), "name");
-  return cJSON_IsString(name) ? name->valuestring : NULL;
-}
-
-static const char* bk_method_of(const cJSON* msg) {
-  const cJSON* m = cJSON_GetObjectItemCaseSensitive(msg, "method");
-  return cJSON_IsString(m) ? m->valuestring : "?";
-}
-
 void bk_finish_forward(struct backend* b,
                        struct inflight_req* r,
                        cJSON* response) {
@@ -99,20 +66,44 @@ void bk_answer_req_error(struct backend* b,
   bk_finish_forward(b, r, bk_error(b, r->client_id, reason, message));
 }
 
-/* Answer a client request that never reached a server (takes msg). */
-static void bk_reject(struct backend* b,
-                      cJSON* msg,
-                      uint64_t t0_ns,
-                      const char* what) {
-  cJSON* err = bk_unavailable_error(
-      b, cJSON_GetObjectItemCaseSensitive(msg, "id"), what);
+/* The request as the client sent it, cut to what the observer keeps;
+ * NULL when it keeps no bodies. */
+static char* bk_body(const struct backend* b, const struct jmsg* m) {
+  if (b->obs == NULL || b->obs->body_max == 0)
+    return NULL;
+  return xstrndup(m->text, m->len < b->obs->body_max ? m->len : b->obs->body_max);
+}
+
+/* params.name of tools/call and prompts/get, for the traffic view (heap,
+ * or NULL). */
+static char* bk_tool_of(const struct jmsg* m) {
+  return jtext_string(m->text, jmsg_get(m, "params", "name", NULL), NULL);
+}
+
+/* Answer a client request that never reached a server (takes m). */
+static void bk_reject_why(struct backend* b,
+                          struct jmsg* m,
+                          uint64_t t0_ns,
+                          cJSON* err) {
   if (b->obs != NULL && b->obs->on_traffic != NULL) {
-    char* body = bk_body(b, msg);
-    bk_report(b, bk_method_of(msg), bk_tool_of(msg), t0_ns, body, err);
+    char* body = bk_body(b, m);
+    char* tool = bk_tool_of(m);
+    bk_report(b, m->method, tool, t0_ns, body, err);
+    free(tool);
     free(body);
   }
-  cJSON_Delete(msg);
+  jmsg_free(m);
   b->ev.on_message(b, b->ctx, err);
+}
+
+static void bk_reject(struct backend* b,
+                      struct jmsg* m,
+                      uint64_t t0_ns,
+                      const char* what) {
+  cJSON* id = jmsg_id(m);
+  cJSON* err = bk_unavailable_error(b, id, what);
+  cJSON_Delete(id);
+  bk_reject_why(b, m, t0_ns, err);
 }
 
 /* ---- mcpmon's own requests ---------------------------------------------- */
@@ -149,23 +140,64 @@ static void bk_queue_arm(struct backend* b) {
   uv_timer_start(&b->t_queue, bk_queue_expire_cb, d > now ? d - now : 0, 0);
 }
 
-static void bk_enqueue(struct backend* b, cJSON* msg, uint64_t t0_ns) {
+/* Issue 12 item 5: what waits is bounded in count and bytes; past it a
+ * request is answered at once ("backpressure") instead of growing. */
+static bool bk_queue_full(const struct backend* b, const struct jmsg* m) {
+  return b->queue_count >= BK_QUEUE_MAX_ITEMS ||
+         b->queue_bytes + m->len > BK_QUEUE_MAX_BYTES;
+}
+
+static void bk_enqueue(struct backend* b, struct jmsg* m, uint64_t t0_ns) {
+  if (bk_queue_full(b, m)) {
+    if (!b->queue_full_warned) {
+      b->queue_full_warned = true;
+      bk_log(b, LL_WARN,
+             "%zu messages (%zu MiB) are waiting for the server; refusing "
+             "more until it is ready",
+             b->queue_count, b->queue_bytes >> 20);
+    }
+    if (m->kind != JRPC_REQUEST) {
+      jmsg_free(m);
+      return;
+    }
+    char text[256];
+    snprintf(text, sizeof(text),
+             "Server '%s' is %s and %zu messages (%zu MiB) already wait for "
+             "it; the request was not queued",
+             bk_display_name(b), backend_state_name(b->state), b->queue_count,
+             b->queue_bytes >> 20);
+    cJSON* id = jmsg_id(m);
+    cJSON* err = bk_error(b, id, "backpressure", text);
+    cJSON_Delete(id);
+    bk_reject_why(b, m, t0_ns, err);
+    return;
+  }
   struct qitem* q = xcalloc(1, sizeof(*q));
-  q->msg = msg;
+  q->msg = m;
   q->t0_ns = t0_ns;
   q->deadline_ms = uv_now(b->loop) + b->queue_timeout_ms;
   bool first = TAILQ_EMPTY(&b->queue);
   TAILQ_INSERT_TAIL(&b->queue, q, entry);
+  b->queue_count++;
+  b->queue_bytes += m->len;
   if (first)
     bk_queue_arm(b);
   bk_log(b, LL_DEBUG, "queued a message while %s",
          backend_state_name(b->state));
 }
 
+static void bk_unqueue(struct backend* b, struct qitem* q) {
+  TAILQ_REMOVE(&b->queue, q, entry);
+  b->queue_count--;
+  b->queue_bytes -= q->msg->len;
+  if (b->queue_count == 0)
+    b->queue_full_warned = false;
+}
+
 static struct qitem* bk_dequeue(struct backend* b) {
   struct qitem* q = TAILQ_FIRST(&b->queue);
   if (q != NULL)
-    TAILQ_REMOVE(&b->queue, q, entry);
+    bk_unqueue(b, q);
   return q;
 }
 
@@ -174,11 +206,11 @@ void bk_fail_queue(struct backend* b, bool all) {
   struct qitem* q;
   while ((q = TAILQ_FIRST(&b->queue)) != NULL &&
          (all || q->deadline_ms <= now)) {
-    TAILQ_REMOVE(&b->queue, q, entry);
-    if (cJSON_GetObjectItemCaseSensitive(q->msg, "id") != NULL)
+    bk_unqueue(b, q);
+    if (q->msg->kind == JRPC_REQUEST)
       bk_reject(b, q->msg, q->t0_ns, "the request was not sent to it");
     else
-      cJSON_Delete(q->msg);
+      jmsg_free(q->msg);
     free(q);
   }
   bk_queue_arm(b);
@@ -187,7 +219,7 @@ void bk_fail_queue(struct backend* b, bool all) {
 void bk_drop_queue(struct backend* b) {
   struct qitem* q;
   while ((q = bk_dequeue(b)) != NULL) {
-    cJSON_Delete(q->msg);
+    jmsg_free(q->msg);
     free(q);
   }
 }
@@ -199,51 +231,58 @@ static void bk_queue_expire_cb(uv_timer_t* t) {
 
 /* ---- forwarding client messages ------------------------------------------ */
 
-void bk_track_state(struct backend* b,
-                    const char* method,
-                    const cJSON* params) {
-  if (strcmp(method, "logging/setLevel") == 0) {
-    cJSON_Delete(b->log_level_params);
-    b->log_level_params = params ? cJSON_Duplicate(params, 1) : NULL;
-    return;
-  }
-  const cJSON* uri = cJSON_GetObjectItemCaseSensitive(params, "uri");
-  if (!cJSON_IsString(uri))
-    return;
-  size_t len = strlen(uri->valuestring);
-  if (strcmp(method, "resources/unsubscribe") == 0) {
-    strset_remove(&b->subscriptions, uri->valuestring, len);
-  } else if (strcmp(method, "resources/subscribe") == 0) {
-    if (strset_count(&b->subscriptions) < BK_SUBSCRIPTIONS_MAX) {
-      strset_add(&b->subscriptions, uri->valuestring, len);
-    } else if (!strset_has(&b->subscriptions, uri->valuestring, len) &&
-               !b->subscriptions_full_warned) {
-      b->subscriptions_full_warned = true;
-      bk_log(b, LL_WARN,
-             "More than %u resource subscriptions: the ones past that "
-             "are forwarded but not renewed after a restart",
-             BK_SUBSCRIPTIONS_MAX);
-    }
-  }
+void bk_track_log_level(struct backend* b, const cJSON* params) {
+  cJSON_Delete(b->log_level_params);
+  b->log_level_params = params ? cJSON_Duplicate(params, 1) : NULL;
 }
 
-/* PROG-1: keep the progress token of forwarded request r (msg: as the
+/* §3.3 step 9: what a restarted server must get again. */
+static void bk_track_state(struct backend* b, const struct jmsg* m) {
+  if (strcmp(m->method, "logging/setLevel") == 0) {
+    cJSON* params = jtext_tree(m->text, m->params);
+    bk_track_log_level(b, params);
+    cJSON_Delete(params);
+    return;
+  }
+  bool sub = strcmp(m->method, "resources/subscribe") == 0;
+  if (!sub && strcmp(m->method, "resources/unsubscribe") != 0)
+    return;
+  size_t len;
+  char* uri = jtext_string(m->text, jmsg_get(m, "params", "uri", NULL), &len);
+  if (uri == NULL)
+    return;
+  if (!sub) {
+    strset_remove(&b->subscriptions, uri, len);
+  } else if (strset_count(&b->subscriptions) < BK_SUBSCRIPTIONS_MAX) {
+    strset_add(&b->subscriptions, uri, len);
+  } else if (!strset_has(&b->subscriptions, uri, len) &&
+             !b->subscriptions_full_warned) {
+    b->subscriptions_full_warned = true;
+    bk_log(b, LL_WARN,
+           "More than %u resource subscriptions: the ones past that "
+           "are forwarded but not renewed after a restart",
+           BK_SUBSCRIPTIONS_MAX);
+  }
+  free(uri);
+}
+
+/* PROG-1: keep the progress token of forwarded request r (m: as the
  * client sent it) with r, and a task request's for the process's life. */
 static void bk_note_token(struct backend* b,
                           struct inflight_req* r,
-                          const cJSON* msg) {
-  const cJSON* params = cJSON_GetObjectItemCaseSensitive(msg, "params");
-  const cJSON* token = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(params, "_meta"), "progressToken");
-  if (!cJSON_IsString(token) && !cJSON_IsNumber(token))
+                          const struct jmsg* m) {
+  struct jspan token = jmsg_get(m, "params", "_meta", "progressToken", NULL);
+  enum jscan_type t = jtext_type(m->text, token);
+  if (t != JSCAN_STRING && t != JSCAN_NUMBER)
     return;
-  r->token = cJSON_Duplicate(token, 1);
-  if (cJSON_GetObjectItemCaseSensitive(params, "task") != NULL)
-    inflight_note_task(&b->inflight, token);
+  r->token = jtext_raw(m->text, token);
+  if (jmsg_get(m, "params", "task", NULL).len != 0)
+    inflight_note_task(&b->inflight, r->token);
 }
 
-/* Send a client request to the READY server under a fresh id (ID-1). */
-static void bk_send_forward(struct backend* b, cJSON* msg, uint64_t t0_ns) {
+/* Send a client request to the READY server under a fresh id (ID-1): the
+ * client's bytes with only the id replaced. */
+static void bk_send_forward(struct backend* b, struct jmsg* m, uint64_t t0_ns) {
   size_t queued = child_write_queue(b->p);
   if (queued > BK_WRITE_QUEUE_MAX) {
     char text[256];
@@ -251,31 +290,24 @@ static void bk_send_forward(struct backend* b, cJSON* msg, uint64_t t0_ns) {
              "Server '%s' is not reading its input (%zu MiB waiting); the "
              "request was not sent",
              bk_display_name(b), queued >> 20);
-    cJSON* err = bk_error(b, cJSON_GetObjectItemCaseSensitive(msg, "id"),
-                          "backpressure", text);
-    bk_report(b, bk_method_of(msg), bk_tool_of(msg), t0_ns, NULL, err);
-    cJSON_Delete(msg);
-    b->ev.on_message(b, b->ctx, err);
+    cJSON* id = jmsg_id(m);
+    cJSON* err = bk_error(b, id, "backpressure", text);
+    cJSON_Delete(id);
+    bk_reject_why(b, m, t0_ns, err);
     return;
   }
-  char* body = NULL;
-  if (b->obs != NULL && b->obs->on_traffic != NULL)
-    body = bk_body(b, msg); /* with the client's id, as it was sent */
-  cJSON* client_id = cJSON_DetachItemFromObjectCaseSensitive(msg, "id");
   struct inflight_req* r =
-      inflight_req_new(b->next_id++, INFLIGHT_FORWARD, bk_method_of(msg));
-  r->body = body;
-  r->client_id = client_id;
-  bk_note_token(b, r, msg);
-  jrpc_set_int_id(msg, r->id);
-  size_t len;
-  char* text = jrpc_serialize(msg, &len);
+      inflight_req_new(b->next_id++, INFLIGHT_FORWARD, m->method);
   if (b->obs != NULL && b->obs->on_traffic != NULL) {
+    r->body = bk_body(b, m); /* with the client's id, as it was sent */
     r->t0_ns = t0_ns;
-    const char* tool = bk_tool_of(msg);
-    r->tool = tool != NULL ? xstrdup(tool) : NULL;
+    r->tool = bk_tool_of(m);
   }
-  cJSON_Delete(msg);
+  r->client_id = jmsg_id(m);
+  bk_note_token(b, r, m);
+  jmsg_replace_int(m, m->id, r->id);
+  size_t len;
+  char* text = jmsg_take_line(m, &len);
   int rc = bk_write_text(b, text, len);
   if (rc != 0) {
     char why[256];
@@ -305,91 +337,99 @@ static bool bk_can_queue(const struct backend* b) {
   }
 }
 
-void backend_forward_request(struct backend* b, cJSON* msg) {
-  const cJSON* m = cJSON_GetObjectItemCaseSensitive(msg, "method");
-  bk_track_state(b, m->valuestring,
-                 cJSON_GetObjectItemCaseSensitive(msg, "params"));
+void backend_forward_request(struct backend* b, struct jmsg* m) {
+  bk_track_state(b, m);
   uint64_t t0_ns = uv_hrtime();
   if (bk_accepts_now(b))
-    bk_send_forward(b, msg, t0_ns);
+    bk_send_forward(b, m, t0_ns);
   else if (bk_can_queue(b))
-    bk_enqueue(b, msg, t0_ns);
+    bk_enqueue(b, m, t0_ns);
   else
-    bk_reject(b, msg, t0_ns, "the request was not sent to it");
+    bk_reject(b, m, t0_ns, "the request was not sent to it");
+}
+
+static void bk_write_jmsg(struct backend* b, struct jmsg* m) {
+  size_t len;
+  char* text = jmsg_take_line(m, &len);
+  bk_write_text(b, text, len);
 }
 
 /* notifications/cancelled from the client (CAN-1, LIFE-7). */
-static void bk_cancel(struct backend* b, cJSON* msg) {
-  cJSON* params = cJSON_GetObjectItemCaseSensitive(msg, "params");
-  cJSON* rid = cJSON_GetObjectItemCaseSensitive(params, "requestId");
+static void bk_cancel(struct backend* b, struct jmsg* m) {
+  struct jspan rid_at = jmsg_get(m, "params", "requestId", NULL);
+  cJSON* rid = jtext_raw(m->text, rid_at);
   if (rid == NULL) {
-    cJSON_Delete(msg);
+    jmsg_free(m);
     return;
   }
   /* Still queued: remove it, answer nothing. */
   struct qitem* q;
   TAILQ_FOREACH(q, &b->queue, entry) {
-    const cJSON* id = cJSON_GetObjectItemCaseSensitive(q->msg, "id");
-    if (id != NULL && jrpc_id_equal(id, rid)) {
-      TAILQ_REMOVE(&b->queue, q, entry);
-      cJSON_Delete(q->msg);
+    if (q->msg->kind != JRPC_REQUEST)
+      continue;
+    cJSON* id = jmsg_id(q->msg);
+    bool same = jrpc_id_equal(id, rid);
+    cJSON_Delete(id);
+    if (same) {
+      bk_unqueue(b, q);
+      jmsg_free(q->msg);
       free(q);
       bk_queue_arm(b);
-      cJSON_Delete(msg);
+      cJSON_Delete(rid);
+      jmsg_free(m);
       return;
     }
   }
   /* In flight: translate the id and forget the request. */
   struct inflight_req* r = inflight_find_client(&b->inflight, rid);
-  if (r != NULL) {
-    cJSON_ReplaceItemInObjectCaseSensitive(params, "requestId",
-                                           cJSON_CreateNumber((double)r->id));
-    inflight_req_free(inflight_take(&b->inflight, r->id));
-    bk_write_msg(b, msg);
-  }
-  cJSON_Delete(msg); /* else already answered or unknown: nothing to do */
-}
-
-void backend_forward_notification(struct backend* b, cJSON* msg) {
-  const cJSON* m = cJSON_GetObjectItemCaseSensitive(msg, "method");
-  if (strcmp(m->valuestring, "notifications/cancelled") == 0) {
-    bk_cancel(b, msg);
+  cJSON_Delete(rid);
+  if (r == NULL) {
+    jmsg_free(m); /* already answered or unknown: nothing to do */
     return;
   }
-  if (bk_accepts_now(b)) {
-    bk_write_msg(b, msg);
-    cJSON_Delete(msg);
-  } else if (bk_can_queue(b)) {
-    bk_enqueue(b, msg, 0);
-  } else {
-    cJSON_Delete(msg);
-  }
+  jmsg_replace_int(m, rid_at, r->id);
+  inflight_req_free(inflight_take(&b->inflight, r->id));
+  bk_write_jmsg(b, m);
 }
 
-void backend_send_response(struct backend* b, cJSON* msg, uint64_t generation) {
-  if (b->p != NULL && b->generation == generation)
-    bk_write_msg(b, msg);
+void backend_forward_notification(struct backend* b, struct jmsg* m) {
+  if (strcmp(m->method, "notifications/cancelled") == 0) {
+    bk_cancel(b, m);
+    return;
+  }
+  if (bk_accepts_now(b))
+    bk_write_jmsg(b, m);
+  else if (bk_can_queue(b))
+    bk_enqueue(b, m, 0);
   else
-    bk_log(b, LL_DEBUG, "dropped the client's answer for a stopped server");
-  cJSON_Delete(msg);
+    jmsg_free(m);
+}
+
+void backend_send_response(struct backend* b,
+                           struct jmsg* m,
+                           uint64_t generation) {
+  if (b->p != NULL && b->generation == generation) {
+    bk_write_jmsg(b, m);
+    return;
+  }
+  bk_log(b, LL_DEBUG, "dropped the client's answer for a stopped server");
+  jmsg_free(m);
 }
 
 void bk_flush_queue(struct backend* b) {
   struct qitem* q;
   while (b->state == BACKEND_READY && (q = bk_dequeue(b)) != NULL) {
-    if (cJSON_GetObjectItemCaseSensitive(q->msg, "id") != NULL)
+    if (q->msg->kind == JRPC_REQUEST)
       bk_send_forward(b, q->msg, q->t0_ns);
-    else {
-      bk_write_msg(b, q->msg);
-      cJSON_Delete(q->msg);
-    }
+    else
+      bk_write_jmsg(b, q->msg);
     free(q);
   }
   bk_queue_arm(b);
 }
 
 void backend_set_log_level(struct backend* b, const cJSON* params) {
-  bk_track_state(b, "logging/setLevel", params);
+  bk_track_log_level(b, params);
   if (b->state == BACKEND_READY && bk_has_capability(b, "logging"))
     bk_send_own_req(b, INFLIGHT_REPLAY, "logging/setLevel",
                     cJSON_Duplicate(params, 1));

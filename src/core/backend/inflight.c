@@ -90,7 +90,8 @@ struct inflight_req* inflight_find_client(const struct inflight* t,
 }
 
 static bool inflight_is_token(const cJSON* token) {
-  return cJSON_IsString(token) || cJSON_IsNumber(token);
+  /* a raw item: a token kept as its text (jmsg.h) */
+  return cJSON_IsString(token) || cJSON_IsNumber(token) || cJSON_IsRaw(token);
 }
 
 void inflight_note_task(struct inflight* t, const cJSON* token) {

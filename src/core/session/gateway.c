@@ -39,24 +39,32 @@ static void gw_send_list_changed(struct gateway* gw,
   session_send_list_changed(gw->s, mask, why);
 }
 
-static bool gw_backend_message(void* ctx, struct backend* b, cJSON* msg) {
+static bool gw_backend_notification(void* ctx,
+                                    struct backend* b,
+                                    struct jmsg* m) {
   (void)ctx;
-  const cJSON* method = cJSON_GetObjectItemCaseSensitive(msg, "method");
-  if (!cJSON_IsString(method))
-    return true;
-  const char* mth = method->valuestring;
-  if (strstr(mth, "/list_changed") != NULL)
+  if (strstr(m->method, "/list_changed") != NULL)
     return false; /* the merged one follows the refresh (GW-5) */
-  if (strcmp(mth, "notifications/message") == 0) { /* LOG-2 */
-    cJSON* params = cJSON_GetObjectItemCaseSensitive(msg, "params");
-    const cJSON* logger = cJSON_GetObjectItemCaseSensitive(params, "logger");
-    char* l = cJSON_IsString(logger)
-                  ? xasprintf("%s/%s", backend_name(b), logger->valuestring)
-                  : xstrdup(backend_name(b));
-    if (cJSON_IsObject(params)) {
-      cJSON_DeleteItemFromObjectCaseSensitive(params, "logger");
-      cJSON_AddStringToObject(params, "logger", l);
+  if (strcmp(m->method, "notifications/message") == 0 &&
+      jtext_type(m->text, m->params) == JSCAN_OBJECT) { /* LOG-2 */
+    struct jspan at;
+    char* logger = jtext_member(m->text, m->params, "logger", &at)
+                       ? jtext_string(m->text, at, NULL)
+                       : NULL;
+    char* l = logger != NULL ? xasprintf("%s/%s", backend_name(b), logger)
+                             : xstrdup(backend_name(b));
+    if (logger != NULL) {
+      jmsg_replace_string(m, at, l);
+    } else {
+      cJSON* str = cJSON_CreateString(l);
+      size_t n;
+      char* q = jrpc_serialize(str, &n);
+      q[n - 1] = '\0'; /* its '\n' */
+      jmsg_insert_member(m, m->params, "logger", q);
+      free(q);
+      cJSON_Delete(str);
     }
+    free(logger);
     free(l);
   }
   return true;
@@ -138,7 +146,7 @@ static const struct session_policy gw_policy = {
     .initialize = gw_on_initialize,
     .request = gw_on_request,
     .notification = gw_on_notification,
-    .backend_message = gw_backend_message,
+    .backend_notification = gw_backend_notification,
     .backend =
         {
             /* list_changed follows the refreshed lists (gw_ev_lists), not

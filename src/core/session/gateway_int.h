@@ -68,7 +68,7 @@ STAILQ_HEAD(gw_waiting_list, gw_waiting);
  * routed again when lists arrive, or answered "unknown" at its deadline.
  * Kept in arrival order, so the oldest deadline is first. */
 struct gw_held {
-  cJSON* msg;
+  struct jmsg* msg;
   uint64_t deadline;
   STAILQ_ENTRY(gw_held) link;
 };
@@ -121,17 +121,18 @@ void gw_rebuild(struct gateway* gw);
 bool gw_all_listed(const struct gateway* gw);
 /* End the first-list wait: answer the waiting list requests. */
 void gw_settle(struct gateway* gw);
+/* A list request (m borrowed). */
 void gw_on_list_request(struct gateway* gw,
-                        struct jrpc_msg* m,
+                        const struct jmsg* m,
                         enum backend_list kind);
 /* Free the waiting list requests without answering (the end). */
 void gw_free_waiting(struct gateway* gw);
 
 /* gateway_route.c */
 /* The session policy's initialize, request and notification members. */
-void gw_on_initialize(void* ctx, struct jrpc_msg* m, bool first);
-void gw_on_request(void* ctx, struct jrpc_msg* m);
-void gw_on_notification(void* ctx, struct jrpc_msg* m);
+void gw_on_initialize(void* ctx, const struct jmsg* m, bool first);
+void gw_on_request(void* ctx, struct jmsg* m);
+void gw_on_notification(void* ctx, struct jmsg* m);
 /* Route held calls again, oldest first: those whose names are now known,
  * or all once every backend listed; with expire, also those past their
  * deadline (answered "unknown"). Re-arms the timer from the oldest left. */

@@ -225,12 +225,13 @@ static void gw_settle_timeout(uv_timer_t* t) {
 }
 
 void gw_on_list_request(struct gateway* gw,
-                        struct jrpc_msg* m,
+                        const struct jmsg* m,
                         enum backend_list kind) {
-  const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-  if (cJSON_GetObjectItemCaseSensitive(params, "cursor") != NULL) {
-    session_error(gw->s, m->id, JRPC_INVALID_PARAMS,
+  cJSON* id = jmsg_id(m);
+  if (jmsg_get(m, "params", "cursor", NULL).len != 0) {
+    session_error(gw->s, id, JRPC_INVALID_PARAMS,
                   "Invalid cursor: mcpmon returns every item on one page");
+    cJSON_Delete(id);
     return;
   }
   if (kind == BACKEND_LIST_TOOLS)
@@ -238,11 +239,12 @@ void gw_on_list_request(struct gateway* gw,
   if (!gw->settled && gw_all_listed(gw))
     gw_settle(gw);
   if (gw->settled) {
-    gw_answer_list(gw, m->id, kind);
+    gw_answer_list(gw, id, kind);
+    cJSON_Delete(id);
     return;
   }
   struct gw_waiting* w = xcalloc(1, sizeof(*w));
-  w->id = cJSON_Duplicate(m->id, 1);
+  w->id = id;
   w->kind = kind;
   STAILQ_INSERT_TAIL(&gw->waiting, w, link);
   if (!uv_is_active((uv_handle_t*)&gw->settle_timer))

@@ -37,10 +37,9 @@ static void gw_arm_held(struct gateway* gw) {
                  first->deadline > now ? first->deadline - now : 0, 0);
 }
 
-static void gw_hold(struct gateway* gw, struct jrpc_msg* m) {
+static void gw_hold(struct gateway* gw, struct jmsg* m) {
   struct gw_held* h = xcalloc(1, sizeof(*h));
-  h->msg = m->root;
-  m->root = NULL;
+  h->msg = m;
   h->deadline = uv_now(gw->loop) + GW_FIRST_LIST_WAIT_MS;
   STAILQ_INSERT_TAIL(&gw->held, h, link);
   if (!uv_is_active((uv_handle_t*)&gw->held_timer))
@@ -48,23 +47,24 @@ static void gw_hold(struct gateway* gw, struct jrpc_msg* m) {
 }
 
 static void gw_route_named(struct gateway* gw,
-                           struct jrpc_msg* m,
+                           struct jmsg* m,
                            struct name_table* table,
                            const char* what,
                            bool hold);
 
 static bool gw_held_is_tool(const struct gw_held* h) {
-  const cJSON* method = cJSON_GetObjectItemCaseSensitive(h->msg, "method");
-  return strcmp(method->valuestring, "tools/call") == 0;
+  return strcmp(h->msg->method, "tools/call") == 0;
 }
 
 /* The name a held call asks for is in a list now. */
 static bool gw_held_known(const struct gateway* gw, const struct gw_held* h) {
-  const cJSON* name = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(h->msg, "params"), "name");
-  return cJSON_IsString(name) &&
-         name_table_find(gw_held_is_tool(h) ? gw->tools : gw->prompts,
-                         name->valuestring, NULL, NULL);
+  char* name = jtext_string(h->msg->text,
+                            jmsg_get(h->msg, "params", "name", NULL), NULL);
+  bool known = name != NULL &&
+               name_table_find(gw_held_is_tool(h) ? gw->tools : gw->prompts,
+                               name, NULL, NULL);
+  free(name);
+  return known;
 }
 
 void gw_release_held(struct gateway* gw, bool expire) {
@@ -81,14 +81,9 @@ void gw_release_held(struct gateway* gw, bool expire) {
       STAILQ_INSERT_TAIL(&gw->held, h, link);
       continue;
     }
-    struct jrpc_msg m;
-    memset(&m, 0, sizeof(m));
-    m.root = h->msg;
-    m.id = cJSON_GetObjectItemCaseSensitive(h->msg, "id");
     bool tool = gw_held_is_tool(h);
-    gw_route_named(gw, &m, tool ? gw->tools : gw->prompts,
+    gw_route_named(gw, h->msg, tool ? gw->tools : gw->prompts,
                    tool ? "tool" : "prompt", false);
-    cJSON_Delete(m.root);
     free(h);
   }
   gw_arm_held(gw);
@@ -102,7 +97,7 @@ void gw_free_held(struct gateway* gw) {
   struct gw_held* h;
   while ((h = STAILQ_FIRST(&gw->held)) != NULL) {
     STAILQ_REMOVE_HEAD(&gw->held, link);
-    cJSON_Delete(h->msg);
+    jmsg_free(h->msg);
     free(h);
   }
 }
@@ -114,10 +109,12 @@ static void gw_drop_held(struct gateway* gw, const cJSON* rid) {
     return;
   struct gw_held* h;
   STAILQ_FOREACH(h, &gw->held, link) {
-    const cJSON* id = cJSON_GetObjectItemCaseSensitive(h->msg, "id");
-    if (id != NULL && jrpc_id_equal(id, rid)) {
+    cJSON* id = jmsg_id(h->msg);
+    bool same = jrpc_id_equal(id, rid);
+    cJSON_Delete(id);
+    if (same) {
       STAILQ_REMOVE(&gw->held, h, gw_held, link);
-      cJSON_Delete(h->msg);
+      jmsg_free(h->msg);
       free(h);
       gw_arm_held(gw);
       return;
@@ -125,36 +122,47 @@ static void gw_drop_held(struct gateway* gw, const cJSON* rid) {
   }
 }
 
-/* tools/call and prompts/get by exact table lookup (NAME-3, GW-6). */
+/* An error for m's id; takes m. */
+static void gw_fail(struct gateway* gw,
+                    struct jmsg* m,
+                    int code,
+                    const char* message) {
+  cJSON* id = jmsg_id(m);
+  session_error(gw->s, id, code, message);
+  cJSON_Delete(id);
+  jmsg_free(m);
+}
+
+/* tools/call and prompts/get by exact table lookup (NAME-3, GW-6); the
+ * server gets the client's bytes with only the name replaced. Takes m. */
 static void gw_route_named(struct gateway* gw,
-                           struct jrpc_msg* m,
+                           struct jmsg* m,
                            struct name_table* table,
                            const char* what,
                            bool hold) {
-  cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-  const cJSON* name = cJSON_GetObjectItemCaseSensitive(params, "name");
+  struct jspan at = jmsg_get(m, "params", "name", NULL);
+  char* name = jtext_string(m->text, at, NULL);
   void* owner = NULL;
   const char* original = NULL;
-  if (!cJSON_IsString(name) ||
-      !name_table_find(table, name->valuestring, &owner, &original)) {
-    if (cJSON_IsString(name) && !gw_all_listed(gw) && hold) {
+  if (name == NULL || !name_table_find(table, name, &owner, &original)) {
+    if (name != NULL && !gw_all_listed(gw) && hold) {
+      free(name);
       gw_hold(gw, m);
       return;
     }
     char* servers = gw_server_names(gw);
-    char* msg =
-        xasprintf("Unknown %s: %s (servers: %s)", what,
-                  cJSON_IsString(name) ? name->valuestring : "(none)", servers);
-    session_error(gw->s, m->id, JRPC_INVALID_PARAMS, msg);
+    char* msg = xasprintf("Unknown %s: %s (servers: %s)", what,
+                          name != NULL ? name : "(none)", servers);
+    gw_fail(gw, m, JRPC_INVALID_PARAMS, msg);
     free(msg);
     free(servers);
+    free(name);
     return;
   }
+  free(name);
   struct gw_backend* gb = owner;
-  cJSON_ReplaceItemInObjectCaseSensitive(params, "name",
-                                         cJSON_CreateString(original));
-  backend_forward_request(gb->b, m->root);
-  m->root = NULL;
+  jmsg_replace_string(m, at, original);
+  backend_forward_request(gb->b, m);
 }
 
 /* RFC 6570 level 1: "{var}" matches one or more characters other than
@@ -219,73 +227,84 @@ static struct gw_backend* gw_uri_owner(struct gateway* gw, const char* uri) {
 }
 
 static void gw_route_uri(struct gateway* gw,
-                         struct jrpc_msg* m,
+                         struct jmsg* m,
                          bool subscription) {
-  const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-  const cJSON* uri = cJSON_GetObjectItemCaseSensitive(params, "uri");
-  if (!cJSON_IsString(uri)) {
-    session_error(gw->s, m->id, JRPC_INVALID_PARAMS,
-                  "params.uri must be a string");
+  char* uri = jtext_string(m->text, jmsg_get(m, "params", "uri", NULL), NULL);
+  if (uri == NULL) {
+    gw_fail(gw, m, JRPC_INVALID_PARAMS, "params.uri must be a string");
     return;
   }
-  struct gw_backend* gb = gw_uri_owner(gw, uri->valuestring);
+  struct gw_backend* gb = gw_uri_owner(gw, uri);
   if (gb == NULL) { /* RES-3 */
     cJSON* data = cJSON_CreateObject();
-    cJSON_AddStringToObject(data, "uri", uri->valuestring);
-    session_send_take(gw->s, jrpc_make_error(m->id, JRPC_RESOURCE_NOT_FOUND,
+    cJSON_AddStringToObject(data, "uri", uri);
+    cJSON* id = jmsg_id(m);
+    session_send_take(gw->s, jrpc_make_error(id, JRPC_RESOURCE_NOT_FOUND,
                                              "Resource not found", data));
+    cJSON_Delete(id);
+    jmsg_free(m);
+    free(uri);
     return;
   }
+  free(uri);
   if (subscription &&
       !backend_has_capability(gb->b, "resources", "subscribe")) { /* RES-5 */
     char* msg = xasprintf(
         "Server '%s' does not support resource "
         "subscriptions",
         gb->sc.name);
-    session_error(gw->s, m->id, JRPC_METHOD_NOT_FOUND, msg);
+    gw_fail(gw, m, JRPC_METHOD_NOT_FOUND, msg);
     free(msg);
     return;
   }
-  backend_forward_request(gb->b, m->root);
-  m->root = NULL;
+  backend_forward_request(gb->b, m);
 }
 
 /* CMP-1: by prompt name or by resource template. */
-static void gw_route_completion(struct gateway* gw, struct jrpc_msg* m) {
-  cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-  cJSON* ref = cJSON_GetObjectItemCaseSensitive(params, "ref");
-  const cJSON* type = cJSON_GetObjectItemCaseSensitive(ref, "type");
+static void gw_route_completion(struct gateway* gw, struct jmsg* m) {
+  struct jspan ref = jmsg_get(m, "params", "ref", NULL);
+  struct jspan type_at;
   struct gw_backend* gb = NULL;
-  if (cJSON_IsString(type) && strcmp(type->valuestring, "ref/prompt") == 0) {
-    const cJSON* name = cJSON_GetObjectItemCaseSensitive(ref, "name");
+  if (!jtext_member(m->text, ref, "type", &type_at)) {
+    /* no ref type: no server to ask */
+  } else if (jtext_str_eq(m->text, type_at, "ref/prompt")) {
+    struct jspan name_at;
+    char* name = jtext_member(m->text, ref, "name", &name_at)
+                     ? jtext_string(m->text, name_at, NULL)
+                     : NULL;
     void* owner = NULL;
     const char* original = NULL;
-    if (cJSON_IsString(name) &&
-        name_table_find(gw->prompts, name->valuestring, &owner, &original)) {
+    if (name != NULL &&
+        name_table_find(gw->prompts, name, &owner, &original)) {
       gb = owner;
-      cJSON_ReplaceItemInObjectCaseSensitive(ref, "name",
-                                             cJSON_CreateString(original));
+      jmsg_replace_string(m, name_at, original);
     }
-  } else if (cJSON_IsString(type) &&
-             strcmp(type->valuestring, "ref/resource") == 0) {
-    const cJSON* uri = cJSON_GetObjectItemCaseSensitive(ref, "uri");
-    if (cJSON_IsString(uri))
-      gb = gw_uri_owner(gw, uri->valuestring);
+    free(name);
+  } else if (jtext_str_eq(m->text, type_at, "ref/resource")) {
+    struct jspan uri_at;
+    char* uri = jtext_member(m->text, ref, "uri", &uri_at)
+                    ? jtext_string(m->text, uri_at, NULL)
+                    : NULL;
+    if (uri != NULL)
+      gb = gw_uri_owner(gw, uri);
+    free(uri);
   }
   if (gb == NULL) {
     cJSON* result = cJSON_CreateObject();
     cJSON* completion = cJSON_AddObjectToObject(result, "completion");
     cJSON_AddArrayToObject(completion, "values");
-    session_send_take(gw->s, jrpc_make_result(m->id, result));
+    cJSON* id = jmsg_id(m);
+    session_send_take(gw->s, jrpc_make_result(id, result));
+    cJSON_Delete(id);
+    jmsg_free(m);
     return;
   }
-  backend_forward_request(gb->b, m->root);
-  m->root = NULL;
+  backend_forward_request(gb->b, m);
 }
 
 /* GW-2: mcpmon's own answer, at once, with a fixed superset. The session
  * checked the first one's params (an object) and keeps them. */
-void gw_on_initialize(void* ctx, struct jrpc_msg* m, bool first) {
+void gw_on_initialize(void* ctx, const struct jmsg* m, bool first) {
   struct gateway* gw = ctx;
   if (first) {
     const cJSON* params = session_init_params(gw->s);
@@ -319,33 +338,39 @@ void gw_on_initialize(void* ctx, struct jrpc_msg* m, bool first) {
   cJSON* info = cJSON_AddObjectToObject(result, "serverInfo");
   cJSON_AddStringToObject(info, "name", "mcpmon");
   cJSON_AddStringToObject(info, "version", MCPMON_VERSION);
-  session_send_take(gw->s, jrpc_make_result(m->id, result));
+  cJSON* id = jmsg_id(m);
+  session_send_take(gw->s, jrpc_make_result(id, result));
+  cJSON_Delete(id);
 }
 
-static void gw_on_set_level(struct gateway* gw, struct jrpc_msg* m) {
-  const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
+static void gw_on_set_level(struct gateway* gw, struct jmsg* m) {
+  cJSON* params = jtext_tree(m->text, m->params);
   if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "level"))) {
-    session_error(gw->s, m->id, JRPC_INVALID_PARAMS,
-                  "params.level must be a string");
+    cJSON_Delete(params);
+    gw_fail(gw, m, JRPC_INVALID_PARAMS, "params.level must be a string");
     return;
   }
   /* LOG-1: now, after restarts (backend.c) and to servers added later. */
   cJSON_Delete(gw->log_level);
-  gw->log_level = cJSON_Duplicate(params, 1);
+  gw->log_level = params;
   struct gw_backend* gb;
   TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b != NULL)
       backend_set_log_level(gb->b, params);
   }
-  session_send_take(gw->s, jrpc_make_result(m->id, cJSON_CreateObject()));
+  cJSON* id = jmsg_id(m);
+  session_send_take(gw->s, jrpc_make_result(id, cJSON_CreateObject()));
+  cJSON_Delete(id);
+  jmsg_free(m);
 }
 
-void gw_on_request(void* ctx, struct jrpc_msg* m) {
+void gw_on_request(void* ctx, struct jmsg* m) {
   struct gateway* gw = ctx;
   const char* method = m->method;
   for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
     if (strcmp(method, gw_list_method[k]) == 0) {
       gw_on_list_request(gw, m, (enum backend_list)k);
+      jmsg_free(m);
       return;
     }
   }
@@ -364,31 +389,35 @@ void gw_on_request(void* ctx, struct jrpc_msg* m) {
     gw_on_set_level(gw, m);
   else {
     char* msg = xasprintf("Method not found: %s", method);
-    session_error(gw->s, m->id, JRPC_METHOD_NOT_FOUND, msg);
+    gw_fail(gw, m, JRPC_METHOD_NOT_FOUND, msg);
     free(msg);
   }
 }
 
-static void gw_broadcast(struct gateway* gw, const cJSON* msg) {
+/* Each backend gets its own copy of the client's bytes. */
+static void gw_broadcast(struct gateway* gw, const struct jmsg* m) {
   struct gw_backend* gb;
   TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b != NULL)
-      backend_forward_notification(gb->b, cJSON_Duplicate(msg, 1));
+      backend_forward_notification(gb->b, jmsg_parse(m->text, m->len));
   }
 }
 
-void gw_on_notification(void* ctx, struct jrpc_msg* m) {
+void gw_on_notification(void* ctx, struct jmsg* m) {
   struct gateway* gw = ctx;
-  if (strcmp(m->method, "notifications/cancelled") == 0)
-    gw_drop_held(gw, cJSON_GetObjectItemCaseSensitive(
-                         cJSON_GetObjectItemCaseSensitive(m->root, "params"),
-                         "requestId"));
+  if (strcmp(m->method, "notifications/cancelled") == 0) {
+    cJSON* rid =
+        jtext_raw(m->text, jmsg_get(m, "params", "requestId", NULL));
+    gw_drop_held(gw, rid);
+    cJSON_Delete(rid);
+  }
   if (strcmp(m->method, "notifications/cancelled") == 0 ||
       strcmp(m->method, "notifications/roots/list_changed") == 0) {
     /* The owner of a cancelled request finds it by the client's id (CAN-1);
      * the others ignore it. Roots changes go to everyone (section 4.9). */
-    gw_broadcast(gw, m->root);
-    return;
+    gw_broadcast(gw, m);
+  } else {
+    log_debug("dropped client notification %s", m->method);
   }
-  log_debug("dropped client notification %s", m->method);
+  jmsg_free(m);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "lib/util.h"
+#include "proto/jmsg.h"
 #include "proto/jsonrpc.h"
 
 void relay_init(struct relay* r) {
@@ -32,21 +33,19 @@ void relay_free(struct relay* r) {
 int64_t relay_add(struct relay* r,
                   struct backend* b,
                   uint64_t generation,
-                  cJSON* msg) {
+                  struct jmsg* m) {
   struct relay_entry* e = xcalloc(1, sizeof(*e));
   e->id = r->next_id++;
-  e->server_id = cJSON_DetachItemFromObjectCaseSensitive(msg, "id");
-  const cJSON* token = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(
-          cJSON_GetObjectItemCaseSensitive(msg, "params"), "_meta"),
-      "progressToken");
-  if (cJSON_IsString(token) || cJSON_IsNumber(token))
-    e->token = cJSON_Duplicate(token, 1);
+  e->server_id = jmsg_id(m);
+  struct jspan token = jmsg_get(m, "params", "_meta", "progressToken", NULL);
+  enum jscan_type t = jtext_type(m->text, token);
+  if (t == JSCAN_STRING || t == JSCAN_NUMBER)
+    e->token = jtext_raw(m->text, token);
   e->b = b;
   e->generation = generation;
   TAILQ_INSERT_TAIL(&r->entries, e, link);
   r->count++;
-  jrpc_set_int_id(msg, e->id);
+  jmsg_replace_int(m, m->id, e->id);
   return e->id;
 }
 

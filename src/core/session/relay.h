@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "proto/jmsg.h"
+
 struct backend;
 
 struct relay_entry {
@@ -44,13 +46,14 @@ void relay_init(struct relay* r);
 /* Free every entry. */
 void relay_free(struct relay* r);
 
-/* Record request msg (a server->client request: it has an id) of process
- * `generation` of b, and rewrite its id in msg to the client-facing one,
- * which is returned. The server's id is moved out of msg into the entry. */
+/* Record request m (a server->client request: it has an id) of process
+ * `generation` of b, and rewrite its id in m to the client-facing one,
+ * which is returned. The entry keeps the server's id as it was written
+ * (a raw item, jmsg.h). */
 int64_t relay_add(struct relay* r,
                   struct backend* b,
                   uint64_t generation,
-                  cJSON* msg);
+                  struct jmsg* m);
 
 /* The entry the client's answer with this id belongs to, unlinked: the
  * caller restores e->server_id and frees e with relay_entry_free. NULL for

@@ -41,6 +41,16 @@ void session_send_take(struct session* s, cJSON* msg) {
   cJSON_Delete(msg);
 }
 
+void session_send_text(struct session* s, struct jmsg* m) {
+  if (!transport_writable(s->t)) {
+    jmsg_free(m);
+    return;
+  }
+  size_t len;
+  char* text = jmsg_take_line(m, &len);
+  transport_send_text(s->t, text, len);
+}
+
 void session_error(struct session* s,
                    const cJSON* id,
                    int code,
@@ -98,61 +108,93 @@ static void session_cancel_entry(struct relay_entry* e, void* ctx) {
   relay_entry_free(e);
 }
 
+/* An id (or token) kept as text, written into m at `at`. */
+static void session_put_json(struct jmsg* m, struct jspan at, const cJSON* v) {
+  size_t n;
+  char* text = jrpc_serialize(v, &n);
+  jmsg_replace(m, at, text, n - 1); /* without its '\n' */
+  free(text);
+}
+
 /* The client's answer to a relayed request: back to the process that
  * asked, with the server's own id (ID-2). */
-static void session_on_response(struct session* s, struct jrpc_msg* m) {
-  struct relay_entry* e = relay_take(&s->relay, jrpc_int_id(m->id));
+static void session_on_response(struct session* s, struct jmsg* m) {
+  struct relay_entry* e = relay_take(&s->relay, jmsg_int_id(m));
   if (e == NULL) {
-    char idtext[64];
-    jrpc_id_format(m->id, idtext, sizeof(idtext));
-    log_debug("dropped a client response to unknown id %s", idtext);
+    log_debug("dropped a client response to unknown id %.40s",
+              m->id.len != 0 ? m->text + m->id.off : "(none)");
+    jmsg_free(m);
     return;
   }
-  jrpc_set_id(m->root, e->server_id);
-  backend_send_response(e->b, m->root, e->generation);
-  m->root = NULL;
+  session_put_json(m, m->id, e->server_id);
+  backend_send_response(e->b, m, e->generation);
   relay_entry_free(e);
 }
 
 /* PROG-2: progress on a request a server sent the client. */
-static void session_on_progress(struct session* s, struct jrpc_msg* m) {
-  const cJSON* token = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(m->root, "params"), "progressToken");
+static void session_on_progress(struct session* s, struct jmsg* m) {
+  cJSON* token =
+      jtext_raw(m->text, jmsg_get(m, "params", "progressToken", NULL));
   const struct relay_entry* e = relay_find_token(&s->relay, token);
+  cJSON_Delete(token);
   if (e == NULL) {
     log_debug("dropped client progress for an unknown token");
+    jmsg_free(m);
     return;
   }
-  backend_send_response(e->b, m->root, e->generation);
-  m->root = NULL;
+  backend_send_response(e->b, m, e->generation);
 }
 
 /* ---- the client's messages ----------------------------------------------- */
 
-static void session_on_request(struct session* s, struct jrpc_msg* m) {
+static void session_error_to(struct session* s,
+                             const struct jmsg* m,
+                             int code,
+                             const char* message) {
+  cJSON* id = jmsg_id(m);
+  session_error(s, id, code, message);
+  cJSON_Delete(id);
+}
+
+static void session_on_initialize(struct session* s, struct jmsg* m) {
+  if (s->init_params != NULL) {
+    s->pol->initialize(s->pctx, m, false);
+    return;
+  }
+  if (jtext_type(m->text, m->params) != JSCAN_OBJECT) {
+    session_error_to(s, m, JRPC_INVALID_PARAMS,
+                     "initialize needs params (protocolVersion, "
+                     "capabilities, clientInfo)");
+    return;
+  }
+  cJSON* params = jtext_tree(m->text, m->params);
+  if (params == NULL) { /* a lone surrogate, or nested past cJSON's limit */
+    session_error_to(s, m, JRPC_INVALID_PARAMS,
+                     "initialize params that mcpmon cannot read (a lone "
+                     "UTF-16 surrogate, or nested over 1000 deep)");
+    return;
+  }
+  s->init_params = params;
+  s->pol->initialize(s->pctx, m, true);
+}
+
+static void session_on_request(struct session* s, struct jmsg* m) {
   if (strcmp(m->method, "ping") == 0) { /* PING-1 */
-    session_send_take(s, jrpc_make_result(m->id, cJSON_CreateObject()));
+    cJSON* id = jmsg_id(m);
+    session_send_take(s, jrpc_make_result(id, cJSON_CreateObject()));
+    cJSON_Delete(id);
+    jmsg_free(m);
     return;
   }
   if (strcmp(m->method, "initialize") == 0) {
-    if (s->init_params != NULL) {
-      s->pol->initialize(s->pctx, m, false);
-      return;
-    }
-    const cJSON* params = cJSON_GetObjectItemCaseSensitive(m->root, "params");
-    if (!cJSON_IsObject(params)) {
-      session_error(s, m->id, JRPC_INVALID_PARAMS,
-                    "initialize needs params (protocolVersion, capabilities, "
-                    "clientInfo)");
-      return;
-    }
-    s->init_params = cJSON_Duplicate(params, 1);
-    s->pol->initialize(s->pctx, m, true);
+    session_on_initialize(s, m);
+    jmsg_free(m);
     return;
   }
   if (s->init_params == NULL) { /* VER-1 */
-    session_error(s, m->id, JRPC_METHOD_NOT_FOUND,
-                  "Method not found: the session is not initialized yet");
+    session_error_to(s, m, JRPC_METHOD_NOT_FOUND,
+                     "Method not found: the session is not initialized yet");
+    jmsg_free(m);
     return;
   }
   if (s->relist_pending && strcmp(m->method, "tools/list") == 0) {
@@ -163,10 +205,12 @@ static void session_on_request(struct session* s, struct jrpc_msg* m) {
   s->pol->request(s->pctx, m);
 }
 
-static void session_on_notification(struct session* s, struct jrpc_msg* m) {
+static void session_on_notification(struct session* s, struct jmsg* m) {
   if (s->init_params == NULL ||
-      strcmp(m->method, "notifications/initialized") == 0)
-    return; /* each server gets its own after its handshake (GW-4) */
+      strcmp(m->method, "notifications/initialized") == 0) {
+    jmsg_free(m); /* each server gets its own after its handshake (GW-4) */
+    return;
+  }
   if (strcmp(m->method, "notifications/progress") == 0) {
     session_on_progress(s, m);
     return;
@@ -174,39 +218,45 @@ static void session_on_notification(struct session* s, struct jrpc_msg* m) {
   s->pol->notification(s->pctx, m);
 }
 
-static void session_handle(struct session* s, struct jrpc_msg* m, int depth);
+static void session_handle(struct session* s, struct jmsg* m, int depth);
 
 /* STDIO-6: batches only on a 2025-03-26 session; each element is handled
- * as its own line. */
-static void session_on_batch(struct session* s, struct jrpc_msg* m, int depth) {
+ * as its own line, its bytes as they are. */
+static void session_on_batch(struct session* s, struct jmsg* m, int depth) {
+  size_t pos = 0;
+  struct jspan el;
   if (depth > 0 || s->protocol == NULL ||
       strcmp(s->protocol, "2025-03-26") != 0 ||
-      cJSON_GetArraySize(m->root) == 0) {
+      !jmsg_batch_next(m, &(size_t){0}, &el)) {
     session_error(s, NULL, JRPC_INVALID_REQUEST,
                   "JSON-RPC batches are not supported in this protocol "
                   "version");
+    jmsg_free(m);
     return;
   }
-  /* Each element is taken out of the array as it is: printing and parsing
-   * it again would round numbers to 15 digits, ids included. */
-  while (m->root->child != NULL) {
-    cJSON* item = cJSON_DetachItemViaPointer(m->root, m->root->child);
-    struct jrpc_msg sub;
-    jrpc_from_tree(item, &sub);
-    session_handle(s, &sub, depth + 1);
-    jrpc_msg_free(&sub);
-  }
+  while (jmsg_batch_next(m, &pos, &el))
+    session_handle(s, jmsg_parse(m->text + el.off, el.len), depth + 1);
+  jmsg_free(m);
 }
 
-static void session_handle(struct session* s, struct jrpc_msg* m, int depth) {
-  if (s->pol == NULL)
-    return; /* closing */
+/* Takes m. */
+static void session_handle(struct session* s, struct jmsg* m, int depth) {
+  if (s->pol == NULL) {
+    jmsg_free(m); /* closing */
+    return;
+  }
   switch (m->kind) {
-    case JRPC_INVALID:
+    case JRPC_INVALID: {
       log_warn("Client sent an invalid message: %s", m->error_msg);
-      session_error(s, m->error_code == JRPC_PARSE_ERROR ? NULL : m->id,
-                    m->error_code, m->error_msg);
+      /* JSON-RPC 2.0 section 5: the id when it can be read, else null. */
+      cJSON* id = m->error_code == JRPC_PARSE_ERROR
+                      ? jrpc_sniff_id(m->text, m->len)
+                      : jmsg_id(m);
+      session_error(s, id, m->error_code, m->error_msg);
+      cJSON_Delete(id);
+      jmsg_free(m);
       return;
+    }
     case JRPC_BATCH:
       session_on_batch(s, m, depth);
       return;
@@ -226,10 +276,7 @@ static void session_on_line(void* ctx, char* line, size_t len) {
   struct session* s = ctx;
   if (log_enabled(LL_DEBUG))
     log_debug("<- client %.300s", line);
-  struct jrpc_msg m;
-  jrpc_parse_strict(line, len, &m);
-  session_handle(s, &m, 0);
-  jrpc_msg_free(&m);
+  session_handle(s, jmsg_parse(line, len), 0);
 }
 
 static void session_on_oversize(void* ctx,
@@ -262,30 +309,37 @@ static void session_on_gone(void* ctx, const char* why) {
 /* ---- events from backends ------------------------------------------------ */
 
 static void session_ev_message(struct backend* b, void* ctx, cJSON* msg) {
+  (void)b;
+  session_send_take(ctx, msg);
+}
+
+static void session_ev_text(struct backend* b, void* ctx, struct jmsg* m) {
   struct session* s = ctx;
-  const cJSON* method = cJSON_GetObjectItemCaseSensitive(msg, "method");
-  if (cJSON_IsString(method) &&
-      strcmp(method->valuestring, "notifications/cancelled") == 0) {
+  if (m->kind != JRPC_NOTIFICATION) {
+    session_send_text(s, m);
+    return;
+  }
+  if (strcmp(m->method, "notifications/cancelled") == 0) {
     /* CAN-2: the server cancels a request it sent the client. */
-    cJSON* params = cJSON_GetObjectItemCaseSensitive(msg, "params");
-    struct relay_entry* e = relay_take_server_id(
-        &s->relay, b, cJSON_GetObjectItemCaseSensitive(params, "requestId"));
+    struct jspan at = jmsg_get(m, "params", "requestId", NULL);
+    cJSON* rid = jtext_raw(m->text, at);
+    struct relay_entry* e = relay_take_server_id(&s->relay, b, rid);
+    cJSON_Delete(rid);
     if (e == NULL) {
       log_debug("dropped a cancellation of %s for an unknown request",
                 backend_name(b));
-      cJSON_Delete(msg);
+      jmsg_free(m);
       return;
     }
-    cJSON_ReplaceItemInObjectCaseSensitive(params, "requestId",
-                                           cJSON_CreateNumber((double)e->id));
+    jmsg_replace_int(m, at, e->id);
     relay_entry_free(e);
   }
-  if (s->pol != NULL && s->pol->backend_message != NULL &&
-      !s->pol->backend_message(s->pctx, b, msg)) {
-    cJSON_Delete(msg);
+  if (s->pol != NULL && s->pol->backend_notification != NULL &&
+      !s->pol->backend_notification(s->pctx, b, m)) {
+    jmsg_free(m);
     return;
   }
-  session_send_take(s, msg);
+  session_send_text(s, m);
 }
 
 static void session_ev_response_text(struct backend* b,
@@ -301,11 +355,11 @@ static void session_ev_response_text(struct backend* b,
 
 static void session_ev_server_request(struct backend* b,
                                       void* ctx,
-                                      cJSON* msg,
+                                      struct jmsg* m,
                                       uint64_t generation) {
   struct session* s = ctx;
-  relay_add(&s->relay, b, generation, msg);
-  session_send_take(s, msg);
+  relay_add(&s->relay, b, generation, m);
+  session_send_text(s, m);
 }
 
 static void session_ev_process_gone(struct backend* b,
@@ -349,6 +403,7 @@ static void session_ev_state(struct backend* b, void* ctx) {
 
 static const struct backend_events session_events = {
     .on_message = session_ev_message,
+    .on_text = session_ev_text,
     .on_response_text = session_ev_response_text,
     .on_server_request = session_ev_server_request,
     .on_initialized = session_ev_initialized,

@@ -31,6 +31,7 @@
 #include <uv.h>
 
 #include "core/backend/backend.h"
+#include "proto/jmsg.h"
 #include "proto/jsonrpc.h"
 
 struct session;
@@ -40,25 +41,23 @@ struct session;
 struct session_policy {
   /* An initialize request. first: the session's first valid one (params
    * is an object, now in session_init_params); else a later one (LIFE-8),
-   * or a first one after an earlier failed. The policy answers it. m and
-   * its tree stay the session's. */
-  void (*initialize)(void* ctx, struct jrpc_msg* m, bool first);
+   * or a first one after an earlier failed. The policy answers it. m stays
+   * the session's. */
+  void (*initialize)(void* ctx, const struct jmsg* m, bool first);
   /* A request after initialize (not initialize, not ping). The policy
-   * answers it, now or later; it may take m->root (set it to NULL). */
-  void (*request)(void* ctx, struct jrpc_msg* m);
+   * answers it, now or later, and takes m. */
+  void (*request)(void* ctx, struct jmsg* m);
   /* A notification after initialize that the session does not handle
-   * itself (not notifications/initialized, not progress). It may take
-   * m->root. */
-  void (*notification)(void* ctx, struct jrpc_msg* m);
-  /* A message backend b sends the client (a notification, or an error
-   * mcpmon made for a request), after the session's own handling (CAN-2).
-   * Return false to drop it; msg may be rewritten in place. NULL: every
-   * message passes. */
-  bool (*backend_message)(void* ctx, struct backend* b, cJSON* msg);
+   * itself (not notifications/initialized, not progress). Takes m. */
+  void (*notification)(void* ctx, struct jmsg* m);
+  /* A notification backend b sends the client, after the session's own
+   * handling (CAN-2). Return false to drop it; m may be edited in place
+   * (jmsg.h), not freed. NULL: every message passes. */
+  bool (*backend_notification)(void* ctx, struct backend* b, struct jmsg* m);
   /* The backend lifecycle events, as backend.h describes them; the
-   * session handles on_message, on_response_text, on_server_request and
-   * on_process_gone itself and passes the others here (any may be NULL).
-   * They receive the policy's ctx. */
+   * session handles on_message, on_text, on_response_text,
+   * on_server_request and on_process_gone itself and passes the others
+   * here (any may be NULL). They receive the policy's ctx. */
   struct backend_events backend;
 };
 
@@ -104,10 +103,11 @@ const cJSON* session_init_params(const struct session* s);
 void session_set_protocol(struct session* s, const char* version);
 
 /* Write one message to the client (STDIO-1). send does not take msg;
- * send_take does. */
+ * send_take does; send_text takes m and writes its text. */
 void session_send(struct session* s, const cJSON* msg);
 void session_send_take(struct session* s, cJSON* msg);
-/* An error response without data (id copied; NULL for none). */
+void session_send_text(struct session* s, struct jmsg* m);
+/* An error response without data (id copied; NULL: "id": null). */
 void session_error(struct session* s,
                    const cJSON* id,
                    int code,

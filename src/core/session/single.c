@@ -97,26 +97,29 @@ static void single_wait_init(struct single* sg) {
                  sg->cfg->queue_timeout_ms, 0);
 }
 
-static void single_on_initialize(void* ctx, struct jrpc_msg* m, bool first) {
+static void single_on_initialize(void* ctx, const struct jmsg* m, bool first) {
   struct single* sg = ctx;
   if (first) {
-    sg->init_client_id = cJSON_Duplicate(m->id, 1);
+    sg->init_client_id = jmsg_id(m);
     backend_set_init_params(sg->backend, session_init_params(sg->s));
     single_wait_init(sg);
     return;
   }
   /* LIFE-8: a second initialize in one session restarts nothing. */
+  cJSON* id = jmsg_id(m);
   if (sg->init_result != NULL) {
-    session_send_take(
-        sg->s, jrpc_make_result(m->id, cJSON_Duplicate(sg->init_result, 1)));
+    session_send_take(sg->s, jrpc_make_result(
+                                 id, cJSON_Duplicate(sg->init_result, 1)));
+    cJSON_Delete(id);
   } else if (sg->init_client_id != NULL) {
-    session_error(sg->s, m->id, JRPC_INVALID_REQUEST,
+    session_error(sg->s, id, JRPC_INVALID_REQUEST,
                   "initialize was already received and is in progress");
+    cJSON_Delete(id);
   } else {
     /* The first initialize got an error (the server was down): this one
      * is answered by the server's handshake with the stored params, done
      * already or still to come. */
-    sg->init_client_id = cJSON_Duplicate(m->id, 1);
+    sg->init_client_id = id;
     if (backend_init_result(sg->backend) != NULL)
       single_answer_init(sg);
     else
@@ -126,16 +129,14 @@ static void single_on_initialize(void* ctx, struct jrpc_msg* m, bool first) {
 
 /* ---- the client's other messages: forwarded as they are ------------------ */
 
-static void single_on_request(void* ctx, struct jrpc_msg* m) {
+static void single_on_request(void* ctx, struct jmsg* m) {
   struct single* sg = ctx;
-  backend_forward_request(sg->backend, m->root);
-  m->root = NULL;
+  backend_forward_request(sg->backend, m);
 }
 
-static void single_on_notification(void* ctx, struct jrpc_msg* m) {
+static void single_on_notification(void* ctx, struct jmsg* m) {
   struct single* sg = ctx;
-  backend_forward_notification(sg->backend, m->root);
-  m->root = NULL;
+  backend_forward_notification(sg->backend, m);
 }
 
 /* ---- events from the backend --------------------------------------------- */
@@ -190,7 +191,7 @@ static const struct session_policy single_policy = {
     .initialize = single_on_initialize,
     .request = single_on_request,
     .notification = single_on_notification,
-    .backend_message = NULL,
+    .backend_notification = NULL,
     .backend =
         {
             .on_initialized = single_ev_initialized,
