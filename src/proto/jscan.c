@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/utf8.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -131,8 +133,8 @@ enum {
   JS_STRING,    /* in a string's body */
   JS_ESC,       /* after a backslash */
   JS_HEX,       /* in the digits of \uXXXX */
-  JS_LOW_BS,    /* after a high surrogate: the '\' of its low half */
-  JS_LOW_U,     /* ... and its 'u' */
+  JS_LOW_BS,    /* after a high surrogate: maybe the '\' of its low half */
+  JS_LOW_U,     /* ... and maybe its 'u' */
   JS_LIT,       /* in true, false or null */
   JS_NUM_MINUS, /* after '-' */
   JS_NUM_ZERO,  /* after a leading '0' */
@@ -273,8 +275,10 @@ static void js_value_byte(struct jscan_stream* s, char c, size_t off) {
   }
 }
 
-/* One byte of an escape or \u sequence. */
-static void js_escape_byte(struct jscan_stream* s, char c) {
+/* One byte of an escape or \u sequence, c at off. Returns false when c
+ * is not part of it and is still to be looked at: a high surrogate ended
+ * unpaired before c, or the scan failed at c. */
+static bool js_escape_byte(struct jscan_stream* s, char c, size_t off) {
   switch (s->state) {
     case JS_ESC:
       switch (c) {
@@ -287,59 +291,59 @@ static void js_escape_byte(struct jscan_stream* s, char c) {
         case 'r':
         case 't':
           s->state = JS_STRING;
-          return;
+          return true;
         case 'u':
           s->low = false;
           s->hex_n = 0;
           s->hex_v = 0;
           s->state = JS_HEX;
-          return;
+          return true;
         default:
           js_fail(s, "invalid escape in a string", s->esc_off);
-          return;
+          return false;
       }
     case JS_LOW_BS:
-      if (c != '\\') {
-        js_fail(s, "unpaired UTF-16 surrogate", s->esc_off);
-        return;
+      if (c != '\\') { /* "\ud83dx" */
+        s->out.lone_surrogate = true;
+        s->state = JS_STRING;
+        return false;
       }
+      s->esc_off = off;
       s->state = JS_LOW_U;
-      return;
+      return true;
     case JS_LOW_U:
-      if (c != 'u') {
-        js_fail(s, "unpaired UTF-16 surrogate", s->esc_off);
-        return;
+      if (c != 'u') { /* "\ud83d\n": an escape of another kind */
+        s->out.lone_surrogate = true;
+        s->state = JS_ESC;
+        return false;
       }
       s->hex_n = 0;
       s->hex_v = 0;
       s->state = JS_HEX;
-      return;
+      return true;
     default:
       break; /* JS_HEX */
   }
   int d = jscan_hexval(c);
   if (d < 0) {
-    js_fail(s, s->low ? "unpaired UTF-16 surrogate" : "invalid \\u escape",
-            s->esc_off);
-    return;
+    js_fail(s, "invalid \\u escape", s->esc_off);
+    return false;
   }
   s->hex_v = s->hex_v * 16 + (unsigned)d;
   if (++s->hex_n < 4)
-    return;
+    return true;
   unsigned cp = s->hex_v;
-  if (s->low) {
-    if (cp < 0xDC00 || cp > 0xDFFF)
-      js_fail(s, "unpaired UTF-16 surrogate", s->esc_off);
-    else
-      s->state = JS_STRING;
-  } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-    js_fail(s, "unpaired UTF-16 surrogate", s->esc_off);
-  } else if (cp >= 0xD800 && cp <= 0xDBFF) {
-    s->low = true;
-    s->state = JS_LOW_BS;
-  } else {
-    s->state = JS_STRING;
+  s->state = JS_STRING;
+  if (s->low && cp >= 0xDC00 && cp <= 0xDFFF) {
+    s->low = false; /* a pair */
+    return true;
   }
+  if (s->low || (cp >= 0xDC00 && cp <= 0xDFFF))
+    s->out.lone_surrogate = true; /* "\ud83d\u0041", "\ude00" */
+  s->low = cp >= 0xD800 && cp <= 0xDBFF;
+  if (s->low)
+    s->state = JS_LOW_BS;
+  return true;
 }
 
 /* One byte of a number, c at off. Returns false when c is not part of it
@@ -422,8 +426,10 @@ void jscan_begin(struct jscan_stream* s) {
   s->out.len = 0;
   s->out.nmembers = 0;
   s->out.line_break = false;
+  s->out.lone_surrogate = false;
   s->out.err = NULL;
   s->out.err_off = 0;
+  s->low = false;
 }
 
 void jscan_feed(struct jscan_stream* s, const char* data, size_t n) {
@@ -455,8 +461,8 @@ void jscan_feed(struct jscan_stream* s, const char* data, size_t n) {
       case JS_HEX:
       case JS_LOW_BS:
       case JS_LOW_U:
-        js_escape_byte(s, c);
-        p++;
+        if (js_escape_byte(s, c, JS_OFF(p)))
+          p++;
         continue;
       case JS_LIT:
         if (c != s->lit[s->lit_i]) {
@@ -586,13 +592,17 @@ bool jscan_end(struct jscan_stream* s) {
       js_fail(s, "unterminated string", s->esc_off);
       return false;
     case JS_HEX:
-      js_fail(s, s->low ? "unpaired UTF-16 surrogate" : "invalid \\u escape",
-              s->esc_off);
+      js_fail(s, "invalid \\u escape", s->esc_off);
       return false;
     case JS_LOW_BS:
-    case JS_LOW_U:
-      js_fail(s, "unpaired UTF-16 surrogate", s->esc_off);
+      s->out.lone_surrogate = true;
+      js_fail(s, "unterminated string", at);
       return false;
+    case JS_LOW_U:
+      s->out.lone_surrogate = true;
+      js_fail(s, "unterminated string", s->esc_off);
+      return false;
+
     case JS_OBJ_FIRST:
     case JS_KEY:
       js_fail(s, "expected a string key", at);
@@ -618,30 +628,6 @@ bool jscan_scan(const char* text, size_t len, struct jscan* out) {
   return ok;
 }
 
-/* Writes code point cp as UTF-8 into buf; returns its length. */
-static size_t jscan_utf8(unsigned long cp, unsigned char buf[4]) {
-  if (cp < 0x80) {
-    buf[0] = (unsigned char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    buf[0] = (unsigned char)(0xC0 | (cp >> 6));
-    buf[1] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    buf[0] = (unsigned char)(0xE0 | (cp >> 12));
-    buf[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    buf[2] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  buf[0] = (unsigned char)(0xF0 | (cp >> 18));
-  buf[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-  buf[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-  buf[3] = (unsigned char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
 bool jscan_str_equals(const char* raw,
                       size_t raw_len,
                       const char* s,
@@ -651,10 +637,10 @@ bool jscan_str_equals(const char* raw,
   size_t i = 0;
   size_t j = 0;
   while (i < raw_len) {
-    unsigned char buf[4];
+    char buf[4];
     size_t k = 1;
     if (raw[i] != '\\') {
-      buf[0] = (unsigned char)raw[i++];
+      buf[0] = raw[i++];
     } else {
       char e = raw[i + 1];
       i += 2;
@@ -675,18 +661,22 @@ bool jscan_str_equals(const char* raw,
           buf[0] = '\t';
           break;
         case 'u': {
-          unsigned long cp = (unsigned long)jscan_hex4(raw + i);
+          uint32_t cp = (uint32_t)jscan_hex4(raw + i);
           i += 4;
-          if (cp >= 0xD800 && cp <= 0xDBFF) {
-            unsigned long lo = (unsigned long)jscan_hex4(raw + i + 2);
-            i += 6;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          /* A pair makes one code point; a lone half, U+FFFD. */
+          if (cp >= 0xD800 && cp <= 0xDBFF && raw_len - i >= 6 &&
+              raw[i] == '\\' && raw[i + 1] == 'u') {
+            long lo = jscan_hex4(raw + i + 2);
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+              cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
+              i += 6;
+            }
           }
-          k = jscan_utf8(cp, buf);
+          k = utf8_encode(cp, buf);
           break;
         }
         default:
-          buf[0] = (unsigned char)e;
+          buf[0] = e;
           break; /* " \ / */
       }
     }

@@ -15,11 +15,14 @@
  *   \u escapes with non-hex digits (cJSON reads "\u12G4" as U+0000), a
  *   leading UTF-8 byte order mark, and other bytes <= 0x20 (form feed,
  *   NUL, ...) taken as whitespace.
- * - Rejected by both: unpaired UTF-16 surrogates ("\ud800", "\udc00"),
- *   which the RFC grammar allows but cJSON cannot decode.
+ * - Accepted here, rejected by cJSON: unpaired UTF-16 surrogate escapes
+ *   ("\ud800", "\udc00", "\ud83dx", "\ud83d\u0041"), which the RFC
+ *   grammar allows (a JavaScript server that cut a string inside an
+ *   emoji writes them) but cJSON cannot decode: lone_surrogate says so.
  * - Neither validates UTF-8: bytes >= 0x80 in strings pass as they are.
- * So every text jscan accepts, cJSON parses too (tests/fuzz/fuzz_jsonrpc.c
- * checks that), and jscan never needs more than one pass.
+ * So every text jscan accepts without lone_surrogate, cJSON parses too
+ * (tests/fuzz/fuzz_jsonrpc.c checks that), and jscan never needs more
+ * than one pass.
  */
 #ifndef MCPMON_JSCAN_H
 #define MCPMON_JSCAN_H
@@ -60,6 +63,11 @@ struct jscan {
   size_t nmembers; /* members of a top-level object, all of them */
   struct jscan_member members[JSCAN_MAX_MEMBERS]; /* the first ones */
   bool line_break; /* whitespace between tokens held CR or LF */
+  /* A string holds a UTF-16 surrogate escape (\uD800-\uDFFF) that is not
+   * a high one followed at once by a low one. cJSON refuses such a text;
+   * jscan_str_equals reads each of them as U+FFFD. For an invalid text,
+   * said of the bytes before where the scan stopped. */
+  bool lone_surrogate;
   size_t err_off;  /* invalid: where the scan stopped */
   const char* err; /* invalid: what is wrong (static text) */
 };
@@ -83,7 +91,7 @@ struct jscan_stream {
   int cur;             /* index of the member whose value is read, or -1 */
   bool in_key;         /* the string being read is a key */
   bool escaped;        /* ... and it holds an escape */
-  bool low;            /* in the low half of a surrogate pair */
+  bool low;            /* after a high surrogate escape */
   unsigned char hex_n; /* \u digits read */
   unsigned hex_v;
   const char* lit; /* true, false or null */
@@ -101,7 +109,9 @@ bool jscan_end(struct jscan_stream* s);
 
 /* Whether the body of a string as written between its quotes (raw_len
  * bytes, already accepted by jscan_scan) equals s (n bytes) once its
- * escapes are undone. */
+ * escapes are undone: a surrogate pair as its code point in UTF-8, a lone
+ * surrogate as U+FFFD (EF BF BD), as a JavaScript TextEncoder writes it.
+ * Raw bytes are compared as they are, ill-formed UTF-8 too. */
 bool jscan_str_equals(const char* raw, size_t raw_len, const char* s, size_t n);
 
 /* The index of the first top-level member whose key is key (compared with

@@ -1,0 +1,126 @@
+/* test_jscan_flags.c - what jscan reports so that a text can be forwarded
+ * as it is (jscan.h): unpaired surrogate escapes (lone_surrogate), each
+ * also against cJSON, which refuses them; and each text fed in pieces cut
+ * at every place, which must give the verdict and the flags of the whole.
+ * The grammar, members and spans are tested in test_jscan.c. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "proto/jscan.h"
+
+/* cJSON's verdict on the whole text. */
+static bool cjson_ok(const char* s, size_t n) {
+  const char* end = NULL;
+  cJSON* root = cJSON_ParseWithLengthOpts(s, n, &end, false);
+  bool ok = root != NULL && end == s + n;
+  cJSON_Delete(root);
+  return ok;
+}
+
+static bool same(bool va,
+                 const struct jscan* a,
+                 bool vb,
+                 const struct jscan* b) {
+  return va == vb && a->err == b->err && a->err_off == b->err_off &&
+         a->type == b->type && a->lone_surrogate == b->lone_surrogate;
+}
+
+/* The scan of text, whole and fed in two pieces cut at every place, then
+ * byte by byte: all alike. Returns the verdict of the whole in *j. */
+static bool scan_all_ways(const char* text, size_t n, struct jscan* j) {
+  bool v = jscan_scan(text, n, j);
+  int differ = 0;
+  for (size_t cut = 0; cut <= n; cut++) {
+    struct jscan_stream st;
+    jscan_begin(&st);
+    jscan_feed(&st, text, cut);
+    jscan_feed(&st, text + cut, n - cut);
+    bool vp = jscan_end(&st);
+    if (!same(v, j, vp, &st.out))
+      differ++;
+  }
+  struct jscan_stream st;
+  jscan_begin(&st);
+  for (size_t i = 0; i < n; i++) jscan_feed(&st, text + i, 1);
+  bool vb = jscan_end(&st);
+  if (!same(v, j, vb, &st.out))
+    differ++;
+  if (differ)
+    fprintf(stderr, "streamed differently (%d): %.*s\n", differ, (int)n, text);
+  CHECK_INT(differ, 0);
+  return v;
+}
+
+/* Unpaired surrogate escapes: valid JSON by the RFC, refused by cJSON,
+ * reported. */
+static void test_surrogates(void) {
+  static const struct {
+    const char* text;
+    bool lone;
+  } cases[] = {
+      {"\"\\ud800\"", true},
+      {"\"\\udc00\"", true},
+      {"\"\\uDFFF\"", true},
+      {"\"\\ud83dx\"", true},
+      {"\"\\ud83d\\u0041\"", true},
+      {"\"\\ud83d\\n\"", true},
+      {"\"\\ud83d\\\"\"", true},
+      {"\"\\ud83d\\\\\"", true},
+      {"\"\\ud83d\xc3\xa9\"", true},
+      {"\"\\ude00\\ud83d\"", true},
+      {"\"\\ud83d\\ud83d\\ude00\"", true}, /* a lone high, then a pair */
+      {"{\"\\ud800\":1}", true},
+      {"[\"a\",{\"b\":[\"\\udbff\"]}]", true},
+      {"\"\\ud83d\\ude00\"", false},
+      {"\"\\ud7ff\\ue000\\uffff\"", false},
+      {"[\"\\ud800\\udc00\",\"\\udbff\\udfff\"]", false},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct jscan j;
+    size_t n = strlen(cases[i].text);
+    bool v = scan_all_ways(cases[i].text, n, &j);
+    if (!v || j.lone_surrogate != cases[i].lone)
+      fprintf(stderr, "%s: %s, lone %d\n", cases[i].text, v ? "valid" : j.err,
+              j.lone_surrogate);
+    CHECK(v && j.lone_surrogate == cases[i].lone);
+    CHECK(cjson_ok(cases[i].text, n) == !cases[i].lone);
+  }
+  /* The escape after a lone high one is checked as any other. */
+  static const struct {
+    const char* text;
+    const char* err;
+    size_t off;
+  } bad[] = {
+      {"\"\\ud800\\u00G0\"", "invalid \\u escape", 7},
+      {"\"\\ud800\\q\"", "invalid escape in a string", 7},
+      {"\"\\ud800", "unterminated string", 7},
+      {"\"\\ud800\\", "unterminated string", 7},
+      {"\"\\ud800\\u", "invalid \\u escape", 7},
+      {"\"\\ud800\x01\"", "control character in a string", 7},
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    struct jscan j;
+    CHECK(!scan_all_ways(bad[i].text, strlen(bad[i].text), &j));
+    CHECK_STR(j.err, bad[i].err);
+    CHECK_INT(j.err_off, bad[i].off);
+  }
+  /* A key with a lone surrogate is found as U+FFFD. */
+  struct jscan j;
+  const char* t = "{\"a\\udc00\":1,\"\\ud83d\\ude00\":2,\"\\ud83d\\u0041\":3}";
+  CHECK(jscan_scan(t, strlen(t), &j) && j.lone_surrogate);
+  CHECK_INT(jscan_find(&j, t, "a\xef\xbf\xbd"), 0);
+  CHECK_INT(jscan_find(&j, t, "\xf0\x9f\x98\x80"), 1);
+  CHECK_INT(jscan_find(&j, t,
+                       "\xef\xbf\xbd"
+                       "A"),
+            2);
+  CHECK_INT(jscan_find(&j, t, "a"), -1);
+}
+
+int main(void) {
+  test_surrogates();
+  return check_done();
+}
