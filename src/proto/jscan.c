@@ -3,7 +3,7 @@
  * One pass, no recursion, resumable: the scanner is a state machine whose
  * whole state is struct jscan_stream, so a text may arrive in pieces and
  * every byte is looked at once. The kind of each open container (object
- * or array) is a bit in a fixed stack, so deep nesting costs 64 bytes,
+ * or array) is a bit in a fixed stack, so deep nesting costs 512 bytes,
  * not a call frame per level. String bodies, where large messages spend
  * their bytes, are skipped up to the next quote, backslash or control
  * character 64 bytes at a time with AVX2 where the CPU has it (checked
@@ -200,6 +200,8 @@ static void js_open(struct jscan_stream* s, size_t off, bool obj) {
   else
     s->is_obj[s->depth >> 6] &= ~bit;
   s->depth++;
+  if ((unsigned)s->depth > s->out.max_depth)
+    s->out.max_depth = (unsigned)s->depth;
   s->state = obj ? JS_OBJ_FIRST : JS_ARR_FIRST;
 }
 
@@ -427,6 +429,7 @@ void jscan_begin(struct jscan_stream* s) {
   s->out.nmembers = 0;
   s->out.line_break = false;
   s->out.lone_surrogate = false;
+  s->out.max_depth = 0;
   s->out.err = NULL;
   s->out.err_off = 0;
   s->low = false;

@@ -18,11 +18,13 @@
  * - Accepted here, rejected by cJSON: unpaired UTF-16 surrogate escapes
  *   ("\ud800", "\udc00", "\ud83dx", "\ud83d\u0041"), which the RFC
  *   grammar allows (a JavaScript server that cut a string inside an
- *   emoji writes them) but cJSON cannot decode: lone_surrogate says so.
+ *   emoji writes them) but cJSON cannot decode: lone_surrogate says so;
+ *   and nesting deeper than cJSON's CJSON_NESTING_LIMIT (1000), up to
+ *   JSCAN_MAX_DEPTH: max_depth says how deep.
  * - Neither validates UTF-8: bytes >= 0x80 in strings pass as they are.
- * So every text jscan accepts without lone_surrogate, cJSON parses too
- * (tests/fuzz/fuzz_jsonrpc.c checks that), and jscan never needs more
- * than one pass.
+ * So every text jscan accepts without lone_surrogate and with max_depth
+ * <= 1000, cJSON parses too (tests/fuzz/fuzz_jsonrpc.c checks that), and
+ * jscan never needs more than one pass.
  */
 #ifndef MCPMON_JSCAN_H
 #define MCPMON_JSCAN_H
@@ -31,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JSCAN_MAX_DEPTH 512  /* arrays and objects nested */
+#define JSCAN_MAX_DEPTH 4096 /* arrays and objects nested */
 #define JSCAN_MAX_MEMBERS 16 /* top-level members reported */
 
 enum jscan_type {
@@ -68,6 +70,10 @@ struct jscan {
    * jscan_str_equals reads each of them as U+FFFD. For an invalid text,
    * said of the bytes before where the scan stopped. */
   bool lone_surrogate;
+  /* The deepest nesting of arrays and objects seen: 0 for a scalar, 1
+   * for "[]", at most JSCAN_MAX_DEPTH. cJSON refuses more than 1000. For
+   * an invalid text, the deepest before where the scan stopped. */
+  unsigned max_depth;
   size_t err_off;  /* invalid: where the scan stopped */
   const char* err; /* invalid: what is wrong (static text) */
 };
@@ -99,7 +105,7 @@ struct jscan_stream {
   size_t str_off; /* where the string's body starts */
   size_t esc_off; /* where its last escape starts */
   size_t val_off; /* where the literal or number starts */
-  uint64_t is_obj[JSCAN_MAX_DEPTH / 64];
+  uint64_t is_obj[JSCAN_MAX_DEPTH / 64]; /* 512 bytes */
   struct jscan out;
 };
 

@@ -184,6 +184,7 @@ static void check_pieces(const char* text,
   FUZZ_CHECK(ok == whole_ok);
   FUZZ_CHECK(st.out.type == whole->type && st.out.err == whole->err);
   FUZZ_CHECK(st.out.lone_surrogate == whole->lone_surrogate);
+  FUZZ_CHECK(st.out.max_depth == whole->max_depth);
   if (!ok) {
     FUZZ_CHECK(st.out.err_off == whole->err_off);
     return;
@@ -212,8 +213,9 @@ static void check_jscan(const char* text,
     FUZZ_CHECK(s.err != NULL && s.err_off <= size);
     return;
   }
-  if (s.lone_surrogate) /* valid JSON that cJSON cannot decode */
-    return;
+  FUZZ_CHECK(s.max_depth <= JSCAN_MAX_DEPTH);
+  if (s.lone_surrogate || s.max_depth > CJSON_NESTING_LIMIT)
+    return;                    /* valid JSON that cJSON cannot decode */
   FUZZ_CHECK(m->root != NULL); /* else never more permissive than cJSON */
   FUZZ_CHECK((int)s.type == jscan_type_of(m->root));
   FUZZ_CHECK(s.off + s.len <= size);
@@ -243,7 +245,8 @@ static void check_text_response(const char* text,
   if (!jrpc_scan_response(text, size, &t))
     return;
   struct jscan s;
-  if (!jscan_scan(text, size, &s) || s.lone_surrogate) {
+  if (!jscan_scan(text, size, &s) || s.lone_surrogate ||
+      s.max_depth > CJSON_NESTING_LIMIT) {
     cJSON_Delete(t.error); /* forwarded as it is; cJSON cannot read it */
     return;
   }

@@ -1,8 +1,9 @@
 /* test_jscan_flags.c - what jscan reports so that a text can be forwarded
- * as it is (jscan.h): unpaired surrogate escapes (lone_surrogate), each
- * also against cJSON, which refuses them; and each text fed in pieces cut
- * at every place, which must give the verdict and the flags of the whole.
- * The grammar, members and spans are tested in test_jscan.c. */
+ * as it is (jscan.h): unpaired surrogate escapes (lone_surrogate) and the
+ * nesting depth (max_depth), each also against cJSON, which refuses a
+ * lone surrogate and more than 1000 levels; and each text fed in pieces
+ * cut at every place, which must give the verdict and the flags of the
+ * whole. The grammar, members and spans are tested in test_jscan.c. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,15 +26,17 @@ static bool same(bool va,
                  bool vb,
                  const struct jscan* b) {
   return va == vb && a->err == b->err && a->err_off == b->err_off &&
-         a->type == b->type && a->lone_surrogate == b->lone_surrogate;
+         a->type == b->type && a->lone_surrogate == b->lone_surrogate &&
+         a->max_depth == b->max_depth;
 }
 
-/* The scan of text, whole and fed in two pieces cut at every place, then
- * byte by byte: all alike. Returns the verdict of the whole in *j. */
+/* The scan of text, whole and fed in two pieces cut at every place (at
+ * every 61st of a long text), then byte by byte: all alike. Returns the
+ * verdict of the whole in *j. */
 static bool scan_all_ways(const char* text, size_t n, struct jscan* j) {
   bool v = jscan_scan(text, n, j);
   int differ = 0;
-  for (size_t cut = 0; cut <= n; cut++) {
+  for (size_t cut = 0; cut <= n; cut += n > 2000 ? 61 : 1) {
     struct jscan_stream st;
     jscan_begin(&st);
     jscan_feed(&st, text, cut);
@@ -120,7 +123,74 @@ static void test_surrogates(void) {
   CHECK_INT(jscan_find(&j, t, "a"), -1);
 }
 
+/* depth levels of arrays, every third an object, around a number. */
+static size_t nest(char* s, int depth) {
+  size_t n = 0;
+  for (int i = 0; i < depth; i++) {
+    if (i % 3 == 1) {
+      memcpy(s + n, "{\"k\":", 5);
+      n += 5;
+    } else {
+      s[n++] = '[';
+    }
+  }
+  s[n++] = '7';
+  for (int i = depth - 1; i >= 0; i--) s[n++] = i % 3 == 1 ? '}' : ']';
+  return n;
+}
+
+static void test_depth(void) {
+  static const struct {
+    const char* text;
+    unsigned depth;
+  } cases[] = {
+      {"1", 0},
+      {"\"[\"", 0},
+      {"[]", 1},
+      {"{}", 1},
+      {"[[],[[]],[]]", 3},
+      {"{\"a\":[{\"b\":{}}],\"c\":[]}", 4},
+      {"[[[[]]]]", 4},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct jscan j;
+    CHECK(scan_all_ways(cases[i].text, strlen(cases[i].text), &j));
+    CHECK_INT(j.max_depth, cases[i].depth);
+  }
+  /* cJSON's limit, then past it, up to jscan's. */
+  char* s = malloc(6 * JSCAN_MAX_DEPTH + 16);
+  static const int depths[] = {1000, 1001, 2000, JSCAN_MAX_DEPTH};
+  for (size_t i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
+    size_t n = nest(s, depths[i]);
+    struct jscan j;
+    CHECK(jscan_scan(s, n, &j));
+    CHECK_INT(j.max_depth, depths[i]);
+    CHECK(cjson_ok(s, n) == (depths[i] <= 1000));
+  }
+  /* One level more is refused where it opens; what was seen is kept. */
+  size_t n = nest(s, JSCAN_MAX_DEPTH + 1);
+  struct jscan j;
+  CHECK(!scan_all_ways(s, n, &j));
+  CHECK_STR(j.err, "nested too deep");
+  CHECK_INT(j.max_depth, JSCAN_MAX_DEPTH);
+  n = nest(s, JSCAN_MAX_DEPTH);
+  CHECK(scan_all_ways(s, n, &j));
+  CHECK_INT(j.max_depth, JSCAN_MAX_DEPTH);
+  /* A client's request 2000 deep, as issue 12 has it. */
+  n = (size_t)sprintf(s,
+                      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\","
+                      "\"params\":{\"a\":");
+  n += nest(s + n, 1998);
+  s[n++] = '}';
+  s[n++] = '}';
+  CHECK(jscan_scan(s, n, &j) && j.max_depth == 2000 && j.nmembers == 4);
+  CHECK(!cjson_ok(s, n));
+  free(s);
+  CHECK(sizeof(((struct jscan_stream*)0)->is_obj) == 512);
+}
+
 int main(void) {
   test_surrogates();
+  test_depth();
   return check_done();
 }
