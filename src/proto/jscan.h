@@ -9,6 +9,10 @@
  * most of the text on unchanged (backend_text.c: responses forwarded as
  * text).
  *
+ * It also reports what a caller that forwards the text as it is must know
+ * (struct jscan): whether its UTF-8 is well-formed (lib/utf8.h), whether
+ * a string holds an unpaired UTF-16 surrogate escape, how deep it nests.
+ *
  * Where it differs from cJSON 1.7.15 (tests/unit/test_jscan.c checks each):
  * - Rejected here, accepted by cJSON: leading zeros ("01"), a point without
  *   digits ("1.", "1.e5"), raw control characters (< 0x20) in strings,
@@ -21,7 +25,8 @@
  *   emoji writes them) but cJSON cannot decode: lone_surrogate says so;
  *   and nesting deeper than cJSON's CJSON_NESTING_LIMIT (1000), up to
  *   JSCAN_MAX_DEPTH: max_depth says how deep.
- * - Neither validates UTF-8: bytes >= 0x80 in strings pass as they are.
+ * - Neither rejects ill-formed UTF-8: bytes >= 0x80 in strings pass as
+ *   they are. jscan checks them and sets bad_utf8; cJSON does not look.
  * So every text jscan accepts without lone_surrogate and with max_depth
  * <= 1000, cJSON parses too (tests/fuzz/fuzz_jsonrpc.c checks that), and
  * jscan never needs more than one pass.
@@ -32,6 +37,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "lib/utf8.h"
 
 #define JSCAN_MAX_DEPTH 4096 /* arrays and objects nested */
 #define JSCAN_MAX_MEMBERS 16 /* top-level members reported */
@@ -70,6 +77,14 @@ struct jscan {
    * jscan_str_equals reads each of them as U+FFFD. For an invalid text,
    * said of the bytes before where the scan stopped. */
   bool lone_surrogate;
+  /* The text is not well-formed UTF-8 (lib/utf8.h: overlong forms,
+   * encoded surrogates, above U+10FFFF, stray or missing continuation
+   * bytes). Said of every byte, even past where an invalid text stopped:
+   * it is !utf8_valid(text). In a valid text such bytes can only be in
+   * strings, so utf8_repair of the whole text gives valid JSON of the
+   * same shape (each ill-formed part, never an ASCII byte, becomes
+   * U+FFFD), but the offsets above no longer hold for it. */
+  bool bad_utf8;
   /* The deepest nesting of arrays and objects seen: 0 for a scalar, 1
    * for "[]", at most JSCAN_MAX_DEPTH. cJSON refuses more than 1000. For
    * an invalid text, the deepest before where the scan stopped. */
@@ -80,16 +95,17 @@ struct jscan {
 
 /* Scan text (len bytes, need not be NUL-terminated). Returns true and fills
  * out when it is one valid JSON value; false with out->err and
- * out->err_off otherwise. */
+ * out->err_off otherwise. lone_surrogate, bad_utf8 and max_depth are
+ * filled either way. */
 bool jscan_scan(const char* text, size_t len, struct jscan* out);
 
 /* The same scan over a text that arrives in pieces, each byte looked at
- * once, while it is still in cache (backend_proc.c scans a server's line
- * as it is read). jscan_begin, then jscan_feed for every piece in order,
- * then jscan_end: its verdict and s->out are what jscan_scan gives for
- * the pieces joined. Offsets count from the first byte fed. The state is
- * the struct itself: no allocation, nothing to free; copying it copies
- * the scan. */
+ * while it is still in cache (backend_proc.c scans a server's line as it
+ * is read); a UTF-8 character or an escape may be cut between two.
+ * jscan_begin, then jscan_feed for every piece in order, then jscan_end:
+ * its verdict and s->out are what jscan_scan gives for the pieces joined.
+ * Offsets count from the first byte fed. The state is the struct itself:
+ * no allocation, nothing to free; copying it copies the scan. */
 struct jscan_stream {
   size_t pos; /* bytes fed so far */
   int state;  /* private from here on */
@@ -102,9 +118,10 @@ struct jscan_stream {
   unsigned hex_v;
   const char* lit; /* true, false or null */
   size_t lit_i;
-  size_t str_off; /* where the string's body starts */
-  size_t esc_off; /* where its last escape starts */
-  size_t val_off; /* where the literal or number starts */
+  size_t str_off;       /* where the string's body starts */
+  size_t esc_off;       /* where its last escape starts */
+  size_t val_off;       /* where the literal or number starts */
+  struct utf8_state u8; /* the bytes fed: strings', and all after a failure */
   uint64_t is_obj[JSCAN_MAX_DEPTH / 64]; /* 512 bytes */
   struct jscan out;
 };

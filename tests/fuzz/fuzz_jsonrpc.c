@@ -25,6 +25,7 @@
 
 #include "fuzz_check.h"
 #include "lib/framer.h"
+#include "lib/utf8.h"
 #include "proto/jscan.h"
 #include "proto/jsonrpc.h"
 
@@ -185,6 +186,7 @@ static void check_pieces(const char* text,
   FUZZ_CHECK(st.out.type == whole->type && st.out.err == whole->err);
   FUZZ_CHECK(st.out.lone_surrogate == whole->lone_surrogate);
   FUZZ_CHECK(st.out.max_depth == whole->max_depth);
+  FUZZ_CHECK(st.out.bad_utf8 == whole->bad_utf8);
   if (!ok) {
     FUZZ_CHECK(st.out.err_off == whole->err_off);
     return;
@@ -209,6 +211,7 @@ static void check_jscan(const char* text,
   struct jscan s;
   bool ok = jscan_scan(text, size, &s);
   check_pieces(text, size, ok, &s);
+  FUZZ_CHECK(s.bad_utf8 == !utf8_valid(text, size));
   if (!ok) {
     FUZZ_CHECK(s.err != NULL && s.err_off <= size);
     return;

@@ -307,9 +307,10 @@ static void test_depth(void) {
 
 /* A string of len letters with special k put at pos (pos == len: none):
  * jscan's verdict, and where it stops when it refuses. "\\n" is a valid
- * escape taking two bytes; 0x80 is a byte of UTF-8, passed as it is. */
+ * escape taking two bytes; 0x80 is ill-formed UTF-8, passed as it is but
+ * reported (bad_utf8); C3 A9 is well-formed. */
 static const char* const specials[] = {"\"",  "\x01", "\x1f", "x",
-                                       "\\n", "\\q",  "\x80"};
+                                       "\\n", "\\q",  "\x80", "\xc3\xa9"};
 
 static void check_special(size_t len, size_t pos, size_t k) {
   static char s[1300];
@@ -326,8 +327,9 @@ static void check_special(size_t len, size_t pos, size_t k) {
   s[n++] = '"';
   struct jscan j;
   bool v = jscan_scan(s, n, &j);
-  bool want = pos >= len || k == 3 || k == 4 || k == 6;
+  bool want = pos >= len || k == 3 || k == 4 || k >= 6;
   CHECK(v == want);
+  CHECK(j.bad_utf8 == (pos < len && k == 6)); /* a lone 0x80 */
   if (v != want)
     fprintf(stderr, "len %zu pos %zu special %zu\n", len, pos, k);
   if (!v && pos < len)
@@ -607,7 +609,8 @@ static bool same_scan(bool va,
                       bool vb,
                       const struct jscan* b) {
   if (va != vb || a->type != b->type || a->err != b->err ||
-      a->lone_surrogate != b->lone_surrogate)
+      a->lone_surrogate != b->lone_surrogate || a->bad_utf8 != b->bad_utf8 ||
+      a->max_depth != b->max_depth)
     return false;
   if (!va)
     return a->err_off == b->err_off;
