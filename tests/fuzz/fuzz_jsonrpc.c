@@ -1,4 +1,4 @@
-/* fuzz_jsonrpc.c - src/core/jsonrpc.c: classify a line, re-serialize what
+/* fuzz_jsonrpc.c - src/proto/jsonrpc.c: classify a line, re-serialize what
  * it accepted and classify that again; sniff an id from a prefix, as for
  * an over-long line.
  *
@@ -8,14 +8,21 @@
  * serializing that gives the same bytes; a sniffed id is a valid id; id
  * formatting stays inside its buffer whatever its size.
  *
- * src/core/jscan.c against cJSON, differentially: a text jscan accepts is
- * one cJSON parses with only whitespace after it (jrpc_parse gives a
- * root), of the same type; for an object the members agree in number,
- * order, keys and value types, and each value's span parses alone. A
- * line jrpc_scan_response takes (the text fast path) is one jrpc_parse
- * classifies as a response with the same id and error flag, and it stays
- * one with its id replaced. The stream fed in pieces agrees with the scan
- * of the whole text.
+ * src/proto/jscan.c against cJSON, differentially: a text jscan accepts
+ * with no lone surrogate escape and nested at most 1000 deep (cJSON's
+ * CJSON_NESTING_LIMIT) is one cJSON parses with only whitespace after it
+ * (jrpc_parse gives a root), of the same type; for an object the members
+ * agree in number, order, keys and value types, and each value's span
+ * parses alone. A line jrpc_scan_response takes (the text fast path)
+ * within the same bounds is one jrpc_parse classifies as a response with
+ * the same id and error flag, and it stays one with its id replaced. The
+ * stream fed in pieces agrees with the scan of the whole text, flags
+ * included, and bad_utf8 is !utf8_valid of the text.
+ *
+ * src/lib/utf8.c against a decoder written here: the verdicts agree, fed
+ * whole or in pieces; utf8_repair gives text both find valid, within
+ * UTF8_REPAIR_MAX, unchanged when it was valid, a fixed point, and for a
+ * JSON text jscan accepts, one it accepts again with the same shape.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,6 +32,7 @@
 
 #include "fuzz_check.h"
 #include "lib/framer.h"
+#include "lib/utf8.h"
 #include "proto/jscan.h"
 #include "proto/jsonrpc.h"
 
@@ -183,6 +191,9 @@ static void check_pieces(const char* text,
   bool ok = jscan_end(&st);
   FUZZ_CHECK(ok == whole_ok);
   FUZZ_CHECK(st.out.type == whole->type && st.out.err == whole->err);
+  FUZZ_CHECK(st.out.lone_surrogate == whole->lone_surrogate);
+  FUZZ_CHECK(st.out.max_depth == whole->max_depth);
+  FUZZ_CHECK(st.out.bad_utf8 == whole->bad_utf8);
   if (!ok) {
     FUZZ_CHECK(st.out.err_off == whole->err_off);
     return;
@@ -207,11 +218,15 @@ static void check_jscan(const char* text,
   struct jscan s;
   bool ok = jscan_scan(text, size, &s);
   check_pieces(text, size, ok, &s);
+  FUZZ_CHECK(s.bad_utf8 == !utf8_valid(text, size));
   if (!ok) {
     FUZZ_CHECK(s.err != NULL && s.err_off <= size);
     return;
   }
-  FUZZ_CHECK(m->root != NULL); /* never more permissive than cJSON */
+  FUZZ_CHECK(s.max_depth <= JSCAN_MAX_DEPTH);
+  if (s.lone_surrogate || s.max_depth > CJSON_NESTING_LIMIT)
+    return;                    /* valid JSON that cJSON cannot decode */
+  FUZZ_CHECK(m->root != NULL); /* else never more permissive than cJSON */
   FUZZ_CHECK((int)s.type == jscan_type_of(m->root));
   FUZZ_CHECK(s.off + s.len <= size);
   if (s.type != JSCAN_OBJECT)
@@ -239,6 +254,12 @@ static void check_text_response(const char* text,
   struct jrpc_text_response t;
   if (!jrpc_scan_response(text, size, &t))
     return;
+  struct jscan s;
+  if (!jscan_scan(text, size, &s) || s.lone_surrogate ||
+      s.max_depth > CJSON_NESTING_LIMIT) {
+    cJSON_Delete(t.error); /* forwarded as it is; cJSON cannot read it */
+    return;
+  }
   FUZZ_CHECK(m->kind == JRPC_RESPONSE);
   FUZZ_CHECK(jrpc_int_id(m->id) == t.id);
   FUZZ_CHECK(m->is_error == (t.error != NULL));
@@ -263,6 +284,74 @@ static void check_text_response(const char* text,
   cJSON_Delete(t.error);
 }
 
+/* ---- UTF-8 ---------------------------------------------------------- */
+
+/* The reference: decode each character to its code point, then check the
+ * code point (not overlong for its length, no surrogate, at most
+ * 10FFFF), apart from lib/utf8.c's table of lead bytes and ranges. */
+static bool ref_utf8_valid(const unsigned char* s, size_t n) {
+  static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+  size_t i = 0;
+  while (i < n) {
+    unsigned char b = s[i];
+    size_t len = b < 0x80       ? 1
+                 : b >> 5 == 6  ? 2
+                 : b >> 4 == 14 ? 3
+                 : b >> 3 == 30 ? 4
+                                : 0;
+    if (len == 0 || n - i < len)
+      return false;
+    uint32_t cp = len == 1 ? b : b & (0x7Fu >> len);
+    for (size_t k = 1; k < len; k++) {
+      if (s[i + k] >> 6 != 2)
+        return false;
+      cp = cp << 6 | (s[i + k] & 0x3Fu);
+    }
+    if (cp < least[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+static void check_utf8(const char* text, size_t size, const struct jscan* s) {
+  bool valid = ref_utf8_valid((const unsigned char*)text, size);
+  FUZZ_CHECK(utf8_valid(text, size) == valid);
+  /* In pieces cut where the text's own bytes say. */
+  struct utf8_state st;
+  utf8_begin(&st);
+  for (size_t at = 0; at < size;) {
+    size_t piece = 1 + ((unsigned char)text[at] * 13u) % 97u;
+    if (piece > size - at)
+      piece = size - at;
+    utf8_feed(&st, text + at, piece);
+    at += piece;
+  }
+  FUZZ_CHECK(utf8_end(&st) == valid);
+
+  char* out = malloc(UTF8_REPAIR_MAX(size) + 1);
+  FUZZ_CHECK(out != NULL);
+  size_t n = utf8_repair(text, size, out);
+  FUZZ_CHECK(n <= UTF8_REPAIR_MAX(size) && n >= size);
+  FUZZ_CHECK(ref_utf8_valid((const unsigned char*)out, n));
+  FUZZ_CHECK(utf8_valid(out, n));
+  if (valid)
+    FUZZ_CHECK(n == size && memcmp(out, text, size) == 0);
+  char* again = malloc(UTF8_REPAIR_MAX(n) + 1);
+  FUZZ_CHECK(again != NULL);
+  FUZZ_CHECK(utf8_repair(out, n, again) == n && memcmp(again, out, n) == 0);
+  free(again);
+  /* The bytes mended are only in strings: the JSON keeps its shape. */
+  if (s->err == NULL) {
+    struct jscan r;
+    FUZZ_CHECK(jscan_scan(out, n, &r));
+    FUZZ_CHECK(!r.bad_utf8 && r.type == s->type && r.nmembers == s->nmembers &&
+               r.max_depth == s->max_depth &&
+               r.lone_surrogate == s->lone_surrogate);
+  }
+  free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > FUZZ_MAX_INPUT)
     return 0;
@@ -270,6 +359,9 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   jrpc_parse((const char*)data, size, &m);
   check_msg(&m);
   check_jscan((const char*)data, size, &m);
+  struct jscan s;
+  jscan_scan((const char*)data, size, &s);
+  check_utf8((const char*)data, size, &s);
   check_text_response((const char*)data, size, &m);
   if (m.kind == JRPC_REQUEST || m.kind == JRPC_NOTIFICATION ||
       m.kind == JRPC_RESPONSE)
