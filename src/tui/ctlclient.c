@@ -492,6 +492,12 @@ void ctl_instance_describe(const struct ctl_instance* in,
            in->mode ? in->mode : "?", up, what, in->path);
 }
 
+void ctl_print_error(const char* prefix, const char* text) {
+  char* safe = tu_escape(text);
+  fprintf(stderr, "%s%s\n", prefix, safe);
+  free(safe);
+}
+
 int ctl_pick_instance(const char* given, const char* example, char** path) {
   if (given != NULL) {
     *path = tu_strdup(given);
@@ -515,11 +521,13 @@ int ctl_pick_instance(const char* given, const char* example, char** path) {
     for (size_t i = 0; i < n; i++) {
       char line[2048];
       ctl_instance_describe(&list[i], now, line, sizeof(line));
-      fprintf(stderr, "  %s\n", line);
+      ctl_print_error("  ", line);
     }
+    char* first = tu_escape(list[0].path);
     fputs("for example: ", stderr);
-    fprintf(stderr, example, list[0].path);
+    fprintf(stderr, example, first);
     fputc('\n', stderr);
+    free(first);
   }
   ctl_instances_free(list, n);
   return 1;
@@ -533,7 +541,7 @@ int ctl_open_instance(const char* given,
     return 1;
   char err[1024];
   if (ctl_connect(c, *path, CTL_TIMEOUT_MS, err, sizeof(err)) != 0) {
-    fprintf(stderr, "mcpmon: cannot reach mcpmon: %s\n", err);
+    ctl_print_error("mcpmon: cannot reach mcpmon: ", err);
     free(*path);
     *path = NULL;
     return 1;

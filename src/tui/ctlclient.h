@@ -128,12 +128,16 @@ void ctl_instance_describe(const struct ctl_instance* in,
                            char* buf,
                            size_t cap);
 
+/* Print prefix and text and a newline to stderr, text escaped with
+ * tu_escape: for every message that carries what a socket said. */
+void ctl_print_error(const char* prefix, const char* text);
+
 /* For status and restart: the socket to use. given (may be NULL) wins;
  * else the only running instance. Returns 0 and sets *path (owned);
  * otherwise prints why to stderr (no instance: "no running mcpmon
  * instance found (looked in DIR)"; several: the list and how to pick one,
  * using example as the command line to show, "%s" standing for a socket
- * path) and returns 1. */
+ * path) and returns 1. What came from a socket is printed escaped. */
 int ctl_pick_instance(const char* given, const char* example, char** path);
 
 /* For status and restart: ctl_pick_instance, then ctl_connect to the

@@ -645,7 +645,7 @@ int tui_main(int argc, char** argv) {
   }
   if (t.path != NULL &&
       ctl_socket_connect(t.path, CTL_TIMEOUT_MS, &fd, err, sizeof(err)) != 0) {
-    fprintf(stderr, "mcpmon: cannot reach mcpmon: %s\n", err);
+    ctl_print_error("mcpmon: cannot reach mcpmon: ", err);
     goto fail;
   }
   FILE* in = tui_open_tty(err, sizeof(err));

@@ -217,4 +217,73 @@ def stat_mode(path):
     return os.lstat(path).st_mode & 0o7777
 
 
+# ---- the clients: what they print ------------------------------------------
+
+def test_status_escapes_what_the_socket_says():
+    with tmpdir() as d:
+        folder = default_folder(d)
+        os.makedirs(folder, 0o700)
+        sock = os.path.join(folder, "4242.sock")
+        command = "evil " + ESC_TITLE + ESC_CLEAR + " cmd\x7f"
+        line = snapshot_line(sock, command=command,
+                             names=("srv" + ESC_CLEAR, "INVALID"),
+                             last_exit="exit \u009b31m C1\ttab",
+                             state="ready\x1b[5m",
+                             raw={"INVALID": b"b\xff\xfead"})
+        with fake_core(sock, snapshot=line):
+            for args in (["status"], ["status", sock]):
+                rc, out, err = cli_bytes(args, d)
+                assert rc == 0, (args, rc, out, err)
+                assert_terminal_safe(out, args)
+                text = out.decode()
+                assert "evil \\x1b]0;pwned\\x07\\x1b[2J cmd\\x7f" in text, text
+                assert "srv\\x1b[2J" in text and "b\\xff\\xfead" in text, text
+                assert "exit \\xc2\\x9b31m C1\\ttab" in text, text
+                assert "ready\\x1b[5m" in text, text
+            # --json stays JSON, and what JSON can say survives.
+            rc, out, err = cli_bytes(["status", "--json"], d)
+            assert rc == 0, (rc, out, err)
+            assert_terminal_safe(out, "--json")
+            js = json.loads(out)
+            assert js["instance"]["command"] == command, js
+            assert js["backends"][0]["lastExit"] == \
+                "exit \u009b31m C1\ttab", js
+            assert js["backends"][1]["name"] == "b\ufffd\ufffdad", js
+        # A refusal's message, and the list of instances to pick from.
+        bad = b'{"type":"error","message":"no \\u001b[2J\\u001b]0;x\\u0007 ' \
+            b'\xc2\x9b"}'
+        with fake_core(sock, snapshot=bad):
+            rc, out, err = cli_bytes(["status"], d)
+            assert rc == 1 and out == b"", (rc, out, err)
+            assert_terminal_safe(err, "refused snapshot")
+            assert b"refused the snapshot: no \\x1b[2J\\x1b]0;x\\x07 " \
+                b"\\xc2\\x9b" in err, err
+            sock2 = os.path.join(folder, "4343.sock")
+            with fake_core(sock2, snapshot=snapshot_line(sock2,
+                                                         command=command)):
+                rc, out, err = cli_bytes(["status"], d)
+                assert rc == 1 and b"pick one" in err, (rc, err)
+                assert_terminal_safe(err, "pick one")
+                assert b"evil \\x1b]0;pwned" in err, err
+
+
+def test_restart_escapes_what_the_socket_says():
+    with tmpdir() as d:
+        sock = os.path.join(d, "fake.sock")
+        line = snapshot_line(sock, names=("srv", "b" + ESC_CLEAR + "ad"))
+        result = (b'{"type":"result","id":1,"ok":false,"error":"nope ' +
+                  ESC_TITLE.encode().replace(b"\x1b", b"\\u001b")
+                  .replace(b"\x07", b"\\u0007") + b'"}')
+        with fake_core(sock, snapshot=line, result=result):
+            rc, out, err = cli_bytes(["restart", "srv", "--socket", sock], d)
+            assert rc == 1 and out == b"", (rc, out, err)
+            assert_terminal_safe(err, "refused")
+            assert b"the restart was refused: nope \\x1b]0;pwned\\x07" in \
+                err, err
+            rc, out, err = cli_bytes(["restart", "gone", "--socket", sock], d)
+            assert rc == 1 and out == b"", (rc, out, err)
+            assert_terminal_safe(err, "unknown name")
+            assert b"(known: srv, b\\x1b[2Jad)" in err, err
+
+
 run_tests(globals())
