@@ -217,6 +217,80 @@ def stat_mode(path):
     return os.lstat(path).st_mode & 0o7777
 
 
+# ---- the clients: the folder -----------------------------------------------
+
+def clients_refuse(d, folder, what, fake, sock):
+    """status and restart, looking in the default folder, refuse it before
+    connecting to the fake core at sock (it gets no command)."""
+    for args in (["status"], ["status", "--json"], ["restart"],
+                 ["restart", "srv"]):
+        rc, out, err = cli(args, d)
+        assert rc == 1, (args, rc, out, err)
+        assert re.search(refusal(folder, what, CLIENT_FIX), err), (args, err)
+        assert out == "", (args, out)
+    assert commands_got(fake, sock) == []
+
+
+def test_clients_refuse_a_symlinked_folder():
+    with tmpdir() as d:
+        target = os.path.join(d, "elsewhere")
+        os.mkdir(target, 0o700)
+        folder = default_folder(d)
+        os.symlink(target, folder)
+        sock = os.path.join(target, "4242.sock")
+        with fake_core(sock, snapshot=snapshot_line(sock)) as fake:
+            clients_refuse(d, folder, "is a symlink", fake, sock)
+
+
+def test_clients_refuse_an_open_folder():
+    with tmpdir() as d:
+        folder = default_folder(d)
+        os.mkdir(folder)
+        os.chmod(folder, 0o755)
+        sock = os.path.join(folder, "4242.sock")
+        with fake_core(sock, snapshot=snapshot_line(sock)) as fake:
+            clients_refuse(d, folder, "has mode 0755, not 0700", fake, sock)
+
+
+def test_clients_refuse_a_folder_of_another_user():
+    need_root()
+    with tmpdir() as d:
+        folder = default_folder(d)
+        os.mkdir(folder, 0o700)
+        sock = os.path.join(folder, "4242.sock")
+        with fake_core(sock, snapshot=snapshot_line(sock)) as fake:
+            os.chown(folder, OTHER_UID, OTHER_UID)
+            clients_refuse(d, folder, "is owned by uid %d, not by this user "
+                           "(uid 0)" % OTHER_UID, fake, sock)
+
+
+# ---- the clients: the server's uid -----------------------------------------
+
+def test_clients_refuse_a_socket_of_another_user():
+    need_root()
+    with tmpdir() as d:
+        folder = default_folder(d)
+        os.makedirs(folder, 0o700)
+        for sock, named in ((os.path.join(d, "peer.sock"), True),
+                            (os.path.join(folder, "4242.sock"), False)):
+            with fake_core(sock, uid=OTHER_UID,
+                           snapshot=snapshot_line(sock)) as fake:
+                for args in (["status", sock] if named else ["status"],
+                             ["restart", "--socket", sock] if named
+                             else ["restart"],
+                             ["restart", "srv"] + (["--socket", sock]
+                                                   if named else [])):
+                    rc, out, err = cli(args, d)
+                    assert rc == 1, (args, rc, out, err)
+                    why = ("%s: refusing it: it is served by uid %d, not by "
+                           "this user (uid 0)" % (sock, OTHER_UID))
+                    assert why in err, (args, err)
+                    assert out == "", (args, out)
+                    assert "4242" not in err.replace(sock, ""), (args, err)
+                # The hello was never read, no command ever sent.
+                assert commands_got(fake, sock) == []
+
+
 # ---- the clients: what they print ------------------------------------------
 
 def test_status_escapes_what_the_socket_says():
