@@ -90,7 +90,9 @@ static void run_on_signal(uv_signal_t* h, int signum) {
 }
 
 /* The control socket for mcpmon tui/status/restart; failing to create it
- * is a warning, never fatal: the MCP session matters more. */
+ * is never fatal: the MCP session matters more. A folder refused as
+ * unsafe is an error (shown even with -q: someone may be at it), any
+ * other failure a warning. */
 static void run_start_control(struct run* rn) {
   const struct mcpmon_config* cfg = rn->cfg;
   if (cfg->no_control)
@@ -102,12 +104,13 @@ static void run_start_control(struct run* rn) {
       .command = cmd,
       .config = gateway ? cfg->config_path : NULL,
   };
-  char err[512];
+  char err[1024];
   int rc = control_start(rn->loop, cfg->control_path, &info, &rn->control, err,
                          sizeof(err));
   free(cmd);
   if (rc != 0) {
-    log_warn("No dashboard socket: %s", err);
+    log_msg(rc == UV_EACCES ? LL_ERROR : LL_WARN, NULL, 0,
+            "No dashboard socket: %s", err);
     rn->control = NULL;
   }
 }

@@ -1,5 +1,6 @@
 /* cmd_restart.c - mcpmon restart [NAME] [--socket PATH]: ask a running
- * instance to restart one backend, or all of them. */
+ * instance to restart one backend, or all of them. What the instance says
+ * is printed escaped (ctl_print_error). */
 #include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -104,7 +105,9 @@ int restart_main(int argc, char** argv) {
   cJSON_Delete(cmd);
   int status = 0;
   if (rc != 0) {
-    fprintf(stderr, "mcpmon: %s: %s\n", path, err);
+    char* msg = tu_asprintf("%s: %s", path, err);
+    ctl_print_error("mcpmon: ", msg);
+    free(msg);
     status = 1;
   } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "ok"))) {
     if (name != NULL)
@@ -119,12 +122,15 @@ int restart_main(int argc, char** argv) {
           cJSON_GetObjectItemCaseSensitive(res, "message"));
     bool found = false;
     char* known = name != NULL ? restart_known_names(&c, name, &found) : NULL;
+    char* msg;
     if (known != NULL && !found)
-      fprintf(stderr, "mcpmon: no server named '%s' (known: %s)\n", name,
-              known[0] ? known : "none");
+      msg = tu_asprintf("no server named '%s' (known: %s)", name,
+                        known[0] ? known : "none");
     else
-      fprintf(stderr, "mcpmon: the restart was refused: %s\n",
-              why ? why : "(no reason given)");
+      msg = tu_asprintf("the restart was refused: %s",
+                        why ? why : "(no reason given)");
+    ctl_print_error("mcpmon: ", msg);
+    free(msg);
     free(known);
     status = 1;
   }

@@ -1,5 +1,6 @@
 /* cmd_status.c - mcpmon status [SOCKET] [--json]: the snapshot of a
- * running instance, once, as two tables or as the JSON object itself. */
+ * running instance, once, as two tables or as the JSON object itself.
+ * What the instance says is printed escaped (tu_escape, tu_escape_json). */
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,8 @@ static const char status_usage[] =
     "Without SOCKET, asks the only running instance.\n"
     "  --json   print the snapshot object of the control protocol\n";
 
-/* A table of strings printed with columns padded to their widest cell. */
+/* A table of strings printed with columns padded to their widest cell;
+ * each cell is escaped (tu_escape): it came from the socket. */
 struct status_table {
   size_t ncols;
   char** cells; /* row-major, owned */
@@ -26,7 +28,7 @@ struct status_table {
 static void status_row(struct status_table* t, const char* const* cells) {
   t->cells = tu_realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char*));
   for (size_t c = 0; c < t->ncols; c++)
-    t->cells[t->nrows * t->ncols + c] = tu_strdup(cells[c] ? cells[c] : "-");
+    t->cells[t->nrows * t->ncols + c] = tu_escape(cells[c] ? cells[c] : "-");
   t->nrows++;
 }
 
@@ -135,20 +137,27 @@ int status_main(int argc, char** argv) {
   int status = 0;
   const cJSON* type = cJSON_GetObjectItemCaseSensitive(snap, "type");
   if (rc != 0) {
-    fprintf(stderr, "mcpmon: %s: %s\n", path, err);
+    char* msg = tu_asprintf("%s: %s", path, err);
+    ctl_print_error("mcpmon: ", msg);
+    free(msg);
     status = 1;
   } else if (strcmp(type->valuestring, "snapshot") != 0) {
-    const cJSON* msg = cJSON_GetObjectItemCaseSensitive(snap, "message");
-    fprintf(stderr, "mcpmon: %s refused the snapshot: %s\n", path,
-            cJSON_IsString(msg) ? msg->valuestring : "(no reason given)");
+    const cJSON* why = cJSON_GetObjectItemCaseSensitive(snap, "message");
+    char* msg = tu_asprintf(
+        "%s refused the snapshot: %s", path,
+        cJSON_IsString(why) ? why->valuestring : "(no reason given)");
+    ctl_print_error("mcpmon: ", msg);
+    free(msg);
     status = 1;
   } else if (json) {
     char* text = cJSON_PrintUnformatted(snap);
     if (text == NULL) {
-      fprintf(stderr, "mcpmon: cannot print the snapshot of %s\n", path);
+      ctl_print_error("mcpmon: cannot print the snapshot of ", path);
       status = 1;
     } else {
-      puts(text);
+      char* safe = tu_escape_json(text);
+      puts(safe);
+      free(safe);
       free(text);
     }
   } else {

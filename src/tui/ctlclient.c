@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proto/control_dir.h"
 #include "proto/control_proto.h"
 #include "tui/tutil.h"
 
@@ -131,6 +132,26 @@ static int ctl_wait(int fd, short events, int64_t deadline) {
   }
 }
 
+/* Only a server of our own effective uid is an instance of ours: anyone
+ * could make a socket that greets like one (issue 12 item 7). */
+static int ctl_check_peer(int fd, const char* path, char* err, size_t errlen) {
+  struct ucred cred;
+  socklen_t len = sizeof(cred);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    snprintf(err, errlen, "%s: refusing it: cannot tell who serves it: %s",
+             path, strerror(errno));
+    return -EPERM;
+  }
+  if (cred.uid != geteuid()) {
+    snprintf(err, errlen,
+             "%s: refusing it: it is served by uid %ld, not by this user "
+             "(uid %ld)",
+             path, (long)cred.uid, (long)geteuid());
+    return -EPERM;
+  }
+  return 0;
+}
+
 int ctl_socket_connect(
     const char* path, int timeout_ms, int* fd_out, char* err, size_t errlen) {
   struct sockaddr_un sa;
@@ -182,6 +203,11 @@ int ctl_socket_connect(
     else
       snprintf(err, errlen, "%s: %s", path, strerror(e));
     return -e;
+  }
+  rc = ctl_check_peer(fd, path, err, errlen);
+  if (rc != 0) {
+    close(fd);
+    return rc;
   }
   *fd_out = fd;
   return 0;
@@ -352,6 +378,23 @@ int ctl_search_dirs(char dirs[2][512]) {
   return 1;
 }
 
+int ctl_check_search_dirs(char* err, size_t errlen) {
+  char dirs[2][512];
+  int n = ctl_search_dirs(dirs);
+  for (int d = 0; d < n; d++) {
+    char why[768];
+    int rc = control_dir_check(dirs[d], why, sizeof(why));
+    if (rc != 0 && rc != -ENOENT) {
+      snprintf(err, errlen,
+               "%s; remove it, or set XDG_RUNTIME_DIR to a folder of your "
+               "own, or name the socket to use",
+               why);
+      return rc;
+    }
+  }
+  return 0;
+}
+
 void ctl_search_dirs_text(char* buf, size_t cap) {
   char dirs[2][512];
   int n = ctl_search_dirs(dirs);
@@ -436,6 +479,9 @@ size_t ctl_find_instances(struct ctl_instance** out, int timeout_ms) {
   struct ctl_instance* list = NULL;
   size_t n = 0, cap = 0;
   for (int d = 0; d < ndirs; d++) {
+    char why[768];
+    if (control_dir_check(dirs[d], why, sizeof(why)) != 0)
+      continue; /* missing, or not only ours: ctl_check_search_dirs */
     DIR* dir = opendir(dirs[d]);
     if (dir == NULL)
       continue;
@@ -492,10 +538,21 @@ void ctl_instance_describe(const struct ctl_instance* in,
            in->mode ? in->mode : "?", up, what, in->path);
 }
 
+void ctl_print_error(const char* prefix, const char* text) {
+  char* safe = tu_escape(text);
+  fprintf(stderr, "%s%s\n", prefix, safe);
+  free(safe);
+}
+
 int ctl_pick_instance(const char* given, const char* example, char** path) {
   if (given != NULL) {
     *path = tu_strdup(given);
     return 0;
+  }
+  char err[1024];
+  if (ctl_check_search_dirs(err, sizeof(err)) != 0) {
+    ctl_print_error("mcpmon: ", err);
+    return 1;
   }
   struct ctl_instance* list;
   size_t n = ctl_find_instances(&list, CTL_TIMEOUT_MS);
@@ -515,11 +572,13 @@ int ctl_pick_instance(const char* given, const char* example, char** path) {
     for (size_t i = 0; i < n; i++) {
       char line[2048];
       ctl_instance_describe(&list[i], now, line, sizeof(line));
-      fprintf(stderr, "  %s\n", line);
+      ctl_print_error("  ", line);
     }
+    char* first = tu_escape(list[0].path);
     fputs("for example: ", stderr);
-    fprintf(stderr, example, list[0].path);
+    fprintf(stderr, example, first);
     fputc('\n', stderr);
+    free(first);
   }
   ctl_instances_free(list, n);
   return 1;
@@ -533,7 +592,7 @@ int ctl_open_instance(const char* given,
     return 1;
   char err[1024];
   if (ctl_connect(c, *path, CTL_TIMEOUT_MS, err, sizeof(err)) != 0) {
-    fprintf(stderr, "mcpmon: cannot reach mcpmon: %s\n", err);
+    ctl_print_error("mcpmon: cannot reach mcpmon: ", err);
     free(*path);
     *path = NULL;
     return 1;

@@ -54,7 +54,8 @@ struct ctl_conn {
 /* Connect to the socket at path without waiting more than timeout_ms.
  * Returns 0 and sets *fd (non-blocking, close-on-exec; the caller closes
  * it), or a negative errno: -ECONNREFUSED (stale socket), -ENOENT (no such
- * file), -ETIMEDOUT, ... with a sentence in err. */
+ * file), -ETIMEDOUT, -EPERM (the server runs as another uid: SO_PEERCRED;
+ * issue 12 item 7), ... with a sentence in err. */
 int ctl_socket_connect(
     const char* path, int timeout_ms, int* fd, char* err, size_t errlen);
 
@@ -98,6 +99,13 @@ void ctl_close(struct ctl_conn* c);
  * bytes. */
 int ctl_search_dirs(char dirs[2][512]);
 
+/* Whether the search directories may be trusted (proto/control_dir.h:
+ * each a folder, not a symlink, ours, mode 0700): 0 when they are or do
+ * not exist; else a negative errno with a sentence in err that names the
+ * folder, what is wrong and the fix. ctl_find_instances skips the ones
+ * that fail; ctl_pick_instance refuses them. */
+int ctl_check_search_dirs(char* err, size_t errlen);
+
 /* "DIR" or "DIR and DIR2", for messages. */
 void ctl_search_dirs_text(char* buf, size_t cap);
 
@@ -114,8 +122,10 @@ struct ctl_instance {
                     (other protocol version, no snapshot) */
 };
 
-/* List *.sock in the search directories, connect to each (skipping stale
- * sockets and paths that are not sockets), read its hello and snapshot.
+/* List *.sock in the search directories that ctl_check_search_dirs
+ * trusts, connect to each (skipping stale sockets and paths that are not
+ * sockets; one of another uid is listed with its problem), read its hello
+ * and snapshot.
  * Sets *out (caller frees with ctl_instances_free) sorted by pid and
  * returns the count (0 when none runs). */
 size_t ctl_find_instances(struct ctl_instance** out, int timeout_ms);
@@ -128,12 +138,17 @@ void ctl_instance_describe(const struct ctl_instance* in,
                            char* buf,
                            size_t cap);
 
+/* Print prefix and text and a newline to stderr, text escaped with
+ * tu_escape: for every message that carries what a socket said. */
+void ctl_print_error(const char* prefix, const char* text);
+
 /* For status and restart: the socket to use. given (may be NULL) wins;
  * else the only running instance. Returns 0 and sets *path (owned);
- * otherwise prints why to stderr (no instance: "no running mcpmon
+ * otherwise prints why to stderr (a search directory not to be trusted:
+ * ctl_check_search_dirs's sentence; no instance: "no running mcpmon
  * instance found (looked in DIR)"; several: the list and how to pick one,
  * using example as the command line to show, "%s" standing for a socket
- * path) and returns 1. */
+ * path) and returns 1. What came from a socket is printed escaped. */
 int ctl_pick_instance(const char* given, const char* example, char** path);
 
 /* For status and restart: ctl_pick_instance, then ctl_connect to the

@@ -618,6 +618,10 @@ int tui_main(int argc, char** argv) {
   view_init(&t.view);
   char err[1024];
   int fd = -1;
+  if (socket == NULL && ctl_check_search_dirs(err, sizeof(err)) != 0) {
+    ctl_print_error("mcpmon: ", err);
+    goto fail;
+  }
   if (socket == NULL) {
     struct ctl_instance* list;
     size_t n = ctl_find_instances(&list, CTL_TIMEOUT_MS);
@@ -645,7 +649,7 @@ int tui_main(int argc, char** argv) {
   }
   if (t.path != NULL &&
       ctl_socket_connect(t.path, CTL_TIMEOUT_MS, &fd, err, sizeof(err)) != 0) {
-    fprintf(stderr, "mcpmon: cannot reach mcpmon: %s\n", err);
+    ctl_print_error("mcpmon: cannot reach mcpmon: ", err);
     goto fail;
   }
   FILE* in = tui_open_tty(err, sizeof(err));

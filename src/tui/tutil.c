@@ -205,3 +205,97 @@ size_t tu_list_top(size_t top, long cur, int h, size_t n) {
     top = n > (size_t)h ? n - (size_t)h : 0;
   return top;
 }
+
+/* Length of the valid UTF-8 sequence at p (left bytes, left > 0), or 0
+ * when p starts none. Sets *cp to its code point. */
+static size_t tu_utf8_len(const unsigned char* p, size_t left, uint32_t* cp) {
+  unsigned c = p[0];
+  size_t n;
+  uint32_t min;
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  } else if (c >= 0xC2 && c <= 0xDF) {
+    n = 2, min = 0x80, *cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3, min = 0x800, *cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4, min = 0x10000, *cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (left < n)
+    return 0;
+  for (size_t i = 1; i < n; i++) {
+    if ((p[i] & 0xC0) != 0x80)
+      return 0;
+    *cp = (*cp << 6) | (p[i] & 0x3F);
+  }
+  if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
+    return 0;
+  return n;
+}
+
+/* Appends to a growing string. */
+struct tu_out {
+  char* buf;
+  size_t len, cap;
+};
+
+static void tu_out_put(struct tu_out* o, const char* s, size_t n) {
+  o->buf = tu_grow(o->buf, &o->cap, o->len + n + 1, 1, 64);
+  memcpy(o->buf + o->len, s, n);
+  o->len += n;
+  o->buf[o->len] = '\0';
+}
+
+static void tu_out_hex(struct tu_out* o, const char* fmt, unsigned v) {
+  char hex[8];
+  int n = snprintf(hex, sizeof(hex), fmt, v);
+  tu_out_put(o, hex, (size_t)n);
+}
+
+char* tu_escape(const char* s) {
+  struct tu_out o = {NULL, 0, 0};
+  tu_out_put(&o, "", 0);
+  const unsigned char* p = (const unsigned char*)s;
+  size_t left = strlen(s);
+  while (left > 0) {
+    uint32_t cp;
+    size_t n = tu_utf8_len(p, left, &cp);
+    if (n > 0 && cp == '\t') {
+      tu_out_put(&o, "\\t", 2);
+    } else if (n == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+      if (n == 0)
+        n = 1;
+      for (size_t i = 0; i < n; i++) tu_out_hex(&o, "\\x%02x", p[i]);
+    } else {
+      tu_out_put(&o, (const char*)p, n);
+    }
+    p += n;
+    left -= n;
+  }
+  return o.buf;
+}
+
+char* tu_escape_json(const char* json) {
+  struct tu_out o = {NULL, 0, 0};
+  tu_out_put(&o, "", 0);
+  const unsigned char* p = (const unsigned char*)json;
+  size_t left = strlen(json);
+  while (left > 0) {
+    uint32_t cp;
+    size_t n = tu_utf8_len(p, left, &cp);
+    if (n == 0) {
+      tu_out_put(&o, "\\ufffd", 6);
+      n = 1;
+    } else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+      tu_out_hex(&o, "\\u%04x", cp); /* cJSON leaves none below 0x20 */
+    } else {
+      tu_out_put(&o, (const char*)p, n);
+    }
+    p += n;
+    left -= n;
+  }
+  return o.buf;
+}

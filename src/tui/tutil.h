@@ -62,6 +62,24 @@ size_t tu_strwidth(const char* s);
  * and its width in *width. */
 size_t tu_fit(const char* s, int cols, int* width);
 
+/* Text from a control socket (a name, a message, a command line) made
+ * safe to print on a terminal, so that a socket cannot retitle it, clear
+ * it or move the cursor (issue 12 item 7): each byte below 0x20 but tab,
+ * DEL (0x7f), each C1 control (U+0080..U+009F, in UTF-8 0xC2 0x80..0x9F)
+ * and each byte that is not part of valid UTF-8 (overlong forms,
+ * surrogates and code points past U+10FFFF included) is written as \xNN,
+ * a C1 control as its two bytes, tab as \t. All else is kept, backslashes
+ * too. Pure, whatever the locale. Returns a new string (caller frees). */
+char* tu_escape(const char* s);
+
+/* JSON text as cJSON prints it made as safe, staying the same JSON: DEL
+ * and the C1 controls become \u007f..\u009f and each byte of invalid
+ * UTF-8 becomes \ufffd (U+FFFD); cJSON writes the C0 controls as \uXXXX
+ * already (a raw one would become that too). Outside its strings JSON
+ * text is ASCII, so only string contents change. Returns a new string
+ * (caller frees). */
+char* tu_escape_json(const char* json);
+
 /* For a window that shows a list of n rows, h at a time, from row top
  * on: the new top, moved as little as needed to show row cur (-1: no
  * cursor) and to leave no empty rows below the last one. */

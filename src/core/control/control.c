@@ -26,6 +26,7 @@
 #include "core/slab.h"
 #include "lib/framer.h"
 #include "lib/util.h"
+#include "proto/control_dir.h"
 #include "proto/control_proto.h"
 
 struct ctl_client {
@@ -475,7 +476,7 @@ static void ctl_on_connection(uv_stream_t* server, int status) {
   socklen_t len = sizeof(cred);
   if (uv_fileno((uv_handle_t*)&cl->pipe, &fd) != 0 ||
       getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
-      cred.uid != getuid()) {
+      cred.uid != geteuid()) {
     ctl_error(cl, NULL,
               "permission denied: this mcpmon belongs to another "
               "user");
@@ -495,23 +496,6 @@ static void ctl_on_connection(uv_stream_t* server, int status) {
 
 /* ---- the socket ------------------------------------------------------------
  */
-
-/* mkdir -p with mode 0700 for what it creates. */
-static int ctl_mkdirs(const char* dir) {
-  char tmp[512];
-  snprintf(tmp, sizeof(tmp), "%s", dir);
-  for (char* p = tmp + 1; *p; p++) {
-    if (*p != '/')
-      continue;
-    *p = '\0';
-    if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-      return -errno;
-    *p = '/';
-  }
-  if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-    return -errno;
-  return 0;
-}
 
 /* Replace a stale socket; refuse to take over a live one. */
 static int ctl_clear_path(const char* path, char* err, size_t errlen) {
@@ -545,10 +529,22 @@ int control_start(uv_loop_t* loop,
                   char* err,
                   size_t errlen) {
   char def[512];
+  int rc;
   if (path == NULL) {
-    if (control_default_path((long)getpid(), def, sizeof(def)) != 0) {
+    /* The default folder must be private (issue 12 item 7). */
+    char dir[512], why[768];
+    if (control_default_dir(dir, sizeof(dir)) != 0 ||
+        control_default_path((long)getpid(), def, sizeof(def)) != 0) {
       snprintf(err, errlen, "the default socket path is too long");
       return UV_ENAMETOOLONG;
+    }
+    rc = control_dir_make(dir, why, sizeof(why));
+    if (rc != 0) {
+      snprintf(err, errlen,
+               "%s; remove it, or set XDG_RUNTIME_DIR to a folder of your "
+               "own, or pass --tui PATH",
+               why);
+      return rc;
     }
     path = def;
   }
@@ -557,24 +553,27 @@ int control_start(uv_loop_t* loop,
              sizeof(((struct sockaddr_un*)0)->sun_path) - 1);
     return UV_ENAMETOOLONG;
   }
-  char dir[512];
-  snprintf(dir, sizeof(dir), "%s", path);
-  char* slash = strrchr(dir, '/');
-  if (slash != NULL && slash != dir) {
-    *slash = '\0';
-    int rc = ctl_mkdirs(dir);
-    struct stat st;
-    if (rc != 0 || stat(dir, &st) != 0) {
-      snprintf(err, errlen, "cannot create '%s': %s", dir,
-               strerror(rc ? -rc : errno));
-      return rc ? rc : -errno;
-    }
-    if (st.st_uid != getuid()) {
-      snprintf(err, errlen, "'%s' belongs to another user", dir);
-      return UV_EACCES;
+  if (path != def) {
+    /* A path the user gave: its folder is made if missing, and nobody
+     * else may rename or replace what is in it (issue 12 item 7). */
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char* slash = strrchr(dir, '/');
+    if (slash == NULL)
+      snprintf(dir, sizeof(dir), ".");
+    else
+      slash[slash == dir ? 1 : 0] = '\0';
+    char why[768];
+    rc = control_dir_make_parent(dir, why, sizeof(why));
+    if (rc != 0) {
+      snprintf(err, errlen,
+               "%s; choose a socket path in a folder of your own "
+               "(--tui PATH)",
+               why);
+      return rc;
     }
   }
-  int rc = ctl_clear_path(path, err, errlen);
+  rc = ctl_clear_path(path, err, errlen);
   if (rc != 0)
     return rc;
 

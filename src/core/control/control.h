@@ -1,7 +1,7 @@
 /* control.h - the control socket server (docs/control-protocol.md).
  *
  * Serves a Unix socket, 0600 in a 0700 directory, to processes of the same
- * uid: a hello, then on request a snapshot of the instance and its
+ * effective uid: a hello, then on request a snapshot of the instance and its
  * backends, a stream of events (state, log, tools, traffic, list_changed,
  * backend_added, backend_removed), restart commands and traffic details.
  * Keeps a ring of recent log lines and traffic per backend so that a
@@ -47,7 +47,11 @@ struct control_info {
  * logged from now on is also kept and sent to subscribers). Returns 0 and
  * *out (owned by the caller, released with control_close), or a negative
  * UV_E* code with the reason in err; nothing is left to release then.
- * Strings in info are copied. */
+ * Strings in info are copied.
+ * The folder is checked first (proto/control_dir.h): the default one must
+ * be private (made 0700, never through a symlink, ours), the folder of a
+ * path given must be one nobody else can write (or sticky); otherwise
+ * UV_EACCES, with err naming the folder, what is wrong and the fix. */
 int control_start(uv_loop_t* loop,
                   const char* path,
                   const struct control_info* info,
