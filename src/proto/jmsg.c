@@ -145,8 +145,8 @@ static int jm_hex(char c) {
 }
 
 static unsigned jm_u4(const char* p) {
-  return (unsigned)(jm_hex(p[0]) << 12 | jm_hex(p[1]) << 8 |
-                    jm_hex(p[2]) << 4 | jm_hex(p[3]));
+  return (unsigned)(jm_hex(p[0]) << 12 | jm_hex(p[1]) << 8 | jm_hex(p[2]) << 4 |
+                    jm_hex(p[3]));
 }
 
 static size_t jm_utf8(unsigned cp, char* out) {
@@ -378,15 +378,14 @@ static void jm_classify(struct jmsg* m, const struct jscan* sc) {
   bool id_twice = false;
   if (sc->nmembers > JSCAN_MAX_MEMBERS)
     err = "unexpected member"; /* more members than JSON-RPC has */
-  size_t n = sc->nmembers < JSCAN_MAX_MEMBERS ? sc->nmembers
-                                              : JSCAN_MAX_MEMBERS;
+  size_t n =
+      sc->nmembers < JSCAN_MAX_MEMBERS ? sc->nmembers : JSCAN_MAX_MEMBERS;
   for (size_t i = 0; i < n; i++) {
     const struct jscan_member* jm = &sc->members[i];
     const char* key = m->text + (jm->key_off - sc->off);
     int k = -1;
     for (int j = 0; j < JM_COUNT && k < 0; j++)
-      if (jscan_str_equals(key, jm->key_len, jm_names[j],
-                           strlen(jm_names[j])))
+      if (jscan_str_equals(key, jm->key_len, jm_names[j], strlen(jm_names[j])))
         k = j;
     if (k < 0) {
       if (err == NULL)
@@ -438,7 +437,7 @@ struct jmsg* jmsg_parse(const char* text, size_t len) {
     m->error_msg = len == 0 ? "empty message" : sc.err;
     return m;
   }
-  m->bad_utf8 = false; /* FIXME(jscan utf8) */
+  m->bad_utf8 = sc.bad_utf8;
   jm_classify(m, &sc);
   return m;
 }

@@ -40,9 +40,9 @@ struct jmsg {
   size_t len;
   size_t cap; /* of text's buffer */
   enum jrpc_kind kind;
-  struct jspan id;       /* a valid id as written; JRPC_INVALID: the id
-                            when it could be read, for the error */
-  char* method;          /* decoded, owned; NULL when there is none */
+  struct jspan id; /* a valid id as written; JRPC_INVALID: the id
+                      when it could be read, for the error */
+  char* method;    /* decoded, owned; NULL when there is none */
   size_t method_len;
   struct jspan params;   /* the params value, or absent */
   bool is_error;         /* a response with "error" */

@@ -260,8 +260,8 @@ bool jrpc_id_equal(const cJSON* a, const cJSON* b) {
     struct jrpc_idv x, y;
     if (!jrpc_idv(a, &x))
       return false;
-    bool eq = jrpc_idv(b, &y) && x.is_string == y.is_string &&
-              strcmp(x.s, y.s) == 0;
+    bool eq =
+        jrpc_idv(b, &y) && x.is_string == y.is_string && strcmp(x.s, y.s) == 0;
     cJSON_Delete(x.parsed);
     cJSON_Delete(y.parsed);
     return eq;

@@ -40,7 +40,8 @@ static void test_classify(void) {
   CHECK(m->id.len == 0);
   jmsg_free(m);
 
-  m = P("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"error\":{\"code\":-1,"
+  m =
+      P("{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"error\":{\"code\":-1,"
         "\"message\":\"m\"}}");
   CHECK_INT(m->kind, JRPC_RESPONSE);
   CHECK(m->is_error);
@@ -66,8 +67,8 @@ static void test_classify(void) {
       {"3", JRPC_INVALID_REQUEST, "message is not a JSON object"},
       {"{\"id\":1,\"method\":\"x\"}", JRPC_INVALID_REQUEST,
        "missing \"jsonrpc\": \"2.0\""},
-      {"{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"x\"}", JRPC_INVALID_REQUEST,
-       "id must be a string or an integer"},
+      {"{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"x\"}",
+       JRPC_INVALID_REQUEST, "id must be a string or an integer"},
       {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"params\":[]}",
        JRPC_INVALID_REQUEST, "params must be an object"},
       {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\",\"extra\":1}",
@@ -97,10 +98,10 @@ static void test_classify(void) {
 }
 
 static void test_read(void) {
-  struct jmsg* m = P(
-      "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"a\":[1,{"
-      "\"name\":\"no\"}],\"s\":\"x\\\"}\",\"_meta\":{\"progressToken\":"
-      "12345678901234567890},\"n\\u0061me\":\"t\\u00e9\\ud83d\"}}");
+  struct jmsg* m =
+      P("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"params\":{\"a\":[1,{"
+        "\"name\":\"no\"}],\"s\":\"x\\\"}\",\"_meta\":{\"progressToken\":"
+        "12345678901234567890},\"n\\u0061me\":\"t\\u00e9\\ud83d\"}}");
   CHECK_INT(m->kind, JRPC_REQUEST);
   check_span(m, jmsg_get(m, "params", "_meta", "progressToken", NULL),
              "12345678901234567890");
@@ -111,8 +112,8 @@ static void test_read(void) {
   free(s);
   CHECK(jmsg_get(m, "params", "missing", NULL).len == 0);
   CHECK(jmsg_get(m, "params", "s", "deeper", NULL).len == 0);
-  cJSON* raw = jtext_raw(m->text, jmsg_get(m, "params", "_meta",
-                                           "progressToken", NULL));
+  cJSON* raw =
+      jtext_raw(m->text, jmsg_get(m, "params", "_meta", "progressToken", NULL));
   CHECK(cJSON_IsRaw(raw));
   CHECK_STR(raw->valuestring, "12345678901234567890");
   cJSON_Delete(raw);

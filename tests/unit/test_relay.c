@@ -44,7 +44,8 @@ static void test_ids_never_repeat(void) {
   CHECK_INT(r.count, 3);
   struct relay_entry* e = relay_take(&r, b);
   CHECK(e != NULL && e->b == BB && e->generation == 1);
-  CHECK(cJSON_IsRaw(e->server_id) && strcmp(e->server_id->valuestring, "0") == 0);
+  CHECK(cJSON_IsRaw(e->server_id) &&
+        strcmp(e->server_id->valuestring, "0") == 0);
   relay_entry_free(e);
   CHECK(relay_take(&r, b) == NULL); /* answered once */
   CHECK(relay_take(&r, 999) == NULL);

@@ -100,6 +100,7 @@ struct backend {
   size_t queue_count; /* messages in queue */
   size_t queue_bytes; /* ... and their bytes */
   bool queue_full_warned;
+  bool utf8_warned; /* said once that the server's UTF-8 was repaired */
 
   cJSON* init_params;    /* the client's, verbatim (LIFE-1) */
   cJSON* init_result;    /* of the current server */

@@ -11,6 +11,7 @@
 
 #include "core/backend/backend_int.h"
 #include "core/proc/proc.h"
+#include "lib/utf8.h"
 #include "lib/util.h"
 
 /* ---- the server's lines ------------------------------------------------- */
@@ -153,6 +154,22 @@ static void bk_on_out_line(void* ctx,
   if (b->out_scan.pos == len) {
     jscan_end(&b->out_scan);
     scanned = &b->out_scan.out;
+  }
+  if (scanned != NULL ? scanned->bad_utf8 : !utf8_valid(line, len)) {
+    /* Issue 12 item 4: never invalid UTF-8 to the client; each bad
+     * sequence becomes U+FFFD. */
+    if (!b->utf8_warned) {
+      b->utf8_warned = true;
+      bk_log(b, LL_WARN,
+             "Server wrote invalid UTF-8; replaced with U+FFFD (said once)");
+    }
+    char* fixed = xmalloc(UTF8_REPAIR_MAX(len) + 1);
+    size_t n = utf8_repair(line, len, fixed);
+    fixed[n] = '\0';
+    b->out_scan.pos = 0; /* no verdict for the repaired text */
+    bk_on_out_line(b, fixed, n, NULL);
+    free(fixed);
+    return;
   }
   if (bk_forward_text(b, line, len, scanned, from))
     return; /* a response to a forwarded request, passed on as text */

@@ -71,7 +71,8 @@ void bk_answer_req_error(struct backend* b,
 static char* bk_body(const struct backend* b, const struct jmsg* m) {
   if (b->obs == NULL || b->obs->body_max == 0)
     return NULL;
-  return xstrndup(m->text, m->len < b->obs->body_max ? m->len : b->obs->body_max);
+  return xstrndup(m->text,
+                  m->len < b->obs->body_max ? m->len : b->obs->body_max);
 }
 
 /* params.name of tools/call and prompts/get, for the traffic view (heap,

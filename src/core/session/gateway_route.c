@@ -274,8 +274,7 @@ static void gw_route_completion(struct gateway* gw, struct jmsg* m) {
                      : NULL;
     void* owner = NULL;
     const char* original = NULL;
-    if (name != NULL &&
-        name_table_find(gw->prompts, name, &owner, &original)) {
+    if (name != NULL && name_table_find(gw->prompts, name, &owner, &original)) {
       gb = owner;
       jmsg_replace_string(m, name_at, original);
     }
@@ -406,8 +405,7 @@ static void gw_broadcast(struct gateway* gw, const struct jmsg* m) {
 void gw_on_notification(void* ctx, struct jmsg* m) {
   struct gateway* gw = ctx;
   if (strcmp(m->method, "notifications/cancelled") == 0) {
-    cJSON* rid =
-        jtext_raw(m->text, jmsg_get(m, "params", "requestId", NULL));
+    cJSON* rid = jtext_raw(m->text, jmsg_get(m, "params", "requestId", NULL));
     gw_drop_held(gw, rid);
     cJSON_Delete(rid);
   }

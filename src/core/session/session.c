@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/session/relay.h"
 #include "core/session/transport.h"
+#include "lib/utf8.h"
 #include "lib/util.h"
 
 struct session {
@@ -22,6 +23,7 @@ struct session {
   char* protocol;      /* negotiated; batches need 2025-03-26 */
   bool relist_pending; /* tools list_changed sent, no tools/list since */
   bool gone;           /* hooks.client_gone fired */
+  bool utf8_warned;    /* said once that its UTF-8 was repaired */
   void (*done)(void* ctx);
   void* done_ctx;
 };
@@ -276,7 +278,20 @@ static void session_on_line(void* ctx, char* line, size_t len) {
   struct session* s = ctx;
   if (log_enabled(LL_DEBUG))
     log_debug("<- client %.300s", line);
-  session_handle(s, jmsg_parse(line, len), 0);
+  struct jmsg* m = jmsg_parse(line, len);
+  if (m->bad_utf8) {
+    /* Issue 12 item 4: servers get well-formed UTF-8 too. */
+    if (!s->utf8_warned) {
+      s->utf8_warned = true;
+      log_warn("Client sent invalid UTF-8; replaced with U+FFFD (said once)");
+    }
+    char* fixed = xmalloc(UTF8_REPAIR_MAX(m->len) + 1);
+    size_t n = utf8_repair(m->text, m->len, fixed);
+    jmsg_free(m);
+    m = jmsg_parse(fixed, n);
+    free(fixed);
+  }
+  session_handle(s, m, 0);
 }
 
 static void session_on_oversize(void* ctx,

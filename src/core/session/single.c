@@ -108,8 +108,8 @@ static void single_on_initialize(void* ctx, const struct jmsg* m, bool first) {
   /* LIFE-8: a second initialize in one session restarts nothing. */
   cJSON* id = jmsg_id(m);
   if (sg->init_result != NULL) {
-    session_send_take(sg->s, jrpc_make_result(
-                                 id, cJSON_Duplicate(sg->init_result, 1)));
+    session_send_take(
+        sg->s, jrpc_make_result(id, cJSON_Duplicate(sg->init_result, 1)));
     cJSON_Delete(id);
   } else if (sg->init_client_id != NULL) {
     session_error(sg->s, id, JRPC_INVALID_REQUEST,
