@@ -61,6 +61,8 @@ static struct jmsg* bk_line_msg(const char* line, size_t len) {
   struct jmsg* m = jmsg_parse(line, len);
   if (m->kind != JRPC_INVALID || m->error_code != JRPC_PARSE_ERROR)
     return m;
+  if (memchr(line, '\0', len) != NULL)
+    return m; /* cJSON would end the string there (issue 12 item 4) */
   struct jrpc_msg lenient;
   jrpc_parse(line, len, &lenient);
   if (lenient.root == NULL) {
