@@ -708,14 +708,19 @@ class Proc:
         matches the regex pattern (re.search); return the re.Match. Sets
         .last_log_index to the matching line's index."""
         rx = re.compile(pattern)
+        # Each line is looked at once, however often the check runs: a
+        # flood of stderr lines must not make waiting quadratic (and
+        # starve the reader thread of the GIL).
+        seen = {"next": start, "count": 0}
 
         def check():
-            count = 0
-            for i in range(start, len(self._err)):
+            while seen["next"] < len(self._err):
+                i = seen["next"]
+                seen["next"] += 1
                 mt = rx.search(self._err[i])
                 if mt:
-                    count += 1
-                    if count == n:
+                    seen["count"] += 1
+                    if seen["count"] == n:
                         self.last_log_index = i
                         return mt
             return None
