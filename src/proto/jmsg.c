@@ -279,11 +279,17 @@ cJSON* jmsg_id(const struct jmsg* m) {
   return jtext_raw(m->text, m->id);
 }
 
-/* The number at v as a double, or NAN when it is too long to be an id. */
+/* The number at v as a double (as cJSON reads it), NAN when absent. */
 static double jm_number(const char* t, struct jspan v) {
   char buf[64];
-  if (v.len == 0 || v.len >= sizeof(buf))
+  if (v.len == 0)
     return NAN;
+  if (v.len >= sizeof(buf)) {
+    char* heap = xstrndup(t + v.off, v.len);
+    double d = strtod(heap, NULL);
+    free(heap);
+    return d;
+  }
   memcpy(buf, t + v.off, v.len);
   buf[v.len] = '\0';
   return strtod(buf, NULL);
@@ -376,8 +382,6 @@ static void jm_classify(struct jmsg* m, const struct jscan* sc) {
   struct jspan mem[JM_COUNT] = {{0, 0}};
   const char* err = NULL;
   bool id_twice = false;
-  if (sc->nmembers > JSCAN_MAX_MEMBERS)
-    err = "unexpected member"; /* more members than JSON-RPC has */
   size_t n =
       sc->nmembers < JSCAN_MAX_MEMBERS ? sc->nmembers : JSCAN_MAX_MEMBERS;
   for (size_t i = 0; i < n; i++) {
@@ -398,6 +402,10 @@ static void jm_classify(struct jmsg* m, const struct jscan* sc) {
       mem[k] = (struct jspan){jm->off - sc->off, jm->len};
     }
   }
+  /* More members than JSON-RPC has: the first ones already hold a
+   * duplicate or an unexpected one, so this only guards the rule. */
+  if (err == NULL && sc->nmembers > JSCAN_MAX_MEMBERS)
+    err = "unexpected member";
   if (mem[JM_ID].len != 0 && !id_twice && jm_id_valid(m->text, mem[JM_ID]))
     m->id = mem[JM_ID];
   m->method = jtext_string(m->text, mem[JM_METHOD], &m->method_len);
