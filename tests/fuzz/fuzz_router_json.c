@@ -299,7 +299,10 @@ void fzj_check_message(const char* s, size_t n, struct fz_out* o) {
                 fzj_str_eq(o->jsonrpc->val + 1, o->jsonrpc->val_len - 2, "2.0"),
             "jsonrpc is not \"2.0\" (STDIO-4)", s, n);
   int64_t v;
+  /* "id": null on an error: the id could not be read (JSON-RPC 2.0 5). */
   FZ_EXPECT(o->id == NULL || o->id->type == FZJ_STRING ||
+                (o->id->type == FZJ_LITERAL && o->id->val_len == 4 &&
+                 memcmp(o->id->val, "null", 4) == 0 && o->error != NULL) ||
                 (o->id->type == FZJ_NUMBER &&
                  fzj_int(o->id->val, o->id->val_len, &v)),
             "id is not a string or an integer (STDIO-4)", s, n);
