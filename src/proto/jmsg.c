@@ -514,6 +514,13 @@ void jmsg_replace_string(struct jmsg* m, struct jspan at, const char* s) {
   free(q);
 }
 
+void jmsg_replace_json(struct jmsg* m, struct jspan at, const cJSON* v) {
+  size_t n;
+  char* text = jrpc_serialize(v, &n);
+  jmsg_replace(m, at, text, n - 1); /* without its '\n' */
+  free(text);
+}
+
 void jmsg_replace_int(struct jmsg* m, struct jspan at, int64_t v) {
   char buf[32];
   int n = snprintf(buf, sizeof(buf), "%lld", (long long)v);

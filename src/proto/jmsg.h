@@ -101,6 +101,8 @@ int64_t jmsg_int_id(const struct jmsg* m);
 void jmsg_replace(struct jmsg* m, struct jspan at, const char* with, size_t n);
 /* ... with the string s as a JSON string literal. */
 void jmsg_replace_string(struct jmsg* m, struct jspan at, const char* s);
+/* ... with v as jrpc_serialize prints it (a raw item: its text). */
+void jmsg_replace_json(struct jmsg* m, struct jspan at, const cJSON* v);
 /* ... with an integer. */
 void jmsg_replace_int(struct jmsg* m, struct jspan at, int64_t v);
 /* Add member key (not already there) with the JSON text value first in

@@ -114,10 +114,7 @@ static void bk_on_response_msg(struct backend* b, struct jmsg* m) {
   struct inflight_req* r = inflight_find(&b->inflight, jmsg_int_id(m));
   if (r != NULL && r->kind == INFLIGHT_FORWARD) {
     r = inflight_take(&b->inflight, r->id);
-    size_t idlen = 0;
-    char* heap = jrpc_serialize(r->client_id, &idlen);
-    jmsg_replace(m, m->id, heap, idlen - 1);
-    free(heap);
+    jmsg_replace_json(m, m->id, r->client_id);
     const cJSON* err = NULL;
     cJSON* etree = NULL;
     if (m->is_error) {

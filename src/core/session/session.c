@@ -110,14 +110,6 @@ static void session_cancel_entry(struct relay_entry* e, void* ctx) {
   relay_entry_free(e);
 }
 
-/* An id (or token) kept as text, written into m at `at`. */
-static void session_put_json(struct jmsg* m, struct jspan at, const cJSON* v) {
-  size_t n;
-  char* text = jrpc_serialize(v, &n);
-  jmsg_replace(m, at, text, n - 1); /* without its '\n' */
-  free(text);
-}
-
 /* The client's answer to a relayed request: back to the process that
  * asked, with the server's own id (ID-2). */
 static void session_on_response(struct session* s, struct jmsg* m) {
@@ -128,7 +120,7 @@ static void session_on_response(struct session* s, struct jmsg* m) {
     jmsg_free(m);
     return;
   }
-  session_put_json(m, m->id, e->server_id);
+  jmsg_replace_json(m, m->id, e->server_id);
   backend_send_response(e->b, m, e->generation);
   relay_entry_free(e);
 }
