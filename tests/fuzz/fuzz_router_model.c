@@ -377,6 +377,20 @@ static bool fz_beyond_jscan(const char* s, size_t n) {
   return open > JSCAN_MAX_DEPTH;
 }
 
+/* A line that is no JSON mcpmon reads: -32700 under the id found in it,
+ * else "id": null (JSON-RPC 2.0 section 5). */
+static void fz_owe_parse_error(struct fz_model* m,
+                               const char* s,
+                               size_t n,
+                               bool optional) {
+  cJSON* id = jrpc_sniff_id(s, n);
+  if (id != NULL)
+    fz_owe(m, id, optional, NULL);
+  else
+    fz_owe_idless(m, optional);
+  cJSON_Delete(id);
+}
+
 static void fz_client_line(void* ctx, const char* s, size_t n) {
   struct fz_model* m = ctx;
   if (n > m->max_line) {
@@ -394,13 +408,13 @@ static void fz_client_line(void* ctx, const char* s, size_t n) {
     return;
   cJSON* root = fz_parse(s, n);
   if (root == NULL) {
-    fz_owe_idless(m, false); /* -32700 */
+    fz_owe_parse_error(m, s, n, false);
     return;
   }
   if (!fzj_valid(s, n)) {
     /* cJSON took what JSON does not allow (01, 1., raw control
      * characters): mcpmon refuses it too (STDIO-5). */
-    fz_owe_idless(m, false); /* -32700 */
+    fz_owe_parse_error(m, s, n, false);
     cJSON_Delete(root);
     return;
   }
@@ -408,7 +422,7 @@ static void fz_client_line(void* ctx, const char* s, size_t n) {
     /* JSON, but past what mcpmon's scanner takes on purpose (an unpaired
      * surrogate escape cJSON cannot decode, nesting over 512): refused
      * or handled, either is right. */
-    fz_owe_idless(m, true);
+    fz_owe_parse_error(m, s, n, true);
     fz_client_msg(m, root, 0, true);
     cJSON_Delete(root);
     return;
@@ -431,8 +445,10 @@ static void fz_client_response(struct fz_model* m,
                                const char* s,
                                size_t n,
                                const struct fz_out* o) {
-  if (o->id == NULL) {
-    /* Only a line whose id nobody could read is answered without one. */
+  if (o->id == NULL ||
+      (o->id->val_len == 4 && memcmp(o->id->val, "null", 4) == 0)) {
+    /* Only a line whose id nobody could read is answered without one
+     * (JSON-RPC 2.0 section 5: "id": null). */
     FZ_EXPECT(o->error != NULL, "a result without id", s, n);
     m->idless_answers++;
     FZ_EXPECT(m->idless_answers <= m->idless_expected + m->idless_optional,
