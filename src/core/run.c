@@ -22,6 +22,7 @@ struct run {
   struct control* control;
   uv_signal_t sigs[3];
   bool shutting_down;
+  bool finishing; /* shut down by the client's EOF: answers still owed */
   int exit_status;
 };
 
@@ -43,17 +44,26 @@ static void run_mode_closed(void* ctx) {
   session_close(rn->session, run_session_closed, rn); /* flushes first */
 }
 
-static void run_shutdown(struct run* rn, const char* why) {
-  if (rn->shutting_down)
+/* finish: the client's EOF (issue 12 item 6). A later shutdown without
+ * it (a signal, stdout failing) stops at once. */
+static void run_shutdown(struct run* rn, const char* why, bool finish) {
+  if (rn->shutting_down) {
+    if (finish || !rn->finishing)
+      return;
+    log_msg(LL_INFO, NULL, 0, "Shutting down now (%s)", why);
+    rn->finishing = false;
+    rn->mode.shutdown(rn->mode.self, false);
     return;
+  }
   rn->shutting_down = true;
+  rn->finishing = finish;
   log_msg(LL_INFO, NULL, 0, "Shutting down (%s)", why);
   session_stop_input(rn->session);
-  rn->mode.shutdown(rn->mode.self);
+  rn->mode.shutdown(rn->mode.self, finish);
 }
 
-static void run_client_gone(void* ctx, const char* why) {
-  run_shutdown(ctx, why);
+static void run_client_gone(void* ctx, const char* why, bool eof) {
+  run_shutdown(ctx, why, eof);
 }
 
 static void run_list_changed(void* ctx, struct backend* b, bool relisted) {
@@ -78,7 +88,7 @@ static void run_on_signal(uv_signal_t* h, int signum) {
   struct run* rn = h->data;
   if (!rn->have_mode)
     return;
-  if (rn->shutting_down) {
+  if (rn->shutting_down && !rn->finishing) {
     log_msg(LL_INFO, NULL, 0, "Second SIG%s: killing the server%s now",
             sigabbrev_np(signum), rn->cfg->config_path != NULL ? "s" : "");
     rn->mode.kill_now(rn->mode.self);
@@ -86,7 +96,7 @@ static void run_on_signal(uv_signal_t* h, int signum) {
   }
   char why[32];
   snprintf(why, sizeof(why), "SIG%s", sigabbrev_np(signum));
-  run_shutdown(rn, why);
+  run_shutdown(rn, why, false);
 }
 
 /* The control socket for mcpmon tui/status/restart; failing to create it
@@ -164,7 +174,7 @@ int run(const struct mcpmon_config* cfg) {
 
   if (rn.mode.start(rn.mode.self) != 0) {
     rn.exit_status = 1;
-    run_shutdown(&rn, "cannot watch files");
+    run_shutdown(&rn, "cannot watch files", false);
   } else {
     session_start(rn.session);
   }

@@ -328,14 +328,17 @@ static void fz_router_closed(void* ctx) {
 }
 
 /* As run.c: stdin EOF shuts the mode down, then the session closes. */
-static void fz_client_gone(void* ctx, const char* why) {
+static void fz_client_gone(void* ctx, const char* why, bool eof) {
   struct fz* z = ctx;
   (void)why;
-  if (z->shutting_down)
+  if (z->shutting_down) {
+    if (!eof)
+      z->mode.shutdown(z->mode.self, false); /* stop now */
     return;
+  }
   z->shutting_down = true;
   session_stop_input(z->session);
-  z->mode.shutdown(z->mode.self);
+  z->mode.shutdown(z->mode.self, eof);
 }
 
 static void fz_mode_closed(void* ctx) {

@@ -32,8 +32,8 @@ struct backend* backend_new(uv_loop_t* loop,
   strset_init(&b->subscriptions);
   inflight_init(&b->inflight, BK_MAX_TASK_TOKENS);
   TAILQ_INIT(&b->queue);
-  uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue, &b->t_init,
-                          &b->t_stable};
+  uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue,
+                          &b->t_init, &b->t_stable,  &b->t_finish};
   for (size_t i = 0; i < ARRAY_LEN(timers); i++) {
     uv_timer_init(loop, timers[i]);
     timers[i]->data = b;
@@ -57,6 +57,11 @@ void backend_set_init_params(struct backend* b, const cJSON* params) {
 }
 
 void backend_restart(struct backend* b, const char* why) {
+  if (b->input_ended) {
+    /* A new process would never see the client's end of input. */
+    bk_log(b, LL_INFO, "Not restarting: the client has closed its input");
+    return;
+  }
   switch (b->state) {
     case BACKEND_STARTING:
     case BACKEND_INITIALIZING:
@@ -84,10 +89,31 @@ void backend_restart(struct backend* b, const char* why) {
 }
 
 void backend_stop(struct backend* b) {
-  if (b->state == BACKEND_STOPPED || b->state == BACKEND_STOPPING)
+  bk_shutdown(b);
+}
+
+/* ---- the end of the client's input (issue 12 item 6) ----------------------
+ */
+
+void backend_finish(struct backend* b) {
+  if (b->finishing || b->state == BACKEND_STOPPED ||
+      b->state == BACKEND_STOPPING)
     return;
-  bk_set_state(b, BACKEND_STOPPING);
-  bk_begin_stop(b, STOP_SHUTDOWN);
+  bool can_wait = b->state == BACKEND_READY || b->state == BACKEND_STARTING ||
+                  b->state == BACKEND_INITIALIZING ||
+                  b->state == BACKEND_RESTARTING || b->state == BACKEND_CRASHED;
+  if (!can_wait || (TAILQ_EMPTY(&b->queue) && b->inflight.nforward == 0)) {
+    bk_shutdown(b);
+    return;
+  }
+  b->finishing = true;
+  bk_log(b, LL_INFO,
+         "Client closed its input; the server gets the %zu request%s "
+         "still queued and %u ms (--grace) to answer %zu in flight",
+         b->queue_count, b->queue_count == 1 ? "" : "s", b->sc->grace_ms,
+         b->inflight.nforward);
+  bk_finish_arm_queue(b);
+  bk_finish_check(b);
 }
 
 void backend_remove(struct backend* b, bool replaced) {
@@ -131,8 +157,8 @@ void backend_free(struct backend* b) {
   for (int i = 0; i < BK_TAIL_LINES; i++) free(b->tail[i]);
   server_config_free(&b->config);
   b->logname = NULL;
-  uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue, &b->t_init,
-                          &b->t_stable};
+  uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue,
+                          &b->t_init, &b->t_stable,  &b->t_finish};
   for (size_t i = 0; i < ARRAY_LEN(timers); i++)
     uv_close((uv_handle_t*)timers[i], bk_timer_closed);
 }

@@ -199,6 +199,14 @@ void backend_restart(struct backend* b, const char* why);
  * after the config's grace; on_stopped fires when the group is gone
  * (requests still in flight or queued are answered with errors first). */
 void backend_stop(struct backend* b);
+/* Stop for good because the client closed its input (issue 12 item 6):
+ * what is queued is delivered once the server is ready (each request
+ * within the queue timeout), the server's stdin then ends after the last
+ * byte (it reads EOF), and it gets the config's grace to answer what is
+ * in flight; then as backend_stop, which may also be called meanwhile to
+ * stop at once. The server exiting by itself after its EOF is no crash.
+ * No restart happens once its input has ended. */
+void backend_finish(struct backend* b);
 /* SIGKILL the group now (a second signal during shutdown). */
 void backend_kill_now(struct backend* b);
 /* Release b (NULL is fine); see the lifetimes at the top. */

@@ -116,6 +116,9 @@ struct backend {
   bool removed;           /* stopped because the config dropped it */
   bool replaced;          /* ... or changed it: a new backend runs it */
 
+  bool finishing;   /* backend_finish: delivering, then answers */
+  bool input_ended; /* ... the server's stdin ends after what was sent */
+
   enum stop_why stop_why;
   unsigned restarts;
   unsigned crashes;
@@ -140,6 +143,7 @@ struct backend {
   uv_timer_t t_queue;
   uv_timer_t t_init;
   uv_timer_t t_stable;
+  uv_timer_t t_finish; /* --grace after the end of input */
   int open_timers;
   bool freeing;
 };
@@ -155,6 +159,15 @@ static inline long bk_pid(const struct backend* b) {
   } while (0)
 
 /* backend_machine.c */
+/* backend_stop's work: state STOPPING, then the stop sequence. */
+void bk_shutdown(struct backend* b);
+/* After what may end a backend_finish (a line read, READY, WAITING, the
+ * queue expired): end the server's input once all is delivered, stop
+ * once all is answered. */
+void bk_finish_check(struct backend* b);
+/* While a finish waits for READY: check again once the last queued
+ * request has expired. */
+void bk_finish_arm_queue(struct backend* b);
 /* Spawn a new process (state STARTING, or WAITING when that failed). */
 void bk_spawn(struct backend* b);
 /* Start stopping the current process for why; a shutdown overrides a

@@ -142,11 +142,10 @@ static void bk_on_response_msg(struct backend* b, struct jmsg* m) {
   jmsg_free(m);
 }
 
-static void bk_on_out_line(void* ctx,
-                           char* line,
-                           size_t len,
-                           struct framer* from) {
-  struct backend* b = ctx;
+static void bk_out_line(struct backend* b,
+                        char* line,
+                        size_t len,
+                        struct framer* from) {
   /* The scan covers the line unless it ended in "\r\n" (the '\r' was
    * scanned as whitespace before the framer took it off). */
   const struct jscan* scanned = NULL;
@@ -166,7 +165,7 @@ static void bk_on_out_line(void* ctx,
     size_t n = utf8_repair(line, len, fixed);
     fixed[n] = '\0';
     b->out_scan.pos = 0; /* no verdict for the repaired text */
-    bk_on_out_line(b, fixed, n, NULL);
+    bk_out_line(b, fixed, n, NULL);
     free(fixed);
     return;
   }
@@ -206,6 +205,15 @@ static void bk_on_out_line(void* ctx,
       bk_on_notification(b, m);
       return;
   }
+}
+
+static void bk_on_out_line(void* ctx,
+                           char* line,
+                           size_t len,
+                           struct framer* from) {
+  struct backend* b = ctx;
+  bk_out_line(b, line, len, from);
+  bk_finish_check(b); /* the last answer after the end of input? */
 }
 
 static void bk_on_out_oversize(void* ctx,
@@ -424,6 +432,7 @@ static void bk_stop_finished(struct backend* b) {
            "before restarting",
            b->crashes);
     bk_fail_queue(b, true);
+    bk_finish_check(b);
     return;
   }
   unsigned delay = BK_BACKOFF_FIRST_MS << (b->crashes - 1);
@@ -477,6 +486,10 @@ void bk_begin_stop(struct backend* b, enum stop_why why) {
       b->stop_why = why;
     return;
   }
+  if (why == STOP_CRASH && b->input_ended) {
+    bk_shutdown(b); /* no restart: it would never see the client's EOF */
+    return;
+  }
   b->stop_why = why;
   if (why == STOP_CRASH) {
     /* "Restart #N complete (T ms)" then counts from the crash. */
@@ -499,6 +512,12 @@ static void bk_on_exit(void* ctx, int64_t status, int sig) {
   char ex[64];
   proc_describe_exit((long)status, sig, ex, sizeof(ex));
   snprintf(b->last_exit_text, sizeof(b->last_exit_text), "%s", ex);
+  if (b->stop_why == STOP_NONE && b->input_ended) {
+    /* Issue 12 item 6: it read its EOF and left, as servers do. */
+    bk_log(b, LL_INFO, "Server exited after the end of its input (%s)", ex);
+    bk_shutdown(b);
+    return;
+  }
   if (b->stop_why == STOP_NONE) {
     bk_log(b, LL_ERROR, "Server exited unexpectedly (%s)%s", ex,
            b->state == BACKEND_INITIALIZING || b->state == BACKEND_STARTING
@@ -511,6 +530,73 @@ static void bk_on_exit(void* ctx, int64_t status, int sig) {
          "Server stopped (%s)", ex);
 }
 
+/* ---- the end of the client's input (issue 12 item 6) ----------------------
+ */
+
+void bk_shutdown(struct backend* b) {
+  if (b->state == BACKEND_STOPPED || b->state == BACKEND_STOPPING)
+    return;
+  b->finishing = false;
+  uv_timer_stop(&b->t_finish);
+  bk_set_state(b, BACKEND_STOPPING);
+  bk_begin_stop(b, STOP_SHUTDOWN);
+}
+
+static void bk_finish_timer_cb(uv_timer_t* t);
+
+/* Before the input ended: look again just after the last queued request
+ * expires (t_queue answers it first). */
+void bk_finish_arm_queue(struct backend* b) {
+  struct qitem* last = TAILQ_LAST(&b->queue, bk_queue);
+  if (last == NULL)
+    return;
+  uint64_t now = uv_now(b->loop);
+  uv_timer_start(&b->t_finish, bk_finish_timer_cb,
+                 last->deadline_ms > now ? last->deadline_ms - now + 1 : 1, 0);
+}
+
+static void bk_finish_timer_cb(uv_timer_t* t) {
+  struct backend* b = t->data;
+  if (!b->finishing)
+    return;
+  if (!b->input_ended) {
+    /* Every queued request's deadline has passed: the server is still not
+     * ready and nothing is left to deliver (t_queue answered them). */
+    bk_finish_arm_queue(b);
+    bk_finish_check(b);
+    return;
+  }
+  bk_log(b, LL_WARN,
+         "%zu request%s still unanswered %u ms after the end of input "
+         "(--grace); stopping the server",
+         b->inflight.nforward, b->inflight.nforward == 1 ? "" : "s",
+         b->sc->grace_ms);
+  bk_shutdown(b);
+}
+
+void bk_finish_check(struct backend* b) {
+  if (!b->finishing || b->stop_why != STOP_NONE)
+    return;
+  if (b->state != BACKEND_READY) {
+    /* Waiting for the server: the queue waits with it, each request
+     * within --queue-timeout. Nothing left to deliver: done. */
+    if (TAILQ_EMPTY(&b->queue) && b->inflight.nforward == 0)
+      bk_shutdown(b);
+    return;
+  }
+  if (!b->input_ended) {
+    /* READY has flushed the queue: everything the client sent is
+     * written. The server reads EOF after the last byte of it. */
+    b->input_ended = true;
+    child_end_input(b->p);
+    uv_timer_start(&b->t_finish, bk_finish_timer_cb, b->sc->grace_ms, 0);
+  }
+  if (b->inflight.nforward == 0) {
+    bk_log(b, LL_INFO, "Every request answered after the end of input");
+    bk_shutdown(b);
+  }
+}
+
 /* ---- spawning ----------------------------------------------------------- */
 
 static void bk_enter_waiting(struct backend* b, const char* why) {
@@ -520,6 +606,7 @@ static void bk_enter_waiting(struct backend* b, const char* why) {
   b->start_error = xstrdup(why);
   bk_set_state(b, BACKEND_WAITING);
   bk_fail_queue(b, true);
+  bk_finish_check(b); /* nothing left to deliver */
 }
 
 void bk_spawn(struct backend* b) {

@@ -15,6 +15,7 @@ void inflight_init(struct inflight* t, size_t max_task_tokens) {
   t->by_id = (struct u64map){0};
   TAILQ_INIT(&t->order);
   t->n = 0;
+  t->nforward = 0;
   STAILQ_INIT(&t->tasks);
   t->ntasks = 0;
   t->max_tasks = max_task_tokens;
@@ -54,6 +55,8 @@ void inflight_add(struct inflight* t, struct inflight_req* r) {
     abort(); /* broken invariant: ids are ours, fresh and >= 0 */
   TAILQ_INSERT_TAIL(&t->order, r, entry);
   t->n++;
+  if (r->kind == INFLIGHT_FORWARD)
+    t->nforward++;
 }
 
 struct inflight_req* inflight_find(const struct inflight* t, int64_t id) {
@@ -70,6 +73,8 @@ struct inflight_req* inflight_take(struct inflight* t, int64_t id) {
   u64map_del(&t->by_id, inflight_key(id));
   TAILQ_REMOVE(&t->order, r, entry);
   t->n--;
+  if (r->kind == INFLIGHT_FORWARD)
+    t->nforward--;
   return r;
 }
 

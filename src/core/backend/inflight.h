@@ -56,11 +56,12 @@ struct inflight_token {
 STAILQ_HEAD(inflight_tokens, inflight_token);
 
 /* Initialise with inflight_init; release with inflight_free. Members are
- * private; n and ntasks are read-only. */
+ * private; n, nforward and ntasks are read-only. */
 struct inflight {
   struct u64map by_id;        /* id + 1 -> struct inflight_req* */
   struct inflight_list order; /* oldest first */
   size_t n;
+  size_t nforward;              /* of them INFLIGHT_FORWARD */
   struct inflight_tokens tasks; /* oldest first */
   size_t ntasks;
   size_t max_tasks;

@@ -42,6 +42,8 @@ struct child {
   bool exited;
   bool out_eof;
   bool in_closed;
+  bool in_ending;        /* child_end_input: stdin ends after the writes */
+  uv_shutdown_t in_shut; /* ... through this request */
   long pid;
   uint64_t spawned_ms;
   bool stopping;
@@ -260,7 +262,7 @@ static void child_write_done(uv_write_t* w, int status) {
 }
 
 int child_write(struct child* c, char* buf, size_t len) {
-  if (c == NULL || c->in_closed) {
+  if (c == NULL || c->in_closed || c->in_ending) {
     free(buf);
     return UV_EPIPE;
   }
@@ -273,6 +275,32 @@ int child_write(struct child* c, char* buf, size_t len) {
     free(cw);
   }
   return rc;
+}
+
+static void child_handle_closed(uv_handle_t* h);
+
+/* Every write before it has reached the pipe, and the child has read
+ * EOF's way clear (or the shutdown was cancelled by a close). */
+static void child_in_shut_done(uv_shutdown_t* r, int status) {
+  struct child* c = r->data;
+  (void)status;
+  c->in_ending = false;
+  if (!c->in_closed) {
+    c->in_closed = true;
+    uv_close((uv_handle_t*)&c->in, child_handle_closed);
+  }
+}
+
+void child_end_input(struct child* c) {
+  if (c == NULL || c->in_closed || c->in_ending)
+    return;
+  c->in_ending = true;
+  c->in_shut.data = c;
+  if (uv_shutdown(&c->in_shut, (uv_stream_t*)&c->in, child_in_shut_done) != 0) {
+    c->in_ending = false;
+    c->in_closed = true;
+    uv_close((uv_handle_t*)&c->in, child_handle_closed);
+  }
 }
 
 size_t child_write_queue(const struct child* c) {

@@ -104,6 +104,11 @@ int child_spawn(uv_loop_t* loop,
 /* Write to stdin; takes buf (heap), freed after the write. Returns 0 or a
  * negative UV_E* code (UV_EPIPE once stdin is closed). */
 int child_write(struct child* c, char* buf, size_t len);
+/* No more writes (issue 12 item 6): stdin ends with EOF once everything
+ * written so far has reached the pipe; later writes fail with
+ * UV_EPIPE. A child_stop or child_release before that closes stdin at
+ * once (what was still queued is lost). */
+void child_end_input(struct child* c);
 /* Bytes written and not yet taken by the child. */
 size_t child_write_queue(const struct child* c);
 

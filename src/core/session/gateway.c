@@ -459,16 +459,16 @@ static void gw_maybe_closed(struct gateway* gw) {
   hooks.closed(hooks.ctx);
 }
 
-static void gw_shutdown(void* self) {
+static void gw_shutdown(void* self, bool finish) {
   struct gateway* gw = self;
-  if (gw->shutting_down)
-    return;
+  if (gw->shutting_down) {
+    if (finish || !gw->finishing)
+      return;
+    gw->finishing = false; /* a signal during the finish: stop now */
+  }
+  bool first = !gw->shutting_down;
   gw->shutting_down = true;
-  uv_timer_stop(&gw->settle_timer);
-  gw_settle(gw);             /* answer waiting lists with what is known */
-  gw_release_held(gw, true); /* and held calls: unknown now */
-  uv_timer_stop(&gw->held_timer);
-  if (gw->config_watcher != NULL) {
+  if (first && gw->config_watcher != NULL) {
     watcher_close(gw->config_watcher);
     gw->config_watcher = NULL;
   }
@@ -478,6 +478,20 @@ static void gw_shutdown(void* self) {
       watcher_close(gb->w);
       gb->w = NULL;
     }
+  }
+  if (finish) {
+    /* Issue 12 item 6: held calls and waiting lists are still routed and
+     * answered as the lists arrive; then each backend finishes. */
+    gw->finishing = true;
+    gw_finish_check(gw);
+    gw_maybe_closed(gw); /* no backend at all */
+    return;
+  }
+  uv_timer_stop(&gw->settle_timer);
+  gw_settle(gw);             /* answer waiting lists with what is known */
+  gw_release_held(gw, true); /* and held calls: unknown now */
+  uv_timer_stop(&gw->held_timer);
+  TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b != NULL)
       backend_stop(gb->b);
   }

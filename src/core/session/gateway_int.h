@@ -104,8 +104,10 @@ struct gateway {
   cJSON* log_level; /* the client's last logging/setLevel params */
 
   bool shutting_down;
-  bool closing; /* every backend stopped: the handles are closing */
-  int open;     /* handles still closing */
+  bool finishing; /* shutdown(finish): the client's EOF; backends are
+                     finished once nothing is held or waiting */
+  bool closing;   /* every backend stopped: the handles are closing */
+  int open;       /* handles still closing */
 };
 
 /* Method and result key of each list, by enum backend_list. */
@@ -121,6 +123,9 @@ void gw_rebuild(struct gateway* gw);
 bool gw_all_listed(const struct gateway* gw);
 /* End the first-list wait: answer the waiting list requests. */
 void gw_settle(struct gateway* gw);
+/* After a finishing shutdown: once no call is held and no list waits,
+ * every backend gets backend_finish. */
+void gw_finish_check(struct gateway* gw);
 /* A list request (m borrowed). */
 void gw_on_list_request(struct gateway* gw,
                         const struct jmsg* m,

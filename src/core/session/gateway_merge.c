@@ -194,6 +194,17 @@ bool gw_all_listed(const struct gateway* gw) {
   return true;
 }
 
+void gw_finish_check(struct gateway* gw) {
+  if (!gw->finishing || !STAILQ_EMPTY(&gw->held) || !STAILQ_EMPTY(&gw->waiting))
+    return;
+  gw->finishing = false;
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    if (gb->b != NULL)
+      backend_finish(gb->b); /* on_stopped comes later, never in here */
+  }
+}
+
 void gw_settle(struct gateway* gw) {
   if (gw->settled)
     return;
@@ -206,6 +217,7 @@ void gw_settle(struct gateway* gw) {
     cJSON_Delete(w->id);
     free(w);
   }
+  gw_finish_check(gw);
 }
 
 void gw_free_waiting(struct gateway* gw) {

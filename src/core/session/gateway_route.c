@@ -87,6 +87,7 @@ void gw_release_held(struct gateway* gw, bool expire) {
     free(h);
   }
   gw_arm_held(gw);
+  gw_finish_check(gw);
 }
 
 static void gw_held_timer_cb(uv_timer_t* t) {

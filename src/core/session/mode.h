@@ -27,8 +27,11 @@ struct mode {
    * cannot run (the reason logged): the caller then shuts it down and
    * exits 1. */
   int (*start)(void* self);
-  /* Stop everything for good; hooks.closed fires when done. Once. */
-  void (*shutdown)(void* self);
+  /* Stop everything for good; hooks.closed fires when done. finish: the
+   * client closed its input, so what it sent is delivered and answered
+   * first (backend_finish). Once, except that a call without finish
+   * after one with it stops at once. */
+  void (*shutdown)(void* self, bool finish);
   /* SIGKILL every process still stopping (a second signal). */
   void (*kill_now)(void* self);
 };

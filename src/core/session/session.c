@@ -22,7 +22,8 @@ struct session {
   cJSON* init_params;  /* the client's first valid initialize (LIFE-1) */
   char* protocol;      /* negotiated; batches need 2025-03-26 */
   bool relist_pending; /* tools list_changed sent, no tools/list since */
-  bool gone;           /* hooks.client_gone fired */
+  bool eof;            /* hooks.client_gone fired for the EOF */
+  bool gone;           /* ... for a failure */
   bool utf8_warned;    /* said once that its UTF-8 was repaired */
   void (*done)(void* ctx);
   void* done_ctx;
@@ -305,12 +306,13 @@ static void session_on_oversize(void* ctx,
   cJSON_Delete(id);
 }
 
-static void session_on_gone(void* ctx, const char* why) {
+static void session_on_gone(void* ctx, const char* why, bool eof) {
   struct session* s = ctx;
-  if (s->gone)
+  bool* fired = eof ? &s->eof : &s->gone;
+  if (*fired)
     return;
-  s->gone = true;
-  s->hooks.client_gone(s->hooks.ctx, why);
+  *fired = true;
+  s->hooks.client_gone(s->hooks.ctx, why, eof);
 }
 
 /* ---- events from backends ------------------------------------------------ */

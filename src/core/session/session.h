@@ -62,9 +62,10 @@ struct session_policy {
 };
 
 struct session_hooks {
-  /* The client closed stdin, or stdin/stdout failed: time to shut down.
-   * Fires once. */
-  void (*client_gone)(void* ctx, const char* why);
+  /* The client closed stdin (eof: it may still read what is owed), or
+   * stdin/stdout failed (eof false: nothing more reaches it): time to
+   * shut down. Fires once for each. */
+  void (*client_gone)(void* ctx, const char* why, bool eof);
   /* A tools list_changed went out because of b (relisted false), or the
    * client then re-read the tools (b NULL, relisted true). May be NULL. */
   void (*list_changed)(void* ctx, struct backend* b, bool relisted);

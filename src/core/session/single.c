@@ -222,16 +222,17 @@ static int single_start(void* self) {
   return 0;
 }
 
-static void single_shutdown(void* self) {
+static void single_shutdown(void* self, bool finish) {
   struct single* sg = self;
-  if (sg->shutting_down)
-    return;
   sg->shutting_down = true;
   if (sg->watcher != NULL) {
     watcher_close(sg->watcher);
     sg->watcher = NULL;
   }
-  backend_stop(sg->backend);
+  if (finish)
+    backend_finish(sg->backend); /* issue 12 item 6 */
+  else
+    backend_stop(sg->backend); /* at once, also during a finish */
 }
 
 static void single_kill_now(void* self) {

@@ -53,7 +53,7 @@ static void tr_gone(struct transport* c, const char* why) {
   if (c->gone)
     return;
   c->gone = true;
-  c->h.on_gone(c->ctx, why);
+  c->h.on_gone(c->ctx, why, false);
 }
 
 static void tr_spare_drop(uv_timer_t* t) {
@@ -202,7 +202,7 @@ static void tr_on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
     /* Only its input ended: the client may still read, so what it asked
      * before is still answered (transport_close flushes) while mcpmon stops
      * its servers. */
-    c->h.on_gone(c->ctx, "the client closed stdin");
+    c->h.on_gone(c->ctx, "the client closed stdin", true);
     return;
   }
   tr_gone(c, uv_strerror((int)n));

@@ -26,10 +26,11 @@ struct transport_handlers {
                       size_t total,
                       const char* head,
                       size_t headlen);
-  /* The client is gone: stdin reached EOF (writes still go out: the
-   * client may still read) or stdin/stdout failed (nothing more is
-   * written). Fires at most once for an error; EOF comes once too. */
-  void (*on_gone)(void* ctx, const char* why);
+  /* The client is gone: stdin reached EOF (eof true; writes still go
+   * out: the client may still read) or stdin/stdout failed (eof false;
+   * nothing more is written). Fires at most once for an error; EOF comes
+   * once too. */
+  void (*on_gone)(void* ctx, const char* why, bool eof);
 };
 
 /* Open stdin and stdout. Returns NULL with the reason in err when stdin is
