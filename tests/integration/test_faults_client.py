@@ -176,6 +176,44 @@ def test_stdin_closed_in_the_middle_of_a_restart():
                        r"end of input")
 
 
+def test_requests_during_a_slow_start_are_bounded():
+    # Issue 12 item 5: 160 MiB of requests while the server is still in
+    # its handshake. Before: all of it queued (163 MiB RSS). Now at most
+    # 64 MiB waits; the rest is answered at once with "backpressure", and
+    # mcpmon answers ping meanwhile.
+    with tmpdir() as d:
+        with sm.start(d, {"init_delay_ms": 600000},
+                      args=["--queue-timeout", "600000"],
+                      env=memory_env()) as m:
+            m.send_request("initialize", {
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"}})
+            m.wait_log(r"Started:")
+            base = peak_kib(m.pid)
+            text = "x" * MIB
+            ids = [m.send_request("tools/call", {
+                "name": "echo", "arguments": {"text": text}})
+                for _ in range(160)]
+            refused = 0
+            for rid in ids[64:]:
+                err = sm.error_of(m.next_message(response_to(rid),
+                                                 timeout=60))
+                assert err["data"]["reason"] == "backpressure", err
+                refused += 1
+            assert m.request("ping")["result"] == {}
+            grown = (peak_kib(m.pid) - base) * 1024
+            print("  160 MiB sent: %d refused, mcpmon grew %.0f MiB"
+                  % (refused, grown / MIB))
+            assert grown < 110 * MIB, grown / MIB
+            m.wait_log(r"messages \(\d+ MiB\) are waiting for the server; "
+                       r"refusing more until it is ready")
+            os.kill(m.pid, signal.SIGTERM)
+            for rid in ids[:64]:
+                r = m.next_message(response_to(rid), timeout=60)
+                assert "error" in r, r
+            assert m.wait_exit() == 0, m.logs()
+
+
 # The client of test_client_killed: starts mcpmon (argv[2:]) as an MCP
 # client would, initializes, calls the tools named in argv[1] to learn the
 # servers' pids, reports them as one JSON line, and waits to be killed.

@@ -116,6 +116,14 @@ void backend_finish(struct backend* b) {
   bk_finish_check(b);
 }
 
+void backend_pause_output(struct backend* b, bool pause) {
+  b->out_paused = pause;
+  /* A server in its handshake is read on: mcpmon's own exchange with it
+   * is small and must not time out. READY pauses it then. */
+  if (!pause || b->state == BACKEND_READY)
+    child_pause_output(b->p, pause);
+}
+
 void backend_remove(struct backend* b, bool replaced) {
   b->removed = true;
   b->replaced = replaced;

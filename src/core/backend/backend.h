@@ -199,6 +199,11 @@ void backend_restart(struct backend* b, const char* why);
  * after the config's grace; on_stopped fires when the group is gone
  * (requests still in flight or queued are answered with errors first). */
 void backend_stop(struct backend* b);
+/* Stop (pause) or resume reading the server's stdout, for this process
+ * and the next ones (from READY on: a handshake is read through): the
+ * client is not reading what mcpmon writes it (issue 12 item 5). stderr
+ * is read either way. */
+void backend_pause_output(struct backend* b, bool pause);
 /* Stop for good because the client closed its input (issue 12 item 6):
  * what is queued is delivered once the server is ready (each request
  * within the queue timeout), the server's stdin then ends after the last

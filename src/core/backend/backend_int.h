@@ -74,6 +74,7 @@ struct qitem {
   struct jmsg* msg;
   uint64_t deadline_ms;
   uint64_t t0_ns; /* when the client's request arrived */
+  size_t mem;     /* counted in queue_bytes */
   TAILQ_ENTRY(qitem) entry;
 };
 
@@ -98,7 +99,7 @@ struct backend {
   struct inflight inflight; /* requests sent to p */
   struct bk_queue queue;
   size_t queue_count; /* messages in queue */
-  size_t queue_bytes; /* ... and their bytes */
+  size_t queue_bytes; /* ... and the memory they hold */
   bool queue_full_warned;
   bool utf8_warned; /* said once that the server's UTF-8 was repaired */
 
@@ -116,6 +117,7 @@ struct backend {
   bool removed;           /* stopped because the config dropped it */
   bool replaced;          /* ... or changed it: a new backend runs it */
 
+  bool out_paused;  /* backend_pause_output: also for the next process */
   bool finishing;   /* backend_finish: delivering, then answers */
   bool input_ended; /* ... the server's stdin ends after what was sent */
 

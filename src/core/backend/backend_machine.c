@@ -340,6 +340,8 @@ static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
            (unsigned long long)(uv_now(b->loop) - b->restart_begin_ms));
   }
   b->restart_pending = false;
+  if (b->out_paused)
+    child_pause_output(b->p, true); /* the client still is not reading */
   bk_flush_queue(b);
   if (!first)
     b->ev.on_restarted(b, b->ctx);

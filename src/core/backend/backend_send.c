@@ -141,11 +141,17 @@ static void bk_queue_arm(struct backend* b) {
   uv_timer_start(&b->t_queue, bk_queue_expire_cb, d > now ? d - now : 0, 0);
 }
 
+/* The memory a queued message holds: its text's buffer and the two
+ * structs, not only its length. */
+static size_t bk_qitem_mem(const struct jmsg* m) {
+  return m->cap + sizeof(struct jmsg) + sizeof(struct qitem);
+}
+
 /* Issue 12 item 5: what waits is bounded in count and bytes; past it a
  * request is answered at once ("backpressure") instead of growing. */
 static bool bk_queue_full(const struct backend* b, const struct jmsg* m) {
   return b->queue_count >= BK_QUEUE_MAX_ITEMS ||
-         b->queue_bytes + m->len > BK_QUEUE_MAX_BYTES;
+         b->queue_bytes + bk_qitem_mem(m) > BK_QUEUE_MAX_BYTES;
 }
 
 static void bk_enqueue(struct backend* b, struct jmsg* m, uint64_t t0_ns) {
@@ -180,7 +186,8 @@ static void bk_enqueue(struct backend* b, struct jmsg* m, uint64_t t0_ns) {
   bool first = TAILQ_EMPTY(&b->queue);
   TAILQ_INSERT_TAIL(&b->queue, q, entry);
   b->queue_count++;
-  b->queue_bytes += m->len;
+  q->mem = bk_qitem_mem(m);
+  b->queue_bytes += q->mem;
   if (first)
     bk_queue_arm(b);
   bk_log(b, LL_DEBUG, "queued a message while %s",
@@ -190,7 +197,7 @@ static void bk_enqueue(struct backend* b, struct jmsg* m, uint64_t t0_ns) {
 static void bk_unqueue(struct backend* b, struct qitem* q) {
   TAILQ_REMOVE(&b->queue, q, entry);
   b->queue_count--;
-  b->queue_bytes -= q->msg->len;
+  b->queue_bytes -= q->mem;
   if (b->queue_count == 0)
     b->queue_full_warned = false;
 }

@@ -41,6 +41,7 @@ struct child {
   int open_handles;
   bool exited;
   bool out_eof;
+  bool out_paused; /* child_pause_output */
   bool in_closed;
   bool in_ending;        /* child_end_input: stdin ends after the writes */
   uv_shutdown_t in_shut; /* ... through this request */
@@ -216,6 +217,18 @@ static void child_on_out_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   c->ev.on_out_eof(c->ctx);
   if (c->stopping && !c->released)
     child_check(c);
+}
+
+void child_pause_output(struct child* c, bool pause) {
+  if (c == NULL || c->out_paused == pause)
+    return;
+  c->out_paused = pause;
+  if (c->out_eof || c->released || uv_is_closing((uv_handle_t*)&c->out))
+    return;
+  if (pause)
+    uv_read_stop((uv_stream_t*)&c->out);
+  else
+    uv_read_start((uv_stream_t*)&c->out, child_alloc_out, child_on_out_read);
 }
 
 static void child_on_err_line(void* ctx, char* line, size_t len) {

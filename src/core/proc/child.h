@@ -109,6 +109,10 @@ int child_write(struct child* c, char* buf, size_t len);
  * UV_EPIPE. A child_stop or child_release before that closes stdin at
  * once (what was still queued is lost). */
 void child_end_input(struct child* c);
+/* Stop reading the child's stdout (pause), or read it again: what it
+ * writes meanwhile waits in the pipe and then blocks it (issue 12 item
+ * 5, the client's back-pressure). stderr is read either way. */
+void child_pause_output(struct child* c, bool pause);
 /* Bytes written and not yet taken by the child. */
 size_t child_write_queue(const struct child* c);
 

@@ -142,11 +142,28 @@ static void gw_ev_state(struct backend* b, void* ctx) {
     gw_release_held(gw, false);
 }
 
+/* Issue 12 item 5: every server's output waits while the client does not
+ * read; a backend made meanwhile starts paused (gw_backend_new). */
+static void gw_client_congested(void* ctx, bool full) {
+  struct gateway* gw = ctx;
+  gw->client_congested = full;
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    if (gb->b != NULL)
+      backend_pause_output(gb->b, full);
+  }
+  TAILQ_FOREACH(gb, &gw->retiring, link) {
+    if (gb->b != NULL)
+      backend_pause_output(gb->b, full);
+  }
+}
+
 static const struct session_policy gw_policy = {
     .initialize = gw_on_initialize,
     .request = gw_on_request,
     .notification = gw_on_notification,
     .backend_notification = gw_backend_notification,
+    .client_congested = gw_client_congested,
     .backend =
         {
             /* list_changed follows the refreshed lists (gw_ev_lists), not
@@ -196,6 +213,8 @@ static struct gw_backend* gw_add_backend(struct gateway* gw,
       .gateway = true,
   };
   gb->b = backend_new(gw->loop, &bo, session_backend_events(), gw->s);
+  if (gw->client_congested)
+    backend_pause_output(gb->b, true);
   if (gw->hooks.backend_added != NULL)
     gw->hooks.backend_added(gw->hooks.ctx, gb->b);
   const cJSON* params = session_init_params(gw->s);

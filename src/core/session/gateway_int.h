@@ -104,10 +104,11 @@ struct gateway {
   cJSON* log_level; /* the client's last logging/setLevel params */
 
   bool shutting_down;
-  bool finishing; /* shutdown(finish): the client's EOF; backends are
-                     finished once nothing is held or waiting */
-  bool closing;   /* every backend stopped: the handles are closing */
-  int open;       /* handles still closing */
+  bool client_congested; /* the client is not reading (issue 12 item 5) */
+  bool finishing;        /* shutdown(finish): the client's EOF; backends are
+                            finished once nothing is held or waiting */
+  bool closing;          /* every backend stopped: the handles are closing */
+  int open;              /* handles still closing */
 };
 
 /* Method and result key of each list, by enum backend_list. */

@@ -19,12 +19,13 @@ struct session {
   struct transport* t;
   size_t max_line;
   struct relay relay;
-  cJSON* init_params;  /* the client's first valid initialize (LIFE-1) */
-  char* protocol;      /* negotiated; batches need 2025-03-26 */
-  bool relist_pending; /* tools list_changed sent, no tools/list since */
-  bool eof;            /* hooks.client_gone fired for the EOF */
-  bool gone;           /* ... for a failure */
-  bool utf8_warned;    /* said once that its UTF-8 was repaired */
+  cJSON* init_params;    /* the client's first valid initialize (LIFE-1) */
+  char* protocol;        /* negotiated; batches need 2025-03-26 */
+  bool relist_pending;   /* tools list_changed sent, no tools/list since */
+  bool eof;              /* hooks.client_gone fired for the EOF */
+  bool gone;             /* ... for a failure */
+  bool congested_warned; /* the client's back-pressure was logged */
+  bool utf8_warned;      /* said once that its UTF-8 was repaired */
   void (*done)(void* ctx);
   void* done_ctx;
 };
@@ -306,6 +307,22 @@ static void session_on_oversize(void* ctx,
   cJSON_Delete(id);
 }
 
+static void session_on_congested(void* ctx, bool full) {
+  struct session* s = ctx;
+  if (full) {
+    /* Said once as a warning: a slow client may come back to it often. */
+    log_msg(s->congested_warned ? LL_VERBOSE : LL_WARN, NULL, 0,
+            "The client is not reading its input (%u MiB waiting); "
+            "pausing the servers' output until it does",
+            TRANSPORT_HIGH_WATER >> 20);
+    s->congested_warned = true;
+  } else {
+    log_verbose("The client reads again; resuming the servers' output");
+  }
+  if (s->pol != NULL && s->pol->client_congested != NULL)
+    s->pol->client_congested(s->pctx, full);
+}
+
 static void session_on_gone(void* ctx, const char* why, bool eof) {
   struct session* s = ctx;
   bool* fired = eof ? &s->eof : &s->gone;
@@ -440,7 +457,7 @@ struct session* session_new(uv_loop_t* loop,
   s->max_line = max_line;
   relay_init(&s->relay);
   struct transport_handlers th = {session_on_line, session_on_oversize,
-                                  session_on_gone};
+                                  session_on_gone, session_on_congested};
   s->t = transport_new(loop, max_line, &th, s, err, errlen);
   if (s->t == NULL) {
     free(s);

@@ -54,6 +54,11 @@ struct session_policy {
    * handling (CAN-2). Return false to drop it; m may be edited in place
    * (jmsg.h), not freed. NULL: every message passes. */
   bool (*backend_notification)(void* ctx, struct backend* b, struct jmsg* m);
+  /* The client is not reading (full: over TRANSPORT_HIGH_WATER bytes
+   * wait for it) or reads again: stop or resume reading the servers'
+   * output (backend_pause_output), new backends included (issue 12 item
+   * 5). NULL: nothing is paused. */
+  void (*client_congested)(void* ctx, bool full);
   /* The backend lifecycle events, as backend.h describes them; the
    * session handles on_message, on_text, on_response_text,
    * on_server_request and on_process_gone itself and passes the others

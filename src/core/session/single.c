@@ -187,11 +187,17 @@ static void single_ev_state(struct backend* b, void* ctx) {
     single_fail_init(ctx);
 }
 
+static void single_client_congested(void* ctx, bool full) {
+  struct single* sg = ctx;
+  backend_pause_output(sg->backend, full);
+}
+
 static const struct session_policy single_policy = {
     .initialize = single_on_initialize,
     .request = single_on_request,
     .notification = single_on_notification,
     .backend_notification = NULL,
+    .client_congested = single_client_congested,
     .backend =
         {
             .on_initialized = single_ev_initialized,

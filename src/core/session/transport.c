@@ -33,6 +33,8 @@ struct transport {
   bool out_open;
   bool reading;
   bool gone;
+  bool congested;     /* over TRANSPORT_HIGH_WATER, not yet below LOW */
+  size_t pending_mem; /* what the writes not yet done hold (tr_write.mem) */
   struct framer framer;
   int open_handles;
   void (*done)(void* ctx);
@@ -44,6 +46,7 @@ struct tr_write {
   char* block; /* the message's block, recycled once written */
   size_t cap;
   char* copied; /* the pieces from outside block, or NULL */
+  size_t mem;   /* this, block and copied: counted in pending_mem */
 };
 
 /* Large blocks stay for reuse this long after the last one was written. */
@@ -67,15 +70,33 @@ static void tr_recycle(struct transport* c, char* block, size_t cap) {
     uv_timer_start(&c->t_spare, tr_spare_drop, TR_SPARE_MS, 0);
 }
 
+/* Compare what waits for the client with the two marks. */
+static void tr_check_congestion(struct transport* c) {
+  if (c->gone || !c->out_is_stream || c->h.on_congested == NULL)
+    return;
+  /* Memory, not bytes: a flood of small messages holds far more than
+   * its text (a write request and a block each). */
+  size_t queued = c->pending_mem;
+  bool full = c->congested ? queued >= TRANSPORT_LOW_WATER
+                           : queued > TRANSPORT_HIGH_WATER;
+  if (full == c->congested)
+    return;
+  c->congested = full;
+  c->h.on_congested(c->ctx, full);
+}
+
 static void tr_write_done(uv_write_t* w, int status) {
   struct tr_write* cw = (struct tr_write*)w;
   struct transport* c = w->data;
   tr_recycle(c, cw->block, cw->cap);
+  c->pending_mem -= cw->mem;
   free(cw->copied);
   free(cw);
   if (status < 0 && status != UV_ECANCELED)
     tr_gone(c, status == UV_EPIPE ? "the client closed its input"
                                   : "writing to the client failed");
+  else if (status == 0 && c->congested)
+    tr_check_congestion(c);
 }
 
 void transport_send_text(struct transport* c, char* text, size_t len) {
@@ -150,6 +171,7 @@ void transport_send_pieces(struct transport* c,
       outside += pieces[i].len;
   if (outside > 0)
     cw->copied = xmalloc(outside);
+  cw->mem = sizeof(*cw) + cap + outside;
   size_t at = 0;
   for (unsigned i = 0; i < n; i++) {
     bufs[i] = pieces[i];
@@ -164,7 +186,10 @@ void transport_send_pieces(struct transport* c,
     free(cw->copied);
     free(cw);
     tr_gone(c, "writing to the client failed");
+    return;
   }
+  c->pending_mem += cw->mem;
+  tr_check_congestion(c);
 }
 
 /* ---- reading ------------------------------------------------------------- */

@@ -31,7 +31,15 @@ struct transport_handlers {
    * nothing more is written). Fires at most once for an error; EOF comes
    * once too. */
   void (*on_gone)(void* ctx, const char* why, bool eof);
+  /* Back-pressure (issue 12 item 5): the messages waiting for the client
+   * to read them hold more than TRANSPORT_HIGH_WATER bytes of memory
+   * (full true), or after that less than TRANSPORT_LOW_WATER again (full
+   * false). May be NULL. */
+  void (*on_congested)(void* ctx, bool full);
 };
+
+#define TRANSPORT_HIGH_WATER (64u << 20)
+#define TRANSPORT_LOW_WATER (32u << 20)
 
 /* Open stdin and stdout. Returns NULL with the reason in err when stdin is
  * not a pipe or terminal. h is copied; ctx is borrowed. Owned by the
