@@ -515,10 +515,12 @@ void jmsg_replace_string(struct jmsg* m, struct jspan at, const char* s) {
 }
 
 void jmsg_replace_json(struct jmsg* m, struct jspan at, const cJSON* v) {
+  char buf[32];
   size_t n;
-  char* text = jrpc_serialize(v, &n);
-  jmsg_replace(m, at, text, n - 1); /* without its '\n' */
-  free(text);
+  char* heap;
+  const char* text = jrpc_id_text(v, buf, &n, &heap);
+  jmsg_replace(m, at, text, n);
+  free(heap);
 }
 
 void jmsg_replace_int(struct jmsg* m, struct jspan at, int64_t v) {

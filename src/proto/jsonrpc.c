@@ -497,6 +497,20 @@ static void jrpc_collect(const cJSON* node, struct jrpc_patches* ps) {
   memcpy(p->text, text, sizeof(text));
 }
 
+const char* jrpc_id_text(const cJSON* id, char* buf, size_t* len, char** heap) {
+  *heap = NULL;
+  if (cJSON_IsNumber(id)) {
+    double d = id->valuedouble;
+    if (jrpc_id_valid(id) && !(d == 0 && signbit(d))) {
+      *len = (size_t)snprintf(buf, 32, "%" PRId64, (int64_t)d);
+      return buf;
+    }
+  }
+  *heap = jrpc_serialize(id, len);
+  (*len)--; /* the '\n' */
+  return *heap;
+}
+
 char* jrpc_serialize(const cJSON* msg, size_t* len) {
   struct jrpc_patches ps;
   ps.v = ps.local;

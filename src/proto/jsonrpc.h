@@ -89,6 +89,12 @@ cJSON* jrpc_sniff_id(const char* head, size_t len);
  * buffer owned by the caller (free()), its length in *len. */
 char* jrpc_serialize(const cJSON* msg, size_t* len);
 
+/* An id (or any value) as JSON text, to splice into a message: a plain
+ * integer id is printed into buf (at least 32 bytes) without cJSON, the
+ * rest serialized into *heap (free() it; NULL when buf was used).
+ * Returns the text, its length in *len, without a newline. */
+const char* jrpc_id_text(const cJSON* id, char* buf, size_t* len, char** heap);
+
 /* A response read as text, without building its tree (jscan.h). */
 struct jrpc_text_response {
   size_t off; /* the object, without the whitespace around it */

@@ -12,8 +12,6 @@
  * would forward, take this path; everything else is left to the cJSON
  * path, which logs and drops or forwards it as before.
  */
-#include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,23 +44,6 @@ void bk_report_text(struct backend* b,
                           : 0,
   };
   b->obs->on_traffic(b, b->obs_ctx, &t);
-}
-
-/* The client's id as jrpc_serialize prints it, without the newline: into
- * buf for integers, else on the heap (*heap, freed by the caller). */
-static const char* bt_id_text(
-    const cJSON* id, char* buf, size_t cap, size_t* len, char** heap) {
-  *heap = NULL;
-  if (cJSON_IsNumber(id)) {
-    double d = id->valuedouble;
-    if (jrpc_id_valid(id) && !(d == 0 && signbit(d))) {
-      *len = (size_t)snprintf(buf, cap, "%" PRId64, (int64_t)d);
-      return buf;
-    }
-  }
-  *heap = jrpc_serialize(id, len);
-  (*len)--; /* the '\n' */
-  return *heap;
 }
 
 /* The first max bytes of the pieces joined (heap, *len bytes), for an
@@ -105,8 +86,7 @@ bool bk_forward_text(struct backend* b,
   char idbuf[32];
   char* idheap;
   size_t idlen;
-  const char* idtext =
-      bt_id_text(r->client_id, idbuf, sizeof(idbuf), &idlen, &idheap);
+  const char* idtext = jrpc_id_text(r->client_id, idbuf, &idlen, &idheap);
   /* The object without the whitespace around it, its id replaced, and a
    * newline where the line's end was. */
   size_t end = t.off + t.len;
