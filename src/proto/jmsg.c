@@ -421,19 +421,22 @@ static void jm_classify(struct jmsg* m, const struct jscan* sc) {
   m->error_code = 0;
 }
 
-struct jmsg* jmsg_parse(const char* text, size_t len) {
+/* ok: sc is the verdict that the text is valid; else sc->err says why
+ * (NULL for no text). */
+static struct jmsg* jm_make(const char* text,
+                            size_t len,
+                            const struct jscan* sc,
+                            bool ok) {
   struct jmsg* m = xcalloc(1, sizeof(*m));
-  struct jscan sc;
-  bool ok = text != NULL && len > 0 && jscan_scan(text, len, &sc);
-  size_t off = ok ? sc.off : 0;
-  size_t n = ok ? sc.len : (text != NULL ? len : 0);
+  size_t off = ok ? sc->off : 0;
+  size_t n = ok ? sc->len : (text != NULL ? len : 0);
   m->cap = n + 2;
   m->text = xmalloc(m->cap);
   if (n > 0)
     memcpy(m->text, text + off, n);
   m->text[n] = '\0';
   m->len = n;
-  if (ok && sc.line_break) {
+  if (ok && sc->line_break) {
     /* STDIO-1: one message, one line. A CR or LF in valid JSON is
      * whitespace between tokens (never inside a string): a space keeps
      * every offset. */
@@ -442,12 +445,25 @@ struct jmsg* jmsg_parse(const char* text, size_t len) {
   if (!ok) {
     m->kind = JRPC_INVALID;
     m->error_code = JRPC_PARSE_ERROR;
-    m->error_msg = len == 0 ? "empty message" : sc.err;
+    m->error_msg = len == 0 || sc->err == NULL ? "empty message" : sc->err;
     return m;
   }
-  m->bad_utf8 = sc.bad_utf8;
-  jm_classify(m, &sc);
+  m->bad_utf8 = sc->bad_utf8;
+  jm_classify(m, sc);
   return m;
+}
+
+struct jmsg* jmsg_parse(const char* text, size_t len) {
+  struct jscan sc;
+  sc.err = NULL;
+  bool ok = text != NULL && len > 0 && jscan_scan(text, len, &sc);
+  return jm_make(text, len, &sc, ok);
+}
+
+struct jmsg* jmsg_from_scan(const char* text,
+                            size_t len,
+                            const struct jscan* sc) {
+  return jm_make(text, len, sc, true);
 }
 
 void jmsg_free(struct jmsg* m) {

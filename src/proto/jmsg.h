@@ -55,6 +55,12 @@ struct jmsg {
 /* Validate and classify one line (len bytes, need not be NUL-terminated;
  * whitespace around the value is dropped). Never NULL. */
 struct jmsg* jmsg_parse(const char* text, size_t len);
+/* The same for a text already scanned: sc is jscan's verdict that it is
+ * valid (jscan_scan or jscan_end returned true for these len bytes), so
+ * it is not scanned again. */
+struct jmsg* jmsg_from_scan(const char* text,
+                            size_t len,
+                            const struct jscan* sc);
 void jmsg_free(struct jmsg* m);
 
 /* The elements of a JRPC_BATCH, one at a time: *pos starts at 0; true

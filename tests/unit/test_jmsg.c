@@ -155,7 +155,39 @@ static void test_edit(void) {
   jmsg_free(m);
 }
 
+/* jmsg_from_scan with a stream scan's verdict gives what jmsg_parse does
+ * (the backend's path for a server notification). */
+static void test_from_scan(void) {
+  const char* lines[] = {
+      "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
+      "\"params\":{\"progressToken\":12345678901234567890,\"p\":1.0}}",
+      "  {\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"m\"}  ",
+      "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}",
+  };
+  for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+    const char* s = lines[i];
+    size_t n = strlen(s);
+    struct jscan_stream st;
+    jscan_begin(&st);
+    jscan_feed(&st, s, n / 2);
+    jscan_feed(&st, s + n / 2, n - n / 2);
+    CHECK(jscan_end(&st));
+    struct jmsg* a = jmsg_from_scan(s, n, &st.out);
+    struct jmsg* b = jmsg_parse(s, n);
+    CHECK(a->kind == b->kind);
+    CHECK_STR(a->text, b->text);
+    CHECK(a->id.off == b->id.off && a->id.len == b->id.len);
+    CHECK(a->params.off == b->params.off && a->params.len == b->params.len);
+    CHECK((a->method == NULL) == (b->method == NULL));
+    if (a->method != NULL)
+      CHECK_STR(a->method, b->method);
+    jmsg_free(a);
+    jmsg_free(b);
+  }
+}
+
 int main(void) {
+  test_from_scan();
   test_classify();
   test_read();
   test_edit();

@@ -54,10 +54,15 @@ static void bk_unreadable_answer(struct backend* b,
   inflight_req_free(r);
 }
 
-/* The server's line as a message: jscan's text when valid; else what
+/* The server's line as a message: jscan's text when valid (valid: the
+ * stream scan's verdict that it is, or NULL to scan it now); else what
  * cJSON makes of it (a raw tab in a string, a number written 01: fixed
  * by printing it again, STDIO-8 leniency), scanned again. */
-static struct jmsg* bk_line_msg(const char* line, size_t len) {
+static struct jmsg* bk_line_msg(const char* line,
+                                size_t len,
+                                const struct jscan* valid) {
+  if (valid != NULL)
+    return jmsg_from_scan(line, len, valid);
   struct jmsg* m = jmsg_parse(line, len);
   if (m->kind != JRPC_INVALID || m->error_code != JRPC_PARSE_ERROR)
     return m;
@@ -149,8 +154,9 @@ static void bk_out_line(struct backend* b,
   /* The scan covers the line unless it ended in "\r\n" (the '\r' was
    * scanned as whitespace before the framer took it off). */
   const struct jscan* scanned = NULL;
+  bool valid = false;
   if (b->out_scan.pos == len) {
-    jscan_end(&b->out_scan);
+    valid = jscan_end(&b->out_scan);
     scanned = &b->out_scan.out;
   }
   if (scanned != NULL ? scanned->bad_utf8 : !utf8_valid(line, len)) {
@@ -171,7 +177,8 @@ static void bk_out_line(struct backend* b,
   }
   if (bk_forward_text(b, line, len, scanned, from))
     return; /* a response to a forwarded request, passed on as text */
-  struct jmsg* m = bk_line_msg(line, len);
+  /* The scan's verdict saves a second pass over a server notification. */
+  struct jmsg* m = bk_line_msg(line, len, valid ? scanned : NULL);
   if (m->kind == JRPC_INVALID || m->kind == JRPC_BATCH) {
     /* STDIO-8: a stray print() must not reach the client. */
     bk_log(b, LL_WARN,
