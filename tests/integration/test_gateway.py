@@ -33,8 +33,11 @@ def send_sample(m, server, method, params=None):
 
 
 def test_initialize_answered_by_mcpmon():
-    """GW-2: mcpmon's own answer with a fixed superset and no tasks
-    (TASK-2), whatever the backends declare; GW-1: each backend gets the
+    """Issue 13 (in place of GW-2's fixed superset): mcpmon answers once
+    the backends have answered theirs, with the union of their
+    capabilities (listChanged added where mcpmon sends it; tasks left out
+    while the gateway does not route them), the version they negotiated
+    and their instructions under headings; GW-1: each backend gets the
     client's params verbatim; GW-4: and one notifications/initialized."""
     with tmpdir() as d:
         caps = {"tools": {"listChanged": True}, "logging": {},
@@ -42,18 +45,18 @@ def test_initialize_answered_by_mcpmon():
                 "experimental": {"x": {}}}
         with start_gateway(d, {"alpha": {"capabilities": caps,
                                          "instructions": "alpha rules"},
-                               "beta": {}}) as m:
+                               "beta": {"instructions": "beta rules"}}) as m:
             r = m.call("initialize", CLIENT_PARAMS)
             m.notify("notifications/initialized")
             assert r == {
                 "protocolVersion": "2025-06-18",
                 "capabilities": {
                     "tools": {"listChanged": True},
-                    "prompts": {"listChanged": True},
-                    "resources": {"subscribe": True, "listChanged": True},
-                    "logging": {}, "completions": {}},
+                    "logging": {}, "experimental": {"x": {}}},
                 "serverInfo": {"name": "mcpmon",
                                "version": r["serverInfo"]["version"]},
+                "instructions": "## alpha (alpha__*)\n\nalpha rules\n\n"
+                                "## beta (beta__*)\n\nbeta rules",
             }, r
             for name in ("alpha", "beta"):
                 st = state(m, name)
@@ -67,11 +70,35 @@ def test_initialize_answered_by_mcpmon():
                                               protocolVersion="2024-11-05"))
             assert again == r, again
             assert state(m, "beta")["initialize_count"] == 1
-        # A version mcpmon does not know: its newest.
+        # A version mcpmon does not know: what the backends answer to it
+        # (the test server answers its newest).
         with start_gateway(d, {"alpha": {}}) as m:
             r = m.initialize(protocol="1999-01-01")
             assert r["protocolVersion"] == "2025-11-25", r
             assert "tasks" not in r["capabilities"], r
+            assert "instructions" not in r, r
+
+
+def test_initialize_versions_and_capabilities_like_the_backends():
+    """Issue 13: never a version a backend did not accept (GW-3): with
+    one that only speaks 2024-11-05 the client gets 2024-11-05, and the
+    log names the backend; nothing is advertised that no backend has;
+    a backend that cannot start does not hold the answer up."""
+    with tmpdir() as d:
+        old = {"protocol_versions": ["2024-11-05"],
+               "capabilities": {"prompts": {}, "completions": {}}}
+        with start_gateway(d, {"new": {}, "old": old,
+                               "broken": {"exit_on_start": 3}}) as m:
+            r = m.initialize(protocol="2025-11-25")
+            assert r["protocolVersion"] == "2024-11-05", r
+            assert r["capabilities"] == {
+                "tools": {"listChanged": True},
+                "prompts": {"listChanged": True},
+                "completions": {}}, r
+            m.wait_log(r"the client gets 2024-11-05, the oldest, because "
+                       r"of old")
+            assert "resources" not in r["capabilities"]
+            assert m.call("resources/list") == {"resources": []}
 
 
 def test_requests_before_initialize():
@@ -457,11 +484,13 @@ def test_roots_list_changed_broadcast():
 
 def test_call_before_any_list():
     """PAG-4: a client that calls a tool right after initialize, without
-    listing (it cached the names), is served once the backend is up."""
+    listing (it cached the names), is served once the backend is up. The
+    calls go out before initialize is answered: that answer waits for the
+    backends' handshakes (issue 13)."""
     with tmpdir() as d:
         with start_gateway(d, {"alpha": {"init_delay_ms": 300},
                                "beta": {"init_delay_ms": 500}}) as m:
-            m.initialize()
+            init = m.send_request("initialize", CLIENT_PARAMS)
             ids = [m.send_request("tools/call", {
                 "name": n + "__echo", "arguments": {"text": n}})
                 for n in ("beta", "alpha")]
@@ -470,6 +499,8 @@ def test_call_before_any_list():
             gone = m.send_request("tools/call", {
                 "name": "beta__echo", "arguments": {"text": "cancelled"}})
             m.notify("notifications/cancelled", {"requestId": gone})
+            assert "result" in m.next_message(response_to(init))
+            m.notify("notifications/initialized")
             assert text_of(m.next_message(response_to(ids[0]))["result"]) \
                 == "beta"
             assert text_of(m.next_message(response_to(ids[1]))["result"]) \

@@ -236,11 +236,13 @@ def test_every_page_merged_into_one():
 
 
 def test_categories_nobody_serves_are_empty():
-    """GW-2: prompts and resources are advertised even when no backend has
-    any; their lists are empty, not -32601."""
+    """Prompts and resources are not advertised when no backend has any
+    (issue 13), yet their lists are empty, not -32601 (GW-2)."""
     with tmpdir() as d:
         with start_gateway(d, {"plain": {}}) as m:
-            m.initialize()
+            r = m.initialize()
+            assert "prompts" not in r["capabilities"], r
+            assert "resources" not in r["capabilities"], r
             assert m.call("prompts/list") == {"prompts": []}
             assert m.call("resources/list") == {"resources": []}
             assert m.call("resources/templates/list") == {

@@ -30,6 +30,10 @@ def test_initialize_result_advertises_list_changed():
             assert r["protocolVersion"] == "2025-11-25", r
             assert r["capabilities"] == {"tools": {"listChanged": True}}, r
             assert r["serverInfo"]["name"] == "testserver", r
+        # Issue 13: no tools capability is invented for a server without.
+        with start(d, {"capabilities": {"prompts": {}}}) as m:
+            r = init(m)
+            assert r["capabilities"] == {"prompts": {"listChanged": True}}, r
 
 
 def test_requests_before_initialize():

@@ -18,7 +18,11 @@ def test_held_calls_keep_their_order():
     with tmpdir() as d:
         with start_gateway(d, {"fast": {},
                                "slow": {"init_delay_ms": 3000}}) as m:
-            m.initialize()
+            # Sent before mcpmon answers initialize (that answer waits
+            # for the backends' handshakes, issue 13).
+            init = m.send_request("initialize", {
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"}})
             ids = [m.send_request("tools/call", {
                 "name": "slow__echo", "arguments": {"text": str(i)}})
                 for i in range(4)]
@@ -27,6 +31,8 @@ def test_held_calls_keep_their_order():
             m.call("ping")
             assert count_log(m, r"slow pid:\d+\] Server ready") == 0, \
                 m.logs()
+            assert "result" in m.next_message(response_to(init), timeout=20)
+            m.notify("notifications/initialized")
             got = []
             for _ in ids:
                 r = m.next_message(

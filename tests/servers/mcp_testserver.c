@@ -16,6 +16,9 @@
  *                       (they stay callable when false)
  *   server_name         serverInfo.name ("testserver"); --name overrides
  *   instructions        string added to the initialize result
+ *   protocol_versions   [STR]: the versions it speaks, newest first: it
+ *                       answers the client's when listed, else the first
+ *                       (default: every version up to 2025-11-25)
  *   capabilities        initialize result capabilities; without it
  *                       {"tools":{}} (deliberately without listChanged)
  *                       plus "prompts":{} when prompts are given,

@@ -29,10 +29,22 @@ static const char* const ts_versions[] = {
 static void ts_answer_initialize(const cJSON* id) {
   const char* want = ts_arg_str(ts.init_params, "protocolVersion");
   const char* version = TS_DEFAULT_VERSION;
-  for (size_t i = 0; want && i < sizeof(ts_versions) / sizeof(*ts_versions);
-       i++) {
-    if (strcmp(want, ts_versions[i]) == 0)
-      version = ts_versions[i];
+  const cJSON* only = ts_spec("protocol_versions");
+  if (cJSON_IsArray(only) && cJSON_IsString(cJSON_GetArrayItem(only, 0))) {
+    /* The versions it speaks, newest first: the client's if listed. */
+    version = cJSON_GetArrayItem(only, 0)->valuestring;
+    const cJSON* v;
+    cJSON_ArrayForEach(v, only) {
+      if (cJSON_IsString(v) && want != NULL &&
+          strcmp(want, v->valuestring) == 0)
+        version = v->valuestring;
+    }
+  } else {
+    for (size_t i = 0; want && i < sizeof(ts_versions) / sizeof(*ts_versions);
+         i++) {
+      if (strcmp(want, ts_versions[i]) == 0)
+        version = ts_versions[i];
+    }
   }
   cJSON* r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "protocolVersion", version);

@@ -127,8 +127,15 @@ static void gw_ev_stopped(struct backend* b, void* ctx) {
   gw_maybe_closed(gw);
 }
 
+static void gw_ev_initialized(struct backend* b, void* ctx, bool first) {
+  (void)b;
+  (void)first;
+  gw_init_check(ctx, false);
+}
+
 static void gw_ev_state(struct backend* b, void* ctx) {
   struct gateway* gw = ctx;
+  gw_init_check(gw, false);
   struct gw_backend* gb = gw_find(gw, b);
   if (gb != NULL && gb->announce && backend_state(b) == BACKEND_WAITING) {
     /* A changed server that cannot start: its old names are gone. */
@@ -169,6 +176,7 @@ static const struct session_policy gw_policy = {
             /* list_changed follows the refreshed lists (gw_ev_lists), not
              * the restart itself. */
             .on_stopped = gw_ev_stopped,
+            .on_initialized = gw_ev_initialized,
             .on_state = gw_ev_state,
             .on_lists = gw_ev_lists,
         },
@@ -447,7 +455,8 @@ static void gw_maybe_closed(struct gateway* gw) {
     return;
   if (!gw->closing) {
     gw->closing = true;
-    gw->open = 3;
+    gw->open = 4;
+    uv_close((uv_handle_t*)&gw->init_timer, gw_handle_closed);
     uv_close((uv_handle_t*)&gw->settle_timer, gw_handle_closed);
     uv_close((uv_handle_t*)&gw->held_timer, gw_handle_closed);
     uv_close((uv_handle_t*)&gw->reaper, gw_handle_closed);
@@ -472,6 +481,8 @@ static void gw_maybe_closed(struct gateway* gw) {
   gw_free_held(gw);
   cJSON_Delete(gw->log_level);
   free(gw->protocol);
+  cJSON_Delete(gw->init_waiting);
+  cJSON_Delete(gw->init_result);
   config_free(&gw->cfg);
   struct mode_hooks hooks = gw->hooks;
   free(gw);
@@ -487,6 +498,7 @@ static void gw_shutdown(void* self, bool finish) {
   }
   bool first = !gw->shutting_down;
   gw->shutting_down = true;
+  gw_init_check(gw, true); /* a waiting initialize gets what is known */
   if (first && gw->config_watcher != NULL) {
     watcher_close(gw->config_watcher);
     gw->config_watcher = NULL;
@@ -558,6 +570,8 @@ void gateway_mode(uv_loop_t* loop,
   gw->settle_timer.data = gw;
   uv_timer_init(loop, &gw->held_timer);
   gw->held_timer.data = gw;
+  uv_timer_init(loop, &gw->init_timer);
+  gw->init_timer.data = gw;
   uv_idle_init(loop, &gw->reaper);
   gw->reaper.data = gw;
   session_set_policy(s, &gw_policy, gw);

@@ -27,6 +27,8 @@
 #include "proto/jsonrpc.h"
 
 #define GW_FIRST_LIST_WAIT_MS 10000u /* PAG-4 */
+/* How long the client's initialize waits for the backends' (issue 13). */
+#define GW_INIT_WAIT_MS 3000u
 #define GW_CONFIG_DELAY_MS 100u
 /* NAME-5: Claude Code exposes mcp__<key>__<name> within 64 characters and
  * Cursor drops <key><name> over 60; with the key "mcpmon" that leaves: */
@@ -86,9 +88,12 @@ struct gateway {
   uv_idle_t reaper;                /* frees dead */
   struct watcher* config_watcher;
 
-  char* protocol;
-  bool listed_tools; /* the client has called tools/list */
-  bool settled;      /* first-list wait is over */
+  char* protocol;        /* answered to the client (gw_init_check) */
+  cJSON* init_waiting;   /* ids of initialize requests not yet answered */
+  cJSON* init_result;    /* the answer, once made */
+  uv_timer_t init_timer; /* GW_INIT_WAIT_MS */
+  bool listed_tools;     /* the client has called tools/list */
+  bool settled;          /* first-list wait is over */
   uv_timer_t settle_timer;
   struct gw_waiting_list waiting;
   uv_timer_t held_timer;
@@ -137,6 +142,9 @@ void gw_free_waiting(struct gateway* gw);
 /* gateway_route.c */
 /* The session policy's initialize, request and notification members. */
 void gw_on_initialize(void* ctx, const struct jmsg* m, bool first);
+/* After a backend's handshake or state changed: answer the waiting
+ * initialize once no backend's answer can still come (force: now). */
+void gw_init_check(struct gateway* gw, bool force);
 void gw_on_request(void* ctx, struct jmsg* m);
 void gw_on_notification(void* ctx, struct jmsg* m);
 /* Route held calls again, oldest first: those whose names are now known,

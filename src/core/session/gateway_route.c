@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/session/gateway_init.h"
 #include "core/session/gateway_int.h"
 #include "lib/util.h"
 
@@ -302,45 +303,122 @@ static void gw_route_completion(struct gateway* gw, struct jmsg* m) {
   backend_forward_request(gb->b, m);
 }
 
-/* GW-2: mcpmon's own answer, at once, with a fixed superset. The session
- * checked the first one's params (an object) and keeps them. */
+/* ---- the client's initialize (issue 13: as the backends answered) ------- */
+
+static void gw_init_timer_cb(uv_timer_t* t);
+
+/* A backend whose handshake may still come: wait for it. */
+static bool gw_init_pending(const struct backend* b) {
+  switch (backend_state(b)) {
+    case BACKEND_IDLE:
+    case BACKEND_STARTING:
+    case BACKEND_INITIALIZING:
+    case BACKEND_RESTARTING:
+      return true;
+    default:
+      return false; /* ready, or crashed, waiting, stopping: not coming */
+  }
+}
+
+/* The result from the backends ready now; logged once. */
+static cJSON* gw_compose(struct gateway* gw) {
+  size_t n = 0;
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) n++;
+  struct gw_init_part* parts = xcalloc(n ? n : 1, sizeof(*parts));
+  char** prefixes = xcalloc(n ? n : 1, sizeof(*prefixes));
+  size_t i = 0;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    prefixes[i] = xasprintf("%s%s", gb->sc.name, gw->cfg.separator);
+    parts[i].name = gb->sc.name;
+    parts[i].prefix = prefixes[i];
+    parts[i].result = gb->b != NULL && backend_state(gb->b) == BACKEND_READY
+                          ? backend_init_result(gb->b)
+                          : NULL;
+    i++;
+  }
+  const cJSON* params = session_init_params(gw->s);
+  const cJSON* pv = cJSON_GetObjectItemCaseSensitive(params, "protocolVersion");
+  struct gw_init_notes notes;
+  cJSON* result =
+      gw_compose_init(parts, n, cJSON_IsString(pv) ? pv->valuestring : NULL,
+                      MCPMON_VERSION, &notes);
+  if (notes.ready == 0)
+    log_warn(
+        "No server was ready to answer initialize; the client gets "
+        "mcpmon's default capabilities");
+  else if (notes.forced_by != NULL)
+    log_warn(
+        "The servers negotiated different protocol versions (newest %s); "
+        "the client gets %s, the oldest, because of %s",
+        notes.newest, notes.oldest, notes.forced_by);
+  for (i = 0; i < n; i++) free(prefixes[i]);
+  free(prefixes);
+  free(parts);
+  return result;
+}
+
+/* Answer every initialize waiting, once every backend has answered its
+ * own or cannot (or the wait is over: force). */
+void gw_init_check(struct gateway* gw, bool force) {
+  if (gw->init_waiting == NULL)
+    return;
+  if (!force) {
+    struct gw_backend* gb;
+    TAILQ_FOREACH(gb, &gw->backends, link) {
+      if (gb->b != NULL && gw_init_pending(gb->b))
+        return;
+    }
+  }
+  uv_timer_stop(&gw->init_timer);
+  gw->init_result = gw_compose(gw);
+  const cJSON* pv =
+      cJSON_GetObjectItemCaseSensitive(gw->init_result, "protocolVersion");
+  free(gw->protocol);
+  gw->protocol = xstrdup(pv->valuestring);
+  session_set_protocol(gw->s, gw->protocol);
+  cJSON* ids = gw->init_waiting;
+  gw->init_waiting = NULL;
+  const cJSON* id;
+  cJSON_ArrayForEach(id, ids) {
+    session_send_take(
+        gw->s, jrpc_make_result(id, cJSON_Duplicate(gw->init_result, 1)));
+  }
+  cJSON_Delete(ids);
+}
+
+static void gw_init_timer_cb(uv_timer_t* t) {
+  struct gateway* gw = t->data;
+  log_verbose("Answering initialize without the servers still starting");
+  gw_init_check(gw, true);
+}
+
+/* GW-1: every backend gets the client's params; the answer waits for
+ * their results (bounded by GW_INIT_WAIT_MS), unlike GW-2's fixed one at
+ * once: the client sees their versions, capabilities and instructions.
+ * A later initialize (LIFE-8) gets the same answer. */
 void gw_on_initialize(void* ctx, const struct jmsg* m, bool first) {
   struct gateway* gw = ctx;
+  cJSON* id = jmsg_id(m);
+  if (gw->init_result != NULL) {
+    session_send_take(
+        gw->s, jrpc_make_result(id, cJSON_Duplicate(gw->init_result, 1)));
+    cJSON_Delete(id);
+    return;
+  }
+  if (gw->init_waiting == NULL)
+    gw->init_waiting = cJSON_CreateArray();
+  cJSON_AddItemToArray(gw->init_waiting, id);
   if (first) {
     const cJSON* params = session_init_params(gw->s);
-    static const char* supported[] = {"2025-11-25", "2025-06-18", "2025-03-26",
-                                      "2024-11-05"};
-    const cJSON* pv =
-        cJSON_GetObjectItemCaseSensitive(params, "protocolVersion");
-    const char* version = supported[0];
-    for (size_t i = 0; i < ARRAY_LEN(supported); i++)
-      if (cJSON_IsString(pv) && strcmp(pv->valuestring, supported[i]) == 0)
-        version = supported[i];
-    gw->protocol = xstrdup(version);
-    session_set_protocol(gw->s, version);
     struct gw_backend* gb;
     TAILQ_FOREACH(gb, &gw->backends, link) {
       if (gb->b != NULL)
         backend_set_init_params(gb->b, params); /* GW-1 */
     }
+    uv_timer_start(&gw->init_timer, gw_init_timer_cb, GW_INIT_WAIT_MS, 0);
   }
-  cJSON* result = cJSON_CreateObject();
-  cJSON_AddStringToObject(result, "protocolVersion", gw->protocol);
-  cJSON* caps = cJSON_AddObjectToObject(result, "capabilities");
-  cJSON_AddTrueToObject(cJSON_AddObjectToObject(caps, "tools"), "listChanged");
-  cJSON_AddTrueToObject(cJSON_AddObjectToObject(caps, "prompts"),
-                        "listChanged");
-  cJSON* res = cJSON_AddObjectToObject(caps, "resources");
-  cJSON_AddTrueToObject(res, "subscribe");
-  cJSON_AddTrueToObject(res, "listChanged");
-  cJSON_AddObjectToObject(caps, "logging");
-  cJSON_AddObjectToObject(caps, "completions");
-  cJSON* info = cJSON_AddObjectToObject(result, "serverInfo");
-  cJSON_AddStringToObject(info, "name", "mcpmon");
-  cJSON_AddStringToObject(info, "version", MCPMON_VERSION);
-  cJSON* id = jmsg_id(m);
-  session_send_take(gw->s, jrpc_make_result(id, result));
-  cJSON_Delete(id);
+  gw_init_check(gw, false);
 }
 
 static void gw_on_set_level(struct gateway* gw, struct jmsg* m) {

@@ -25,18 +25,16 @@ struct single {
 
 /* ---- the client's initialize --------------------------------------------- */
 
-/* LIFE-3: the backend's result, changed only in capabilities. */
+/* LIFE-3: the backend's result, changed only in capabilities: listChanged
+ * on the list kinds it declares. Issue 13: a server without a tools
+ * capability is not given one (its tools/list would fail with -32601: the
+ * client would be told a lie), unlike LIFE-3's "create tools". */
 static cJSON* single_patch_init_result(const cJSON* result) {
   cJSON* res = cJSON_Duplicate(result, 1);
   cJSON* caps = cJSON_GetObjectItemCaseSensitive(res, "capabilities");
   if (!cJSON_IsObject(caps)) {
     cJSON_DeleteItemFromObjectCaseSensitive(res, "capabilities");
     caps = cJSON_AddObjectToObject(res, "capabilities");
-  }
-  cJSON* tools = cJSON_GetObjectItemCaseSensitive(caps, "tools");
-  if (!cJSON_IsObject(tools)) {
-    cJSON_DeleteItemFromObjectCaseSensitive(caps, "tools");
-    tools = cJSON_AddObjectToObject(caps, "tools");
   }
   const char* listed[] = {"tools", "prompts", "resources"};
   for (size_t i = 0; i < ARRAY_LEN(listed); i++) {
