@@ -235,6 +235,37 @@ def test_every_page_merged_into_one():
             error_of(m.request("tools/list", {"cursor": "2"}), -32602)
 
 
+def test_first_requests_wait_for_the_lists():
+    """Issue 13: resources/read, resources/subscribe and
+    completion/complete sent right after initialize wait for the lists
+    they are routed by, as tools/call does (PAG-4), instead of failing
+    by lists not fetched yet (-32002, or no values)."""
+    with tmpdir() as d:
+        slow_db = dict(DB, init_delay_ms=500,
+                       capabilities={"resources": {"subscribe": True},
+                                     "prompts": {}, "completions": {}})
+        with start_gateway(d, {"docs": DOCS, "db": slow_db}) as m:
+            init = m.send_request("initialize", {
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": {"name": "t", "version": "1"}})
+            read = m.send_request("resources/read",
+                                  {"uri": "db://table/users"})
+            sub = m.send_request("resources/subscribe",
+                                 {"uri": "db://table/users"})
+            comp = m.send_request("completion/complete", {
+                "ref": {"type": "ref/prompt", "name": "db__summarize"},
+                "argument": {"name": "x", "value": ""}})
+            assert "result" in m.next_message(response_to(init))
+            m.notify("notifications/initialized")
+            r = m.next_message(response_to(read))
+            assert r["result"]["contents"][0]["text"] == "alice,bob", r
+            r = m.next_message(response_to(sub))
+            assert r.get("result") == {}, r
+            r = m.next_message(response_to(comp))
+            assert r["result"]["completion"]["values"] == [
+                "users", "orders"], r
+
+
 def test_categories_nobody_serves_are_empty():
     """Prompts and resources are not advertised when no backend has any
     (issue 13), yet their lists are empty, not -32601 (GW-2)."""

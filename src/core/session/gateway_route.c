@@ -47,25 +47,32 @@ static void gw_hold(struct gateway* gw, struct jmsg* m) {
     gw_arm_held(gw);
 }
 
-static void gw_route_named(struct gateway* gw,
-                           struct jmsg* m,
-                           struct name_table* table,
-                           const char* what,
-                           bool hold);
+static bool gw_route(struct gateway* gw, struct jmsg* m, bool hold);
+static struct gw_backend* gw_listed_uri_owner(struct gateway* gw,
+                                              const char* uri);
 
-static bool gw_held_is_tool(const struct gw_held* h) {
-  return strcmp(h->msg->method, "tools/call") == 0;
-}
-
-/* The name a held call asks for is in a list now. */
-static bool gw_held_known(const struct gateway* gw, const struct gw_held* h) {
-  char* name = jtext_string(h->msg->text,
-                            jmsg_get(h->msg, "params", "name", NULL), NULL);
-  bool known = name != NULL &&
-               name_table_find(gw_held_is_tool(h) ? gw->tools : gw->prompts,
-                               name, NULL, NULL);
-  free(name);
-  return known;
+/* What a held request asks for is in a list now: a tool or prompt name,
+ * a URI (issue 13: resources wait for the lists as calls do). A
+ * completion waits for every list. */
+static bool gw_held_known(struct gateway* gw, const struct gw_held* h) {
+  const char* method = h->msg->method;
+  bool tool = strcmp(method, "tools/call") == 0;
+  if (tool || strcmp(method, "prompts/get") == 0) {
+    char* name = jtext_string(h->msg->text,
+                              jmsg_get(h->msg, "params", "name", NULL), NULL);
+    bool known = name != NULL && name_table_find(tool ? gw->tools : gw->prompts,
+                                                 name, NULL, NULL);
+    free(name);
+    return known;
+  }
+  if (strncmp(method, "resources/", 10) == 0) {
+    char* uri = jtext_string(h->msg->text,
+                             jmsg_get(h->msg, "params", "uri", NULL), NULL);
+    bool known = uri != NULL && gw_listed_uri_owner(gw, uri) != NULL;
+    free(uri);
+    return known;
+  }
+  return false;
 }
 
 void gw_release_held(struct gateway* gw, bool expire) {
@@ -82,9 +89,7 @@ void gw_release_held(struct gateway* gw, bool expire) {
       STAILQ_INSERT_TAIL(&gw->held, h, link);
       continue;
     }
-    bool tool = gw_held_is_tool(h);
-    gw_route_named(gw, h->msg, tool ? gw->tools : gw->prompts,
-                   tool ? "tool" : "prompt", false);
+    gw_route(gw, h->msg, false);
     free(h);
   }
   gw_arm_held(gw);
@@ -207,7 +212,9 @@ static bool gw_template_match(const char* tpl, const char* uri) {
   return gw_template_match_at(tpl, uri, &budget);
 }
 
-static struct gw_backend* gw_uri_owner(struct gateway* gw, const char* uri) {
+/* The server whose resource or template list names uri, or NULL. */
+static struct gw_backend* gw_listed_uri_owner(struct gateway* gw,
+                                              const char* uri) {
   void* owner = NULL;
   if (name_table_find(gw->resources, uri, &owner, NULL))
     return owner;
@@ -215,6 +222,13 @@ static struct gw_backend* gw_uri_owner(struct gateway* gw, const char* uri) {
     if (strcmp(gw->templates[i].tpl, uri) == 0 ||
         gw_template_match(gw->templates[i].tpl, uri))
       return gw->templates[i].owner;
+  return NULL;
+}
+
+static struct gw_backend* gw_uri_owner(struct gateway* gw, const char* uri) {
+  struct gw_backend* listed = gw_listed_uri_owner(gw, uri);
+  if (listed != NULL)
+    return listed;
   /* A URI no list names (one a tool returned): the only resource server. */
   struct gw_backend* only = NULL;
   struct gw_backend* gb;
@@ -230,10 +244,17 @@ static struct gw_backend* gw_uri_owner(struct gateway* gw, const char* uri) {
 
 static void gw_route_uri(struct gateway* gw,
                          struct jmsg* m,
-                         bool subscription) {
+                         bool subscription,
+                         bool hold) {
   char* uri = jtext_string(m->text, jmsg_get(m, "params", "uri", NULL), NULL);
   if (uri == NULL) {
     gw_fail(gw, m, JRPC_INVALID_PARAMS, "params.uri must be a string");
+    return;
+  }
+  if (hold && !gw_all_listed(gw) && gw_listed_uri_owner(gw, uri) == NULL) {
+    /* Issue 13: right after connect the lists are not in yet (PAG-4). */
+    free(uri);
+    gw_hold(gw, m);
     return;
   }
   struct gw_backend* gb = gw_uri_owner(gw, uri);
@@ -263,7 +284,11 @@ static void gw_route_uri(struct gateway* gw,
 }
 
 /* CMP-1: by prompt name or by resource template. */
-static void gw_route_completion(struct gateway* gw, struct jmsg* m) {
+static void gw_route_completion(struct gateway* gw, struct jmsg* m, bool hold) {
+  if (hold && !gw_all_listed(gw)) {
+    gw_hold(gw, m); /* issue 13: by lists not fetched yet, wrongly */
+    return;
+  }
   struct jspan ref = jmsg_get(m, "params", "ref", NULL);
   struct jspan type_at;
   struct gw_backend* gb = NULL;
@@ -442,6 +467,26 @@ static void gw_on_set_level(struct gateway* gw, struct jmsg* m) {
   jmsg_free(m);
 }
 
+/* The requests routed to one backend by what they name; hold: they may
+ * wait for the first lists (PAG-4). Returns false (m kept) for others. */
+static bool gw_route(struct gateway* gw, struct jmsg* m, bool hold) {
+  const char* method = m->method;
+  if (strcmp(method, "tools/call") == 0)
+    gw_route_named(gw, m, gw->tools, "tool", hold);
+  else if (strcmp(method, "prompts/get") == 0)
+    gw_route_named(gw, m, gw->prompts, "prompt", hold);
+  else if (strcmp(method, "resources/read") == 0)
+    gw_route_uri(gw, m, false, hold);
+  else if (strcmp(method, "resources/subscribe") == 0 ||
+           strcmp(method, "resources/unsubscribe") == 0)
+    gw_route_uri(gw, m, true, hold);
+  else if (strcmp(method, "completion/complete") == 0)
+    gw_route_completion(gw, m, hold);
+  else
+    return false;
+  return true;
+}
+
 void gw_on_request(void* ctx, struct jmsg* m) {
   struct gateway* gw = ctx;
   const char* method = m->method;
@@ -452,18 +497,9 @@ void gw_on_request(void* ctx, struct jmsg* m) {
       return;
     }
   }
-  if (strcmp(method, "tools/call") == 0)
-    gw_route_named(gw, m, gw->tools, "tool", true);
-  else if (strcmp(method, "prompts/get") == 0)
-    gw_route_named(gw, m, gw->prompts, "prompt", true);
-  else if (strcmp(method, "resources/read") == 0)
-    gw_route_uri(gw, m, false);
-  else if (strcmp(method, "resources/subscribe") == 0 ||
-           strcmp(method, "resources/unsubscribe") == 0)
-    gw_route_uri(gw, m, true);
-  else if (strcmp(method, "completion/complete") == 0)
-    gw_route_completion(gw, m);
-  else if (strcmp(method, "logging/setLevel") == 0)
+  if (gw_route(gw, m, true))
+    return;
+  if (strcmp(method, "logging/setLevel") == 0)
     gw_on_set_level(gw, m);
   else {
     char* msg = xasprintf("Method not found: %s", method);
