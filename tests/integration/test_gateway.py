@@ -580,6 +580,24 @@ def test_log_messages_name_the_backend():
                                    "logger": "alpha"}, n
 
 
+def test_client_notifications_reach_every_backend():
+    """Issue 13: a client notification the gateway has no rule for (a
+    custom one, notifications/tasks/status) reaches every backend instead
+    of being dropped."""
+    with tmpdir() as d:
+        with start_gateway(d, {"alpha": {}, "beta": {}}) as m:
+            m.initialize()
+            tool_names(m)
+            m.notify("vendor/custom", {"x": 1})
+            m.notify("notifications/tasks/status", {"taskId": "t1",
+                                                    "status": "working"})
+            for n in ("alpha", "beta"):
+                # state is a request after the notifications: read in order.
+                notes = state(m, n)["notifications"]
+                assert notes[-2:] == ["vendor/custom",
+                                      "notifications/tasks/status"], notes
+
+
 def test_set_level_fanned_out_and_replayed():
     """LOG-1: logging/setLevel is answered {} by mcpmon, sent to every
     backend that declares logging, and applied again after a restart."""
@@ -598,6 +616,12 @@ def test_set_level_fanned_out_and_replayed():
                 assert st["requests"].count("logging/setLevel") == 2, st
             assert "logging/setLevel" not in state(m, "nolog")["requests"]
             error_of(m.request("logging/setLevel", {}), -32602)
+            # Issue 13: a level that is not a LoggingLevel is refused, as
+            # a server refuses it, and never stored or sent.
+            err = error_of(m.request("logging/setLevel", {"level": "loud"}),
+                           -32602)
+            assert "got loud" in err["message"], err
+            assert state(m, "alpha")["log_level"] == "warning"
             pid = backend_pid(m, "beta")
             restart_backend(m, d, "beta", {"capabilities": caps,
                                            "server_name": "beta2"})

@@ -202,10 +202,12 @@ def test_completion_routed_by_ref():
                 "ref": {"type": "ref/resource",
                         "uri": "docs://page/{n}"}, "argument": arg})
             assert c["completion"]["values"] == ["readme", "guide"], c
-            c = m.call("completion/complete", {
+            # Issue 13: an unknown prompt is an error, as from a server.
+            r = m.request("completion/complete", {
                 "ref": {"type": "ref/prompt", "name": "nope__x"},
                 "argument": arg})
-            assert c == {"completion": {"values": []}}, c
+            assert r["error"]["code"] == -32602, r
+            assert "Unknown prompt: nope__x" in r["error"]["message"], r
 
 
 def test_every_page_merged_into_one():
@@ -233,6 +235,23 @@ def test_every_page_merged_into_one():
             assert len(res) == 5, res
             assert _read(m, "big://4") == "4"
             error_of(m.request("tools/list", {"cursor": "2"}), -32602)
+
+
+def test_uri_nobody_lists_goes_to_the_first_resource_server():
+    """Issue 13: a URI no list names (a tool may just have made it) goes to
+    the first server with resources in file order, and the client gets
+    that server's own answer (here its -32002 with data.uri), not one
+    mcpmon made up."""
+    with tmpdir() as d:
+        with start_gateway(d, {"plain": {}, "docs": DOCS, "db": DB}) as m:
+            m.initialize()
+            r = m.request("resources/read", {"uri": "made://later"})
+            assert r["error"]["code"] == -32002, r
+            assert r["error"]["data"] == {"uri": "made://later"}, r
+            reads = [q for q in state(m, "docs")["requests"]
+                     if q == "resources/read"]
+            assert reads == ["resources/read"], reads
+            assert "resources/read" not in state(m, "db")["requests"]
 
 
 def test_first_requests_wait_for_the_lists():

@@ -20,7 +20,7 @@
 //     notifications reach the caller (PROG-1)
 //   - resources and templates of both listed with URIs unchanged; a static
 //     document and a templated dynamic text read through the gateway
-//     (RES-1); a URI nobody serves gets -32002 (RES-3)
+//     (RES-1); a URI nobody lists gets the error everything gives (issue 13)
 //   - prompts listed prefixed, prompts/get of everything__simple-prompt and
 //     everything__args-prompt, completion of completable-prompt (PR-1, CMP-1)
 //   - logging/setLevel answered {} (LOG-1)
@@ -383,11 +383,12 @@ async function scenario() {
     return doc.uri;
   });
 
-  await check('resources/read of a URI nobody serves: -32002 with data.uri (RES-3)', async () => {
+  await check('resources/read of a URI nobody lists: the error of the first resource server, as directly (issue 13)', async () => {
     const r = await settle(inst.client.readResource({ uri: 'nowhere://x' }, opts));
     assert(!r.ok, 'it was answered');
-    assert(r.error instanceof McpError && r.error.code === -32002, describe(r.error));
-    assertEq(r.error.data, { uri: 'nowhere://x' }, 'error data');
+    // server-everything answers -32602 "Resource nowhere://x not found".
+    assert(r.error instanceof McpError && r.error.code === -32602, describe(r.error));
+    assert(/nowhere:\/\/x/.test(r.error.message), describe(r.error));
   });
 
   await check('prompts listed prefixed, prompts/get routed (PR-1)', async () => {

@@ -229,17 +229,15 @@ static struct gw_backend* gw_uri_owner(struct gateway* gw, const char* uri) {
   struct gw_backend* listed = gw_listed_uri_owner(gw, uri);
   if (listed != NULL)
     return listed;
-  /* A URI no list names (one a tool returned): the only resource server. */
-  struct gw_backend* only = NULL;
+  /* A URI no list names (one a tool returned): the first resource server
+   * in config order, whose answer (its contents, or its own error) the
+   * client gets, as from that server directly (issue 13). */
   struct gw_backend* gb;
   TAILQ_FOREACH(gb, &gw->backends, link) {
-    if (gb->b == NULL || !backend_has_capability(gb->b, "resources", NULL))
-      continue;
-    if (only != NULL)
-      return NULL;
-    only = gb;
+    if (gb->b != NULL && backend_has_capability(gb->b, "resources", NULL))
+      return gb;
   }
-  return only;
+  return NULL;
 }
 
 static void gw_route_uri(struct gateway* gw,
@@ -304,6 +302,16 @@ static void gw_route_completion(struct gateway* gw, struct jmsg* m, bool hold) {
     if (name != NULL && name_table_find(gw->prompts, name, &owner, &original)) {
       gb = owner;
       jmsg_replace_string(m, name_at, original);
+    } else {
+      /* Issue 13: as a server answers a prompt it does not have. */
+      char* servers = gw_server_names(gw);
+      char* msg = xasprintf("Unknown prompt: %s (servers: %s)",
+                            name != NULL ? name : "(none)", servers);
+      gw_fail(gw, m, JRPC_INVALID_PARAMS, msg);
+      free(msg);
+      free(servers);
+      free(name);
+      return;
     }
     free(name);
   } else if (jtext_str_eq(m->text, type_at, "ref/resource")) {
@@ -446,11 +454,29 @@ void gw_on_initialize(void* ctx, const struct jmsg* m, bool first) {
   gw_init_check(gw, false);
 }
 
+/* The syslog severities of the MCP LoggingLevel (RFC 5424). */
+static bool gw_log_level_valid(const char* level) {
+  static const char* levels[] = {"debug", "info",     "notice", "warning",
+                                 "error", "critical", "alert",  "emergency"};
+  for (size_t i = 0; i < ARRAY_LEN(levels); i++)
+    if (strcmp(level, levels[i]) == 0)
+      return true;
+  return false;
+}
+
 static void gw_on_set_level(struct gateway* gw, struct jmsg* m) {
   cJSON* params = jtext_tree(m->text, m->params);
-  if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(params, "level"))) {
+  const cJSON* level = cJSON_GetObjectItemCaseSensitive(params, "level");
+  if (!cJSON_IsString(level) || !gw_log_level_valid(level->valuestring)) {
+    /* Issue 13: refused as a server refuses it, not stored nor sent. */
+    char* msg = xasprintf(
+        "Invalid params: level must be one of debug, info, notice, "
+        "warning, error, critical, alert, emergency%s%s",
+        cJSON_IsString(level) ? "; got " : "",
+        cJSON_IsString(level) ? level->valuestring : "");
     cJSON_Delete(params);
-    gw_fail(gw, m, JRPC_INVALID_PARAMS, "params.level must be a string");
+    gw_fail(gw, m, JRPC_INVALID_PARAMS, msg);
+    free(msg);
     return;
   }
   /* LOG-1: now, after restarts (backend.c) and to servers added later. */
@@ -524,13 +550,10 @@ void gw_on_notification(void* ctx, struct jmsg* m) {
     gw_drop_held(gw, rid);
     cJSON_Delete(rid);
   }
-  if (strcmp(m->method, "notifications/cancelled") == 0 ||
-      strcmp(m->method, "notifications/roots/list_changed") == 0) {
-    /* The owner of a cancelled request finds it by the client's id (CAN-1);
-     * the others ignore it. Roots changes go to everyone (section 4.9). */
-    gw_broadcast(gw, m);
-  } else {
-    log_debug("dropped client notification %s", m->method);
-  }
+  /* The owner of a cancelled request finds it by the client's id (CAN-1);
+   * the others ignore it. Roots changes go to everyone (section 4.9), and
+   * so does every other notification (issue 13: never dropped; a server
+   * ignores what it does not know). */
+  gw_broadcast(gw, m);
   jmsg_free(m);
 }
