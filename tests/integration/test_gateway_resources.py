@@ -211,8 +211,8 @@ def test_completion_routed_by_ref():
 
 
 def test_every_page_merged_into_one():
-    """PAG-1: mcpmon follows each backend's cursors and answers one page;
-    a client cursor is invalid (-32602)."""
+    """PAG-1: mcpmon follows each backend's cursors and answers one page
+    (short lists); a cursor it did not give is invalid (-32602)."""
     with tmpdir() as d:
         big = {"page_size": 2, "builtin_tools": False,
                "tools": [{"name": "t%d" % i, "reply": str(i)}
@@ -235,6 +235,32 @@ def test_every_page_merged_into_one():
             assert len(res) == 5, res
             assert _read(m, "big://4") == "4"
             error_of(m.request("tools/list", {"cursor": "2"}), -32602)
+
+
+def test_long_lists_fetched_whole_and_served_in_pages():
+    """Issue 13: 1,100 tools in pages of 10 all reach the client (mcpmon
+    kept 100 pages: 1,000), served in pages of 1,000 with a cursor of
+    mcpmon's own, in config order then each backend's order; a cursor
+    mcpmon did not give is -32602."""
+    with tmpdir() as d:
+        big = {"page_size": 10, "builtin_tools": False,
+               "tools": [{"name": "t%d" % i, "reply": str(i)}
+                         for i in range(1100)]}
+        with start_gateway(d, {"big": big, "small": {}}) as m:
+            m.initialize()
+            first = m.call("tools/list")
+            assert len(first["tools"]) == 1000, len(first["tools"])
+            cursor = first["nextCursor"]
+            second = m.call("tools/list", {"cursor": cursor})
+            assert "nextCursor" not in second, second.keys()
+            names = [t["name"] for t in first["tools"] + second["tools"]]
+            assert names[:1100] == ["big__t%d" % i for i in range(1100)], \
+                names[995:1005]
+            assert "small__echo" in names[1100:], names[1100:]
+            assert len(names) == len(set(names))
+            assert text_of(m.call_tool("big__t1099")) == "1099"
+            error_of(m.request("tools/list", {"cursor": "mcpmon-page:99999"}),
+                     -32602)
 
 
 def test_uri_nobody_lists_goes_to_the_first_resource_server():

@@ -50,7 +50,11 @@
 #define BK_TAIL_LINES 20
 #define BK_TAIL_LINE_LEN 240
 #define BK_STDOUT_EOF_GRACE_MS 500u
-#define BK_MAX_TOOL_PAGES 100
+/* A list is fetched page by page to the end (PAG-1), within these bounds
+ * (a server whose cursors never end, or a list past any use); past one
+ * the list is cut there and a warning names the server (issue 13). */
+#define BK_MAX_LIST_PAGES 10000
+#define BK_MAX_LIST_ITEMS 100000
 #define BK_WRITE_QUEUE_MAX (64u * 1024u * 1024u)
 /* What may wait for READY (issue 12 item 5): the same 64 MiB rule. */
 #define BK_QUEUE_MAX_ITEMS 100000u

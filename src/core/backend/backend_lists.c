@@ -132,9 +132,17 @@ void bk_on_list_page(struct backend* b,
       cJSON_AddItemToArray(f->acc, cJSON_Duplicate(t, 1));
     }
     const cJSON* next = cJSON_GetObjectItemCaseSensitive(result, "nextCursor");
-    if (cJSON_IsString(next) && ++f->pages < BK_MAX_TOOL_PAGES) {
-      bk_fetch_list(b, kind, next->valuestring);
-      return;
+    if (cJSON_IsString(next)) {
+      int items_now = cJSON_GetArraySize(f->acc);
+      if (++f->pages < BK_MAX_LIST_PAGES && items_now < BK_MAX_LIST_ITEMS) {
+        bk_fetch_list(b, kind, next->valuestring);
+        return;
+      }
+      bk_log(b, LL_WARN,
+             "Server's %s has more than %d pages or %d items; only the "
+             "first %d items are offered",
+             bk_lists[kind].method, BK_MAX_LIST_PAGES, BK_MAX_LIST_ITEMS,
+             items_now);
     }
     if (kind == BACKEND_LIST_TOOLS) {
       if (b->lists[kind] != NULL)

@@ -27,6 +27,9 @@
 #include "proto/jsonrpc.h"
 
 #define GW_FIRST_LIST_WAIT_MS 10000u /* PAG-4 */
+/* Merged lists longer than this are served in pages of it, with a cursor
+ * of mcpmon's own (issue 13). */
+#define GW_LIST_PAGE 1000
 /* How long the client's initialize waits for the backends' (issue 13). */
 #define GW_INIT_WAIT_MS 3000u
 #define GW_CONFIG_DELAY_MS 100u

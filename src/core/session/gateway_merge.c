@@ -168,13 +168,53 @@ void gw_rebuild(struct gateway* gw) {
 
 /* ---- answering list requests --------------------------------------------- */
 
+#define GW_CURSOR_PREFIX "mcpmon-page:"
+
+/* The page of the merged list from item `from` on (config order, then
+ * each backend's order), with a nextCursor when more follow. */
+static void gw_answer_page(struct gateway* gw,
+                           const cJSON* id,
+                           enum backend_list kind,
+                           int from) {
+  cJSON* result = cJSON_CreateObject();
+  cJSON* items = cJSON_AddArrayToObject(result, gw_list_key[kind]);
+  int n = cJSON_GetArraySize(gw->merged[kind]);
+  int i = 0;
+  const cJSON* it;
+  cJSON_ArrayForEach(it, gw->merged[kind]) {
+    if (i >= from && i < from + GW_LIST_PAGE)
+      cJSON_AddItemToArray(items, cJSON_Duplicate(it, 1));
+    i++;
+  }
+  if (from + GW_LIST_PAGE < n) {
+    char cursor[64];
+    snprintf(cursor, sizeof(cursor), GW_CURSOR_PREFIX "%d",
+             from + GW_LIST_PAGE);
+    cJSON_AddStringToObject(result, "nextCursor", cursor);
+  }
+  session_send_take(gw->s, jrpc_make_result(id, result));
+}
+
 static void gw_answer_list(struct gateway* gw,
                            const cJSON* id,
                            enum backend_list kind) {
-  cJSON* result = cJSON_CreateObject();
-  cJSON_AddItemToObject(result, gw_list_key[kind],
-                        cJSON_Duplicate(gw->merged[kind], 1));
-  session_send_take(gw->s, jrpc_make_result(id, result));
+  gw_answer_page(gw, id, kind, 0);
+}
+
+/* A cursor mcpmon gave: the offset it stands for, else -1. The list may
+ * have changed since (list_changed then told the client): the page is
+ * served from the same place. */
+static int gw_cursor_offset(const char* cursor, size_t len) {
+  size_t p = strlen(GW_CURSOR_PREFIX);
+  if (len <= p || len > p + 9 || memcmp(cursor, GW_CURSOR_PREFIX, p) != 0)
+    return -1;
+  int v = 0;
+  for (size_t i = p; i < len; i++) {
+    if (cursor[i] < '0' || cursor[i] > '9')
+      return -1;
+    v = v * 10 + (cursor[i] - '0');
+  }
+  return v;
 }
 
 /* True once every enabled backend has listed or cannot (PAG-4). A backend
@@ -240,9 +280,19 @@ void gw_on_list_request(struct gateway* gw,
                         const struct jmsg* m,
                         enum backend_list kind) {
   cJSON* id = jmsg_id(m);
-  if (jmsg_get(m, "params", "cursor", NULL).len != 0) {
-    session_error(gw->s, id, JRPC_INVALID_PARAMS,
-                  "Invalid cursor: mcpmon returns every item on one page");
+  struct jspan cat = jmsg_get(m, "params", "cursor", NULL);
+  if (cat.len != 0) {
+    size_t clen = 0;
+    char* cursor = jtext_string(m->text, cat, &clen);
+    int from = cursor != NULL ? gw_cursor_offset(cursor, clen) : -1;
+    free(cursor);
+    if (from < 0 || from >= cJSON_GetArraySize(gw->merged[kind])) {
+      session_error(gw->s, id, JRPC_INVALID_PARAMS,
+                    "Invalid cursor: not one mcpmon gave, or past the end "
+                    "of the list");
+    } else {
+      gw_answer_page(gw, id, kind, from);
+    }
     cJSON_Delete(id);
     return;
   }
