@@ -263,6 +263,25 @@ def test_long_lists_fetched_whole_and_served_in_pages():
                      -32602)
 
 
+def test_list_meta_kept():
+    """Issue 13: a list result's _meta reaches the client: as it is when
+    the backends agree (or one has any), else under each server's name."""
+    with tmpdir() as d:
+        with start_gateway(d, {"a": {"list_meta": {"k": 1}},
+                               "b": {"list_meta": {"k": 1}},
+                               "c": {}}) as m:
+            m.initialize()
+            assert m.call("tools/list")["_meta"] == {"k": 1}
+        with start_gateway(d, {"a": {"list_meta": {"k": 1}},
+                               "b": {"list_meta": {"k": 2}}}) as m:
+            m.initialize()
+            assert m.call("tools/list")["_meta"] == {"a": {"k": 1},
+                                                     "b": {"k": 2}}
+        with start_gateway(d, {"a": {}}) as m:
+            m.initialize()
+            assert "_meta" not in m.call("tools/list")
+
+
 def test_uri_nobody_lists_goes_to_the_first_resource_server():
     """Issue 13: a URI no list names (a tool may just have made it) goes to
     the first server with resources in file order, and the client gets

@@ -39,6 +39,7 @@
  *   completions         [STR]: completion/complete answers these values
  *                       (the refs asked about are recorded in "state"
  *                       completion_refs)
+ *   list_meta           object: the _meta of every list result
  *   page_size           N: tools, prompts, resources and templates are
  *                       listed N per page with a nextCursor (default:
  *                       all on one page)

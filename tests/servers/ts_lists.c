@@ -16,6 +16,9 @@ void ts_page_result(const cJSON* id,
                     const cJSON* params,
                     cJSON* result,
                     const char* key) {
+  const cJSON* meta = ts_spec("list_meta");
+  if (cJSON_IsObject(meta))
+    cJSON_AddItemToObject(result, "_meta", cJSON_Duplicate(meta, true));
   long size = 0;
   if (!ts_spec_int("page_size", &size) || size <= 0) {
     ts_result(id, result);

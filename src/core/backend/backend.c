@@ -158,7 +158,9 @@ void backend_free(struct backend* b) {
   strset_clear(&b->subscriptions);
   for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
     cJSON_Delete(b->lists[k]);
+    cJSON_Delete(b->list_meta[k]);
     cJSON_Delete(b->fetch[k].acc);
+    cJSON_Delete(b->fetch[k].meta);
   }
   free(b->client_protocol);
   free(b->start_error);

@@ -247,6 +247,9 @@ const cJSON* backend_tools(const struct backend* b);
 /* Any list as last fetched (array), or NULL. Borrowed as backend_tools,
  * until on_lists reports that kind changed. */
 const cJSON* backend_list(const struct backend* b, enum backend_list kind);
+/* The `_meta` of that list's result (its first page), or NULL. Borrowed
+ * as backend_list. */
+const cJSON* backend_list_meta(const struct backend* b, enum backend_list kind);
 /* True when the server's initialize result declared capability cap
  * ("tools", "resources", ...); with sub, that member of it is true
  * ("subscribe"). */

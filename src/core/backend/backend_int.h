@@ -68,7 +68,8 @@
 enum stop_why { STOP_NONE, STOP_RESTART, STOP_CRASH, STOP_SHUTDOWN };
 
 struct bk_listfetch {
-  cJSON* acc; /* pages of a fetch in progress, NULL when idle */
+  cJSON* acc;  /* pages of a fetch in progress, NULL when idle */
+  cJSON* meta; /* the first page's result._meta, or NULL */
   int pages;
   bool again; /* the list changed during the fetch: fetch once more */
 };
@@ -114,7 +115,8 @@ struct backend {
   cJSON* log_level_params;     /* last logging/setLevel params */
   struct strset subscriptions; /* URIs, replayed on restart */
   bool subscriptions_full_warned;
-  cJSON* lists[BACKEND_LIST_KINDS]; /* arrays, last complete lists */
+  cJSON* lists[BACKEND_LIST_KINDS];     /* arrays, last complete lists */
+  cJSON* list_meta[BACKEND_LIST_KINDS]; /* their result._meta, or NULL */
   struct bk_listfetch fetch[BACKEND_LIST_KINDS];
   unsigned lists_changed; /* kinds refreshed since on_lists last fired */
   bool all_lists;         /* fetch prompts and resources too (gateway) */

@@ -131,6 +131,11 @@ void bk_on_list_page(struct backend* b,
     cJSON_ArrayForEach(t, items) {
       cJSON_AddItemToArray(f->acc, cJSON_Duplicate(t, 1));
     }
+    const cJSON* meta = cJSON_GetObjectItemCaseSensitive(result, "_meta");
+    if (f->pages == 0) {
+      cJSON_Delete(f->meta);
+      f->meta = cJSON_IsObject(meta) ? cJSON_Duplicate(meta, 1) : NULL;
+    }
     const cJSON* next = cJSON_GetObjectItemCaseSensitive(result, "nextCursor");
     if (cJSON_IsString(next)) {
       int items_now = cJSON_GetArraySize(f->acc);
@@ -153,6 +158,9 @@ void bk_on_list_page(struct backend* b,
     cJSON_Delete(b->lists[kind]);
     b->lists[kind] = f->acc;
     f->acc = NULL;
+    cJSON_Delete(b->list_meta[kind]);
+    b->list_meta[kind] = f->meta;
+    f->meta = NULL;
     b->lists_changed |= 1u << kind;
     if (kind == BACKEND_LIST_TOOLS && b->obs != NULL &&
         b->obs->on_tools != NULL)
@@ -186,6 +194,8 @@ void bk_lists_reset(struct backend* b) {
   for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
     cJSON_Delete(b->fetch[k].acc);
     b->fetch[k].acc = NULL;
+    cJSON_Delete(b->fetch[k].meta);
+    b->fetch[k].meta = NULL;
     b->fetch[k].again = false;
   }
   b->lists_changed = 0;

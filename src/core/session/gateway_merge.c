@@ -170,6 +170,34 @@ void gw_rebuild(struct gateway* gw) {
 
 #define GW_CURSOR_PREFIX "mcpmon-page:"
 
+/* Issue 13: the list results' `_meta`: the backends' when they agree (or
+ * one has any), else each under its server's name. NULL: none has any. */
+static cJSON* gw_list_meta(struct gateway* gw, enum backend_list kind) {
+  const cJSON* first = NULL;
+  bool same = true;
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    const cJSON* meta = gb->b != NULL ? backend_list_meta(gb->b, kind) : NULL;
+    if (meta == NULL)
+      continue;
+    if (first == NULL)
+      first = meta;
+    else if (!cJSON_Compare(first, meta, true))
+      same = false;
+  }
+  if (first == NULL)
+    return NULL;
+  if (same)
+    return cJSON_Duplicate(first, true);
+  cJSON* per = cJSON_CreateObject();
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    const cJSON* meta = gb->b != NULL ? backend_list_meta(gb->b, kind) : NULL;
+    if (meta != NULL)
+      cJSON_AddItemToObject(per, gb->sc.name, cJSON_Duplicate(meta, true));
+  }
+  return per;
+}
+
 /* The page of the merged list from item `from` on (config order, then
  * each backend's order), with a nextCursor when more follow. */
 static void gw_answer_page(struct gateway* gw,
@@ -192,6 +220,9 @@ static void gw_answer_page(struct gateway* gw,
              from + GW_LIST_PAGE);
     cJSON_AddStringToObject(result, "nextCursor", cursor);
   }
+  cJSON* meta = gw_list_meta(gw, kind);
+  if (meta != NULL)
+    cJSON_AddItemToObject(result, "_meta", meta);
   session_send_take(gw->s, jrpc_make_result(id, result));
 }
 
