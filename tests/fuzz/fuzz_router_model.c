@@ -476,12 +476,14 @@ static void fz_client_response(struct fz_model* m,
     FZ_EXPECT(o->result->val_len == 2, "ping not answered {} (PING-1)", s, n);
   if (o->result != NULL && strcmp(r->method, "initialize") == 0) {
     cJSON* res = fz_parse_span(o->result);
-    const cJSON* lc =
-        fz_get(fz_get(fz_get(res, "capabilities"), "tools"), "listChanged");
-    FZ_EXPECT(cJSON_IsTrue(lc),
-              "initialize result without "
-              "tools.listChanged (LIFE-3)",
-              s, n);
+    /* LIFE-3 on every list kind the server declares; one without tools
+     * is not given any (issue 13). */
+    static const char* listed[] = {"tools", "prompts", "resources"};
+    for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
+      const cJSON* c = fz_get(fz_get(res, "capabilities"), listed[i]);
+      FZ_EXPECT(!cJSON_IsObject(c) || cJSON_IsTrue(fz_get(c, "listChanged")),
+                "a list capability without listChanged (LIFE-3)", s, n);
+    }
     const cJSON* pv = fz_get(res, "protocolVersion");
     free(m->protocol);
     m->protocol = strdup(cJSON_IsString(pv) ? pv->valuestring : "");
