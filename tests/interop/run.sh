@@ -5,7 +5,9 @@
 # package-lock.json; runs client.mjs (single mode) and exits with its
 # status. With --gateway it runs gateway.mjs instead: gateway mode over the
 # reference servers server-everything and server-memory. Other arguments
-# go to client.mjs (--direct needs no MCPMON).
+# go to client.mjs (--direct needs no MCPMON). With --differential it runs
+# differential.mjs: server-everything directly and through the gateway,
+# the same calls compared field by field.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -26,6 +28,7 @@ for arg in "$@"; do
   case "$arg" in
     --direct) direct=1; args+=("$arg") ;;
     --gateway) script=gateway.mjs ;;
+    --differential) script=differential.mjs ;;
     *) args+=("$arg") ;;
   esac
 done
