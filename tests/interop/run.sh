@@ -7,7 +7,8 @@
 # reference servers server-everything and server-memory. Other arguments
 # go to client.mjs (--direct needs no MCPMON). With --differential it runs
 # differential.mjs: server-everything directly and through the gateway,
-# the same calls compared field by field.
+# the same calls compared field by field. With --inspector it runs
+# inspector.mjs: the MCP Inspector CLI through the gateway.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -29,6 +30,7 @@ for arg in "$@"; do
     --direct) direct=1; args+=("$arg") ;;
     --gateway) script=gateway.mjs ;;
     --differential) script=differential.mjs ;;
+    --inspector) script=inspector.mjs ;;
     *) args+=("$arg") ;;
   esac
 done
