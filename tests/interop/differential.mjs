@@ -12,19 +12,17 @@
 // Every check prints "ok - ..." or "not ok - ..."; the last line is
 // "N passed, N failed"; the exit status is 1 on any failure.
 
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { assert, assertEq, check, log, tally, withTimeout } from './harness.mjs';
+import { assert, assertEq, check, log, tally, withTimeout, writeGatewayConfig } from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MCPMON = process.env.MCPMON;
 const PKG = join(HERE, 'node_modules', '@modelcontextprotocol');
-const EVERYTHING = join(PKG, 'server-everything', 'dist', 'index.js');
-const MEMORY = join(PKG, 'server-memory', 'dist', 'index.js');
 const P = 'everything__';
 const T = 20000;
 
@@ -58,27 +56,11 @@ async function main() {
     return 1;
   }
   const work = mkdtempSync(join(tmpdir(), 'mcpmon-diff-'));
-  mkdirSync(join(work, 'ev'));
-  mkdirSync(join(work, 'mem'));
-  const memFile = join(work, 'memory.json');
-  const config = join(work, '.mcpmon.yaml');
-  writeFileSync(config, [
-    'servers:',
-    '  everything:',
-    '    command: node',
-    `    args: [${JSON.stringify(EVERYTHING)}]`,
-    `    watch: ${JSON.stringify(join(work, 'ev'))}`,
-    '  memory:',
-    '    command: node',
-    `    args: [${JSON.stringify(MEMORY)}]`,
-    `    watch: ${JSON.stringify(join(work, 'mem'))}`,
-    `    env: {MEMORY_FILE_PATH: ${JSON.stringify(memFile)}}`,
-    '',
-  ].join('\n'));
+  const config = writeGatewayConfig(work, PKG);
   let direct = null;
   let gw = null;
   try {
-    direct = await open('node', [EVERYTHING], {});
+    direct = await open('node', [join(PKG, 'server-everything', 'dist', 'index.js')], {});
     gw = await open(MCPMON, ['--config', config, '--no-tui'], {});
 
     await check('initialize: instructions under a heading, capabilities a union without tasks', async () => {

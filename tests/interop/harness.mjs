@@ -1,7 +1,32 @@
 // harness.mjs - what the interop scripts (client.mjs, gateway.mjs) share:
 // counted assertion groups, assertions, bounded waits. Every wait here has
 // a deadline; nothing sleeps as synchronization.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
+
+// A gateway config in work/.mcpmon.yaml over server-everything (watching
+// work/ev) and server-memory (work/mem, its graph in work/memory.json);
+// pkg: node_modules/@modelcontextprotocol. Returns the config's path.
+export function writeGatewayConfig(work, pkg) {
+  mkdirSync(join(work, 'ev'), { recursive: true });
+  mkdirSync(join(work, 'mem'), { recursive: true });
+  const config = join(work, '.mcpmon.yaml');
+  writeFileSync(config, [
+    'servers:',
+    '  everything:',
+    '    command: node',
+    `    args: [${JSON.stringify(join(pkg, 'server-everything', 'dist', 'index.js'))}]`,
+    `    watch: ${JSON.stringify(join(work, 'ev'))}`,
+    '  memory:',
+    '    command: node',
+    `    args: [${JSON.stringify(join(pkg, 'server-memory', 'dist', 'index.js'))}]`,
+    `    watch: ${JSON.stringify(join(work, 'mem'))}`,
+    `    env: {MEMORY_FILE_PATH: ${JSON.stringify(join(work, 'memory.json'))}}`,
+    '',
+  ].join('\n'));
+  return config;
+}
 
 // The counts behind the closing "N passed, N failed" line.
 export const tally = { passed: 0, failed: 0 };

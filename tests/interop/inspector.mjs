@@ -9,17 +9,15 @@
 // "N passed, N failed"; the exit status is 1 on any failure.
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assert, check, log, tally } from './harness.mjs';
+import { assert, check, log, tally, writeGatewayConfig } from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MCPMON = process.env.MCPMON;
 const PKG = join(HERE, 'node_modules', '@modelcontextprotocol');
-const EVERYTHING = join(PKG, 'server-everything', 'dist', 'index.js');
-const MEMORY = join(PKG, 'server-memory', 'dist', 'index.js');
 const INSPECTOR = join(HERE, 'node_modules', '.bin', 'mcp-inspector');
 const DOC = 'demo://resource/static/document/architecture.md';
 
@@ -49,22 +47,7 @@ async function main() {
     return 1;
   }
   const work = mkdtempSync(join(tmpdir(), 'mcpmon-inspector-'));
-  mkdirSync(join(work, 'ev'));
-  mkdirSync(join(work, 'mem'));
-  const config = join(work, '.mcpmon.yaml');
-  writeFileSync(config, [
-    'servers:',
-    '  everything:',
-    '    command: node',
-    `    args: [${JSON.stringify(EVERYTHING)}]`,
-    `    watch: ${JSON.stringify(join(work, 'ev'))}`,
-    '  memory:',
-    '    command: node',
-    `    args: [${JSON.stringify(MEMORY)}]`,
-    `    watch: ${JSON.stringify(join(work, 'mem'))}`,
-    `    env: {MEMORY_FILE_PATH: ${JSON.stringify(join(work, 'memory.json'))}}`,
-    '',
-  ].join('\n'));
+  const config = writeGatewayConfig(work, PKG);
   inspectorConfig = join(work, 'inspector.json');
   writeFileSync(inspectorConfig, JSON.stringify({
     mcpServers: { gw: { command: MCPMON, args: ['--config', config, '--no-tui'] } },

@@ -140,6 +140,21 @@ static void gw_fail(struct gateway* gw,
   jmsg_free(m);
 }
 
+/* GW-6: -32602 naming what is unknown and the servers there are; takes m
+ * and name (NULL: none given). */
+static void gw_fail_unknown(struct gateway* gw,
+                            struct jmsg* m,
+                            const char* what,
+                            char* name) {
+  char* servers = gw_server_names(gw);
+  char* msg = xasprintf("Unknown %s: %s (servers: %s)", what,
+                        name != NULL ? name : "(none)", servers);
+  gw_fail(gw, m, JRPC_INVALID_PARAMS, msg);
+  free(msg);
+  free(servers);
+  free(name);
+}
+
 /* tools/call and prompts/get by exact table lookup (NAME-3, GW-6); the
  * server gets the client's bytes with only the name replaced. Takes m. */
 static void gw_route_named(struct gateway* gw,
@@ -157,13 +172,7 @@ static void gw_route_named(struct gateway* gw,
       gw_hold(gw, m);
       return;
     }
-    char* servers = gw_server_names(gw);
-    char* msg = xasprintf("Unknown %s: %s (servers: %s)", what,
-                          name != NULL ? name : "(none)", servers);
-    gw_fail(gw, m, JRPC_INVALID_PARAMS, msg);
-    free(msg);
-    free(servers);
-    free(name);
+    gw_fail_unknown(gw, m, what, name);
     return;
   }
   free(name);
@@ -304,13 +313,7 @@ static void gw_route_completion(struct gateway* gw, struct jmsg* m, bool hold) {
       jmsg_replace_string(m, name_at, original);
     } else {
       /* Issue 13: as a server answers a prompt it does not have. */
-      char* servers = gw_server_names(gw);
-      char* msg = xasprintf("Unknown prompt: %s (servers: %s)",
-                            name != NULL ? name : "(none)", servers);
-      gw_fail(gw, m, JRPC_INVALID_PARAMS, msg);
-      free(msg);
-      free(servers);
-      free(name);
+      gw_fail_unknown(gw, m, "prompt", name);
       return;
     }
     free(name);
