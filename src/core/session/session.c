@@ -312,7 +312,7 @@ static void session_on_congested(void* ctx, bool full) {
   if (full) {
     /* Said once as a warning: a slow client may come back to it often. */
     log_msg(s->congested_warned ? LL_VERBOSE : LL_WARN, NULL, 0,
-            "The client is not reading its input (%u MiB waiting); "
+            "The client is not reading mcpmon's output (%u MiB waiting); "
             "pausing the servers' output until it does",
             TRANSPORT_HIGH_WATER >> 20);
     s->congested_warned = true;
