@@ -136,6 +136,23 @@ bool jmsg_batch_next(const struct jmsg* m, size_t* pos, struct jspan* el) {
   return true;
 }
 
+bool jtext_element(const char* t,
+                   struct jspan arr,
+                   size_t* pos,
+                   struct jspan* el) {
+  if (arr.len < 2 || t[arr.off] != '[')
+    return false;
+  size_t i = jm_ws(t, *pos == 0 ? arr.off + 1 : *pos);
+  if (t[i] == ',')
+    i = jm_ws(t, i + 1);
+  if (i >= arr.off + arr.len - 1 || t[i] == ']')
+    return false;
+  size_t e = jm_skip(t, i);
+  *el = (struct jspan){i, e - i};
+  *pos = e;
+  return true;
+}
+
 static int jm_hex(char c) {
   if (c >= '0' && c <= '9')
     return c - '0';

@@ -74,6 +74,13 @@ bool jtext_member(const char* t,
                   struct jspan obj,
                   const char* key,
                   struct jspan* val);
+/* The elements of the array at arr, one at a time: *pos starts at 0;
+ * true with the next element's span, false after the last (or when arr
+ * is not an array). */
+bool jtext_element(const char* t,
+                   struct jspan arr,
+                   size_t* pos,
+                   struct jspan* el);
 /* The type of the value at v (JSCAN_NONE when absent). */
 enum jscan_type jtext_type(const char* t, struct jspan v);
 /* The string at v with its escapes undone (a lone surrogate becomes

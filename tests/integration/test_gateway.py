@@ -35,8 +35,8 @@ def send_sample(m, server, method, params=None):
 def test_initialize_answered_by_mcpmon():
     """Issue 13 (in place of GW-2's fixed superset): mcpmon answers once
     the backends have answered theirs, with the union of their
-    capabilities (listChanged added where mcpmon sends it; tasks left out
-    while the gateway does not route them), the version they negotiated
+    capabilities (listChanged added where mcpmon sends it; tasks too,
+    routed by TASK-3), the version they negotiated
     and their instructions under headings; GW-1: each backend gets the
     client's params verbatim; GW-4: and one notifications/initialized."""
     with tmpdir() as d:
@@ -52,7 +52,8 @@ def test_initialize_answered_by_mcpmon():
                 "protocolVersion": "2025-06-18",
                 "capabilities": {
                     "tools": {"listChanged": True},
-                    "logging": {}, "experimental": {"x": {}}},
+                    "logging": {}, "tasks": {"list": {}, "cancel": {}},
+                    "experimental": {"x": {}}},
                 "serverInfo": {"name": "mcpmon",
                                "version": r["serverInfo"]["version"]},
                 "instructions": "## alpha (alpha__*)\n\nalpha rules\n\n"

@@ -282,21 +282,54 @@ def test_list_meta_kept():
             assert "_meta" not in m.call("tools/list")
 
 
-def test_uri_nobody_lists_goes_to_the_first_resource_server():
-    """Issue 13: a URI no list names (a tool may just have made it) goes to
-    the first server with resources in file order, and the client gets
-    that server's own answer (here its -32002 with data.uri), not one
-    mcpmon made up."""
+def test_uri_nobody_has_gets_the_first_servers_answer():
+    """Issue 13: a URI no list names is asked of every server with
+    resources in file order; when none has it, the client gets the first
+    one's own answer (here its -32002 with data.uri), not one mcpmon made
+    up."""
     with tmpdir() as d:
         with start_gateway(d, {"plain": {}, "docs": DOCS, "db": DB}) as m:
             m.initialize()
             r = m.request("resources/read", {"uri": "made://later"})
             assert r["error"]["code"] == -32002, r
             assert r["error"]["data"] == {"uri": "made://later"}, r
-            reads = [q for q in state(m, "docs")["requests"]
-                     if q == "resources/read"]
-            assert reads == ["resources/read"], reads
-            assert "resources/read" not in state(m, "db")["requests"]
+            for name in ("docs", "db"):
+                reads = [q for q in state(m, name)["requests"]
+                         if q == "resources/read"]
+                assert reads == ["resources/read"], (name, reads)
+            assert "resources/read" not in state(m, "plain")["requests"]
+
+
+def test_uri_a_later_server_has_is_found_and_learned():
+    """Issue 13: a resource a server serves but does not list yet (one a
+    tool just made) is asked of the servers in turn and read from the one
+    that has it; later reads go straight to it, and its list is read
+    again (no resources/list_changed for the client when that list did
+    not change)."""
+    made = dict(DB, unlisted_resources=[{"uri": "made://report",
+                                         "text": "made by db"}])
+    with tmpdir() as d:
+        with start_gateway(d, {"docs": DOCS, "db": made}) as m:
+            m.initialize()
+            m.call("resources/list")
+            lists_before = state(m, "db")["requests"].count("resources/list")
+            assert _read(m, "made://report") == "made by db"
+            assert _read(m, "made://report") == "made by db"
+            docs_reads = state(m, "docs")["requests"].count("resources/read")
+            assert docs_reads == 1, docs_reads  # the first time only
+            wait_until(lambda: state(m, "db")["requests"].count(
+                "resources/list") > lists_before,
+                message="db's resources were not listed again")
+            # The refreshed list is the same: nothing is announced.
+            m.expect_none_before_reply(notification(RESOURCES_CHANGED))
+            # A template match is asked first: db's row template, not
+            # docs, which comes first in the file.
+            assert _read(m, "db://row/t/1") == "testserver db://row/t/1"
+            assert state(m, "docs")["requests"].count(
+                "resources/read") == docs_reads
+            said = [ln for ln in m.log_lines()
+                    if "Resource URI 'shared://config' is served" in ln]
+            assert len(said) == 1, said  # once, not at every rebuild
 
 
 def test_first_requests_wait_for_the_lists():

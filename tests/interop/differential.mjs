@@ -5,8 +5,9 @@
 // field by field. The differences mcpmon intends are the only ones allowed:
 //   - names of tools and prompts carry the "everything__" prefix;
 //   - serverInfo is mcpmon's; instructions are under a heading per server;
-//   - capabilities are the union of both servers', without tasks (the
-//     gateway does not route tasks), with listChanged where mcpmon sends it;
+//   - capabilities are the union of both servers' (tasks included: the
+//     gateway routes them, TASK-3), with listChanged where mcpmon sends it;
+//   - a task's id carries the "everything__" prefix;
 //   - the merged lists hold server-memory's items too.
 //   MCPMON=/path/to/mcpmon node differential.mjs   (run.sh --differential)
 // Every check prints "ok - ..." or "not ok - ..."; the last line is
@@ -18,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { assert, assertEq, check, log, tally, withTimeout, writeGatewayConfig } from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -26,9 +28,17 @@ const PKG = join(HERE, 'node_modules', '@modelcontextprotocol');
 const P = 'everything__';
 const T = 20000;
 
-async function open(command, args, env) {
+// Both clients can answer an elicitation (a task asks one), choosing the
+// first interpretation offered; elicited counts the requests and keeps the
+// related task each carried.
+async function open(command, args, env, elicited) {
   const transport = new StdioClientTransport({ command, args, env: { ...process.env, ...env }, stderr: 'pipe' });
-  const client = new Client({ name: 'mcpmon-differential', version: '1.0.0' }, { capabilities: {} });
+  const client = new Client({ name: 'mcpmon-differential', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+  client.setRequestHandler(ElicitRequestSchema, async (req) => {
+    elicited.push(req.params._meta?.['io.modelcontextprotocol/related-task']?.taskId ?? null);
+    const prop = req.params.requestedSchema.properties.interpretation;
+    return { action: 'accept', content: { interpretation: prop.oneOf[0].const } };
+  });
   await withTimeout(client.connect(transport), T, `connect ${command}`);
   return client;
 }
@@ -60,10 +70,12 @@ async function main() {
   let direct = null;
   let gw = null;
   try {
-    direct = await open('node', [join(PKG, 'server-everything', 'dist', 'index.js')], {});
-    gw = await open(MCPMON, ['--config', config, '--no-tui'], {});
+    const directAsked = [];
+    const gwAsked = [];
+    direct = await open('node', [join(PKG, 'server-everything', 'dist', 'index.js')], {}, directAsked);
+    gw = await open(MCPMON, ['--config', config, '--no-tui'], {}, gwAsked);
 
-    await check('initialize: instructions under a heading, capabilities a union without tasks', async () => {
+    await check('initialize: instructions under a heading, capabilities a union', async () => {
       const di = direct.getInstructions() ?? '';
       const gi = gw.getInstructions() ?? '';
       assert(di.length > 0, 'server-everything gave no instructions');
@@ -71,11 +83,8 @@ async function main() {
       assertEq(gw.getServerVersion().name, 'mcpmon', 'serverInfo.name');
       const dc = direct.getServerCapabilities();
       const gc = gw.getServerCapabilities();
+      assertEq(gc.tasks, dc.tasks, 'capabilities.tasks');
       for (const [k, v] of Object.entries(dc)) {
-        if (k === 'tasks') {
-          assert(!('tasks' in gc), 'tasks offered though not routed');
-          continue;
-        }
         assert(k in gc, `capability ${k} of the server is missing`);
         for (const [sk, sv] of Object.entries(v ?? {})) {
           if (sv === true) assert(gc[k][sk] === true, `${k}.${sk} lost`);
@@ -130,6 +139,52 @@ async function main() {
         err = e;
       }
       assert(err && err.code === -32602, `invalid level: ${err}`);
+    });
+
+    await check('tasks: a task-only tool, its elicitation and its result the same; the id prefixed (TASK-3)', async () => {
+      // simulate-research-query is taskSupport "required"; ambiguous makes
+      // it ask the client (elicitation/create with the related task) while
+      // the client waits in tasks/result. Both run at once (about 4 s).
+      const run = async (client, name, prefix) => {
+        const seen = [];
+        let taskId = null;
+        let result = null;
+        const stream = client.experimental.tasks.callToolStream(
+          { name, arguments: { topic: 'python', ambiguous: true } }, undefined, { timeout: T });
+        for await (const msg of stream) {
+          seen.push(msg.type);
+          if (msg.type === 'taskCreated') taskId = msg.task.taskId;
+          if (msg.type === 'result') result = msg.result;
+          if (msg.type === 'error') throw msg.error;
+        }
+        assert(taskId && taskId.startsWith(prefix), `task id ${taskId} lacks ${JSON.stringify(prefix)}`);
+        const got = await client.experimental.tasks.getTask(taskId);
+        assertEq(got.status, 'completed', `tasks/get ${taskId}`);
+        assertEq(got.taskId, taskId, 'tasks/get taskId');
+        const listed = await client.experimental.tasks.listTasks();
+        assert(listed.tasks.some((t) => t.taskId === taskId), `tasks/list lacks ${taskId}: ${JSON.stringify(listed)}`);
+        return { seen, taskId, result };
+      };
+      const [a, b] = await Promise.all([
+        run(direct, 'simulate-research-query', ''),
+        run(gw, P + 'simulate-research-query', P),
+      ]);
+      // The result names its task: each its own id.
+      const REL = 'io.modelcontextprotocol/related-task';
+      assertEq(a.result._meta?.[REL]?.taskId, a.taskId, 'the direct result\'s related task');
+      assertEq(b.result._meta?.[REL]?.taskId, b.taskId, 'the gateway result\'s related task');
+      const bare = (r) => ({ ...r, _meta: { ...r._meta, [REL]: null } });
+      assertEq(bare(b.result), bare(a.result), 'the task\'s result');
+      assertEq(b.seen, a.seen, 'what the stream saw');
+      assertEq(directAsked, [a.taskId], 'elicitation of the direct task');
+      assertEq(gwAsked, [b.taskId], 'elicitation through the gateway, with the prefixed task id');
+      let err = null;
+      try {
+        await gw.experimental.tasks.getTask(P + 'no-such-task');
+      } catch (e) {
+        err = e;
+      }
+      assert(err && err.code === -32602, `unknown task: ${err}`);
     });
   } catch (e) {
     log(`not ok - setup: ${e?.stack ?? e}`);

@@ -9,7 +9,7 @@
 // for both requests, and the listChanged auto-refresh for tools. Checks
 // (requirement ids from docs/mcp-protocol.md):
 //   - initialize is mcpmon's own (GW-2): serverInfo mcpmon, every list kind
-//     with listChanged, resources.subscribe, logging, completions, no tasks
+//     with listChanged, resources.subscribe, logging, completions, tasks
 //   - the first listTools() right after connect() has the tools of both
 //     servers, prefixed "<server>__" (PAG-4, NAME-1, NAME-2)
 //   - a call to each: everything's echo and get-sum, memory's
@@ -268,7 +268,8 @@ async function scenario() {
     assertEq(caps.prompts, { listChanged: true }, 'capabilities.prompts');
     assertEq(caps.resources, { subscribe: true, listChanged: true }, 'capabilities.resources');
     assert(caps.logging && caps.completions, `logging/completions missing: ${JSON.stringify(caps)}`);
-    assert(!('tasks' in caps), `tasks advertised: ${JSON.stringify(caps)}`);
+    // TASK-3: server-everything's tasks capability, routed by the gateway.
+    assertEq(caps.tasks, { list: {}, cancel: {}, requests: { tools: { call: {} } } }, 'capabilities.tasks');
     return `mcpmon ${info.version}`;
   });
 

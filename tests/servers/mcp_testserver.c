@@ -40,6 +40,12 @@
  *                       (the refs asked about are recorded in "state"
  *                       completion_refs)
  *   list_meta           object: the _meta of every list result
+ *   unlisted_resources  [{uri, text}]: resources/read answers these, but
+ *                       resources/list does not name them (as a resource
+ *                       a tool just made)
+ *   tasks               {ms, elicit}: the tasks capability; a tools/call
+ *                       with params.task makes a task, ids "1", "2", ...,
+ *                       completed ms later (ts_tasks.c)
  *   page_size           N: tools, prompts, resources and templates are
  *                       listed N per page with a nextCursor (default:
  *                       all on one page)
@@ -93,7 +99,8 @@
  * Requests: initialize, ping, tools/list, tools/call, logging/setLevel,
  * resources/subscribe, resources/unsubscribe, and prompts/list,
  * prompts/get, resources/list, resources/templates/list, resources/read,
- * completion/complete when the spec has what they serve; others get
+ * completion/complete, tasks/get|result|list|cancel when the spec has
+ * what they serve; others get
  * -32601.
  * Notifications are recorded (see "state"); notifications/cancelled drops
  * the pending answer of a slow, progress or sample call. Tools: see
@@ -118,6 +125,7 @@ struct ts_state ts;
 static void ts_free(void) {
   while (ts.ntimers > 0) ts_timer_remove(ts.ntimers - 1);
   while (ts.npending > 0) ts_pending_remove(ts.npending - 1);
+  ts_tasks_free();
   free(ts.timers);
   free(ts.pending);
   cJSON_Delete(ts.init_params);
@@ -217,12 +225,17 @@ int main(int argc, char** argv) {
   for (;;) {
     struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
     bool reading = ts.stdin_open && !ts.stdin_paused;
-    int n = poll(&pfd, reading ? 1 : 0, ts_timer_timeout());
+    int timeout = ts_timer_timeout();
+    int task_timeout = ts_tasks_timeout();
+    if (task_timeout >= 0 && (timeout < 0 || task_timeout < timeout))
+      timeout = task_timeout;
+    int n = poll(&pfd, reading ? 1 : 0, timeout);
     if (n < 0 && errno != EINTR) {
       fprintf(stderr, "mcp_testserver: poll: %s\n", strerror(errno));
       return 1;
     }
     ts_timer_run();
+    ts_tasks_run();
     if (n <= 0 || !reading || pfd.revents == 0)
       continue;
     if (cap - len < TS_READ_CHUNK) {

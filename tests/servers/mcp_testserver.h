@@ -2,8 +2,8 @@
  * What the server does, and every spec key, is in mcp_testserver.c's
  * opening comment. Internal to tests/servers: all names are ts_, the whole
  * server is one process with one state, ts. Calls go one way, down this
- * list: mcp_testserver.c (main) -> ts_rpc.c -> ts_tools.c -> ts_lists.c,
- * ts_session.c, ts_proc.c -> ts_spec.c -> ts_out.c. */
+ * list: mcp_testserver.c (main) -> ts_rpc.c -> ts_tasks.c, ts_tools.c ->
+ * ts_lists.c, ts_session.c, ts_proc.c -> ts_spec.c -> ts_out.c. */
 #ifndef MCP_TESTSERVER_H
 #define MCP_TESTSERVER_H
 
@@ -128,6 +128,15 @@ void ts_resources_list(const cJSON* id, const cJSON* params);
 void ts_templates_list(const cJSON* id, const cJSON* params);
 void ts_resources_read(const cJSON* id, const cJSON* params);
 void ts_complete(const cJSON* id, const cJSON* params);
+
+/* ts_tasks.c: tasks (spec "tasks"): creating one for a tools/call with
+ * params.task, tasks/get|result|list|cancel, their completion on time. */
+bool ts_tasks_enabled(void);
+void ts_task_create(const cJSON* id, const cJSON* params);
+void ts_tasks_request(const cJSON* id, const char* method, const cJSON* params);
+int ts_tasks_timeout(void); /* ms until a task completes, -1 for none */
+void ts_tasks_run(void);
+void ts_tasks_free(void);
 
 /* ts_tools.c: the built-in tools (ts_builtin[]) and the spec's tools. */
 void ts_tools_list(const cJSON* id, const cJSON* params);

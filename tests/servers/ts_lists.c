@@ -179,6 +179,14 @@ void ts_resources_read(const cJSON* id, const cJSON* params) {
       return;
     }
   }
+  cJSON_ArrayForEach(item, ts_spec("unlisted_resources")) {
+    const char* u = ts_arg_str(item, "uri");
+    if (u != NULL && strcmp(u, uri) == 0) {
+      const char* text = ts_arg_str(item, "text");
+      ts_read_answer(id, uri, NULL, text ? text : "");
+      return;
+    }
+  }
   cJSON_ArrayForEach(item, ts_spec("resourceTemplates")) {
     const char* tpl = ts_arg_str(item, "uriTemplate");
     if (tpl == NULL || !ts_template_match(tpl, uri))

@@ -34,8 +34,13 @@ static void ts_request(const cJSON* id,
     ts_result(id, cJSON_CreateObject());
   } else if (strcmp(method, "tools/list") == 0) {
     ts_tools_list(id, params);
+  } else if (strcmp(method, "tools/call") == 0 && ts_tasks_enabled() &&
+             cJSON_GetObjectItemCaseSensitive(params, "task") != NULL) {
+    ts_task_create(id, params);
   } else if (strcmp(method, "tools/call") == 0) {
     ts_tools_call(id, params);
+  } else if (strncmp(method, "tasks/", 6) == 0 && ts_tasks_enabled()) {
+    ts_tasks_request(id, method, params);
   } else if (strcmp(method, "logging/setLevel") == 0) {
     const cJSON* level = cJSON_GetObjectItemCaseSensitive(params, "level");
     cJSON_Delete(ts.log_level);

@@ -60,6 +60,11 @@ static void ts_answer_initialize(const cJSON* id) {
       cJSON_AddObjectToObject(c, "resources");
     if (ts_spec("completions") != NULL)
       cJSON_AddObjectToObject(c, "completions");
+    if (cJSON_IsObject(ts_spec("tasks")))
+      cJSON_AddItemToObject(
+          c, "tasks",
+          cJSON_Parse("{\"list\":{},\"cancel\":{},\"requests\":{\"tools\":"
+                      "{\"call\":{}}}}"));
   }
   cJSON_AddItemToObject(r, "capabilities", c);
   cJSON* info = cJSON_AddObjectToObject(r, "serverInfo");

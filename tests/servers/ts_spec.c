@@ -28,7 +28,8 @@ bool ts_spec_bool(const char* key, bool dflt) {
 }
 
 bool ts_has_resources(void) {
-  return ts_spec("resources") != NULL || ts_spec("resourceTemplates") != NULL;
+  return ts_spec("resources") != NULL || ts_spec("resourceTemplates") != NULL ||
+         ts_spec("unlisted_resources") != NULL;
 }
 
 const char* ts_spec_str(const char* key) {

@@ -48,6 +48,7 @@ static void test_union_and_versions(void) {
              "{\"protocolVersion\":\"2024-11-05\",\"capabilities\":{"
              "\"tools\":{\"listChanged\":true},"
              "\"resources\":{\"subscribe\":true,\"listChanged\":true},"
+             "\"tasks\":{\"list\":{}},"
              "\"experimental\":{\"x\":{},\"y\":1},"
              "\"prompts\":{\"listChanged\":true}},"
              "\"serverInfo\":{\"name\":\"mcpmon\",\"version\":\"9.9\"},"

@@ -120,6 +120,32 @@ static void test_read(void) {
   jmsg_free(m);
 }
 
+/* Issue 13: the items of tasks/list, read one by one. */
+static void test_elements(void) {
+  struct jmsg* m =
+      P("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tasks\":[ {\"taskId\":"
+        "\"a]\"} , [1,2],\"x\" ,3 ],\"e\":[ ],\"o\":{}}}");
+  struct jspan arr = jmsg_get(m, "result", "tasks", NULL);
+  size_t pos = 0;
+  struct jspan el;
+  CHECK(jtext_element(m->text, arr, &pos, &el));
+  check_span(m, el, "{\"taskId\":\"a]\"}");
+  CHECK(jtext_element(m->text, arr, &pos, &el));
+  check_span(m, el, "[1,2]");
+  CHECK(jtext_element(m->text, arr, &pos, &el));
+  check_span(m, el, "\"x\"");
+  CHECK(jtext_element(m->text, arr, &pos, &el));
+  check_span(m, el, "3");
+  CHECK(!jtext_element(m->text, arr, &pos, &el));
+  pos = 0;
+  CHECK(!jtext_element(m->text, jmsg_get(m, "result", "e", NULL), &pos, &el));
+  pos = 0;
+  CHECK(!jtext_element(m->text, jmsg_get(m, "result", "o", NULL), &pos, &el));
+  pos = 0;
+  CHECK(!jtext_element(m->text, jmsg_get(m, "result", "no", NULL), &pos, &el));
+  jmsg_free(m);
+}
+
 static void test_edit(void) {
   const char* in =
       "{\"jsonrpc\":\"2.0\",\"id\":\"client-1\",\"method\":\"tools/call\","
@@ -190,6 +216,7 @@ int main(void) {
   test_from_scan();
   test_classify();
   test_read();
+  test_elements();
   test_edit();
   return check_done();
 }

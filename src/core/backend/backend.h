@@ -86,6 +86,14 @@ struct backend_events {
                            unsigned n,
                            char* block,
                            size_t cap);
+  /* The answer to a request forwarded with backend_forward_watched, with
+   * the client's id in place: the server's, or an error mcpmon made for
+   * it (crashed, restarted, not ready in time). Takes m. May be NULL:
+   * such requests are then answered as others are. */
+  void (*on_reply)(struct backend* b,
+                   void* ctx,
+                   struct jmsg* m,
+                   uint64_t cookie);
   /* A request from the server to the client (sampling, roots, ...), with
    * the server's own id. Answer through backend_send_response with the
    * same generation. Takes m. */
@@ -177,6 +185,14 @@ const cJSON* backend_init_result(const struct backend* b);
  * on_response_text, on_text or on_message, always: forwarded, queued, or
  * an error. */
 void backend_forward_request(struct backend* b, struct jmsg* m);
+/* The same for a request whose answer the owner reads before the client
+ * does (issue 13: a task's ids, a URI asked of one server after another):
+ * every answer, of whatever kind, comes through on_reply with cookie (not
+ * 0) and never reaches the client by itself. A request the client
+ * cancels (CAN-1) gets no answer at all. */
+void backend_forward_watched(struct backend* b,
+                             struct jmsg* m,
+                             uint64_t cookie);
 /* Forward a client notification as it is (takes m); a cancellation gets
  * the server's id of the request (CAN-1). */
 void backend_forward_notification(struct backend* b, struct jmsg* m);
@@ -236,6 +252,12 @@ const struct server_config* backend_config(const struct backend* b);
 /* The current process's pid (its process group too), 0 if none. */
 long backend_pid(const struct backend* b);
 unsigned backend_restart_count(const struct backend* b);
+/* Which process is current: counts every spawn (0 before the first). A
+ * task made by generation g is gone once this differs (TASK-1). */
+uint64_t backend_generation(const struct backend* b);
+/* Fetch one list again now (when the server is ready and has it), as
+ * after its own list_changed; on_lists reports it. */
+void backend_refresh_list(struct backend* b, enum backend_list kind);
 /* The server's name, or "server" when the config has none. Borrowed
  * until backend_free. */
 const char* backend_name(const struct backend* b);
@@ -252,7 +274,7 @@ const cJSON* backend_list(const struct backend* b, enum backend_list kind);
 const cJSON* backend_list_meta(const struct backend* b, enum backend_list kind);
 /* True when the server's initialize result declared capability cap
  * ("tools", "resources", ...); with sub, that member of it is true
- * ("subscribe"). */
+ * ("subscribe") or an object (tasks.list is declared as {}). */
 bool backend_has_capability(const struct backend* b,
                             const char* cap,
                             const char* sub);

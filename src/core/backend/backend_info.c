@@ -78,6 +78,10 @@ long backend_pid(const struct backend* b) {
   return bk_pid(b);
 }
 
+uint64_t backend_generation(const struct backend* b) {
+  return b->generation;
+}
+
 unsigned backend_restart_count(const struct backend* b) {
   return b->restarts;
 }
@@ -112,8 +116,9 @@ bool backend_has_capability(const struct backend* b,
     return true;
   const cJSON* caps =
       cJSON_GetObjectItemCaseSensitive(b->init_result, "capabilities");
-  return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(caps, cap), sub));
+  const cJSON* v = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(caps, cap), sub);
+  return cJSON_IsTrue(v) || cJSON_IsObject(v);
 }
 
 void backend_set_queue_timeout(struct backend* b, unsigned ms) {

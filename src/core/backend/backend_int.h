@@ -78,8 +78,9 @@ struct bk_listfetch {
 struct qitem {
   struct jmsg* msg;
   uint64_t deadline_ms;
-  uint64_t t0_ns; /* when the client's request arrived */
-  size_t mem;     /* counted in queue_bytes */
+  uint64_t t0_ns;  /* when the client's request arrived */
+  uint64_t cookie; /* backend_forward_watched, else 0 */
+  size_t mem;      /* counted in queue_bytes */
   TAILQ_ENTRY(qitem) entry;
 };
 
@@ -209,7 +210,8 @@ struct inflight_req* bk_send_own_req(struct backend* b,
                                      const char* method,
                                      cJSON* params);
 /* A forwarded request is answered: tell the observer, then hand the
- * answer to the owner. Takes response; r is the caller's still. */
+ * answer to the owner (on_message, or on_reply for a watched request).
+ * Takes response; r is the caller's still. */
 void bk_finish_forward(struct backend* b,
                        struct inflight_req* r,
                        cJSON* response);
@@ -218,6 +220,9 @@ void bk_answer_req_error(struct backend* b,
                          struct inflight_req* r,
                          const char* reason,
                          const char* message);
+/* Hand a message mcpmon made for a watched request (cookie) to the
+ * owner's on_reply as text. Takes msg. */
+void bk_reply_tree(struct backend* b, cJSON* msg, uint64_t cookie);
 /* Send every queued message (while READY). */
 void bk_flush_queue(struct backend* b);
 /* Answer (requests) or drop (notifications) queued messages: all, or

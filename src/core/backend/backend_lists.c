@@ -190,6 +190,13 @@ void bk_on_list_changed(struct backend* b, const char* method) {
   }
 }
 
+void backend_refresh_list(struct backend* b, enum backend_list kind) {
+  if (b->state == BACKEND_READY &&
+      (kind == BACKEND_LIST_TOOLS || b->all_lists) &&
+      bk_has_capability(b, bk_lists[kind].capability))
+    bk_fetch_list(b, kind, NULL);
+}
+
 void bk_lists_reset(struct backend* b) {
   for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
     cJSON_Delete(b->fetch[k].acc);

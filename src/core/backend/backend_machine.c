@@ -130,8 +130,12 @@ static void bk_on_response_msg(struct backend* b, struct jmsg* m) {
                    cJSON_IsString(err) ? err->valuestring : NULL, m->text,
                    m->len);
     cJSON_Delete(etree);
+    uint64_t cookie = r->cookie;
     inflight_req_free(r);
-    b->ev.on_text(b, b->ctx, m);
+    if (cookie != 0)
+      b->ev.on_reply(b, b->ctx, m, cookie);
+    else
+      b->ev.on_text(b, b->ctx, m);
     return;
   }
   struct jrpc_msg tree;

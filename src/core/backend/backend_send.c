@@ -52,11 +52,23 @@ static void bk_report(struct backend* b,
   free(text);
 }
 
+void bk_reply_tree(struct backend* b, cJSON* msg, uint64_t cookie) {
+  size_t len;
+  char* text = jrpc_serialize(msg, &len);
+  cJSON_Delete(msg);
+  struct jmsg* m = jmsg_parse(text, len - 1); /* without its '\n' */
+  free(text);
+  b->ev.on_reply(b, b->ctx, m, cookie);
+}
+
 void bk_finish_forward(struct backend* b,
                        struct inflight_req* r,
                        cJSON* response) {
   bk_report(b, r->method, r->tool, r->t0_ns, r->body, response);
-  b->ev.on_message(b, b->ctx, response);
+  if (r->cookie != 0)
+    bk_reply_tree(b, response, r->cookie);
+  else
+    b->ev.on_message(b, b->ctx, response);
 }
 
 void bk_answer_req_error(struct backend* b,
@@ -85,6 +97,7 @@ static char* bk_tool_of(const struct jmsg* m) {
 static void bk_reject_why(struct backend* b,
                           struct jmsg* m,
                           uint64_t t0_ns,
+                          uint64_t cookie,
                           cJSON* err) {
   if (b->obs != NULL && b->obs->on_traffic != NULL) {
     char* body = bk_body(b, m);
@@ -94,17 +107,21 @@ static void bk_reject_why(struct backend* b,
     free(body);
   }
   jmsg_free(m);
-  b->ev.on_message(b, b->ctx, err);
+  if (cookie != 0)
+    bk_reply_tree(b, err, cookie);
+  else
+    b->ev.on_message(b, b->ctx, err);
 }
 
 static void bk_reject(struct backend* b,
                       struct jmsg* m,
                       uint64_t t0_ns,
+                      uint64_t cookie,
                       const char* what) {
   cJSON* id = jmsg_id(m);
   cJSON* err = bk_unavailable_error(b, id, what);
   cJSON_Delete(id);
-  bk_reject_why(b, m, t0_ns, err);
+  bk_reject_why(b, m, t0_ns, cookie, err);
 }
 
 /* ---- mcpmon's own requests ---------------------------------------------- */
@@ -154,7 +171,10 @@ static bool bk_queue_full(const struct backend* b, const struct jmsg* m) {
          b->queue_bytes + bk_qitem_mem(m) > BK_QUEUE_MAX_BYTES;
 }
 
-static void bk_enqueue(struct backend* b, struct jmsg* m, uint64_t t0_ns) {
+static void bk_enqueue(struct backend* b,
+                       struct jmsg* m,
+                       uint64_t t0_ns,
+                       uint64_t cookie) {
   if (bk_queue_full(b, m)) {
     if (!b->queue_full_warned) {
       b->queue_full_warned = true;
@@ -176,12 +196,13 @@ static void bk_enqueue(struct backend* b, struct jmsg* m, uint64_t t0_ns) {
     cJSON* id = jmsg_id(m);
     cJSON* err = bk_error(b, id, "backpressure", text);
     cJSON_Delete(id);
-    bk_reject_why(b, m, t0_ns, err);
+    bk_reject_why(b, m, t0_ns, cookie, err);
     return;
   }
   struct qitem* q = xcalloc(1, sizeof(*q));
   q->msg = m;
   q->t0_ns = t0_ns;
+  q->cookie = cookie;
   q->deadline_ms = uv_now(b->loop) + b->queue_timeout_ms;
   bool first = TAILQ_EMPTY(&b->queue);
   TAILQ_INSERT_TAIL(&b->queue, q, entry);
@@ -216,7 +237,8 @@ void bk_fail_queue(struct backend* b, bool all) {
          (all || q->deadline_ms <= now)) {
     bk_unqueue(b, q);
     if (q->msg->kind == JRPC_REQUEST)
-      bk_reject(b, q->msg, q->t0_ns, "the request was not sent to it");
+      bk_reject(b, q->msg, q->t0_ns, q->cookie,
+                "the request was not sent to it");
     else
       jmsg_free(q->msg);
     free(q);
@@ -290,7 +312,10 @@ static void bk_note_token(struct backend* b,
 
 /* Send a client request to the READY server under a fresh id (ID-1): the
  * client's bytes with only the id replaced. */
-static void bk_send_forward(struct backend* b, struct jmsg* m, uint64_t t0_ns) {
+static void bk_send_forward(struct backend* b,
+                            struct jmsg* m,
+                            uint64_t t0_ns,
+                            uint64_t cookie) {
   size_t queued = child_write_queue(b->p);
   if (queued > BK_WRITE_QUEUE_MAX) {
     char text[256];
@@ -301,11 +326,12 @@ static void bk_send_forward(struct backend* b, struct jmsg* m, uint64_t t0_ns) {
     cJSON* id = jmsg_id(m);
     cJSON* err = bk_error(b, id, "backpressure", text);
     cJSON_Delete(id);
-    bk_reject_why(b, m, t0_ns, err);
+    bk_reject_why(b, m, t0_ns, cookie, err);
     return;
   }
   struct inflight_req* r =
       inflight_req_new(b->next_id++, INFLIGHT_FORWARD, m->method);
+  r->cookie = cookie;
   if (b->obs != NULL && b->obs->on_traffic != NULL) {
     r->body = bk_body(b, m); /* with the client's id, as it was sent */
     r->t0_ns = t0_ns;
@@ -345,15 +371,25 @@ static bool bk_can_queue(const struct backend* b) {
   }
 }
 
-void backend_forward_request(struct backend* b, struct jmsg* m) {
+static void bk_forward(struct backend* b, struct jmsg* m, uint64_t cookie) {
   bk_track_state(b, m);
   uint64_t t0_ns = uv_hrtime();
   if (bk_accepts_now(b))
-    bk_send_forward(b, m, t0_ns);
+    bk_send_forward(b, m, t0_ns, cookie);
   else if (bk_can_queue(b))
-    bk_enqueue(b, m, t0_ns);
+    bk_enqueue(b, m, t0_ns, cookie);
   else
-    bk_reject(b, m, t0_ns, "the request was not sent to it");
+    bk_reject(b, m, t0_ns, cookie, "the request was not sent to it");
+}
+
+void backend_forward_request(struct backend* b, struct jmsg* m) {
+  bk_forward(b, m, 0);
+}
+
+void backend_forward_watched(struct backend* b,
+                             struct jmsg* m,
+                             uint64_t cookie) {
+  bk_forward(b, m, b->ev.on_reply != NULL ? cookie : 0);
 }
 
 static void bk_write_jmsg(struct backend* b, struct jmsg* m) {
@@ -408,7 +444,7 @@ void backend_forward_notification(struct backend* b, struct jmsg* m) {
   if (bk_accepts_now(b))
     bk_write_jmsg(b, m);
   else if (bk_can_queue(b))
-    bk_enqueue(b, m, 0);
+    bk_enqueue(b, m, 0, 0);
   else
     jmsg_free(m);
 }
@@ -428,7 +464,7 @@ void bk_flush_queue(struct backend* b) {
   struct qitem* q;
   while (b->state == BACKEND_READY && (q = bk_dequeue(b)) != NULL) {
     if (q->msg->kind == JRPC_REQUEST)
-      bk_send_forward(b, q->msg, q->t0_ns);
+      bk_send_forward(b, q->msg, q->t0_ns, q->cookie);
     else
       bk_write_jmsg(b, q->msg);
     free(q);

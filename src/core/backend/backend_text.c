@@ -76,9 +76,10 @@ bool bk_forward_text(struct backend* b,
           : !jrpc_scan_response(line, len, &t))
     return false;
   struct inflight_req* r = inflight_find(&b->inflight, t.id);
-  if (r == NULL || r->kind != INFLIGHT_FORWARD) {
+  if (r == NULL || r->kind != INFLIGHT_FORWARD || r->cookie != 0) {
     cJSON_Delete(t.error);
-    return false; /* unknown ids and mcpmon's own requests */
+    return false; /* unknown ids, mcpmon's own requests, and answers the
+                     owner reads first */
   }
 
   if (log_enabled(LL_DEBUG))

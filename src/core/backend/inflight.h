@@ -38,10 +38,12 @@ struct inflight_req {
   enum inflight_kind kind;
   cJSON* client_id; /* FORWARD: the client's id, restored exactly */
   char* method;
-  unsigned list; /* LIST: which list (enum backend_list) */
-  char* tool;    /* FORWARD with an observer: params.name */
-  char* body;    /* FORWARD with an observer: the request, cut */
-  cJSON* token;  /* FORWARD: params._meta.progressToken, or NULL */
+  unsigned list;   /* LIST: which list (enum backend_list) */
+  char* tool;      /* FORWARD with an observer: params.name */
+  char* body;      /* FORWARD with an observer: the request, cut */
+  cJSON* token;    /* FORWARD: params._meta.progressToken, or NULL */
+  uint64_t cookie; /* FORWARD: non-zero: the owner reads the answer
+                      first (backend_forward_watched) */
   uint64_t t0_ns;
   TAILQ_ENTRY(inflight_req) entry; /* private */
 };

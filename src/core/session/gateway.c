@@ -42,9 +42,12 @@ static void gw_send_list_changed(struct gateway* gw,
 static bool gw_backend_notification(void* ctx,
                                     struct backend* b,
                                     struct jmsg* m) {
-  (void)ctx;
+  struct gateway* gw = ctx;
   if (strstr(m->method, "/list_changed") != NULL)
     return false; /* the merged one follows the refresh (GW-5) */
+  struct gw_backend* gb = gw_find(gw, b);
+  if (gb != NULL)
+    gw_task_rename_incoming(gw, gb, m); /* TASK-3 */
   if (strcmp(m->method, "notifications/message") == 0 &&
       jtext_type(m->text, m->params) == JSCAN_OBJECT) { /* LOG-2 */
     struct jspan at;
@@ -70,11 +73,37 @@ static bool gw_backend_notification(void* ctx,
   return true;
 }
 
+/* A server's request for the client: its related task's id is named as
+ * the client knows it (TASK-3). */
+static void gw_backend_request(void* ctx, struct backend* b, struct jmsg* m) {
+  struct gateway* gw = ctx;
+  struct gw_backend* gb = gw_find(gw, b);
+  if (gb != NULL)
+    gw_task_rename_incoming(gw, gb, m);
+}
+
+static void gw_ev_reply(struct backend* b,
+                        void* ctx,
+                        struct jmsg* m,
+                        uint64_t cookie) {
+  struct gateway* gw = ctx;
+  gw_on_reply(gw, gw_find(gw, b), m, cookie);
+}
+
 static void gw_ev_lists(struct backend* b, void* ctx, unsigned changed) {
   struct gateway* gw = ctx;
   struct gw_backend* gb = gw_find(gw, b);
   if (gb == NULL)
     return;
+  if (gb->refreshed != NULL) {
+    /* A refresh mcpmon asked for (a URI its list did not name): news for
+     * the client only when the list is not what it was. */
+    const cJSON* now = backend_list(b, BACKEND_LIST_RESOURCES);
+    if (now != NULL && cJSON_Compare(gb->refreshed, now, true))
+      changed &= ~(1u << BACKEND_LIST_RESOURCES);
+    cJSON_Delete(gb->refreshed);
+    gb->refreshed = NULL;
+  }
   bool first = !gb->listed;
   bool was_settled = gw->settled;
   gb->listed = true;
@@ -95,6 +124,7 @@ static void gw_ev_lists(struct backend* b, void* ctx, unsigned changed) {
 
 static void gw_free_backend(struct gw_backend* gb) {
   backend_free(gb->b);
+  cJSON_Delete(gb->refreshed);
   server_config_free(&gb->sc);
   free(gb);
 }
@@ -170,6 +200,7 @@ static const struct session_policy gw_policy = {
     .request = gw_on_request,
     .notification = gw_on_notification,
     .backend_notification = gw_backend_notification,
+    .backend_request = gw_backend_request,
     .client_congested = gw_client_congested,
     .backend =
         {
@@ -179,6 +210,7 @@ static const struct session_policy gw_policy = {
             .on_initialized = gw_ev_initialized,
             .on_state = gw_ev_state,
             .on_lists = gw_ev_lists,
+            .on_reply = gw_ev_reply,
         },
 };
 
@@ -205,6 +237,7 @@ static struct gw_backend* gw_add_backend(struct gateway* gw,
   struct gw_backend* gb = xcalloc(1, sizeof(*gb));
   gb->gw = gw;
   gb->announce = announce;
+  gb->serial = ++gw->next_serial;
   server_config_copy(&gb->sc, sc);
   if (before != NULL)
     TAILQ_INSERT_BEFORE(before, gb, link);
@@ -243,12 +276,14 @@ static void gw_retire(struct gateway* gw,
                       struct gw_backend* gb,
                       bool replaced) {
   TAILQ_REMOVE(&gw->backends, gb, link);
+  gw_forget_backend(gw, gb);
   if (gb->w != NULL) {
     watcher_close(gb->w);
     gb->w = NULL;
   }
   if (gb->b == NULL) {
     server_config_free(&gb->sc);
+    cJSON_Delete(gb->refreshed);
     free(gb);
     return;
   }
@@ -477,6 +512,9 @@ static void gw_maybe_closed(struct gateway* gw) {
   name_table_free(gw->prompts);
   name_table_free(gw->resources);
   name_table_free(gw->warned);
+  name_table_free(gw->learned);
+  task_table_free(gw->tasks);
+  gw_free_ops(gw);
   gw_free_waiting(gw);
   gw_free_held(gw);
   cJSON_Delete(gw->log_level);
@@ -566,6 +604,9 @@ void gateway_mode(uv_loop_t* loop,
   gw->prompts = name_table_new();
   gw->resources = name_table_new();
   gw->warned = name_table_new();
+  gw->learned = name_table_new();
+  gw->tasks = task_table_new(GW_MAX_TASKS);
+  TAILQ_INIT(&gw->ops);
   uv_timer_init(loop, &gw->settle_timer);
   gw->settle_timer.data = gw;
   uv_timer_init(loop, &gw->held_timer);

@@ -62,8 +62,6 @@ static void gi_union(cJSON* caps, const struct gw_init_part* parts, size_t n) {
       continue;
     const cJSON* it;
     cJSON_ArrayForEach(it, c) {
-      if (strcmp(it->string, "tasks") == 0)
-        continue; /* not routed by the gateway (yet): not offered */
       cJSON* have = cJSON_GetObjectItemCaseSensitive(caps, it->string);
       if (have == NULL)
         cJSON_AddItemToObject(caps, it->string, cJSON_Duplicate(it, true));

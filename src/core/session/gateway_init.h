@@ -11,8 +11,8 @@
  * - capabilities: the union of the backends' (members merged one level
  *   deep, a true flag wins), with listChanged true on tools, prompts and
  *   resources where present (mcpmon sends those, LIFE-3); nothing none of
- *   them has. `tasks` is left out: the gateway does not route tasks yet.
- *   With no backend ready, GW-2's fixed superset.
+ *   them has; `tasks` too, since the gateway routes them (TASK-3). With no
+ *   backend ready, GW-2's fixed superset.
  * - instructions: each backend's under a heading with its name and the
  *   prefix its names carry, in config order; none when none has any.
  * - serverInfo: mcpmon's own.

@@ -6,10 +6,17 @@
  *                    config file, start and shutdown, the policy table;
  *                    calls both files below
  *   gateway_route.c  the client's requests and notifications: routing by
- *                    name and URI, completion, logging, held calls;
- *                    calls gateway_merge.c
+ *                    name and URI (a URI nobody lists asked of one
+ *                    server after another), completion, logging, held
+ *                    calls, the answers the gateway reads first;
+ *                    calls the files below
+ *   gateway_tasks.c  tasks (TASK-3): ids named per server, routed by a
+ *                    table of owners, tasks/list across servers;
+ *                    calls gateway_ops.c
  *   gateway_merge.c  the merged lists, exposed names, URI ownership, and
  *                    answering list requests (PAG-1, PAG-4, NAME-*, RES-2)
+ *   gateway_ops.c    the requests whose answer the gateway reads before
+ *                    the client (backend_forward_watched), by cookie
  */
 #ifndef MCPMON_GATEWAY_INT_H
 #define MCPMON_GATEWAY_INT_H
@@ -24,6 +31,8 @@
 #include "core/session/gateway.h"
 #include "core/session/names.h"
 #include "core/session/session.h"
+#include "core/session/task_table.h"
+#include "lib/u64map.h"
 #include "proto/jsonrpc.h"
 
 #define GW_FIRST_LIST_WAIT_MS 10000u /* PAG-4 */
@@ -33,6 +42,14 @@
 /* How long the client's initialize waits for the backends' (issue 13). */
 #define GW_INIT_WAIT_MS 3000u
 #define GW_CONFIG_DELAY_MS 100u
+/* Tasks whose owner is remembered (task_table.h), and URIs learned from
+ * a server that answered for them though its list did not name them. */
+#define GW_MAX_TASKS 10000u
+#define GW_MAX_LEARNED 4096u
+/* A cursor of tasks/list across servers: this, the length of the server's
+ * name, ':', the name, then that server's own cursor. */
+#define GW_TASK_CURSOR "mcpmon-tasks:"
+
 /* NAME-5: Claude Code exposes mcp__<key>__<name> within 64 characters and
  * Cursor drops <key><name> over 60; with the key "mcpmon" that leaves: */
 #define GW_CLAUDE_BUDGET 51u
@@ -48,9 +65,14 @@ struct gw_backend {
   struct server_config sc; /* owned copy */
   struct backend* b;       /* NULL when disabled */
   struct watcher* w;
-  bool listed;   /* its lists arrived at least once */
-  bool announce; /* replaces a changed server: list_changed is
-                    owed even if it never lists (GW-5) */
+  bool listed;      /* its lists arrived at least once */
+  bool announce;    /* replaces a changed server: list_changed is
+                       owed even if it never lists (GW-5) */
+  uint64_t serial;  /* unique among the gateway's backends, ever: a
+                       task names the instance that made it */
+  cJSON* refreshed; /* its resources list before a refresh mcpmon
+                       asked for (NULL: none pending): list_changed only
+                       when the list differs */
   TAILQ_ENTRY(gw_backend) link;
 };
 TAILQ_HEAD(gw_backend_list, gw_backend);
@@ -78,6 +100,28 @@ struct gw_held {
   STAILQ_ENTRY(gw_held) link;
 };
 STAILQ_HEAD(gw_held_list, gw_held);
+
+/* A request whose answer the gateway reads before the client does. */
+enum gw_op_kind {
+  GW_OP_READ,      /* resources/read of a URI nobody lists: asked of one
+                      server after another until one has it */
+  GW_OP_TASK,      /* a task's request: its ids are renamed on the way */
+  GW_OP_TASK_LIST, /* tasks/list: one server's page, then the next's */
+};
+
+struct gw_op {
+  uint64_t cookie; /* backend_forward_watched's */
+  enum gw_op_kind kind;
+  cJSON* client_id;     /* for a cancellation (CAN-1) */
+  struct jmsg* request; /* READ: the client's request, for the next
+                           server; TASK_LIST: with its params */
+  char** ask;           /* READ: the servers to ask, in order */
+  size_t nask, next;    /* ... and the next one to ask */
+  struct jmsg* error;   /* READ: the first server's error */
+  char* server;         /* TASK_LIST: the server asked now */
+  TAILQ_ENTRY(gw_op) link;
+};
+TAILQ_HEAD(gw_op_list, gw_op);
 
 struct gateway {
   uv_loop_t* loop;
@@ -109,7 +153,15 @@ struct gateway {
   struct gw_template* templates;
   size_t ntemplates;
   cJSON* merged[BACKEND_LIST_KINDS];
-  cJSON* log_level; /* the client's last logging/setLevel params */
+  cJSON* log_level;           /* the client's last logging/setLevel params */
+  struct name_table* learned; /* uri -> gw_backend that served it */
+
+  struct u64map op_by_cookie; /* cookie -> struct gw_op* */
+  struct gw_op_list ops;      /* oldest first */
+  uint64_t next_cookie;
+  size_t nchained; /* ops that may ask another server */
+  uint64_t next_serial;
+  struct task_table* tasks;
 
   bool shutting_down;
   bool client_congested; /* the client is not reading (issue 12 item 5) */
@@ -122,6 +174,39 @@ struct gateway {
 /* Method and result key of each list, by enum backend_list. */
 extern const char* const gw_list_method[BACKEND_LIST_KINDS];
 extern const char* const gw_list_key[BACKEND_LIST_KINDS];
+
+/* gateway_ops.c */
+/* A new op for the client's request m (borrowed), registered under a
+ * fresh cookie. */
+struct gw_op* gw_op_new(struct gateway* gw,
+                        enum gw_op_kind kind,
+                        const struct jmsg* m);
+struct gw_op* gw_op_find(struct gateway* gw, uint64_t cookie);
+/* Unregister and free op. */
+void gw_op_free(struct gateway* gw, struct gw_op* op);
+/* The client cancelled request rid: forget its ops (no answer). */
+void gw_ops_cancel(struct gateway* gw, const cJSON* rid);
+/* Free every op without answering (the end). */
+void gw_free_ops(struct gateway* gw);
+
+/* gateway_tasks.c */
+/* tasks/get, tasks/result, tasks/cancel, tasks/list (takes m). */
+void gw_on_task_request(struct gateway* gw, struct jmsg* m);
+/* A tools/call for gb that asks for a task (params.task): forwarded so
+ * that the task's id is renamed on the way back (takes m). */
+void gw_forward_task_call(struct gateway* gw,
+                          struct gw_backend* gb,
+                          struct jmsg* m);
+/* The answer to a GW_OP_TASK or GW_OP_TASK_LIST op (takes m and op). */
+void gw_on_task_reply(struct gateway* gw,
+                      struct gw_backend* gb,
+                      struct gw_op* op,
+                      struct jmsg* m);
+/* A backend's notification or request for the client: the task ids in it
+ * get the server's name (notifications/tasks/status, related-task). */
+void gw_task_rename_incoming(struct gateway* gw,
+                             struct gw_backend* gb,
+                             struct jmsg* m);
 
 /* gateway_merge.c */
 /* Empty the merged lists and tables; rebuild them from every backend's
@@ -150,6 +235,13 @@ void gw_on_initialize(void* ctx, const struct jmsg* m, bool first);
 void gw_init_check(struct gateway* gw, bool force);
 void gw_on_request(void* ctx, struct jmsg* m);
 void gw_on_notification(void* ctx, struct jmsg* m);
+/* The answer to a request forwarded watched (takes m). */
+void gw_on_reply(struct gateway* gw,
+                 struct gw_backend* gb,
+                 struct jmsg* m,
+                 uint64_t cookie);
+/* gb leaves the configuration: forget the URIs learned from it. */
+void gw_forget_backend(struct gateway* gw, struct gw_backend* gb);
 /* Route held calls again, oldest first: those whose names are now known,
  * or all once every backend listed; with expire, also those past their
  * deadline (answered "unknown"). Re-arms the timer from the oldest left. */

@@ -141,12 +141,20 @@ static void gw_merge_uris(struct gateway* gw,
       }
     }
     if (owner != NULL) {
-      if (owner != gb)
+      /* Said once, not at every rebuild of the lists. */
+      char* said =
+          owner != gb ? xasprintf("%d\t%s\t%s\t%s", (int)kind, uri->valuestring,
+                                  owner->sc.name, gb->sc.name)
+                      : NULL;
+      if (said != NULL && !name_table_find(gw->warned, said, NULL, NULL)) {
+        name_table_add(gw->warned, said, NULL, "", NULL);
         log_warn(
             "Resource %s '%s' is served by '%s' and '%s'; '%s' (first "
             "in the config) serves it",
             kind == BACKEND_LIST_RESOURCES ? "URI" : "template",
             uri->valuestring, owner->sc.name, gb->sc.name, owner->sc.name);
+      }
+      free(said);
       continue;
     }
     cJSON_AddItemToArray(gw->merged[kind], cJSON_Duplicate(item, 1));
@@ -266,7 +274,9 @@ bool gw_all_listed(const struct gateway* gw) {
 }
 
 void gw_finish_check(struct gateway* gw) {
-  if (!gw->finishing || !STAILQ_EMPTY(&gw->held) || !STAILQ_EMPTY(&gw->waiting))
+  /* An op that may still ask another server needs its input open. */
+  if (!gw->finishing || !STAILQ_EMPTY(&gw->held) ||
+      !STAILQ_EMPTY(&gw->waiting) || gw->nchained > 0)
     return;
   gw->finishing = false;
   struct gw_backend* gb;

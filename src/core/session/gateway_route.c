@@ -178,7 +178,10 @@ static void gw_route_named(struct gateway* gw,
   free(name);
   struct gw_backend* gb = owner;
   jmsg_replace_string(m, at, original);
-  backend_forward_request(gb->b, m);
+  if (table == gw->tools && jmsg_get(m, "params", "task", NULL).len != 0)
+    gw_forward_task_call(gw, gb, m); /* TASK-3: its task id is renamed */
+  else
+    backend_forward_request(gb->b, m);
 }
 
 /* RFC 6570 level 1: "{var}" matches one or more characters other than
@@ -221,12 +224,23 @@ static bool gw_template_match(const char* tpl, const char* uri) {
   return gw_template_match_at(tpl, uri, &budget);
 }
 
-/* The server whose resource or template list names uri, or NULL. */
+/* The server whose resource list names uri, or that answered for it
+ * before though its list did not, or NULL. */
+static struct gw_backend* gw_known_uri_owner(struct gateway* gw,
+                                             const char* uri) {
+  void* owner = NULL;
+  if (name_table_find(gw->resources, uri, &owner, NULL) ||
+      name_table_find(gw->learned, uri, &owner, NULL))
+    return owner;
+  return NULL;
+}
+
+/* ... or whose template list matches it first, or NULL. */
 static struct gw_backend* gw_listed_uri_owner(struct gateway* gw,
                                               const char* uri) {
-  void* owner = NULL;
-  if (name_table_find(gw->resources, uri, &owner, NULL))
-    return owner;
+  struct gw_backend* known = gw_known_uri_owner(gw, uri);
+  if (known != NULL)
+    return known;
   for (size_t i = 0; i < gw->ntemplates; i++)
     if (strcmp(gw->templates[i].tpl, uri) == 0 ||
         gw_template_match(gw->templates[i].tpl, uri))
@@ -249,6 +263,143 @@ static struct gw_backend* gw_uri_owner(struct gateway* gw, const char* uri) {
   return NULL;
 }
 
+/* RES-3: nobody has uri. Takes m. */
+static void gw_not_found(struct gateway* gw, struct jmsg* m, const char* uri) {
+  cJSON* data = cJSON_CreateObject();
+  cJSON_AddStringToObject(data, "uri", uri);
+  cJSON* id = jmsg_id(m);
+  session_send_take(gw->s, jrpc_make_error(id, JRPC_RESOURCE_NOT_FOUND,
+                                           "Resource not found", data));
+  cJSON_Delete(id);
+  jmsg_free(m);
+}
+
+static struct gw_backend* gw_named(struct gateway* gw, const char* name) {
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    if (strcmp(gb->sc.name, name) == 0)
+      return gb;
+  }
+  return NULL;
+}
+
+static void gw_ask_add(struct gw_op* op, size_t cap, const char* name) {
+  for (size_t i = 0; i < op->nask; i++)
+    if (strcmp(op->ask[i], name) == 0)
+      return;
+  if (op->nask < cap)
+    op->ask[op->nask++] = xstrdup(name);
+}
+
+/* Ask the next server of a read op; with none left, the client gets the
+ * first server's error. */
+static void gw_read_next(struct gateway* gw, struct gw_op* op) {
+  while (op->next < op->nask) {
+    struct gw_backend* gb = gw_named(gw, op->ask[op->next++]);
+    if (gb != NULL && gb->b != NULL) {
+      backend_forward_watched(
+          gb->b, jmsg_parse(op->request->text, op->request->len), op->cookie);
+      return;
+    }
+  }
+  if (op->error != NULL) {
+    session_send_text(gw->s, op->error);
+    op->error = NULL;
+  } else {
+    char* uri = jtext_string(
+        op->request->text, jmsg_get(op->request, "params", "uri", NULL), NULL);
+    gw_not_found(gw, jmsg_parse(op->request->text, op->request->len),
+                 uri != NULL ? uri : "");
+    free(uri);
+  }
+  gw_op_free(gw, op);
+  gw_finish_check(gw);
+}
+
+/* Issue 13: a URI no list names (a resource a tool just made) is asked
+ * of the servers whose templates match it, then of every other server
+ * with resources, in config order, until one has it. Takes m. */
+static void gw_read_unlisted(struct gateway* gw,
+                             struct jmsg* m,
+                             const char* uri) {
+  size_t cap = 0;
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) cap++;
+  struct gw_op* op = gw_op_new(gw, GW_OP_READ, m);
+  op->ask = xcalloc(cap ? cap : 1, sizeof(*op->ask));
+  for (size_t i = 0; i < gw->ntemplates; i++)
+    if (gw_template_match(gw->templates[i].tpl, uri))
+      gw_ask_add(op, cap, gw->templates[i].owner->sc.name);
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    if (gb->b != NULL && backend_has_capability(gb->b, "resources", NULL))
+      gw_ask_add(op, cap, gb->sc.name);
+  }
+  op->request = m;
+  if (op->nask == 0) {
+    op->request = NULL;
+    gw_op_free(gw, op);
+    gw_not_found(gw, m, uri);
+    gw_finish_check(gw);
+    return;
+  }
+  gw_read_next(gw, op);
+}
+
+/* The answer of one server asked for an unlisted URI (takes m). */
+static void gw_on_read_reply(struct gateway* gw,
+                             struct gw_backend* gb,
+                             struct gw_op* op,
+                             struct jmsg* m) {
+  if (m->is_error) {
+    if (op->error == NULL)
+      op->error = m; /* what the client gets if nobody has it */
+    else
+      jmsg_free(m);
+    gw_read_next(gw, op);
+    return;
+  }
+  if (gb != NULL && gb->b != NULL) {
+    /* This server has it: later requests go straight to it, and its list
+     * is read again (it may name the URI now). */
+    char* uri = jtext_string(
+        op->request->text, jmsg_get(op->request, "params", "uri", NULL), NULL);
+    if (uri != NULL) {
+      if (name_table_count(gw->learned) >= GW_MAX_LEARNED)
+        name_table_clear(gw->learned);
+      name_table_add(gw->learned, uri, gb, uri, NULL);
+    }
+    free(uri);
+    if (gb->refreshed == NULL) {
+      const cJSON* was = backend_list(gb->b, BACKEND_LIST_RESOURCES);
+      gb->refreshed =
+          was != NULL ? cJSON_Duplicate(was, true) : cJSON_CreateArray();
+      backend_refresh_list(gb->b, BACKEND_LIST_RESOURCES);
+    }
+  }
+  session_send_text(gw->s, m);
+  gw_op_free(gw, op);
+  gw_finish_check(gw);
+}
+
+void gw_on_reply(struct gateway* gw,
+                 struct gw_backend* gb,
+                 struct jmsg* m,
+                 uint64_t cookie) {
+  struct gw_op* op = gw_op_find(gw, cookie);
+  if (op == NULL) {
+    jmsg_free(m); /* its request was cancelled (CAN-1) */
+    return;
+  }
+  if (op->kind == GW_OP_READ)
+    gw_on_read_reply(gw, gb, op, m);
+  else
+    gw_on_task_reply(gw, gb, op, m);
+}
+
+void gw_forget_backend(struct gateway* gw, struct gw_backend* gb) {
+  name_table_remove_owner(gw->learned, gb);
+}
+
 static void gw_route_uri(struct gateway* gw,
                          struct jmsg* m,
                          bool subscription,
@@ -264,15 +415,14 @@ static void gw_route_uri(struct gateway* gw,
     gw_hold(gw, m);
     return;
   }
+  if (!subscription && gw_known_uri_owner(gw, uri) == NULL) {
+    gw_read_unlisted(gw, m, uri);
+    free(uri);
+    return;
+  }
   struct gw_backend* gb = gw_uri_owner(gw, uri);
   if (gb == NULL) { /* RES-3 */
-    cJSON* data = cJSON_CreateObject();
-    cJSON_AddStringToObject(data, "uri", uri);
-    cJSON* id = jmsg_id(m);
-    session_send_take(gw->s, jrpc_make_error(id, JRPC_RESOURCE_NOT_FOUND,
-                                             "Resource not found", data));
-    cJSON_Delete(id);
-    jmsg_free(m);
+    gw_not_found(gw, m, uri);
     free(uri);
     return;
   }
@@ -528,7 +678,9 @@ void gw_on_request(void* ctx, struct jmsg* m) {
   }
   if (gw_route(gw, m, true))
     return;
-  if (strcmp(method, "logging/setLevel") == 0)
+  if (strncmp(method, "tasks/", 6) == 0)
+    gw_on_task_request(gw, m);
+  else if (strcmp(method, "logging/setLevel") == 0)
     gw_on_set_level(gw, m);
   else {
     char* msg = xasprintf("Method not found: %s", method);
@@ -551,7 +703,9 @@ void gw_on_notification(void* ctx, struct jmsg* m) {
   if (strcmp(m->method, "notifications/cancelled") == 0) {
     cJSON* rid = jtext_raw(m->text, jmsg_get(m, "params", "requestId", NULL));
     gw_drop_held(gw, rid);
+    gw_ops_cancel(gw, rid);
     cJSON_Delete(rid);
+    gw_finish_check(gw);
   }
   /* The owner of a cancelled request finds it by the client's id (CAN-1);
    * the others ignore it. Roots changes go to everyone (section 4.9), and

@@ -379,11 +379,24 @@ static void session_ev_response_text(struct backend* b,
   transport_send_pieces(s->t, pieces, n, block, cap);
 }
 
+static void session_ev_reply(struct backend* b,
+                             void* ctx,
+                             struct jmsg* m,
+                             uint64_t cookie) {
+  struct session* s = ctx;
+  if (s->pol != NULL && s->pol->backend.on_reply != NULL)
+    s->pol->backend.on_reply(b, s->pctx, m, cookie);
+  else
+    session_send_text(s, m);
+}
+
 static void session_ev_server_request(struct backend* b,
                                       void* ctx,
                                       struct jmsg* m,
                                       uint64_t generation) {
   struct session* s = ctx;
+  if (s->pol != NULL && s->pol->backend_request != NULL)
+    s->pol->backend_request(s->pctx, b, m);
   relay_add(&s->relay, b, generation, m);
   session_send_text(s, m);
 }
@@ -431,6 +444,7 @@ static const struct backend_events session_events = {
     .on_message = session_ev_message,
     .on_text = session_ev_text,
     .on_response_text = session_ev_response_text,
+    .on_reply = session_ev_reply,
     .on_server_request = session_ev_server_request,
     .on_initialized = session_ev_initialized,
     .on_restarted = session_ev_restarted,

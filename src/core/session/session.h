@@ -54,6 +54,10 @@ struct session_policy {
    * handling (CAN-2). Return false to drop it; m may be edited in place
    * (jmsg.h), not freed. NULL: every message passes. */
   bool (*backend_notification)(void* ctx, struct backend* b, struct jmsg* m);
+  /* A request backend b sends the client (sampling, elicitation, ...),
+   * before the session gives it a client-facing id (ID-2): m may be
+   * edited in place, not freed. NULL: every request passes as it is. */
+  void (*backend_request)(void* ctx, struct backend* b, struct jmsg* m);
   /* The client is not reading (full: over TRANSPORT_HIGH_WATER bytes
    * wait for it) or reads again: stop or resume reading the servers'
    * output (backend_pause_output), new backends included (issue 12 item
@@ -62,7 +66,8 @@ struct session_policy {
   /* The backend lifecycle events, as backend.h describes them; the
    * session handles on_message, on_text, on_response_text,
    * on_server_request and on_process_gone itself and passes the others
-   * here (any may be NULL). They receive the policy's ctx. */
+   * here (any may be NULL; without on_reply a watched request's answer
+   * goes to the client as it is). They receive the policy's ctx. */
   struct backend_events backend;
 };
 
