@@ -185,8 +185,8 @@ static void test_edit(void) {
  * (the backend's path for a server notification). */
 static void test_from_scan(void) {
   const char* lines[] = {
-      "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
-      "\"params\":{\"progressToken\":12345678901234567890,\"p\":1.0}}",
+      ("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\","
+       "\"params\":{\"progressToken\":12345678901234567890,\"p\":1.0}}"),
       "  {\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"m\"}  ",
       "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}",
   };
