@@ -3,7 +3,7 @@
 // each call a fresh session: mcpmon --config with server-everything and
 // server-memory. The first request of a fresh session is the case the
 // Inspector hit (a resources/read routed before the lists had arrived
-// failed in 5 of 7 sessions).
+// failed in 5 of 7 sessions); a task-only tool runs as a task through it.
 //   MCPMON=/path/to/mcpmon node inspector.mjs   (run.sh --inspector)
 // Every check prints "ok - ..." or "not ok - ..."; the last line is
 // "N passed, N failed"; the exit status is 1 on any failure.
@@ -76,6 +76,17 @@ async function main() {
       assert(names.includes('everything__simple-prompt'), names.join(','));
       const g = await inspect(['--method', 'prompts/get', '--prompt-name', 'everything__simple-prompt']);
       assert(Array.isArray(g.messages) && g.messages.length > 0, JSON.stringify(g));
+    });
+    await check('tools/call of a task-only tool: the Inspector runs the task to its result (TASK-3)', async () => {
+      // simulate-research-query is taskSupport "required": the Inspector
+      // calls it as a task, polls tasks/get and reads tasks/result, all
+      // routed by the task's prefixed id (about 4 s).
+      const r = await inspect(['--method', 'tools/call', '--tool-name', 'everything__simulate-research-query',
+        '--tool-arg', 'topic=gateways']);
+      const text = JSON.stringify(r.content);
+      assert(text.includes('Research Report: gateways'), text.slice(0, 300));
+      const tid = r._meta?.['io.modelcontextprotocol/related-task']?.taskId ?? '';
+      assert(tid.startsWith('everything__'), `related task ${JSON.stringify(tid)}`);
     });
   } finally {
     rmSync(work, { recursive: true, force: true });
