@@ -38,6 +38,9 @@ enum cli_opt_id {
   OPT_DELAY,
   OPT_GRACE,
   OPT_QUEUE_TIMEOUT,
+  OPT_RELOAD,
+  OPT_DRAIN,
+  OPT_INIT_TIMEOUT,
   OPT_MAX_LINE,
   OPT_CONFIG,
   OPT_TUI,
@@ -65,6 +68,9 @@ static const struct cli_option cli_options[] = {
     {"delay", 0, "milliseconds", OPT_DELAY},
     {"grace", 0, "milliseconds", OPT_GRACE},
     {"queue-timeout", 0, "milliseconds", OPT_QUEUE_TIMEOUT},
+    {"reload", 0, "overlap or stop-first", OPT_RELOAD},
+    {"drain", 0, "milliseconds", OPT_DRAIN},
+    {"init-timeout", 0, "milliseconds", OPT_INIT_TIMEOUT},
     {"max-line", 0, "size, like 64M", OPT_MAX_LINE},
     {"config", 'c', "file", OPT_CONFIG},
     {"tui", 0, "socket path", OPT_TUI},
@@ -229,6 +235,9 @@ static enum cli_result cli_apply(struct cli_state* st,
     case OPT_IGNORE:
     case OPT_DELAY:
     case OPT_GRACE:
+    case OPT_RELOAD:
+    case OPT_DRAIN:
+    case OPT_INIT_TIMEOUT:
       if (st->conflict[0] == '\0')
         snprintf(st->conflict, sizeof(st->conflict), "%s", label);
       break;
@@ -251,6 +260,18 @@ static enum cli_result cli_apply(struct cli_state* st,
     case OPT_QUEUE_TIMEOUT:
       return cli_ms(st, label, value, CONFIG_MIN_QUEUE_TIMEOUT_MS,
                     CONFIG_MAX_QUEUE_TIMEOUT_MS, &cfg->queue_timeout_ms);
+    case OPT_RELOAD:
+      if (reload_mode_parse(value, &st->sc.reload) != 0)
+        return cli_fail(st,
+                        "option '%s' expects overlap or stop-first, not "
+                        "'%s'",
+                        label, value);
+      return CLI_RUN;
+    case OPT_DRAIN:
+      return cli_ms(st, label, value, 0, CONFIG_MAX_DRAIN_MS, &st->sc.drain_ms);
+    case OPT_INIT_TIMEOUT:
+      return cli_ms(st, label, value, CONFIG_MIN_INIT_TIMEOUT_MS,
+                    CONFIG_MAX_INIT_TIMEOUT_MS, &st->sc.init_timeout_ms);
     case OPT_MAX_LINE: {
       size_t n = 0;
       if (cli_parse_size(value, &n) != 0)
@@ -552,13 +573,28 @@ static const char cli_help[] =
     "                          (default: 2000)\n"
     "      --queue-timeout MS  how long a request may wait for a\n"
     "                          restarting server, 1-600000 (default: 30000)\n"
+    "      --init-timeout MS   how long the server may take to answer\n"
+    "                          initialize, 1-600000 (default: 20000)\n"
+    "\n"
+    "Reloading:\n"
+    "      --reload MODE       overlap: start the new server beside the\n"
+    "                          old one, which serves until the new one is\n"
+    "                          ready and is kept when the new one fails;\n"
+    "                          stop-first: stop the old server, then start\n"
+    "                          the new one, for servers that cannot run\n"
+    "                          twice (a lock file, a fixed port)\n"
+    "                          (default: overlap)\n"
+    "      --drain MS          overlap: how long the old server may finish\n"
+    "                          the calls it has in flight, 0-600000\n"
+    "                          (default: 10000)\n"
     "      --max-line SIZE     longest JSON-RPC line accepted: bytes, or\n"
     "                          with K, M, G as in 512K, 10MiB; K = 1024\n"
     "                          (default: 64M)\n"
     "  -c, --config FILE       gateway mode: run every server listed in\n"
     "                          FILE (.mcpmon.yaml); takes no command and\n"
-    "                          no --watch, --ext, --ignore, --delay or\n"
-    "                          --grace (set those in FILE)\n"
+    "                          no --watch, --ext, --ignore, --delay,\n"
+    "                          --grace, --reload, --drain or\n"
+    "                          --init-timeout (set those in FILE)\n"
     "\n"
     "Control socket (used by mcpmon tui, status and restart):\n"
     "      --tui PATH          socket path (default:\n"

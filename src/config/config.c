@@ -33,6 +33,9 @@ void server_config_init(struct server_config* sc) {
   sc->enabled = true;
   sc->delay_ms = CONFIG_DEFAULT_DELAY_MS;
   sc->grace_ms = CONFIG_DEFAULT_GRACE_MS;
+  sc->reload = RELOAD_OVERLAP;
+  sc->drain_ms = CONFIG_DEFAULT_DRAIN_MS;
+  sc->init_timeout_ms = CONFIG_DEFAULT_INIT_TIMEOUT_MS;
 }
 
 struct server_config* config_add_server(struct mcpmon_config* cfg) {
@@ -144,7 +147,8 @@ bool server_config_equal(const struct server_config* a,
          config_strvec_eq(&a->ignore, &b->ignore) &&
          config_strvec_eq(&a->env, &b->env) && config_str_eq(a->cwd, b->cwd) &&
          a->enabled == b->enabled && a->delay_ms == b->delay_ms &&
-         a->grace_ms == b->grace_ms;
+         a->grace_ms == b->grace_ms && a->reload == b->reload &&
+         a->drain_ms == b->drain_ms && a->init_timeout_ms == b->init_timeout_ms;
 }
 
 int config_parse_uint(const char* s, unsigned max, unsigned* out) {
@@ -212,4 +216,18 @@ int config_add_exts(struct strvec* exts,
       return 0;
     p = end + 1;
   }
+}
+
+const char* reload_mode_name(enum reload_mode m) {
+  return m == RELOAD_STOP_FIRST ? "stop-first" : "overlap";
+}
+
+int reload_mode_parse(const char* s, enum reload_mode* out) {
+  if (strcmp(s, "overlap") == 0)
+    *out = RELOAD_OVERLAP;
+  else if (strcmp(s, "stop-first") == 0)
+    *out = RELOAD_STOP_FIRST;
+  else
+    return -1;
+  return 0;
 }

@@ -18,12 +18,28 @@
 #define CONFIG_DEFAULT_MAX_LINE (64u * 1024u * 1024u)
 #define CONFIG_DEFAULT_QUEUE_TIMEOUT_MS 30000
 #define CONFIG_DEFAULT_SEPARATOR "__"
+#define CONFIG_DEFAULT_DRAIN_MS 10000
+#define CONFIG_DEFAULT_INIT_TIMEOUT_MS 20000
 
 /* Ranges, the same on the command line and in .mcpmon.yaml. */
 #define CONFIG_MAX_DELAY_MS 60000u
 #define CONFIG_MAX_GRACE_MS 600000u
 #define CONFIG_MIN_QUEUE_TIMEOUT_MS 1u
 #define CONFIG_MAX_QUEUE_TIMEOUT_MS 600000u
+#define CONFIG_MAX_DRAIN_MS 600000u
+#define CONFIG_MIN_INIT_TIMEOUT_MS 1u
+#define CONFIG_MAX_INIT_TIMEOUT_MS 600000u
+
+/* How a file change reloads a server (issue 14). */
+enum reload_mode {
+  RELOAD_OVERLAP,    /* the new server starts beside the old, which serves
+                        until the new one is ready, then drains */
+  RELOAD_STOP_FIRST, /* the old server stops, then the new one starts */
+};
+
+/* "overlap" / "stop-first"; parse returns -1 for anything else. */
+const char* reload_mode_name(enum reload_mode m);
+int reload_mode_parse(const char* s, enum reload_mode* out);
 
 /* A NULL-terminated-free string vector: n entries in v. */
 struct strvec {
@@ -47,6 +63,10 @@ struct server_config {
   bool enabled;
   unsigned delay_ms; /* debounce quiet time */
   unsigned grace_ms; /* SIGTERM -> SIGKILL */
+  enum reload_mode reload;
+  unsigned drain_ms;        /* overlap: how long the old server may
+                               finish what it has in flight */
+  unsigned init_timeout_ms; /* for the answer to initialize */
 };
 
 struct mcpmon_config {

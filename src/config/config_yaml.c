@@ -45,13 +45,24 @@ static int cy_lookup(const char* const* names, size_t n, const char* key) {
   return -1;
 }
 
-static const char* const cy_top_keys[] = {"servers", "separator", "delay",
-                                          "grace", "queue_timeout"};
-enum { TK_SERVERS, TK_SEPARATOR, TK_DELAY, TK_GRACE, TK_QUEUE, TK_COUNT };
+static const char* const cy_top_keys[] = {"servers", "separator",     "delay",
+                                          "grace",   "queue_timeout", "reload",
+                                          "drain",   "init_timeout"};
+enum {
+  TK_SERVERS,
+  TK_SEPARATOR,
+  TK_DELAY,
+  TK_GRACE,
+  TK_QUEUE,
+  TK_RELOAD,
+  TK_DRAIN,
+  TK_INIT_TIMEOUT,
+  TK_COUNT
+};
 
 static const char* const cy_server_keys[] = {
-    "command", "args", "watch",   "extensions", "ignore",
-    "env",     "cwd",  "enabled", "delay",      "grace"};
+    "command", "args",  "watch", "extensions", "ignore", "env",         "cwd",
+    "enabled", "delay", "grace", "reload",     "drain",  "init_timeout"};
 enum {
   SK_COMMAND,
   SK_ARGS,
@@ -63,6 +74,9 @@ enum {
   SK_ENABLED,
   SK_DELAY,
   SK_GRACE,
+  SK_RELOAD,
+  SK_DRAIN,
+  SK_INIT_TIMEOUT,
   SK_COUNT
 };
 
@@ -145,6 +159,41 @@ static int cy_ms(struct cy_ctx* c,
         c->err, n, "'%s' must be between %u and %u milliseconds, not %.64s",
         label, min, max, s);
   *out = v;
+  return 0;
+}
+
+/* 'reload': overlap or stop-first (issue 14). */
+static int cy_reload(struct cy_ctx* c,
+                     const struct yaml_tree_node* n,
+                     enum reload_mode* out) {
+  if (n->kind == YAML_TREE_SCALAR && !yaml_tree_has_nul(n) &&
+      reload_mode_parse(n->text, out) == 0)
+    return 0;
+  if (n->kind == YAML_TREE_SCALAR)
+    return yaml_tree_fail(c->err, n,
+                          "expected overlap or stop-first for 'reload', got "
+                          "'%.64s'",
+                          n->text);
+  return yaml_tree_fail(c->err, n,
+                        "expected overlap or stop-first for 'reload', got %s",
+                        yaml_tree_what(n));
+}
+
+/* reload, drain and init_timeout at v[reload], v[reload + 1] and
+ * v[reload + 2] (the same order in both key lists). */
+static int cy_reload_keys(struct cy_ctx* c,
+                          const struct yaml_tree_node* const* v,
+                          enum reload_mode* reload,
+                          unsigned* drain,
+                          unsigned* init_timeout) {
+  if (v[0] != NULL && cy_reload(c, v[0], reload) != 0)
+    return -1;
+  if (v[1] != NULL &&
+      cy_ms(c, v[1], "drain", 0, CONFIG_MAX_DRAIN_MS, drain) != 0)
+    return -1;
+  if (v[2] != NULL && cy_ms(c, v[2], "init_timeout", CONFIG_MIN_INIT_TIMEOUT_MS,
+                            CONFIG_MAX_INIT_TIMEOUT_MS, init_timeout) != 0)
+    return -1;
   return 0;
 }
 
@@ -440,7 +489,8 @@ static int cy_server(struct cy_ctx* c,
   if (v[SK_GRACE] != NULL && cy_ms(c, v[SK_GRACE], "grace", 0,
                                    CONFIG_MAX_GRACE_MS, &sc->grace_ms) != 0)
     return -1;
-  return 0;
+  return cy_reload_keys(c, &v[SK_RELOAD], &sc->reload, &sc->drain_ms,
+                        &sc->init_timeout_ms);
 }
 
 static bool cy_separator_char(char ch) {
@@ -507,6 +557,11 @@ static int cy_config(struct cy_ctx* c, struct mcpmon_config* cfg) {
 
   unsigned delay = CONFIG_DEFAULT_DELAY_MS;
   unsigned grace = CONFIG_DEFAULT_GRACE_MS;
+  struct server_config dflt;
+  server_config_init(&dflt);
+  if (cy_reload_keys(c, &v[TK_RELOAD], &dflt.reload, &dflt.drain_ms,
+                     &dflt.init_timeout_ms) != 0)
+    return -1;
   if (v[TK_SEPARATOR] != NULL && cy_separator(c, v[TK_SEPARATOR], cfg) != 0)
     return -1;
   if (v[TK_DELAY] != NULL &&
@@ -546,6 +601,9 @@ static int cy_config(struct cy_ctx* c, struct mcpmon_config* cfg) {
     struct server_config* sc = config_add_server(cfg);
     sc->delay_ms = delay;
     sc->grace_ms = grace;
+    sc->reload = dflt.reload;
+    sc->drain_ms = dflt.drain_ms;
+    sc->init_timeout_ms = dflt.init_timeout_ms;
     rc = cy_server(c, es.v[i].key, es.v[i].val, sc);
   }
   yaml_map_free(&es);

@@ -15,10 +15,15 @@
  *       enabled: BOOL         true/false, yes/no, on/off; default true
  *       delay: MS             0-60000, default the top-level delay
  *       grace: MS             0-600000, default the top-level grace
+ *       reload, drain, init_timeout: as at the top level, which is
+ *                             their default
  *   separator: STR            1-8 of [A-Za-z0-9_:.-], default "__"
  *   delay: MS                 default 30
  *   grace: MS                 default 2000
  *   queue_timeout: MS         1-600000, default 30000
+ *   reload: overlap | stop-first   default overlap (issue 14)
+ *   drain: MS                 0-600000, default 10000
+ *   init_timeout: MS          1-600000, default 20000
  *
  * A key left empty (or null) means "not given". In command, args, watch,
  * cwd and env values a leading "~" or "~/" is $HOME (a bare ~ is $HOME

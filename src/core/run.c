@@ -84,6 +84,14 @@ static void run_backend_removed(void* ctx, struct backend* b) {
     control_remove_backend(rn->control, b);
 }
 
+static void run_backend_replaced(void* ctx,
+                                 struct backend* old,
+                                 struct backend* now) {
+  struct run* rn = ctx;
+  if (rn->control != NULL)
+    control_replace_backend(rn->control, old, now);
+}
+
 static void run_on_signal(uv_signal_t* h, int signum) {
   struct run* rn = h->data;
   if (!rn->have_mode)
@@ -151,6 +159,7 @@ int run(const struct mcpmon_config* cfg) {
   struct mode_hooks mh = {
       .backend_added = run_backend_added,
       .backend_removed = run_backend_removed,
+      .backend_replaced = run_backend_replaced,
       .closed = run_mode_closed,
       .ctx = &rn,
   };

@@ -23,11 +23,18 @@ def spec_file(d):
     return os.path.join(d, "spec.json")
 
 
-def start(d, spec=None, args=(), ext="json", **kw):
+def start(d, spec=None, args=(), ext="json", reload="stop-first", **kw):
     """mcpmon watching d for ext (default json) and running the test server
-    with d/spec.json (written first); args go before "--"."""
+    with d/spec.json (written first); args go before "--". reload: the
+    --reload mode; these tests were written for stop-first (a restart
+    stops the old server, then starts the new one), so that is their
+    default; reload=None leaves mcpmon's own default (overlap, issue 14,
+    test_reload_overlap.py)."""
     path = write_spec(spec_file(d), {} if spec is None else spec)
-    argv = ["--watch", d, "--ext", ext] + [str(a) for a in args]
+    argv = ["--watch", d, "--ext", ext]
+    if reload is not None:
+        argv += ["--reload", reload]
+    argv += [str(a) for a in args]
     return Mcpmon(argv + ["--"] + testserver_cmd(path), **kw)
 
 

@@ -1,7 +1,8 @@
 """Single mode, the handshake budget: a server that never answers
-initialize is stopped after 20 s (BK_INIT_TIMEOUT_MS) and counted as a
-crash. A file of its own because it is slow (about 21 s), so that ctest -j
-runs it beside the others."""
+initialize is stopped after --init-timeout (20 s by default; 700 ms here)
+and counted as a crash; with no such option, the default 20 s (a file of
+its own because that check is slow, so that ctest -j runs it beside the
+others)."""
 import os
 import sys
 
@@ -11,16 +12,17 @@ from singlemode import *  # noqa: E402,F401,F403
 
 
 def test_server_that_never_answers_initialize():
-    # The server is stopped when its 20 s run out and restarted with
+    # The server is stopped when its time runs out and restarted with
     # backoff; the client's initialize (allowed to wait 60 s here) stays
     # pending meanwhile and is answered by the fixed server.
     with tmpdir() as d:
         with start(d, {"no_initialize_answer": True},
-                   args=["--queue-timeout", "60000"]) as m:
+                   args=["--queue-timeout", "60000",
+                         "--init-timeout", "700"]) as m:
             init = m.send_request("initialize", {
                 "protocolVersion": "2025-11-25", "capabilities": {}})
-            m.wait_log(r"Server did not answer initialize within 20 s",
-                       timeout=30)
+            m.wait_log(r"Server did not answer initialize within 700 ms "
+                       r"\(--init-timeout\)", timeout=30)
             m.wait_log(r"Restarting in 250 ms \(crash 1 of 5\)")
             assert m.call("ping") == {}
             assert not m.messages(response_to(init))
@@ -30,7 +32,16 @@ def test_server_that_never_answers_initialize():
             assert r["result"]["serverInfo"]["name"] == "fixed", r
 
 
-test_server_that_never_answers_initialize.timeout = 60
+def test_default_is_20_s():
+    with tmpdir() as d:
+        with start(d, {"no_initialize_answer": True}) as m:
+            m.send_request("initialize", {
+                "protocolVersion": "2025-11-25", "capabilities": {}})
+            m.wait_log(r"Server did not answer initialize within 20000 ms",
+                       timeout=30)
+
+
+test_default_is_20_s.timeout = 60
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """Soak: N restarts (MCPMON_SOAK_RESTARTS, 200 by default) under continuous
 client traffic, most asked for on the control socket and every tenth by a
 file edit, while a thread keeps calls in flight. Checked: every request is
-answered exactly once (its echo, or -32603 when a restart took it), each
-restart gives one list_changed, and mcpmon's open descriptors and resident
-memory are the same after the last restart as after the warm-up ones.
+answered exactly once, and mcpmon's open descriptors and resident memory
+are the same after the last restart as after the warm-up ones. Single
+mode reloads with overlap (issue 14): every answer is the echo, never an
+error, and since the tools never change no list_changed is sent. The
+gateway restarts stop-first: a call a restart took gets -32603 with
+data.reason "restart", and each restart gives one list_changed.
 
 The full run of the issue (about a minute on 2 cores):
 
@@ -33,9 +36,10 @@ class Traffic:
     "t1", ...; checks and counts every answer as it arrives (through
     SoakMcpmon), so a long run keeps no queue of messages."""
 
-    def __init__(self, m, tools):
+    def __init__(self, m, tools, errors_allowed=True):
         self.m = m
         self.tools = tools
+        self.errors_allowed = errors_allowed
         self.cond = threading.Condition()
         self.sent = {}      # id -> text, until answered
         self.answered = {}  # id -> times (ids answered at least once)
@@ -93,7 +97,8 @@ class Traffic:
             else:
                 err = msg.get("error", {})
                 reason = (err.get("data") or {}).get("reason")
-                if err.get("code") != -32603 or reason != "restart":
+                if (err.get("code") != -32603 or reason != "restart"
+                        or not self.errors_allowed):
                     self.bad.append("unexpected error: %s" % json.dumps(msg))
                 self.errors[reason] = self.errors.get(reason, 0) + 1
             self.cond.notify_all()
@@ -145,10 +150,24 @@ class SoakMcpmon(gm.Gateway):
         super()._on_stdout(line)
 
 
-def sample(m, traffic):
-    """(open fds, RSS KiB) of mcpmon with no call in flight."""
+def sample(m, traffic, servers):
+    """(open fds, RSS KiB) of mcpmon with no call in flight, once only its
+    servers run (an overlap reload's old server stops a moment after the
+    swap) and their pipes are closed: the descriptors are given a moment
+    to reach the first sample's count (a leak still shows: the count
+    measured then is the one compared)."""
     traffic.quiet()
+    wait_until(lambda: len(descendants(m.pid)) == servers,
+               message="an old server is still running")
+    base = getattr(m, "fd_base", None)
+    if base is not None:
+        try:
+            wait_until(lambda: fd_count(m.pid) == base, timeout=2)
+        except TimeoutError:
+            pass
     out = (fd_count(m.pid), rss_kib(m.pid))
+    if base is None:
+        m.fd_base = out[0]
     traffic.resume()
     return out
 
@@ -174,15 +193,16 @@ def check_flat(what, samples, first_at):
     assert last[1] - first[1] <= slack, samples
 
 
-def soak(m, d, restart, count, tools, sock):
+def soak(m, d, restart, count, tools, sock, errors_allowed=True):
+    servers = len(tools)
     """Drive count restarts through restart(i, ctl) (which returns the log
     pattern of restart i's completion) with traffic on tools; returns the
     samples {restart number: (fds, RSS)}."""
     ctl = Ctl(sock)
-    traffic = Traffic(m, tools)
+    traffic = Traffic(m, tools, errors_allowed)
     m.traffic = traffic
     traffic.start()
-    samples = {0: sample(m, traffic)}
+    samples = {0: sample(m, traffic, servers)}
     warm = min(100, max(1, count // 2))
     t0 = time.monotonic()
     for i in range(1, count + 1):
@@ -190,7 +210,7 @@ def soak(m, d, restart, count, tools, sock):
         pattern = restart(i, ctl)
         m.wait_log(pattern, start=mark)
         if i in (warm, count) or i % 1000 == 0:
-            samples[i] = sample(m, traffic)
+            samples[i] = sample(m, traffic, servers)
         assert not traffic.bad, traffic.bad[:5]
     traffic.stop()
     elapsed = time.monotonic() - t0
@@ -221,9 +241,11 @@ def test_soak_single():
                 else:
                     ctl.restart()
                 return r"Restart #%d complete" % i
-            samples, warm = soak(m, d, restart, RESTARTS, ["echo"], sock)
-            wait_until(lambda: m.list_changed == RESTARTS, 10,
-                       message="one list_changed per restart")
+            samples, warm = soak(m, d, restart, RESTARTS, ["echo"], sock,
+                                 errors_allowed=False)
+            # The tools never changed: nothing to announce (issue 14).
+            m.expect_none_before_reply(notification(LIST_CHANGED))
+            assert m.list_changed == 0, m.list_changed
             check_flat("single mode", samples, warm)
             finish(m)
 

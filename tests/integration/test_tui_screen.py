@@ -93,15 +93,23 @@ def test_dashboard():
             assert "list_changed not sent yet" in text, text
             wait_whole(tm, 120, 40)
 
-            # r restarts the selected backend.
+            # r reloads the selected backend (overlap, issue 14): the same
+            # row shows the new process; its tools did not change, so the
+            # client was told nothing.
             tm.keys("r")
-            tm.wait_for("Restarting server")
+            tm.wait_for("Reloading")
             snap = wait_snapshot(sock, lambda s: backend(s)["restarts"] == 1
                                  and backend(s)["state"] == "ready")
             tm.wait_for("restarts 1")
-            tm.wait_for("pid %d" % backend(snap)["pid"])
-            # After the restart the client was told the list changed; it
-            # has not re-listed yet, then it does.
+            text = tm.wait_for("pid %d" % backend(snap)["pid"])
+            assert "list_changed not sent yet" in text, text
+            # With a new tool the client is told the list changed; it has
+            # not re-listed yet, then it does.
+            spec_file(d, dict(DEFAULT_SPEC, tools=DEFAULT_SPEC["tools"] + [
+                {"name": "extra", "reply": "x"}]), name="spec-mcpmon.json")
+            tm.keys("r")
+            wait_snapshot(sock, lambda s: backend(s)["restarts"] == 2
+                          and backend(s)["state"] == "ready")
             tm.wait_for("client re-listed: no")
             m.call("tools/list")
             tm.wait_for("client re-listed: yes")
@@ -111,7 +119,7 @@ def test_dashboard():
             for w, h in ((80, 24), (60, 20), (50, 12), (100, 30)):
                 tm.resize(w, h)
                 text = wait_whole(tm, w, h)
-                assert "restarts 1" in text, text
+                assert "restarts 2" in text, text
             tm.resize(20, 6)
             tm.wait_for("Terminal too small")
             tm.resize(120, 40)
@@ -142,13 +150,15 @@ def test_dashboard():
             tm.wait_for(lambda t: "Log: server" in t and "Traffic (" not in t,
                         message="back in the dashboard")
 
-            # Search the log: two start lines of the server, then no more.
+            # Search the log: three start lines of the server (the first
+            # and two reloads), then no more.
             tm.keys("/")
             tm.wait_for("Search log:")
             tm.literal("says hi")
             tm.keys("Enter")
             tm.wait_for(lambda t: "Search log:" not in t,
                         message="the prompt closed")
+            tm.keys("n")
             tm.keys("n")
             tm.keys("n")
             tm.wait_for("No older match for: says hi")

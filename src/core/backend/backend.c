@@ -28,12 +28,14 @@ struct backend* backend_new(uv_loop_t* loop,
   b->max_line = opts->max_line;
   b->queue_timeout_ms = opts->queue_timeout_ms;
   b->logname = opts->gateway ? b->config.name : NULL;
-  b->all_lists = opts->gateway;
+  /* Every list in both modes: a reload compares them all (issue 14). */
+  b->all_lists = true;
+  b->trial = opts->trial;
   strset_init(&b->subscriptions);
   inflight_init(&b->inflight, BK_MAX_TASK_TOKENS);
   TAILQ_INIT(&b->queue);
-  uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue,
-                          &b->t_init, &b->t_stable,  &b->t_finish};
+  uv_timer_t* timers[] = {&b->t_stop,   &b->t_backoff, &b->t_queue, &b->t_init,
+                          &b->t_stable, &b->t_finish,  &b->t_drain};
   for (size_t i = 0; i < ARRAY_LEN(timers); i++) {
     uv_timer_init(loop, timers[i]);
     timers[i]->data = b;
@@ -57,6 +59,11 @@ void backend_set_init_params(struct backend* b, const cJSON* params) {
 }
 
 void backend_restart(struct backend* b, const char* why) {
+  if (b->draining || b->trial)
+    return; /* being replaced, or not serving yet */
+  if (b->state == BACKEND_READY && b->ev.on_restart != NULL &&
+      b->ev.on_restart(b, b->ctx, why))
+    return; /* the owner reloads it (overlap) */
   if (b->input_ended) {
     /* A new process would never see the client's end of input. */
     bk_log(b, LL_INFO, "Not restarting: the client has closed its input");
@@ -91,6 +98,58 @@ void backend_restart(struct backend* b, const char* why) {
 void backend_stop(struct backend* b) {
   bk_shutdown(b);
 }
+
+/* ---- reloads with overlap (issue 14) --------------------------------------
+ */
+
+void backend_set_events(struct backend* b,
+                        const struct backend_events* ev,
+                        void* ctx) {
+  b->ev = *ev;
+  b->ctx = ctx;
+}
+
+static void bk_copy_subscription(void* ctx, const char* uri, size_t len) {
+  strset_add(ctx, uri, len);
+}
+
+void backend_inherit(struct backend* b, const struct backend* from) {
+  if (from->init_params != NULL)
+    backend_set_init_params(b, from->init_params);
+  if (from->log_level_params != NULL)
+    bk_track_log_level(b, from->log_level_params);
+  strset_clear(&b->subscriptions);
+  strset_each(&from->subscriptions, bk_copy_subscription, &b->subscriptions);
+  free(b->client_protocol);
+  b->client_protocol =
+      from->client_protocol ? xstrdup(from->client_protocol) : NULL;
+  b->ever_initialized = from->ever_initialized;
+  b->generation = from->generation;
+  b->restarts = from->restarts;
+  b->out_paused = from->out_paused;
+  b->restart_begin_ms = uv_now(b->loop);
+  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
+    cJSON_Delete(b->lists[k]);
+    b->lists[k] = from->lists[k] ? cJSON_Duplicate(from->lists[k], 1) : NULL;
+  }
+}
+
+void backend_promote(struct backend* b) {
+  b->trial = false;
+  b->restarts++;
+}
+
+const char* backend_failure(const struct backend* b) {
+  if (b->fail_why[0] != '\0')
+    return b->fail_why;
+  return b->start_error;
+}
+
+void backend_forward_notification(struct backend* b, struct jmsg* m) {
+  bk_forward_notification(b, m);
+  bk_drain_check(b); /* a cancellation may have been its last call */
+}
+
 
 /* ---- the end of the client's input (issue 12 item 6) ----------------------
  */
@@ -167,8 +226,8 @@ void backend_free(struct backend* b) {
   for (int i = 0; i < BK_TAIL_LINES; i++) free(b->tail[i]);
   server_config_free(&b->config);
   b->logname = NULL;
-  uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue,
-                          &b->t_init, &b->t_stable,  &b->t_finish};
+  uv_timer_t* timers[] = {&b->t_stop,   &b->t_backoff, &b->t_queue, &b->t_init,
+                          &b->t_stable, &b->t_finish,  &b->t_drain};
   for (size_t i = 0; i < ARRAY_LEN(timers); i++)
     uv_close((uv_handle_t*)timers[i], bk_timer_closed);
 }

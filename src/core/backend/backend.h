@@ -118,6 +118,10 @@ struct backend_events {
   void (*on_lists)(struct backend* b, void* ctx, unsigned changed);
   /* Any state change (may be NULL). */
   void (*on_state)(struct backend* b, void* ctx);
+  /* backend_restart of a READY backend: return true when the owner
+   * reloads it itself (issue 14: a new backend beside it), false to let
+   * the backend stop and start its server (may be NULL). */
+  bool (*on_restart)(struct backend* b, void* ctx, const char* why);
 };
 
 /* One answered client request, for the dashboard's traffic view. */
@@ -153,9 +157,11 @@ struct backend_options {
   const struct server_config* server; /* copied by backend_new */
   size_t max_line;                    /* JSON-RPC line limit */
   unsigned queue_timeout_ms;
-  bool gateway; /* log lines carry the name, and
-                   every list is kept, not only
-                   tools */
+  bool gateway; /* log lines carry the name */
+  bool trial;   /* issue 14: a new server started beside the serving one:
+                   a crash or failed handshake ends it (STOPPED, with
+                   on_stopped and backend_failure) instead of restarting
+                   it, until backend_promote */
 };
 
 /* Create a backend (not started). opts is used during the call only (its
@@ -215,6 +221,35 @@ void backend_restart(struct backend* b, const char* why);
  * after the config's grace; on_stopped fires when the group is gone
  * (requests still in flight or queued are answered with errors first). */
 void backend_stop(struct backend* b);
+/* ---- reloads with overlap (issue 14) ----
+ * A reload starts a second backend (options.trial) beside the serving
+ * one, with backend_inherit; once it is ready its owner swaps them
+ * (backend_promote, backend_set_events) and the old one drains. */
+
+/* From now on events go to ev (copied) with ctx. */
+void backend_set_events(struct backend* b,
+                        const struct backend_events* ev,
+                        void* ctx);
+/* Before backend_start: take what from's server was given (the client's
+ * initialize params, log level, subscriptions), its process count (so
+ * generations go on rising) and restart count, whether output is paused,
+ * and a copy of its lists (so that the "Tools:" line shows what the new
+ * server changed). */
+void backend_inherit(struct backend* b, const struct backend* from);
+/* A trial becomes a backend like any other. */
+void backend_promote(struct backend* b);
+/* Why a trial ended before it was ready ("it exited (exit code 1) during
+ * its handshake"), or NULL. Borrowed until backend_free. */
+const char* backend_failure(const struct backend* b);
+/* The server's last max lines of stderr (at most 20), oldest first,
+ * each ending in '\n'; heap, owned by the caller ("" for none). */
+char* backend_stderr_tail(const struct backend* b, int max);
+/* b was replaced: no request reaches it any more. It answers what it has
+ * in flight (its progress and requests to the client still pass; its
+ * other notifications are dropped), then stops as backend_stop does;
+ * after ms, what is left gets -32603 with data.reason "restart". */
+void backend_drain(struct backend* b, unsigned ms);
+
 /* Stop (pause) or resume reading the server's stdout, for this process
  * and the next ones (from READY on: a handshake is read through): the
  * client is not reading what mcpmon writes it (issue 12 item 5). stderr
@@ -255,6 +290,8 @@ unsigned backend_restart_count(const struct backend* b);
 /* Which process is current: counts every spawn (0 before the first). A
  * task made by generation g is gone once this differs (TASK-1). */
 uint64_t backend_generation(const struct backend* b);
+/* The last fetch of that list failed (the one before is kept). */
+bool backend_list_failed(const struct backend* b, enum backend_list kind);
 /* Fetch one list again now (when the server is ready and has it), as
  * after its own list_changed; on_lists reports it. */
 void backend_refresh_list(struct backend* b, enum backend_list kind);

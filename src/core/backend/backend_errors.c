@@ -11,14 +11,17 @@
 #include "core/proc/proc.h"
 #include "lib/util.h"
 
-static char* bk_tail_text(const struct backend* b) {
+/* The last max stderr lines, oldest first, each with a '\n'. */
+static char* bk_tail_lines(const struct backend* b, int max) {
+  if (max > BK_TAIL_LINES)
+    max = BK_TAIL_LINES;
   size_t total = 0;
   for (int i = 0; i < BK_TAIL_LINES; i++)
     if (b->tail[i] != NULL)
       total += strlen(b->tail[i]) + 1;
   char* out = xmalloc(total + 1);
   size_t n = 0;
-  for (int i = 0; i < BK_TAIL_LINES; i++) {
+  for (int i = BK_TAIL_LINES - max; i < BK_TAIL_LINES; i++) {
     const char* line = b->tail[(b->tail_next + i) % BK_TAIL_LINES];
     if (line == NULL)
       continue;
@@ -29,6 +32,14 @@ static char* bk_tail_text(const struct backend* b) {
   }
   out[n] = '\0';
   return out;
+}
+
+static char* bk_tail_text(const struct backend* b) {
+  return bk_tail_lines(b, BK_TAIL_LINES);
+}
+
+char* backend_stderr_tail(const struct backend* b, int max) {
+  return bk_tail_lines(b, max);
 }
 
 cJSON* bk_error_data(const struct backend* b, const char* reason) {
@@ -137,6 +148,13 @@ const char* bk_gone_message(const struct backend* b,
                name);
       return "restart";
     case STOP_SHUTDOWN:
+      if (b->draining) {
+        snprintf(msg, cap,
+                 "Server '%s' was reloaded and its old process did not "
+                 "answer within %u ms (--drain)",
+                 name, b->drain_ms);
+        return "restart";
+      }
       snprintf(msg, cap, "Server '%s' was stopped (%s) before it answered",
                name,
                b->replaced  ? "its configuration changed"

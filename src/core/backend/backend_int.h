@@ -42,7 +42,6 @@
 #include "proto/jscan.h"
 #include "proto/jsonrpc.h"
 
-#define BK_INIT_TIMEOUT_MS 20000u
 #define BK_STABLE_MS 10000u /* up this long: the crash count resets */
 #define BK_MAX_CRASHES 5u   /* in a row, then wait for changes */
 #define BK_BACKOFF_FIRST_MS 250u
@@ -120,13 +119,18 @@ struct backend {
   cJSON* list_meta[BACKEND_LIST_KINDS]; /* their result._meta, or NULL */
   struct bk_listfetch fetch[BACKEND_LIST_KINDS];
   unsigned lists_changed; /* kinds refreshed since on_lists last fired */
+  unsigned list_errors;   /* kinds whose last fetch failed */
   bool all_lists;         /* fetch prompts and resources too (gateway) */
   bool removed;           /* stopped because the config dropped it */
   bool replaced;          /* ... or changed it: a new backend runs it */
 
-  bool out_paused;  /* backend_pause_output: also for the next process */
-  bool finishing;   /* backend_finish: delivering, then answers */
-  bool input_ended; /* ... the server's stdin ends after what was sent */
+  bool trial;    /* backend_options.trial, until backend_promote */
+  bool draining; /* backend_drain: replaced, finishing its calls */
+  unsigned drain_ms;
+  char fail_why[320]; /* why a trial failed (the first cause), or "" */
+  bool out_paused;    /* backend_pause_output: also for the next process */
+  bool finishing;     /* backend_finish: delivering, then answers */
+  bool input_ended;   /* ... the server's stdin ends after what was sent */
 
   enum stop_why stop_why;
   unsigned restarts;
@@ -153,6 +157,7 @@ struct backend {
   uv_timer_t t_init;
   uv_timer_t t_stable;
   uv_timer_t t_finish; /* --grace after the end of input */
+  uv_timer_t t_drain;  /* --drain */
   int open_timers;
   bool freeing;
 };
@@ -170,6 +175,11 @@ static inline long bk_pid(const struct backend* b) {
 /* backend_machine.c */
 /* backend_stop's work: state STOPPING, then the stop sequence. */
 void bk_shutdown(struct backend* b);
+/* The first cause of a trial's failure, for backend_failure. */
+void bk_note_fail(struct backend* b, const char* fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* After a line from a draining server: stop once nothing is in flight. */
+void bk_drain_check(struct backend* b);
 /* After what may end a backend_finish (a line read, READY, WAITING, the
  * queue expired): end the server's input once all is delivered, stop
  * once all is answered. */
@@ -223,6 +233,8 @@ void bk_answer_req_error(struct backend* b,
 /* Hand a message mcpmon made for a watched request (cookie) to the
  * owner's on_reply as text. Takes msg. */
 void bk_reply_tree(struct backend* b, cJSON* msg, uint64_t cookie);
+/* backend_forward_notification's work (backend.c adds the drain check). */
+void bk_forward_notification(struct backend* b, struct jmsg* m);
 /* Send every queued message (while READY). */
 void bk_flush_queue(struct backend* b);
 /* Answer (requests) or drop (notifications) queued messages: all, or

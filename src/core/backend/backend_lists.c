@@ -124,6 +124,7 @@ void bk_on_list_page(struct backend* b,
   if (m->is_error || !cJSON_IsArray(items)) {
     bk_log(b, LL_DEBUG, "%s failed; keeping the last list",
            bk_lists[kind].method);
+    b->list_errors |= 1u << kind;
     cJSON_Delete(f->acc);
     f->acc = NULL;
   } else {
@@ -162,6 +163,7 @@ void bk_on_list_page(struct backend* b,
     b->list_meta[kind] = f->meta;
     f->meta = NULL;
     b->lists_changed |= 1u << kind;
+    b->list_errors &= ~(1u << kind);
     if (kind == BACKEND_LIST_TOOLS && b->obs != NULL &&
         b->obs->on_tools != NULL)
       b->obs->on_tools(b, b->obs_ctx);
@@ -188,6 +190,10 @@ void bk_on_list_changed(struct backend* b, const char* method) {
         bk_has_capability(b, bk_lists[k].capability))
       bk_fetch_list(b, (enum backend_list)k, NULL);
   }
+}
+
+bool backend_list_failed(const struct backend* b, enum backend_list kind) {
+  return (b->list_errors & (1u << kind)) != 0;
 }
 
 void backend_refresh_list(struct backend* b, enum backend_list kind) {

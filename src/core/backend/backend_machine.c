@@ -4,6 +4,7 @@
  * what follows a stop (restart, crash backoff, waiting, stopped). See
  * backend_int.h. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,13 @@ static struct jmsg* bk_line_msg(const char* line,
 
 /* A server notification (as text) for the client. */
 static void bk_on_notification(struct backend* b, struct jmsg* m) {
+  if (b->draining && strcmp(m->method, "notifications/progress") != 0) {
+    /* Issue 14: a replaced server's progress for its calls still counts;
+     * its other news is not the client's any more. */
+    bk_log(b, LL_DEBUG, "dropped %s from the old server", m->method);
+    jmsg_free(m);
+    return;
+  }
   if (strcmp(m->method, "notifications/progress") == 0) {
     cJSON* token =
         jtext_raw(m->text, jmsg_get(m, "params", "progressToken", NULL));
@@ -225,6 +233,7 @@ static void bk_on_out_line(void* ctx,
   struct backend* b = ctx;
   bk_out_line(b, line, len, from);
   bk_finish_check(b); /* the last answer after the end of input? */
+  bk_drain_check(b);  /* ... or of a replaced server's calls? */
 }
 
 static void bk_on_out_oversize(void* ctx,
@@ -265,8 +274,11 @@ static void bk_init_timeout_cb(uv_timer_t* t) {
   struct backend* b = t->data;
   if (b->state != BACKEND_INITIALIZING)
     return;
-  bk_log(b, LL_ERROR, "Server did not answer initialize within %u s",
-         BK_INIT_TIMEOUT_MS / 1000u);
+  bk_log(b, LL_ERROR,
+         "Server did not answer initialize within %u ms (--init-timeout)",
+         b->sc->init_timeout_ms);
+  bk_note_fail(b, "it did not answer initialize within %u ms (--init-timeout)",
+               b->sc->init_timeout_ms);
   bk_begin_stop(b, STOP_CRASH);
 }
 
@@ -274,11 +286,12 @@ void bk_send_init(struct backend* b) {
   if (bk_send_own_req(b, INFLIGHT_INIT, "initialize",
                       cJSON_Duplicate(b->init_params, 1)) == NULL) {
     bk_log(b, LL_ERROR, "Could not send initialize to the server");
+    bk_note_fail(b, "initialize could not be sent to it");
     bk_begin_stop(b, STOP_CRASH);
     return;
   }
   bk_set_state(b, BACKEND_INITIALIZING);
-  uv_timer_start(&b->t_init, bk_init_timeout_cb, BK_INIT_TIMEOUT_MS, 0);
+  uv_timer_start(&b->t_init, bk_init_timeout_cb, b->sc->init_timeout_ms, 0);
 }
 
 static void bk_stable_cb(uv_timer_t* t) {
@@ -310,6 +323,8 @@ static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
     const cJSON* em = cJSON_GetObjectItemCaseSensitive(e, "message");
     bk_log(b, LL_ERROR, "Server rejected initialize: %s",
            cJSON_IsString(em) ? em->valuestring : "(no message)");
+    bk_note_fail(b, "it rejected initialize: %.200s",
+                 cJSON_IsString(em) ? em->valuestring : "(no message)");
     bk_begin_stop(b, STOP_CRASH);
     return;
   }
@@ -339,12 +354,15 @@ static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
                     cJSON_Duplicate(b->log_level_params, 1));
   strset_each(&b->subscriptions, bk_replay_subscription, b);
 
-  if (!first)
-    b->restarts++;
+  if (!first && !b->trial)
+    b->restarts++; /* a trial counts when it is promoted */
   bk_set_state(b, BACKEND_READY);
   uv_timer_start(&b->t_stable, bk_stable_cb, BK_STABLE_MS, 0);
   if (first) {
     bk_log(b, LL_INFO, "Server ready (%llu ms)",
+           (unsigned long long)(uv_now(b->loop) - child_spawned_ms(b->p)));
+  } else if (b->trial) {
+    bk_log(b, LL_VERBOSE, "New server ready (%llu ms); reading its lists",
            (unsigned long long)(uv_now(b->loop) - child_spawned_ms(b->p)));
   } else {
     bk_log(b, LL_INFO, "Restart #%u complete (%llu ms)", b->restarts,
@@ -424,6 +442,9 @@ static void bk_stop_finished(struct backend* b) {
   if (had)
     b->ev.on_process_gone(b, b->ctx, gen);
 
+  if (b->trial && why == STOP_CRASH)
+    why = STOP_SHUTDOWN; /* issue 14: a trial is not restarted; its owner
+                            hears of it through on_stopped */
   switch (why) {
     case STOP_RESTART:
       bk_spawn(b);
@@ -532,10 +553,12 @@ static void bk_on_exit(void* ctx, int64_t status, int sig) {
     return;
   }
   if (b->stop_why == STOP_NONE) {
+    bool handshake =
+        b->state == BACKEND_INITIALIZING || b->state == BACKEND_STARTING;
     bk_log(b, LL_ERROR, "Server exited unexpectedly (%s)%s", ex,
-           b->state == BACKEND_INITIALIZING || b->state == BACKEND_STARTING
-               ? " during its handshake"
-               : "");
+           handshake ? " during its handshake" : "");
+    bk_note_fail(b, "it exited (%s)%s", ex,
+                 handshake ? " during its handshake" : "");
     bk_begin_stop(b, STOP_CRASH);
     return;
   }
@@ -610,9 +633,62 @@ void bk_finish_check(struct backend* b) {
   }
 }
 
+/* ---- the drain of a replaced server (issue 14) -------------------------- */
+
+static void bk_drain_cb(uv_timer_t* t) {
+  struct backend* b = t->data;
+  if (!b->draining || b->state != BACKEND_READY)
+    return;
+  bk_log(b, LL_WARN,
+         "The old server still has %zu call%s in flight after %u ms "
+         "(--drain); stopping it",
+         b->inflight.nforward, b->inflight.nforward == 1 ? "" : "s",
+         b->drain_ms);
+  bk_shutdown(b);
+}
+
+void backend_drain(struct backend* b, unsigned ms) {
+  b->draining = true;
+  b->drain_ms = ms;
+  if (b->state != BACKEND_READY || b->inflight.nforward == 0) {
+    bk_shutdown(b);
+    return;
+  }
+  bk_log(b, LL_INFO,
+         "The old server finishes %zu call%s in flight (up to %u ms)",
+         b->inflight.nforward, b->inflight.nforward == 1 ? "" : "s", ms);
+  uv_timer_start(&b->t_drain, bk_drain_cb, ms, 0);
+}
+
+void bk_drain_check(struct backend* b) {
+  if (!b->draining || b->state != BACKEND_READY || b->stop_why != STOP_NONE ||
+      b->inflight.nforward > 0)
+    return;
+  uv_timer_stop(&b->t_drain);
+  bk_log(b, LL_VERBOSE, "The old server answered every call it had");
+  bk_shutdown(b);
+}
+
 /* ---- spawning ----------------------------------------------------------- */
 
+void bk_note_fail(struct backend* b, const char* fmt, ...) {
+  if (b->fail_why[0] != '\0')
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(b->fail_why, sizeof(b->fail_why), fmt, ap);
+  va_end(ap);
+}
+
 static void bk_enter_waiting(struct backend* b, const char* why) {
+  if (b->trial) {
+    /* Issue 14: a trial that cannot start ends (on_stopped, later). */
+    bk_log(b, LL_ERROR, "%s", why);
+    bk_note_fail(b, "%s", why);
+    b->stop_why = STOP_CRASH;
+    uv_timer_start(&b->t_stop, bk_stop_timer_cb, 0, 0);
+    return;
+  }
   bk_log(b, LL_ERROR, "%s; waiting for file changes before restarting", why);
   b->have_exit = false;
   free(b->start_error);

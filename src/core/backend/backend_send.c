@@ -436,7 +436,7 @@ static void bk_cancel(struct backend* b, struct jmsg* m) {
   bk_write_jmsg(b, m);
 }
 
-void backend_forward_notification(struct backend* b, struct jmsg* m) {
+void bk_forward_notification(struct backend* b, struct jmsg* m) {
   if (strcmp(m->method, "notifications/cancelled") == 0) {
     bk_cancel(b, m);
     return;

@@ -641,6 +641,17 @@ void control_remove_backend(struct control* c, struct backend* b) {
     ctl_broadcast(c, ctl_json_backend_removed_event(backend_name(b)));
 }
 
+void control_replace_backend(struct control* c,
+                             struct backend* old,
+                             struct backend* now) {
+  struct ctl_backend* cb = ctl_model_find(&c->model, old);
+  if (cb == NULL) {
+    control_add_backend(c, now);
+    return;
+  }
+  ctl_model_replace(&c->model, cb, now);
+}
+
 void control_list_changed(struct control* c, struct backend* b, bool relisted) {
   ctl_model_list_changed(&c->model, b, relisted);
 }

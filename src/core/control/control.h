@@ -71,6 +71,11 @@ void control_add_backend(struct control* c, struct backend* b);
 /* Stop showing b: clears its observer, drops its rings, and subscribers
  * get a backend_removed event. Unknown b: nothing. */
 void control_remove_backend(struct control* c, struct backend* b);
+/* A reload swapped old for now (issue 14): the same row shows now.
+ * Unknown old: now is added. */
+void control_replace_backend(struct control* c,
+                             struct backend* old,
+                             struct backend* now);
 
 /* notifications/tools/list_changed was sent (relisted false) or the client
  * then re-read the list (relisted true). b NULL: every backend. */

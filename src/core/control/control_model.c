@@ -88,6 +88,16 @@ struct ctl_backend* ctl_model_add(struct ctl_model* m, struct backend* b) {
   return cb;
 }
 
+void ctl_model_replace(struct ctl_model* m,
+                       struct ctl_backend* cb,
+                       struct backend* now) {
+  backend_set_observer(cb->b, NULL, NULL);
+  cb->b = now;
+  backend_set_observer(now, &m->obs, m);
+  ctl_model_obs_state(now, m);
+  ctl_model_obs_tools(now, m);
+}
+
 void ctl_model_remove(struct ctl_model* m, struct ctl_backend* cb) {
   STAILQ_REMOVE(&m->backends, cb, ctl_backend, link);
   backend_set_observer(cb->b, NULL, NULL);

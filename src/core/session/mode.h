@@ -15,6 +15,9 @@ struct mode_hooks {
    * socket); b is valid until backend_removed returns. May be NULL. */
   void (*backend_added)(void* ctx, struct backend* b);
   void (*backend_removed)(void* ctx, struct backend* b);
+  /* A reload swapped old for now (issue 14): the same server, another
+   * backend; old is valid until this returns. May be NULL. */
+  void (*backend_replaced)(void* ctx, struct backend* old, struct backend* now);
   /* After mode.shutdown: every backend stopped and the mode freed
    * itself; the session may close now. */
   void (*closed)(void* ctx);

@@ -434,6 +434,12 @@ static void session_ev_lists(struct backend* b, void* ctx, unsigned changed) {
     s->pol->backend.on_lists(b, s->pctx, changed);
 }
 
+static bool session_ev_restart(struct backend* b, void* ctx, const char* why) {
+  struct session* s = ctx;
+  return s->pol != NULL && s->pol->backend.on_restart != NULL &&
+         s->pol->backend.on_restart(b, s->pctx, why);
+}
+
 static void session_ev_state(struct backend* b, void* ctx) {
   struct session* s = ctx;
   if (s->pol != NULL && s->pol->backend.on_state != NULL)
@@ -452,6 +458,7 @@ static const struct backend_events session_events = {
     .on_stopped = session_ev_stopped,
     .on_lists = session_ev_lists,
     .on_state = session_ev_state,
+    .on_restart = session_ev_restart,
 };
 
 const struct backend_events* session_backend_events(void) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/session/reload.h"
 #include "core/watch/watcher.h"
 #include "lib/util.h"
 #include "proto/jsonrpc.h"
@@ -14,8 +15,11 @@ struct single {
   const struct mcpmon_config* cfg;
   struct mode_hooks hooks;
   struct session* s;
-  struct backend* backend;
+  struct backend* backend; /* the one serving */
+  struct backend_options bo;
+  struct reload* reload; /* issue 14: the next server, and old ones */
   struct watcher* watcher;
+  int closing; /* of the backend and the reload, still to close */
 
   cJSON* init_client_id; /* the initialize waiting for the backend */
   cJSON* init_result;    /* as the client got it (LIFE-8) */
@@ -134,6 +138,8 @@ static void single_on_request(void* ctx, struct jmsg* m) {
 
 static void single_on_notification(void* ctx, struct jmsg* m) {
   struct single* sg = ctx;
+  if (strcmp(m->method, "notifications/cancelled") == 0)
+    reload_forward_cancel(sg->reload, m); /* a call an old server has */
   backend_forward_notification(sg->backend, m);
 }
 
@@ -160,6 +166,37 @@ static void single_ev_restarted(struct backend* b, void* ctx) {
   session_send_list_changed(sg->s, mask, b);
 }
 
+/* Issue 14: a file change reloads the server with overlap, unless the
+ * config says stop-first (the backend then restarts it itself). */
+static bool single_ev_restart(struct backend* b, void* ctx, const char* why) {
+  struct single* sg = ctx;
+  if (sg->shutting_down || backend_config(b)->reload != RELOAD_OVERLAP)
+    return false;
+  reload_begin(sg->reload, b, &sg->bo, why);
+  return true;
+}
+
+/* The new server is ready: it serves from now on. LIFE-3: list_changed
+ * for the lists that changed, of the kinds the client was told about. */
+static void single_swap(void* ctx,
+                        struct backend* old,
+                        struct backend* now,
+                        unsigned changed) {
+  struct single* sg = ctx;
+  sg->backend = now;
+  if (sg->hooks.backend_replaced != NULL)
+    sg->hooks.backend_replaced(sg->hooks.ctx, old, now);
+  const cJSON* caps =
+      cJSON_GetObjectItemCaseSensitive(sg->init_result, "capabilities");
+  unsigned told = 1u << BACKEND_LIST_TOOLS;
+  if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(caps, "prompts")))
+    told |= 1u << BACKEND_LIST_PROMPTS;
+  if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(caps, "resources")))
+    told |= 1u << BACKEND_LIST_RESOURCES;
+  if ((changed & told) != 0)
+    session_send_list_changed(sg->s, changed & told, now);
+}
+
 static void single_closed(uv_handle_t* h) {
   struct single* sg = h->data;
   struct mode_hooks hooks = sg->hooks;
@@ -172,11 +209,20 @@ static void single_closed(uv_handle_t* h) {
   hooks.closed(hooks.ctx);
 }
 
+/* Once the backend stopped and the reload closed. Freed on a later loop
+ * turn, never from the backend's own callback. */
+static void single_part_closed(struct single* sg) {
+  if (--sg->closing == 0)
+    uv_close((uv_handle_t*)&sg->init_timer, single_closed);
+}
+
+static void single_reload_closed(void* ctx) {
+  single_part_closed(ctx);
+}
+
 static void single_ev_stopped(struct backend* b, void* ctx) {
-  struct single* sg = ctx;
   (void)b;
-  /* Freed on a later loop turn, never from the backend's own callback. */
-  uv_close((uv_handle_t*)&sg->init_timer, single_closed);
+  single_part_closed(ctx);
 }
 
 static void single_ev_state(struct backend* b, void* ctx) {
@@ -202,6 +248,7 @@ static const struct session_policy single_policy = {
             .on_restarted = single_ev_restarted,
             .on_stopped = single_ev_stopped,
             .on_state = single_ev_state,
+            .on_restart = single_ev_restart,
         },
 };
 
@@ -228,6 +275,10 @@ static int single_start(void* self) {
 
 static void single_shutdown(void* self, bool finish) {
   struct single* sg = self;
+  if (!sg->shutting_down) {
+    sg->closing = 2;
+    reload_close(sg->reload, single_reload_closed, sg);
+  }
   sg->shutting_down = true;
   if (sg->watcher != NULL) {
     watcher_close(sg->watcher);
@@ -241,6 +292,7 @@ static void single_shutdown(void* self, bool finish) {
 
 static void single_kill_now(void* self) {
   struct single* sg = self;
+  reload_kill_now(sg->reload);
   backend_kill_now(sg->backend);
 }
 
@@ -256,13 +308,15 @@ void single_mode(uv_loop_t* loop,
   sg->s = s;
   uv_timer_init(loop, &sg->init_timer);
   sg->init_timer.data = sg;
-  struct backend_options bo = {
+  sg->bo = (struct backend_options){
       .server = &cfg->servers[0],
       .max_line = cfg->max_line,
       .queue_timeout_ms = cfg->queue_timeout_ms,
       .gateway = false,
   };
-  sg->backend = backend_new(loop, &bo, session_backend_events(), s);
+  sg->backend = backend_new(loop, &sg->bo, session_backend_events(), s);
+  struct reload_hooks rh = {.swap = single_swap, .ctx = sg};
+  sg->reload = reload_new(loop, s, &rh);
   session_set_policy(s, &single_policy, sg);
   if (hooks->backend_added != NULL)
     hooks->backend_added(hooks->ctx, sg->backend);

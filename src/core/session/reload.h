@@ -1,0 +1,75 @@
+/* reload.h - a reload with overlap (issue 14), the same for both modes.
+ *
+ * On a reload the serving backend is left alone while a new one (a
+ * trial, backend.h) starts beside it with what the old one was given
+ * (backend_inherit). Once the new server answered initialize and its
+ * lists, the two are swapped: the owner (single.c, gateway.c) re-points
+ * its pointer in hooks.swap, and from then on every request goes to the
+ * new one; the old one drains (backend_drain) and stops. When the new
+ * server fails first (it exits, refuses or does not answer initialize in
+ * --init-timeout, or its tools/list fails), the old one keeps serving as
+ * if nothing happened and hooks.failed says why. A reload asked for while
+ * one is starting abandons that one and starts another.
+ *
+ * Ownership: the reload owns the trial until the swap and every old or
+ * abandoned backend until it has stopped (their events come here, and go
+ * on to the session for what the client must still get: the old server's
+ * answers, progress and requests; session_backend_events). The owner
+ * keeps the serving backend. Calls run one way: the owner calls the
+ * reload, the reload calls backends and the session, and reports up
+ * through struct reload_hooks.
+ */
+#ifndef MCPMON_RELOAD_H
+#define MCPMON_RELOAD_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "config/config.h"
+#include "core/backend/backend.h"
+#include "core/session/session.h"
+#include "proto/jmsg.h"
+
+struct reload;
+
+struct reload_hooks {
+  /* now is ready and serves from here on in place of old (which the
+   * reload drains). changed: the lists that differ between them (bits
+   * 1 << enum backend_list): list_changed is owed for these only. */
+  void (*swap)(void* ctx,
+               struct backend* old,
+               struct backend* now,
+               unsigned changed);
+  /* The new server failed before it was ready; old still serves. why is
+   * valid during the call. May be NULL. */
+  void (*failed)(void* ctx, struct backend* old, const char* why);
+  void* ctx;
+};
+
+/* A reload for one configured server (sc is copied into each backend it
+ * makes, when it makes it; it must be valid during reload_begin). */
+struct reload* reload_new(uv_loop_t* loop,
+                          struct session* s,
+                          const struct reload_hooks* hooks);
+
+/* Start a new server beside cur (which must be READY), for why (a file
+ * list, or NULL). */
+void reload_begin(struct reload* r,
+                  struct backend* cur,
+                  const struct backend_options* opts,
+                  const char* why);
+
+/* True while a new server is starting. */
+bool reload_busy(const struct reload* r);
+
+/* A copy of the client's cancellation m (borrowed) to every old server
+ * still finishing its calls (CAN-1: the call may be one of them). */
+void reload_forward_cancel(struct reload* r, const struct jmsg* m);
+
+/* The end: stop the starting server and the draining ones; done(ctx)
+ * fires once they have all stopped and the reload is freed (maybe before
+ * this returns). kill: SIGKILL them now (a second signal). */
+void reload_close(struct reload* r, void (*done)(void* ctx), void* ctx);
+void reload_kill_now(struct reload* r);
+
+#endif

@@ -1,0 +1,203 @@
+"""Single mode, reloads with overlap (issue 14, mcpmon's default): the new
+server starts beside the old one, which serves until the new one is ready;
+calls in flight finish on the old one (its progress and its requests to
+the client still pass); a new server that fails before it is ready leaves
+the old one serving, with "Reload failed" and why in the log; list_changed
+only when a list changed. --reload stop-first keeps the old behaviour."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mcptest import *  # noqa: E402,F401,F403
+from singlemode import *  # noqa: E402,F401,F403
+
+V1 = {"tools": [{"name": "version", "reply": "v1"}]}
+V2 = {"tools": [{"name": "version", "description": "the second",
+                 "reply": "v2"}]}
+
+
+def version(m):
+    return text_of(m.call_tool("version"))
+
+
+def edit(m, d, spec, pattern=r"Restart #\d+ complete \(.*overlap"):
+    """Rewrite the spec and wait for the reload's outcome line."""
+    mark = m.log_mark()
+    write_spec(spec_file(d), spec)
+    return m.wait_log(pattern, start=mark).string
+
+
+def test_call_in_flight_finishes_on_the_old_server():
+    """A slow call sent before the reload gets its real answer from the
+    old server; a call after the swap gets the new version at once; the
+    old process is gone afterwards."""
+    with tmpdir() as d:
+        with start(d, V1, reload=None) as m:
+            init(m)
+            old = server_pid(m)
+            rid = m.send_request("tools/call", {"name": "slow",
+                                                "arguments": {"ms": 1500}})
+            wait_until(lambda: "tools/call" in state(m)["requests"])
+            edit(m, d, V2)
+            assert version(m) == "v2"  # the new server, while slow runs
+            r = m.next_message(response_to(rid), timeout=10)
+            assert text_of(r["result"]) == "slept 1500 ms", r
+            m.wait_log(r"pid:%d\] Server stopped" % old)
+            assert not pid_alive(old)
+            assert server_pid(m) != old
+
+
+def test_progress_and_requests_of_the_old_server_pass_during_its_drain():
+    """The old server's call asks the client something (sampling) after
+    the swap: the request reaches the client, its answer reaches the old
+    server, and the call ends with it."""
+    with tmpdir() as d:
+        with start(d, V1, reload=None) as m:
+            init(m, capabilities={"sampling": {}})
+            rid = m.send_request("tools/call", {
+                "name": "slow", "arguments": {"ms": 300}})
+            sid = m.send_request("tools/call", {
+                "name": "progress", "arguments": {"steps": 3,
+                                                  "interval_ms": 150},
+                "_meta": {"progressToken": "p1"}})
+            wait_until(lambda: state_count(m, "tools/call") >= 2)
+            edit(m, d, V2)
+            assert version(m) == "v2"
+            done = m.next_message(response_to(sid), timeout=10)
+            assert text_of(done["result"]) == "done", done
+            steps = [n for n in m.messages(notification(
+                "notifications/progress"))
+                if n["params"]["progressToken"] == "p1"]
+            assert len(steps) >= 3, steps
+            m.next_message(response_to(rid), timeout=10)
+
+
+def state_count(m, method):
+    return state(m)["requests"].count(method)
+
+
+def test_sampling_of_the_old_server_during_its_drain():
+    with tmpdir() as d:
+        with start(d, V1, reload=None) as m:
+            init(m, capabilities={"sampling": {}})
+            edit_done = []
+            cid = m.send_request("tools/call", {
+                "name": "sample",
+                "arguments": {"method": "sampling/createMessage",
+                              "params": {"messages": [], "maxTokens": 1}}})
+            q = m.next_message(server_request("sampling/createMessage"))
+            edit_done.append(edit(m, d, V2))
+            assert version(m) == "v2"
+            m.respond(q, {"role": "assistant", "model": "m",
+                          "content": {"type": "text", "text": "ok"}})
+            r = m.next_message(response_to(cid), timeout=10)
+            assert '"text": "ok"' in text_of(r["result"]) or \
+                '"text":"ok"' in text_of(r["result"]), r
+
+
+def test_broken_edit_keeps_the_old_server():
+    """A new server that exits during its start: the old one keeps
+    serving, the log says why with its stderr, the client hears nothing;
+    the next good edit reloads."""
+    with tmpdir() as d:
+        with start(d, V1, reload=None) as m:
+            init(m)
+            old = server_pid(m)
+            line = edit(m, d, dict(V2, exit_on_start=3,
+                                   stderr_on_start="SyntaxError: bad edit"),
+                        pattern=r"Reload failed: .*")
+            assert "it exited (exit code 3) during its handshake" in line, line
+            assert "still serving pid %d" % old in line, line
+            m.wait_log(r"\| SyntaxError: bad edit")
+            assert version(m) == "v1"
+            assert server_pid(m) == old
+            m.expect_none_before_reply(notification(LIST_CHANGED),
+                                       **THROUGH_SERVER)
+            edit(m, d, V2)
+            assert version(m) == "v2"
+            m.next_message(notification(LIST_CHANGED))
+
+
+def test_new_server_that_never_answers_initialize():
+    with tmpdir() as d:
+        with start(d, V1, args=["--init-timeout", "300"],
+                   reload=None) as m:
+            init(m)
+            old = server_pid(m)
+            line = edit(m, d, dict(V2, no_initialize_answer=True),
+                        pattern=r"Reload failed: .*")
+            assert "did not answer initialize within 300 ms" in line, line
+            assert version(m) == "v1" and server_pid(m) == old
+
+
+def test_list_changed_only_when_a_list_changed():
+    """An edit that changes no list (here a spec key the tools do not
+    show) reloads without a list_changed; one that changes a tool sends
+    exactly one."""
+    with tmpdir() as d:
+        with start(d, V1, reload=None) as m:
+            init(m)
+            old = server_pid(m)
+            edit(m, d, dict(V1, server_name="same tools"))
+            assert server_pid(m) != old
+            m.expect_none_before_reply(notification(LIST_CHANGED),
+                                       **THROUGH_SERVER)
+            edit(m, d, V2)
+            m.next_message(notification(LIST_CHANGED))
+            m.expect_none_before_reply(notification(LIST_CHANGED),
+                                       **THROUGH_SERVER)
+
+
+def test_state_replayed_to_the_new_server():
+    """The new server gets the client's initialize params, the log level
+    and the subscriptions before it serves."""
+    with tmpdir() as d:
+        spec = dict(V1, resources=[{"uri": "r://a", "text": "a"}],
+                    capabilities={"tools": {}, "logging": {},
+                                  "resources": {"subscribe": True}})
+        with start(d, spec, reload=None) as m:
+            init(m, client_info={"name": "overlap-client", "version": "9"})
+            m.call("logging/setLevel", {"level": "warning"})
+            m.call("resources/subscribe", {"uri": "r://a"})
+            edit(m, d, dict(spec, tools=V2["tools"]))
+            st = state(m)
+            assert st["init_params"]["clientInfo"]["name"] == \
+                "overlap-client", st
+            assert st["log_level"] == "warning", st
+            assert st["subscriptions"] == ["r://a"], st
+
+
+def test_stop_first_never_overlaps():
+    with tmpdir() as d:
+        with start(d, V1, args=["-v"], reload="stop-first") as m:
+            init(m)
+            old = server_pid(m)
+            mark = m.log_mark()
+            write_spec(spec_file(d), V2)
+            m.wait_log(r"Restart #1 complete", start=mark)
+            lines = m.log_lines()[mark:]
+            stopped = next(i for i, ln in enumerate(lines)
+                           if "pid:%d] Server stopped" % old in ln)
+            started = next(i for i, ln in enumerate(lines)
+                           if "Started:" in ln)
+            assert stopped < started, lines
+            assert version(m) == "v2"
+
+
+def test_cancel_reaches_the_old_server():
+    """CAN-1: a cancellation of a call the old server still runs reaches
+    it (and the call gets no answer)."""
+    with tmpdir() as d:
+        with start(d, V1, reload=None) as m:
+            init(m)
+            rid = m.send_request("tools/call", {"name": "slow",
+                                                "arguments": {"ms": 5000}})
+            wait_until(lambda: "tools/call" in state(m)["requests"])
+            old = server_pid(m)
+            edit(m, d, V2)
+            m.notify("notifications/cancelled", {"requestId": rid})
+            m.wait_log(r"pid:%d\] Server stopped" % old)
+            m.expect_none_before_reply(response_to(rid), **THROUGH_SERVER)
+
+
+run_tests(globals())
