@@ -150,7 +150,6 @@ void backend_forward_notification(struct backend* b, struct jmsg* m) {
   bk_drain_check(b); /* a cancellation may have been its last call */
 }
 
-
 /* ---- the end of the client's input (issue 12 item 6) ----------------------
  */
 
