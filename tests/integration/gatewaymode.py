@@ -44,13 +44,16 @@ def _q(s):
     return json.dumps(str(s))
 
 
-def config_text(d, servers, separator=None, extra_top=""):
+def config_text(d, servers, separator=None, extra_top="",
+                reload="stop-first"):
     """The YAML of a gateway config. servers maps a name to None (the test
     server with its spec.json) or a dict of per-server settings: "args"
     (extra test server arguments), "enabled", "env" (dict), "raw" (YAML
     lines added to the server's block, indented by the caller's 4 spaces).
     The file's server order is the dict's order. extra_top: YAML added at
-    the end, at the top level."""
+    the end, at the top level. reload: the top-level reload mode; these
+    tests were written for stop-first restarts, so that is their default;
+    None leaves mcpmon's own (overlap, issue 14)."""
     lines = []
     if separator is not None:
         lines.append("separator: %s" % _q(separator))
@@ -75,6 +78,8 @@ def config_text(d, servers, separator=None, extra_top=""):
                 lines.append("      %s: %s" % (k, _q(v)))
         for raw in opts.get("raw", []):
             lines.append("    " + raw)
+    if reload is not None:
+        lines.append("reload: %s" % reload)  # last: error lines stay put
     text = "\n".join(lines) + "\n"
     if extra_top:
         text += extra_top if extra_top.endswith("\n") else extra_top + "\n"
@@ -121,7 +126,7 @@ def start_gateway(d, specs, args=(), config=None, **kw):
     keyword arguments go to write_config. Returns the Gateway."""
     for name, spec in specs.items():
         write_backend_spec(d, name, spec or {})
-    cfg_kw = {k: kw.pop(k) for k in ("separator", "extra_top")
+    cfg_kw = {k: kw.pop(k) for k in ("separator", "extra_top", "reload")
               if k in kw}
     write_config(d, config if config is not None
                  else {n: None for n in specs}, **cfg_kw)

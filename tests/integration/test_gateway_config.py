@@ -83,8 +83,10 @@ def test_relative_paths_variables_env_and_anchors():
                 backend_dir(d, "alpha"))
             m.wait_log(r"alpha.*Watching %s" % re.escape(
                 backend_dir(d, "alpha")))
-            restart_backend(m, d, "alpha", {"tools": [{"name": "v",
-                                                       "reply": "two"}]})
+            # Its default reload (overlap): one list_changed, since the
+            # tool's description changed.
+            restart_backend(m, d, "alpha", {"tools": [{
+                "name": "v", "description": "second", "reply": "two"}]})
             assert text_of(m.call_tool("alpha__v")) == "two"
 
 

@@ -341,6 +341,20 @@ static void test_numbers(void) {
   CHECK_ERR("'--grace' expects milliseconds", "--grace", "2s", "--", "x");
   CHECK_ERR("'--queue-timeout' expects milliseconds", "--queue-timeout", "abc",
             "--", "x");
+  /* Issue 14. */
+  CHECK_INT(PARSE("--reload", "stop-first", "--drain", "0", "--init-timeout",
+                  "250", "--", "x"),
+            CLI_RUN);
+  CHECK_INT(cfg.servers[0].reload, RELOAD_STOP_FIRST);
+  CHECK_INT(cfg.servers[0].drain_ms, 0);
+  CHECK_INT(cfg.servers[0].init_timeout_ms, 250);
+  config_free(&cfg);
+  CHECK_ERR("option '--reload' expects overlap or stop-first, not 'fast'",
+            "--reload", "fast", "--", "x");
+  CHECK_ERR("'--init-timeout' expects milliseconds", "--init-timeout", "1s",
+            "--", "x");
+  CHECK_ERR("option '--init-timeout' must be between 1 and 600000",
+            "--init-timeout", "0", "--", "x");
 
   CHECK_ERR("option '--delay' must be at most 60000 milliseconds, not '60001'",
             "--delay", "60001", "--", "x");

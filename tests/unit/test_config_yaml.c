@@ -494,6 +494,37 @@ static void test_separator(void) {
   CHECK_FAIL_HAS("separator: \"\\u00e9\"\n" SERVER(""), "'separator' must be");
 }
 
+/* Issue 14: reload, drain and init_timeout at the top level are each
+ * server's default; a server's own win. */
+static void test_reload_keys(void) {
+  struct mcpmon_config cfg;
+  CHECK_INT(load(&cfg, SERVER("")), 0);
+  CHECK_INT(cfg.servers[0].reload, RELOAD_OVERLAP);
+  CHECK_INT(cfg.servers[0].drain_ms, CONFIG_DEFAULT_DRAIN_MS);
+  CHECK_INT(cfg.servers[0].init_timeout_ms, CONFIG_DEFAULT_INIT_TIMEOUT_MS);
+  config_free(&cfg);
+  CHECK_INT(load(&cfg,
+                 "reload: stop-first\ndrain: 500\ninit_timeout: 700\n"
+                 "servers:\n  a:\n    command: x\n"
+                 "  b:\n    command: y\n    reload: overlap\n"
+                 "    drain: 0\n    init_timeout: 9\n"),
+            0);
+  CHECK_INT(cfg.servers[0].reload, RELOAD_STOP_FIRST);
+  CHECK_INT(cfg.servers[0].drain_ms, 500);
+  CHECK_INT(cfg.servers[0].init_timeout_ms, 700);
+  CHECK_INT(cfg.servers[1].reload, RELOAD_OVERLAP);
+  CHECK_INT(cfg.servers[1].drain_ms, 0);
+  CHECK_INT(cfg.servers[1].init_timeout_ms, 9);
+  config_free(&cfg);
+  CHECK_FAIL(SERVER("    reload: sideways\n"),
+             ".mcpmon.yaml:4:13: expected overlap or stop-first for 'reload', "
+             "got 'sideways'");
+  CHECK_FAIL_HAS(SERVER("    reload: [overlap]\n"), "for 'reload', got a list");
+  CHECK_FAIL_HAS(SERVER("    init_timeout: 0\n"),
+                 "'init_timeout' must be between 1 and 600000");
+  CHECK_FAIL_HAS(SERVER("drain: 600001\n"), "'drain' must be between 0");
+}
+
 static void test_error_format(void) {
   struct config_error e = {.file = "f.yaml", .line = 3, .col = 7};
   snprintf(e.msg, sizeof(e.msg), "bad");
@@ -528,6 +559,7 @@ int main(void) {
   test_anchors_and_merge();
   test_limits();
   test_separator();
+  test_reload_keys();
   test_error_format();
   return check_done();
 }

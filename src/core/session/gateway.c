@@ -90,6 +90,45 @@ static void gw_ev_reply(struct backend* b,
   gw_on_reply(gw, gw_find(gw, b), m, cookie);
 }
 
+static struct backend_options gw_backend_options(const struct gateway* gw,
+                                                 const struct gw_backend* gb) {
+  return (struct backend_options){
+      .server = &gb->sc,
+      .max_line = gw->cfg.max_line,
+      .queue_timeout_ms = gw->cfg.queue_timeout_ms,
+      .gateway = true,
+  };
+}
+
+/* Issue 14: a file change (or the dashboard) reloads a server with
+ * overlap, unless its config says stop-first. */
+static bool gw_ev_restart(struct backend* b, void* ctx, const char* why) {
+  struct gateway* gw = ctx;
+  struct gw_backend* gb = gw_find_in(&gw->backends, b);
+  if (gw->shutting_down || gb == NULL || gb->rl == NULL ||
+      gb->sc.reload != RELOAD_OVERLAP)
+    return false;
+  struct backend_options bo = gw_backend_options(gw, gb);
+  reload_begin(gb->rl, b, &bo, why);
+  return true;
+}
+
+/* gb's new server is ready and serves from now on (GW-5: list_changed
+ * for what changed only). */
+static void gw_swap(void* ctx,
+                    struct backend* old,
+                    struct backend* now,
+                    unsigned changed) {
+  struct gw_backend* gb = ctx;
+  struct gateway* gw = gb->gw;
+  gb->b = now;
+  if (gw->hooks.backend_replaced != NULL)
+    gw->hooks.backend_replaced(gw->hooks.ctx, old, now);
+  gw_rebuild(gw);
+  if (changed != 0)
+    gw_send_list_changed(gw, changed, now);
+}
+
 static void gw_ev_lists(struct backend* b, void* ctx, unsigned changed) {
   struct gateway* gw = ctx;
   struct gw_backend* gb = gw_find(gw, b);
@@ -211,6 +250,7 @@ static const struct session_policy gw_policy = {
             .on_state = gw_ev_state,
             .on_lists = gw_ev_lists,
             .on_reply = gw_ev_reply,
+            .on_restart = gw_ev_restart,
         },
 };
 
@@ -247,13 +287,10 @@ static struct gw_backend* gw_add_backend(struct gateway* gw,
     log_msg(LL_INFO, sc->name, 0, "Disabled in the config; not started");
     return gb;
   }
-  struct backend_options bo = {
-      .server = &gb->sc,
-      .max_line = gw->cfg.max_line,
-      .queue_timeout_ms = gw->cfg.queue_timeout_ms,
-      .gateway = true,
-  };
+  struct backend_options bo = gw_backend_options(gw, gb);
   gb->b = backend_new(gw->loop, &bo, session_backend_events(), gw->s);
+  struct reload_hooks rh = {.swap = gw_swap, .ctx = gb};
+  gb->rl = reload_new(gw->loop, gw->s, &rh);
   if (gw->client_congested)
     backend_pause_output(gb->b, true);
   if (gw->hooks.backend_added != NULL)
@@ -277,6 +314,10 @@ static void gw_retire(struct gateway* gw,
                       bool replaced) {
   TAILQ_REMOVE(&gw->backends, gb, link);
   gw_forget_backend(gw, gb);
+  if (gb->rl != NULL) {
+    reload_close(gb->rl, NULL, NULL); /* frees itself once stopped */
+    gb->rl = NULL;
+  }
   if (gb->w != NULL) {
     watcher_close(gb->w);
     gb->w = NULL;
@@ -474,7 +515,17 @@ static void gw_handle_closed(uv_handle_t* h) {
   gw_maybe_closed(gw);
 }
 
+/* At shutdown: gb's reload has stopped what it had and freed itself. */
+static void gw_reload_closed(void* ctx) {
+  struct gw_backend* gb = ctx;
+  gb->rl = NULL;
+  gb->gw->reloads_open--;
+  gw_maybe_closed(gb->gw);
+}
+
 static bool gw_all_stopped(const struct gateway* gw) {
+  if (gw->reloads_open > 0)
+    return false;
   const struct gw_backend* gb;
   TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b != NULL && backend_state(gb->b) != BACKEND_STOPPED)
@@ -536,6 +587,15 @@ static void gw_shutdown(void* self, bool finish) {
   }
   bool first = !gw->shutting_down;
   gw->shutting_down = true;
+  if (first) {
+    struct gw_backend* rb;
+    TAILQ_FOREACH(rb, &gw->backends, link) {
+      if (rb->rl == NULL)
+        continue;
+      gw->reloads_open++;
+      reload_close(rb->rl, gw_reload_closed, rb);
+    }
+  }
   gw_init_check(gw, true); /* a waiting initialize gets what is known */
   if (first && gw->config_watcher != NULL) {
     watcher_close(gw->config_watcher);
@@ -575,6 +635,8 @@ static void gw_kill_now(void* self) {
   TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b != NULL)
       backend_kill_now(gb->b);
+    if (gb->rl != NULL)
+      reload_kill_now(gb->rl);
   }
   struct gw_backend* next;
   for (gb = TAILQ_FIRST(&gw->retiring); gb != NULL; gb = next) {

@@ -30,6 +30,7 @@
 #include "core/backend/backend.h"
 #include "core/session/gateway.h"
 #include "core/session/names.h"
+#include "core/session/reload.h"
 #include "core/session/session.h"
 #include "core/session/task_table.h"
 #include "lib/u64map.h"
@@ -64,6 +65,7 @@ struct gw_backend {
   struct gateway* gw;
   struct server_config sc; /* owned copy */
   struct backend* b;       /* NULL when disabled */
+  struct reload* rl;       /* its overlap reloads (issue 14), or NULL */
   struct watcher* w;
   bool listed;      /* its lists arrived at least once */
   bool announce;    /* replaces a changed server: list_changed is
@@ -162,6 +164,7 @@ struct gateway {
   size_t nchained; /* ops that may ask another server */
   uint64_t next_serial;
   struct task_table* tasks;
+  int reloads_open; /* reloads closing at shutdown */
 
   bool shutting_down;
   bool client_congested; /* the client is not reading (issue 12 item 5) */

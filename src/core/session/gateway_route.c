@@ -691,10 +691,13 @@ void gw_on_request(void* ctx, struct jmsg* m) {
 
 /* Each backend gets its own copy of the client's bytes. */
 static void gw_broadcast(struct gateway* gw, const struct jmsg* m) {
+  bool cancel = strcmp(m->method, "notifications/cancelled") == 0;
   struct gw_backend* gb;
   TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b != NULL)
       backend_forward_notification(gb->b, jmsg_parse(m->text, m->len));
+    if (cancel && gb->rl != NULL)
+      reload_forward_cancel(gb->rl, m); /* a call an old server has */
   }
 }
 
