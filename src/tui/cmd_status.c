@@ -71,12 +71,17 @@ static void status_tables(const struct model* m) {
   status_print(&inst);
   putchar('\n');
 
-  bool any_exit = false;
-  for (size_t i = 0; i < m->nbackends; i++)
+  bool any_exit = false, any_reload = false;
+  for (size_t i = 0; i < m->nbackends; i++) {
     any_exit |= m->backends[i].last_exit != NULL;
-  struct status_table bt = {any_exit ? 7 : 6, NULL, 0};
-  const char* bhead[] = {"NAME",   "STATE", "PID",      "RESTARTS",
-                         "UPTIME", "TOOLS", "LAST EXIT"};
+    any_reload |= m->backends[i].reload_outcome != NULL;
+  }
+  /* LAST RELOAD only when one happened (issue 14); LAST EXIT then always,
+   * so that the columns keep their places. */
+  size_t ncols = any_reload ? 8 : any_exit ? 7 : 6;
+  struct status_table bt = {ncols, NULL, 0};
+  const char* bhead[] = {"NAME",   "STATE", "PID",       "RESTARTS",
+                         "UPTIME", "TOOLS", "LAST EXIT", "LAST RELOAD"};
   status_row(&bt, bhead);
   for (size_t i = 0; i < m->nbackends; i++) {
     const struct model_backend* b = &m->backends[i];
@@ -89,9 +94,20 @@ static void status_tables(const struct model* m) {
       tu_fmt_duration(now - b->started, bup, sizeof(bup));
     snprintf(restarts, sizeof(restarts), "%ld", b->restarts);
     snprintf(tools, sizeof(tools), "%zu", b->ntools);
-    const char* cells[] = {b->name, b->state_name, bpid,        restarts,
-                           bup,     tools,         b->last_exit};
+    char* reload = NULL;
+    if (b->reload_outcome != NULL)
+      reload = tu_asprintf(
+          "%s%s%s", b->reload_outcome,
+          b->reload_message != NULL && strcmp(b->reload_outcome, "ok") != 0
+              ? ": "
+              : "",
+          b->reload_message != NULL && strcmp(b->reload_outcome, "ok") != 0
+              ? b->reload_message
+              : "");
+    const char* cells[] = {b->name, b->state_name, bpid,         restarts,
+                           bup,     tools,         b->last_exit, reload};
     status_row(&bt, cells);
+    free(reload);
   }
   status_print(&bt);
   if (m->nbackends == 0)

@@ -262,6 +262,8 @@ static void model_backend_free(struct model_backend* b) {
   free(b->name);
   free(b->state_name);
   free(b->last_exit);
+  free(b->reload_outcome);
+  free(b->reload_message);
   free(b->command);
   for (size_t i = 0; i < b->nwatch; i++) free(b->watch[i]);
   free(b->watch);
@@ -287,6 +289,11 @@ static void model_backend_state(struct model_backend* b, const cJSON* obj) {
     b->started = model_i64(obj, "started");
   if (model_has(obj, "lastExit"))
     model_set_str(&b->last_exit, obj, "lastExit");
+  if (model_has(obj, "lastReload")) {
+    const cJSON* r = cJSON_GetObjectItemCaseSensitive(obj, "lastReload");
+    model_set_str(&b->reload_outcome, r, "outcome");
+    model_set_str(&b->reload_message, r, "message");
+  }
 }
 
 static void model_list_changed(struct model_backend* b, const cJSON* lc) {

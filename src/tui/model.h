@@ -76,9 +76,11 @@ struct model_backend {
   enum model_state state;
   long pid; /* 0 when no process runs */
   long restarts;
-  int64_t started; /* Unix ms, 0 when no process runs */
-  char* last_exit; /* NULL if no process ended yet */
-  char* command;   /* NULL if not sent */
+  int64_t started;      /* Unix ms, 0 when no process runs */
+  char* last_exit;      /* NULL if no process ended yet */
+  char* reload_outcome; /* the last reload attempt's, NULL before one */
+  char* reload_message;
+  char* command; /* NULL if not sent */
   char** watch;
   size_t nwatch;
   struct model_tool* tools;

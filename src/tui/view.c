@@ -456,6 +456,21 @@ static void view_draw_info(struct view* v, const struct model* m) {
       pen_put(&p, b->last_exit,
               b->state == MODEL_ST_CRASHED ? crt_colors[CRT_FAIL] : A_NORMAL);
     }
+    if (b->reload_outcome != NULL) {
+      /* Issue 14: a failed reload leaves the old server serving; say so
+       * where the user looks. */
+      bool ok = strcmp(b->reload_outcome, "ok") == 0;
+      snprintf(buf, sizeof(buf), "  %s  ", dot);
+      pen_put(&p, buf, crt_colors[CRT_DIM]);
+      pen_put(&p, "last reload: ", crt_colors[CRT_DIM]);
+      pen_put(&p, b->reload_outcome,
+              ok ? A_NORMAL : crt_colors[CRT_FAIL] | A_BOLD);
+      if (!ok && b->reload_message != NULL) {
+        pen_put(&p, ": ", A_NORMAL);
+        pen_put(&p, b->reload_message, crt_colors[CRT_FAIL]);
+        pen_put(&p, " (the old server still serves)", A_NORMAL);
+      }
+    }
     if (b->nwatch > 0) {
       snprintf(buf, sizeof(buf), "  %s  ", dot);
       pen_put(&p, buf, crt_colors[CRT_DIM]);

@@ -4,7 +4,9 @@ calls in flight finish on the old one (its progress and its requests to
 the client still pass); a new server that fails before it is ready leaves
 the old one serving, with "Reload failed" and why in the log; list_changed
 only when a list changed. --reload stop-first keeps the old behaviour."""
+import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -100,7 +102,8 @@ def test_broken_edit_keeps_the_old_server():
     serving, the log says why with its stderr, the client hears nothing;
     the next good edit reloads."""
     with tmpdir() as d:
-        with start(d, V1, reload=None) as m:
+        sock = os.path.join(d, "ctl.sock")
+        with start(d, V1, args=["--tui", sock], reload=None) as m:
             init(m)
             old = server_pid(m)
             line = edit(m, d, dict(V2, exit_on_start=3,
@@ -111,6 +114,18 @@ def test_broken_edit_keeps_the_old_server():
             m.wait_log(r"\| SyntaxError: bad edit")
             assert version(m) == "v1"
             assert server_pid(m) == old
+            # mcpmon status says so, as text and as JSON.
+            out = subprocess.run([mcpmon_path(), "status", sock],
+                                 capture_output=True, text=True, timeout=10)
+            assert "LAST RELOAD" in out.stdout, out.stdout
+            assert "start failed: it exited (exit code 3)" in out.stdout, \
+                out.stdout
+            js = json.loads(subprocess.run(
+                [mcpmon_path(), "status", sock, "--json"],
+                capture_output=True, text=True, timeout=10).stdout)
+            rl = js["backends"][0]["lastReload"]
+            assert rl["outcome"] == "start failed", rl
+            assert "exit code 3" in rl["message"], rl
             m.expect_none_before_reply(notification(LIST_CHANGED),
                                        **THROUGH_SERVER)
             edit(m, d, V2)

@@ -15,6 +15,8 @@ static const char snapshot_single[] =
     "\"socket\":\"/run/user/1000/mcpmon/1234.sock\"},"
     "\"backends\":[{\"name\":\"server\",\"state\":\"ready\",\"pid\":1240,"
     "\"restarts\":2,\"started\":1764000000100,\"lastExit\":\"exit code 1\","
+    "\"lastReload\":{\"outcome\":\"start failed\",\"message\":\"it exited\","
+    "\"at\":1764000000150},"
     "\"command\":\"python -m my_server\",\"watch\":[\"src/\",\"lib/\"],"
     "\"tools\":[{\"name\":\"hello\",\"description\":\"Say hello\"},"
     "{\"name\":\"echo\"}],"
@@ -65,6 +67,8 @@ static void test_snapshot(void) {
   CHECK_INT(b->restarts, 2);
   CHECK_INT(b->started, 1764000000100LL);
   CHECK_STR(b->last_exit, "exit code 1");
+  CHECK_STR(b->reload_outcome, "start failed"); /* issue 14 */
+  CHECK_STR(b->reload_message, "it exited");
   CHECK_STR(b->command, "python -m my_server");
   CHECK_INT(b->nwatch, 2);
   CHECK_STR(b->watch[1], "lib/");

@@ -9,7 +9,9 @@
  * once with fresh handles.
  */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/backend/backend_int.h"
 #include "core/proc/proc.h"
@@ -132,6 +134,32 @@ void backend_inherit(struct backend* b, const struct backend* from) {
     cJSON_Delete(b->lists[k]);
     b->lists[k] = from->lists[k] ? cJSON_Duplicate(from->lists[k], 1) : NULL;
   }
+}
+
+void backend_note_reload(struct backend* b,
+                         const char* outcome,
+                         const char* message) {
+  snprintf(b->reload_outcome, sizeof(b->reload_outcome), "%s", outcome);
+  snprintf(b->reload_message, sizeof(b->reload_message), "%s",
+           message != NULL ? message : "");
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  b->reload_at =
+      (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+  if (b->obs != NULL && b->obs->on_state != NULL)
+    b->obs->on_state(b, b->obs_ctx);
+}
+
+bool backend_last_reload(const struct backend* b,
+                         const char** outcome,
+                         const char** message,
+                         uint64_t* at) {
+  if (b->reload_outcome[0] == '\0')
+    return false;
+  *outcome = b->reload_outcome;
+  *message = b->reload_message;
+  *at = b->reload_at;
+  return true;
 }
 
 void backend_promote(struct backend* b) {

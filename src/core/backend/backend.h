@@ -244,6 +244,18 @@ const char* backend_failure(const struct backend* b);
 /* The server's last max lines of stderr (at most 20), oldest first,
  * each ending in '\n'; heap, owned by the caller ("" for none). */
 char* backend_stderr_tail(const struct backend* b, int max);
+/* The outcome of the last reload attempt of this server ("ok", "start
+ * failed", "build failed") with its message, for the dashboard and
+ * mcpmon status; the observer hears of it as a state change. Copied. */
+void backend_note_reload(struct backend* b,
+                         const char* outcome,
+                         const char* message);
+/* That outcome, or false when there was none; the strings are borrowed
+ * until the next note or backend_free; at is Unix ms. */
+bool backend_last_reload(const struct backend* b,
+                         const char** outcome,
+                         const char** message,
+                         uint64_t* at);
 /* b was replaced: no request reaches it any more. It answers what it has
  * in flight (its progress and requests to the client still pass; its
  * other notifications are dropped), then stops as backend_stop does;

@@ -127,7 +127,10 @@ struct backend {
   bool trial;    /* backend_options.trial, until backend_promote */
   bool draining; /* backend_drain: replaced, finishing its calls */
   unsigned drain_ms;
-  char fail_why[320]; /* why a trial failed (the first cause), or "" */
+  char fail_why[320];      /* why a trial failed (the first cause), or "" */
+  char reload_outcome[24]; /* backend_note_reload, "" for none */
+  char reload_message[320];
+  uint64_t reload_at; /* Unix ms */
   bool out_paused;    /* backend_pause_output: also for the next process */
   bool finishing;     /* backend_finish: delivering, then answers */
   bool input_ended;   /* ... the server's stdin ends after what was sent */

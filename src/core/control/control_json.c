@@ -81,6 +81,17 @@ static void ctl_json_add_state(cJSON* o, const struct backend* b) {
     cJSON_AddStringToObject(o, "lastExit", ex);
   else
     cJSON_AddNullToObject(o, "lastExit");
+  /* Issue 14: how the last reload attempt went. */
+  const char *outcome, *message;
+  uint64_t at;
+  if (backend_last_reload(b, &outcome, &message, &at)) {
+    cJSON* r = cJSON_AddObjectToObject(o, "lastReload");
+    cJSON_AddStringToObject(r, "outcome", outcome);
+    cJSON_AddStringToObject(r, "message", message);
+    cJSON_AddNumberToObject(r, "at", (double)at);
+  } else {
+    cJSON_AddNullToObject(o, "lastReload");
+  }
 }
 
 static cJSON* ctl_json_list_changed(const struct ctl_backend* cb) {

@@ -1,6 +1,7 @@
 /* reload.c - see reload.h. */
 #include "core/session/reload.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -118,6 +119,8 @@ static void rl_failed(struct reload* r, struct backend* b, const char* why) {
     log_msg(LL_WARN, r->logname, 0, "  | %s", line);
   }
   free(tail);
+  if (r->cur != NULL)
+    backend_note_reload(r->cur, "start failed", why);
   if (r->hooks.failed != NULL && r->cur != NULL)
     r->hooks.failed(r->hooks.ctx, r->cur, why);
 }
@@ -161,6 +164,11 @@ static void rl_ready(struct reload* r) {
           "Restart #%u complete (%llu ms, overlap; pid %ld retires)",
           backend_restart_count(now),
           (unsigned long long)(uv_now(r->loop) - r->t0), backend_pid(old));
+  char note[64];
+  snprintf(note, sizeof(note), "restart #%u in %llu ms",
+           backend_restart_count(now),
+           (unsigned long long)(uv_now(r->loop) - r->t0));
+  backend_note_reload(now, "ok", note);
   backend_set_events(old, &rl_events, r);
   rl_move(&r->olds, old);
   backend_drain(old, backend_config(old)->drain_ms);
