@@ -41,6 +41,7 @@ enum cli_opt_id {
   OPT_RELOAD,
   OPT_DRAIN,
   OPT_INIT_TIMEOUT,
+  OPT_BUILD,
   OPT_MAX_LINE,
   OPT_CONFIG,
   OPT_TUI,
@@ -71,6 +72,7 @@ static const struct cli_option cli_options[] = {
     {"reload", 0, "overlap or stop-first", OPT_RELOAD},
     {"drain", 0, "milliseconds", OPT_DRAIN},
     {"init-timeout", 0, "milliseconds", OPT_INIT_TIMEOUT},
+    {"build", 0, "command", OPT_BUILD},
     {"max-line", 0, "size, like 64M", OPT_MAX_LINE},
     {"config", 'c', "file", OPT_CONFIG},
     {"tui", 0, "socket path", OPT_TUI},
@@ -238,6 +240,7 @@ static enum cli_result cli_apply(struct cli_state* st,
     case OPT_RELOAD:
     case OPT_DRAIN:
     case OPT_INIT_TIMEOUT:
+    case OPT_BUILD:
       if (st->conflict[0] == '\0')
         snprintf(st->conflict, sizeof(st->conflict), "%s", label);
       break;
@@ -269,6 +272,12 @@ static enum cli_result cli_apply(struct cli_state* st,
       return CLI_RUN;
     case OPT_DRAIN:
       return cli_ms(st, label, value, 0, CONFIG_MAX_DRAIN_MS, &st->sc.drain_ms);
+    case OPT_BUILD:
+      if (value[0] == '\0')
+        return cli_fail(st, "option '%s' expects a command, not ''", label);
+      free(st->sc.build);
+      st->sc.build = cfg_xstrdup(value);
+      return CLI_RUN;
     case OPT_INIT_TIMEOUT:
       return cli_ms(st, label, value, CONFIG_MIN_INIT_TIMEOUT_MS,
                     CONFIG_MAX_INIT_TIMEOUT_MS, &st->sc.init_timeout_ms);
@@ -581,8 +590,9 @@ static const char cli_help[] =
     "  -c, --config FILE       gateway mode: run every server listed in\n"
     "                          FILE (.mcpmon.yaml); takes no command and\n"
     "                          no --watch, --ext, --ignore, --delay,\n"
-    "                          --grace, --reload, --drain or\n"
-    "                          --init-timeout (set those in FILE)\n"
+    "                          --grace, --reload, --drain,\n"
+    "                          --init-timeout or --build (set those in\n"
+    "                          FILE)\n"
     "\n"
     "Reloading:\n"
     "      --reload MODE       overlap: start the new server beside the\n"
@@ -595,6 +605,9 @@ static const char cli_help[] =
     "      --drain MS          overlap: how long the old server may finish\n"
     "                          the calls it has in flight, 0-600000\n"
     "                          (default: 10000)\n"
+    "      --build CMD         run CMD (with /bin/sh -c, in the server's\n"
+    "                          directory) before each reload; when it\n"
+    "                          fails the old server keeps serving\n"
     "\n"
     "Control socket (used by mcpmon tui, status and restart):\n"
     "      --tui PATH          socket path (default:\n"

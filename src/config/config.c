@@ -55,6 +55,7 @@ void server_config_free(struct server_config* sc) {
   strvec_free(&sc->ignore);
   strvec_free(&sc->env);
   free(sc->cwd);
+  free(sc->build);
   memset(sc, 0, sizeof(*sc));
 }
 
@@ -81,6 +82,7 @@ void server_config_copy(struct server_config* dst,
   dst->name = src->name ? cfg_xstrdup(src->name) : NULL;
   dst->command = src->command ? cfg_xstrdup(src->command) : NULL;
   dst->cwd = src->cwd ? cfg_xstrdup(src->cwd) : NULL;
+  dst->build = src->build ? cfg_xstrdup(src->build) : NULL;
   strvec_copy(&dst->args, &src->args);
   strvec_copy(&dst->watch, &src->watch);
   strvec_copy(&dst->exts, &src->exts);
@@ -146,9 +148,10 @@ bool server_config_equal(const struct server_config* a,
          config_strvec_eq(&a->exts, &b->exts) &&
          config_strvec_eq(&a->ignore, &b->ignore) &&
          config_strvec_eq(&a->env, &b->env) && config_str_eq(a->cwd, b->cwd) &&
-         a->enabled == b->enabled && a->delay_ms == b->delay_ms &&
-         a->grace_ms == b->grace_ms && a->reload == b->reload &&
-         a->drain_ms == b->drain_ms && a->init_timeout_ms == b->init_timeout_ms;
+         config_str_eq(a->build, b->build) && a->enabled == b->enabled &&
+         a->delay_ms == b->delay_ms && a->grace_ms == b->grace_ms &&
+         a->reload == b->reload && a->drain_ms == b->drain_ms &&
+         a->init_timeout_ms == b->init_timeout_ms;
 }
 
 int config_parse_uint(const char* s, unsigned max, unsigned* out) {

@@ -67,6 +67,7 @@ struct server_config {
   unsigned drain_ms;        /* overlap: how long the old server may
                                finish what it has in flight */
   unsigned init_timeout_ms; /* for the answer to initialize */
+  char* build; /* run with /bin/sh -c before each reload, or NULL */
 };
 
 struct mcpmon_config {

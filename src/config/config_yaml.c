@@ -61,8 +61,9 @@ enum {
 };
 
 static const char* const cy_server_keys[] = {
-    "command", "args",  "watch", "extensions", "ignore", "env",         "cwd",
-    "enabled", "delay", "grace", "reload",     "drain",  "init_timeout"};
+    "command", "args",  "watch",        "extensions", "ignore",
+    "env",     "cwd",   "enabled",      "delay",      "grace",
+    "reload",  "drain", "init_timeout", "build"};
 enum {
   SK_COMMAND,
   SK_ARGS,
@@ -77,6 +78,7 @@ enum {
   SK_RELOAD,
   SK_DRAIN,
   SK_INIT_TIMEOUT,
+  SK_BUILD,
   SK_COUNT
 };
 
@@ -489,6 +491,15 @@ static int cy_server(struct cy_ctx* c,
   if (v[SK_GRACE] != NULL && cy_ms(c, v[SK_GRACE], "grace", 0,
                                    CONFIG_MAX_GRACE_MS, &sc->grace_ms) != 0)
     return -1;
+  if (v[SK_BUILD] != NULL) {
+    const char* cmd;
+    if (cy_str(c, v[SK_BUILD], "build", false, &cmd) != 0)
+      return -1;
+    if (cmd[0] == '\0')
+      return yaml_tree_fail(c->err, v[SK_BUILD],
+                            "'build' is empty; leave it out for no build");
+    sc->build = cfg_xstrdup(cmd);
+  }
   return cy_reload_keys(c, &v[SK_RELOAD], &sc->reload, &sc->drain_ms,
                         &sc->init_timeout_ms);
 }

@@ -17,6 +17,7 @@
  *       grace: MS             0-600000, default the top-level grace
  *       reload, drain, init_timeout: as at the top level, which is
  *                             their default
+ *       build: STR            run with /bin/sh -c before each reload
  *   separator: STR            1-8 of [A-Za-z0-9_:.-], default "__"
  *   delay: MS                 default 30
  *   grace: MS                 default 2000

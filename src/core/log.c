@@ -450,18 +450,24 @@ void log_msg(
   va_end(ap);
 }
 
-void log_passthrough(const char* name, long pid, const char* text, size_t len) {
+void log_passthrough_tag(
+    const char* name, long pid, const char* tag, const char* text, size_t len) {
   if (!log_enabled(LL_INFO))
     return;
   char line[4096];
   size_t p = log_prefix(line, sizeof(line), name, pid);
-  const char tag[] = "| ";
-  size_t room = sizeof(line) - p - sizeof(tag) - 1;
+  size_t tlen = strlen(tag);
+  if (tlen > 64)
+    tlen = 64;
+  size_t room = sizeof(line) - p - tlen - 1;
   if (len > room)
     len = room;
-  memcpy(line + p, tag, sizeof(tag) - 1);
-  memcpy(line + p + sizeof(tag) - 1, text, len);
-  line[p + sizeof(tag) - 1 + len] = '\0';
-  log_emit(LL_INFO, name, true, line, p + sizeof(tag) - 1 + len,
-           p + sizeof(tag) - 1);
+  memcpy(line + p, tag, tlen);
+  memcpy(line + p + tlen, text, len);
+  line[p + tlen + len] = '\0';
+  log_emit(LL_INFO, name, true, line, p + tlen + len, p + tlen);
+}
+
+void log_passthrough(const char* name, long pid, const char* text, size_t len) {
+  log_passthrough_tag(name, pid, "| ", text, len);
 }

@@ -145,6 +145,9 @@ void log_msg(enum log_level level,
  * the default verbosity and above: used to pass a server's stderr through.
  * line need not be NUL-terminated. */
 void log_passthrough(const char* name, long pid, const char* line, size_t len);
+/* The same with another tag than "| " ("build | "). */
+void log_passthrough_tag(
+    const char* name, long pid, const char* tag, const char* line, size_t len);
 
 #define log_error(...) log_msg(LL_ERROR, NULL, 0, __VA_ARGS__)
 #define log_warn(...)                         \

@@ -77,6 +77,31 @@ def test_stop_first_per_server():
             assert count_log(m, r"alpha.*Reloading", mark) == 0
 
 
+def test_build_of_one_server_blocks_no_other():
+    """build: per server. alpha's slow, failing build runs while beta
+    reloads; alpha's old process keeps serving afterwards."""
+    with tmpdir() as d:
+        servers = {"alpha": {"raw": ["build: 'sleep 1; echo no >&2; "
+                                     "exit 1'"]},
+                   "beta": None}
+        with start_gateway(d, {"alpha": V1, "beta": V1}, config=servers,
+                           reload=None) as m:
+            m.initialize()
+            pa = backend_pid(m, "alpha")
+            mark = m.log_mark()
+            write_backend_spec(d, "alpha", V2)
+            m.wait_log(r"alpha pid:\d+\] Building: sleep 1", start=mark)
+            write_backend_spec(d, "beta", V2)
+            m.wait_log(r"beta pid:\d+\] Restart #1 complete", start=mark)
+            assert text_of(m.call_tool("beta__v")) == "two"
+            line = m.wait_log(r"alpha\] Reload failed: the build failed "
+                              r"\(exit code 1 after \d+ ms\)", start=mark)
+            assert "still serving pid %d" % pa in line.string, line.string
+            m.wait_log(r"alpha pid:\d+\] build \| no", start=mark)
+            assert text_of(m.call_tool("alpha__v")) == "one"
+            assert backend_pid(m, "alpha") == pa
+
+
 def test_reload_key_checked():
     with tmpdir() as d:
         write_backend_spec(d, "alpha", {})

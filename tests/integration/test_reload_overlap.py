@@ -215,4 +215,57 @@ def test_cancel_reaches_the_old_server():
             m.expect_none_before_reply(response_to(rid), **THROUGH_SERVER)
 
 
+def test_build_fails_and_the_old_server_stays():
+    """--build: its output goes to the log as "build | ..."; when it
+    fails the old server keeps serving (in both reload modes) and mcpmon
+    status says "build failed"; when it passes the reload goes on."""
+    for mode in ("overlap", "stop-first"):
+        with tmpdir() as d:
+            flag = os.path.join(d, "broken")
+            open(flag, "w").close()
+            build = ("echo compiling; if [ -e %s ]; then echo 'error: bad "
+                     "line' >&2; exit 2; fi" % flag)
+            sock = os.path.join(d, "ctl.sock")
+            with start(d, V1, args=["--build", build, "--tui", sock],
+                       reload=mode) as m:
+                init(m)
+                old = server_pid(m)
+                line = edit(m, d, V2, pattern=r"Reload failed: .*")
+                assert ("the build failed (exit code 2 after" in line and
+                        "still serving pid %d" % old in line), line
+                m.wait_log(r"build \| compiling")
+                m.wait_log(r"build \| error: bad line")
+                assert version(m) == "v1" and server_pid(m) == old, mode
+                js = json.loads(subprocess.run(
+                    [mcpmon_path(), "status", sock, "--json"],
+                    capture_output=True, text=True, timeout=10).stdout)
+                assert js["backends"][0]["lastReload"]["outcome"] == \
+                    "build failed", js["backends"][0]["lastReload"]
+                os.unlink(flag)
+                edit(m, d, dict(V2, server_name="fixed"),
+                     pattern=r"Restart #1 complete")
+                assert version(m) == "v2", mode
+                assert count_log(m, r"Build passed in \d+ ms") == 1
+
+
+def test_save_during_a_build_starts_it_again():
+    """A save while the build runs kills that build and starts another;
+    exactly one new server starts, after the second build."""
+    with tmpdir() as d:
+        runs = os.path.join(d, "runs.txt")
+        build = "echo start >> %s; sleep 1; echo done >> %s" % (runs, runs)
+        with start(d, V1, args=["--build", build], reload=None) as m:
+            init(m)
+            mark = m.log_mark()
+            write_spec(spec_file(d), dict(V1, server_name="a"))
+            wait_until(lambda: os.path.exists(runs))
+            write_spec(spec_file(d), V2)
+            m.wait_log(r"Files changed during the build", start=mark)
+            m.wait_log(r"Restart #1 complete", start=mark, timeout=15)
+            assert version(m) == "v2"
+            with open(runs) as f:
+                assert f.read().split() == ["start", "start", "done"]
+            assert count_log(m, r"Started:", mark) == 1
+
+
 run_tests(globals())

@@ -349,6 +349,11 @@ static void test_numbers(void) {
   CHECK_INT(cfg.servers[0].drain_ms, 0);
   CHECK_INT(cfg.servers[0].init_timeout_ms, 250);
   config_free(&cfg);
+  CHECK_INT(PARSE("--build", "make -j2", "--", "x"), CLI_RUN);
+  CHECK_STR(cfg.servers[0].build, "make -j2");
+  config_free(&cfg);
+  CHECK_ERR("option '--build' needs a value (command)", "--build", "", "--",
+            "x");
   CHECK_ERR("option '--reload' expects overlap or stop-first, not 'fast'",
             "--reload", "fast", "--", "x");
   CHECK_ERR("'--init-timeout' expects milliseconds", "--init-timeout", "1s",

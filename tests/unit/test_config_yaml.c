@@ -523,6 +523,14 @@ static void test_reload_keys(void) {
   CHECK_FAIL_HAS(SERVER("    init_timeout: 0\n"),
                  "'init_timeout' must be between 1 and 600000");
   CHECK_FAIL_HAS(SERVER("drain: 600001\n"), "'drain' must be between 0");
+  CHECK_INT(load(&cfg, SERVER("    build: make -j2\n")), 0);
+  CHECK_STR(cfg.servers[0].build, "make -j2");
+  config_free(&cfg);
+  CHECK_FAIL(SERVER("    build: ''\n"),
+             ".mcpmon.yaml:4:12: 'build' is empty; leave it out for no build");
+  CHECK_FAIL_HAS(SERVER("    build: [make]\n"),
+                 "expected a string for 'build', got a list");
+  CHECK_FAIL_HAS(SERVER("build: make\n"), "unknown key 'build' at the top");
 }
 
 static void test_error_format(void) {

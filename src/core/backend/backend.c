@@ -60,12 +60,31 @@ void backend_set_init_params(struct backend* b, const cJSON* params) {
     bk_send_init(b);
 }
 
+static bool bk_would_restart(const struct backend* b) {
+  switch (b->state) {
+    case BACKEND_STARTING:
+    case BACKEND_INITIALIZING:
+    case BACKEND_READY:
+    case BACKEND_CRASHED:
+    case BACKEND_WAITING:
+      return !b->input_ended;
+    default:
+      return false;
+  }
+}
+
 void backend_restart(struct backend* b, const char* why) {
   if (b->draining || b->trial)
     return; /* being replaced, or not serving yet */
-  if (b->state == BACKEND_READY && b->ev.on_restart != NULL &&
+  if (bk_would_restart(b) && b->ev.on_restart != NULL &&
       b->ev.on_restart(b, b->ctx, why))
-    return; /* the owner reloads it (overlap) */
+    return; /* the owner reloads it (overlap, a build first) */
+  backend_restart_now(b, why);
+}
+
+void backend_restart_now(struct backend* b, const char* why) {
+  if (b->draining || b->trial)
+    return;
   if (b->input_ended) {
     /* A new process would never see the client's end of input. */
     bk_log(b, LL_INFO, "Not restarting: the client has closed its input");

@@ -118,9 +118,10 @@ struct backend_events {
   void (*on_lists)(struct backend* b, void* ctx, unsigned changed);
   /* Any state change (may be NULL). */
   void (*on_state)(struct backend* b, void* ctx);
-  /* backend_restart of a READY backend: return true when the owner
-   * reloads it itself (issue 14: a new backend beside it), false to let
-   * the backend stop and start its server (may be NULL). */
+  /* backend_restart of a backend that would restart: return true when
+   * the owner reloads it itself (issue 14: a build first, a new backend
+   * beside it), false to let the backend stop and start its server now
+   * (may be NULL). */
   bool (*on_restart)(struct backend* b, void* ctx, const char* why);
 };
 
@@ -215,8 +216,12 @@ void backend_send_response(struct backend* b,
  * nothing. */
 cJSON* backend_make_unavailable_error(struct backend* b, const cJSON* id);
 
-/* Restart because files changed (debounced). why: "tools.py" or NULL. */
+/* Restart because files changed (debounced). why: "tools.py" or NULL.
+ * The owner may take it over (on_restart: a reload with overlap or a
+ * build first). */
 void backend_restart(struct backend* b, const char* why);
+/* The same without asking the owner: stop the server, then start it. */
+void backend_restart_now(struct backend* b, const char* why);
 /* Stop for good (shutdown): stdin closed, SIGTERM to the group, SIGKILL
  * after the config's grace; on_stopped fires when the group is gone
  * (requests still in flight or queued are answered with errors first). */

@@ -27,6 +27,7 @@ struct child {
   void* ctx;
   bool released; /* no callbacks any more */
   char* logname;
+  char* err_tag;
   uv_process_t proc;
   uv_pipe_t in;
   uv_pipe_t out;
@@ -233,7 +234,7 @@ void child_pause_output(struct child* c, bool pause) {
 
 static void child_on_err_line(void* ctx, char* line, size_t len) {
   struct child* c = ctx;
-  log_passthrough(c->logname, c->pid, line, len);
+  log_passthrough_tag(c->logname, c->pid, c->err_tag, line, len);
   if (!c->released && c->ev.on_err_line != NULL)
     c->ev.on_err_line(c->ctx, line, len);
 }
@@ -330,6 +331,7 @@ static void child_handle_closed(uv_handle_t* h) {
   framer_free(&c->err_f);
   proc_pipe_release(c->out_grown);
   free(c->logname);
+  free(c->err_tag);
   free(c);
 }
 
@@ -600,6 +602,7 @@ int child_spawn(uv_loop_t* loop,
   c->ev = *ev;
   c->ctx = ctx;
   c->logname = o->logname != NULL ? xstrdup(o->logname) : NULL;
+  c->err_tag = xstrdup(o->err_tag != NULL ? o->err_tag : "| ");
   framer_init(&c->out_f, o->max_line);
   framer_hold(&c->out_f, true); /* until t_trim */
   framer_watch(&c->out_f, child_on_out_part, c);

@@ -88,6 +88,8 @@ struct child_options {
   const char* cwd;     /* or NULL */
   size_t max_line;     /* stdout line limit */
   const char* logname; /* for log lines (copied), or NULL */
+  const char* err_tag; /* before each stderr line in the log (copied);
+                          NULL: "| " */
 };
 
 /* Spawn. All of opts is copied or used during the call only. Returns 0

@@ -105,11 +105,14 @@ static struct backend_options gw_backend_options(const struct gateway* gw,
 static bool gw_ev_restart(struct backend* b, void* ctx, const char* why) {
   struct gateway* gw = ctx;
   struct gw_backend* gb = gw_find_in(&gw->backends, b);
-  if (gw->shutting_down || gb == NULL || gb->rl == NULL ||
-      gb->sc.reload != RELOAD_OVERLAP)
+  if (gw->shutting_down || gb == NULL || gb->rl == NULL)
+    return false;
+  bool overlap =
+      gb->sc.reload == RELOAD_OVERLAP && backend_state(b) == BACKEND_READY;
+  if (!overlap && gb->sc.build == NULL)
     return false;
   struct backend_options bo = gw_backend_options(gw, gb);
-  reload_begin(gb->rl, b, &bo, why);
+  reload_begin(gb->rl, b, &bo, why, overlap);
   return true;
 }
 

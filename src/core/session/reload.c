@@ -7,6 +7,7 @@
 #include <sys/queue.h>
 
 #include "core/log.h"
+#include "core/proc/build.h"
 #include "lib/util.h"
 
 /* Stderr lines of a failed server shown with "Reload failed". */
@@ -23,9 +24,12 @@ struct reload {
   uv_loop_t* loop;
   struct session* s;
   struct reload_hooks hooks;
-  struct backend* cur;  /* borrowed: the one serving while cand starts */
-  struct backend* cand; /* the new server, or NULL */
-  char* logname;        /* the server's name in gateway mode, else NULL */
+  struct backend* cur;       /* borrowed: the one serving while cand starts */
+  struct backend* cand;      /* the new server, or NULL */
+  struct build* build;       /* the build running before it, or NULL */
+  struct backend_options bo; /* of the next server (server borrowed) */
+  bool overlap;              /* after the build: beside cur, or stop-first */
+  char* logname;             /* the server's name in gateway mode, else NULL */
   char* why;
   uint64_t t0;         /* when cand was started (loop ms) */
   struct rl_list olds; /* draining or abandoned, until they stop */
@@ -302,14 +306,68 @@ struct reload* reload_new(uv_loop_t* loop,
   return r;
 }
 
+static void rl_start_candidate(struct reload* r) {
+  struct backend_options o = r->bo;
+  o.trial = true;
+  r->cand = backend_new(r->loop, &o, &rl_events, r);
+  backend_inherit(r->cand, r->cur);
+  log_msg(LL_INFO, r->logname, backend_pid(r->cur),
+          "Reloading%s%s%s: a new server starts beside this one, which "
+          "serves until it is ready",
+          r->why ? " (" : "", r->why ? r->why : "", r->why ? ")" : "");
+  backend_start(r->cand); /* a failure to spawn ends it on a later turn */
+}
+
+/* After the build (or without one): the server itself. */
+static void rl_go(struct reload* r) {
+  if (r->overlap)
+    rl_start_candidate(r);
+  else
+    backend_restart_now(r->cur, r->why);
+}
+
+static void rl_build_failed(struct reload* r, const char* why) {
+  bool serving = backend_state(r->cur) == BACKEND_READY;
+  if (serving)
+    log_msg(LL_WARN, r->logname, 0, "Reload failed: %s; still serving pid %ld",
+            why, backend_pid(r->cur));
+  else
+    log_msg(LL_WARN, r->logname, 0,
+            "Build failed: %s; the server is not started", why);
+  backend_note_reload(r->cur, "build failed", why);
+}
+
+static void rl_build_done(void* ctx, bool ok, const char* what, uint64_t ms) {
+  struct reload* r = ctx;
+  r->build = NULL;
+  if (!ok) {
+    char why[160];
+    snprintf(why, sizeof(why), "the build failed (%s after %llu ms)", what,
+             (unsigned long long)ms);
+    rl_build_failed(r, why);
+    return;
+  }
+  log_msg(LL_INFO, r->logname, 0, "Build passed in %llu ms",
+          (unsigned long long)ms);
+  rl_go(r);
+}
+
 void reload_begin(struct reload* r,
                   struct backend* cur,
                   const struct backend_options* opts,
-                  const char* why) {
+                  const char* why,
+                  bool overlap) {
   if (r->closing)
     return;
   free(r->logname);
   r->logname = opts->gateway ? xstrdup(opts->server->name) : NULL;
+  if (r->build != NULL) {
+    log_msg(LL_INFO, r->logname, 0,
+            "Files changed during the build: it is stopped and started "
+            "again");
+    build_cancel(r->build);
+    r->build = NULL;
+  }
   if (r->cand != NULL) {
     log_msg(LL_INFO, r->logname, backend_pid(r->cand),
             "Files changed again: the new server still starting is "
@@ -320,15 +378,17 @@ void reload_begin(struct reload* r,
   r->why = why != NULL ? xstrdup(why) : NULL;
   r->cur = cur;
   r->t0 = uv_now(r->loop);
-  struct backend_options o = *opts;
-  o.trial = true;
-  r->cand = backend_new(r->loop, &o, &rl_events, r);
-  backend_inherit(r->cand, cur);
-  log_msg(LL_INFO, r->logname, backend_pid(cur),
-          "Reloading%s%s%s: a new server starts beside this one, which "
-          "serves until it is ready",
-          why ? " (" : "", why ? why : "", why ? ")" : "");
-  backend_start(r->cand); /* a failure to spawn ends it on a later turn */
+  r->bo = *opts;
+  r->overlap = overlap;
+  if (opts->server->build == NULL) {
+    rl_go(r);
+    return;
+  }
+  char err[256];
+  r->build = build_start(r->loop, opts->server, r->logname, rl_build_done, r,
+                         err, sizeof(err));
+  if (r->build == NULL)
+    rl_build_failed(r, err);
 }
 
 bool reload_busy(const struct reload* r) {
@@ -336,6 +396,8 @@ bool reload_busy(const struct reload* r) {
 }
 
 void reload_forward_cancel(struct reload* r, const struct jmsg* m) {
+  if (r == NULL)
+    return;
   struct rl_item* it;
   TAILQ_FOREACH(it, &r->olds, link) {
     backend_forward_notification(it->b, jmsg_parse(m->text, m->len));
@@ -347,6 +409,8 @@ void reload_close(struct reload* r, void (*done)(void* ctx), void* ctx) {
   r->done = done;
   r->done_ctx = ctx;
   r->cur = NULL;
+  build_cancel(r->build);
+  r->build = NULL;
   rl_abandon(r);
   struct rl_item* it;
   TAILQ_FOREACH(it, &r->olds, link) backend_stop(it->b);
@@ -354,6 +418,8 @@ void reload_close(struct reload* r, void (*done)(void* ctx), void* ctx) {
 }
 
 void reload_kill_now(struct reload* r) {
+  if (r == NULL)
+    return;
   struct rl_item* it;
   TAILQ_FOREACH(it, &r->olds, link) backend_kill_now(it->b);
 }

@@ -9,7 +9,9 @@
  * server fails first (it exits, refuses or does not answer initialize in
  * --init-timeout, or its tools/list fails), the old one keeps serving as
  * if nothing happened and hooks.failed says why. A reload asked for while
- * one is starting abandons that one and starts another.
+ * one is starting abandons that one and starts another. A server with a
+ * build command is built first (build.h), in both reload modes: a failed
+ * build never stops the old server.
  *
  * Ownership: the reload owns the trial until the swap and every old or
  * abandoned backend until it has stopped (their events come here, and go
@@ -52,18 +54,24 @@ struct reload* reload_new(uv_loop_t* loop,
                           struct session* s,
                           const struct reload_hooks* hooks);
 
-/* Start a new server beside cur (which must be READY), for why (a file
- * list, or NULL). */
+/* Reload cur's server for why (a file list, or NULL): first its build
+ * (server_config.build) when it has one, whose failure leaves cur as it
+ * is (hooks.failed is not called: the log and backend_note_reload say
+ * it); then with overlap a new server beside cur (which must be READY),
+ * else backend_restart_now(cur). A reload while a build runs stops the
+ * build and starts it again. */
 void reload_begin(struct reload* r,
                   struct backend* cur,
                   const struct backend_options* opts,
-                  const char* why);
+                  const char* why,
+                  bool overlap);
 
 /* True while a new server is starting. */
 bool reload_busy(const struct reload* r);
 
 /* A copy of the client's cancellation m (borrowed) to every old server
- * still finishing its calls (CAN-1: the call may be one of them). */
+ * still finishing its calls (CAN-1: the call may be one of them). Both
+ * this and reload_kill_now take NULL (a reload already closed). */
 void reload_forward_cancel(struct reload* r, const struct jmsg* m);
 
 /* The end: stop the starting server and the draining ones; done(ctx)

@@ -170,9 +170,12 @@ static void single_ev_restarted(struct backend* b, void* ctx) {
  * config says stop-first (the backend then restarts it itself). */
 static bool single_ev_restart(struct backend* b, void* ctx, const char* why) {
   struct single* sg = ctx;
-  if (sg->shutting_down || backend_config(b)->reload != RELOAD_OVERLAP)
+  const struct server_config* sc = backend_config(b);
+  bool overlap =
+      sc->reload == RELOAD_OVERLAP && backend_state(b) == BACKEND_READY;
+  if (sg->shutting_down || (!overlap && sc->build == NULL))
     return false;
-  reload_begin(sg->reload, b, &sg->bo, why);
+  reload_begin(sg->reload, b, &sg->bo, why, overlap);
   return true;
 }
 
@@ -217,7 +220,9 @@ static void single_part_closed(struct single* sg) {
 }
 
 static void single_reload_closed(void* ctx) {
-  single_part_closed(ctx);
+  struct single* sg = ctx;
+  sg->reload = NULL; /* freed */
+  single_part_closed(sg);
 }
 
 static void single_ev_stopped(struct backend* b, void* ctx) {
