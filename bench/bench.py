@@ -368,28 +368,41 @@ class Bench:
         tools = os.path.join(d, "tools.txt")
         open(tools, "w").close()
         srv = [self.server, "--tools-file", tools]
-        log("reload, C server")
-        rel, rlog = self.run(
-            ["--reload", n, "--reload-file", tools, "--reload-kind", "txt",
-             "--cold-cmd", " ".join(srv)],
-            [self.mcpmon, "--no-tui", "--watch", d, "--ext", "txt",
-             "--delay", delay, "--"] + srv, 300, "reload-c")
-        self.reload_row(S, "C server", rel, rlog, delay)
+        # Issue 14: each server reloads with overlap (the default) and with
+        # stop-first, in the same run.
+        got = {}
+        for mode in ("overlap", "stop-first"):
+            log("reload, C server, %s" % mode)
+            open(tools, "w").close()
+            rel, rlog = self.run(
+                ["--reload", n, "--reload-file", tools, "--reload-kind", "txt",
+                 "--cold-cmd", " ".join(srv)],
+                [self.mcpmon, "--no-tui", "--watch", d, "--ext", "txt",
+                 "--delay", delay, "--reload", mode, "--"] + srv, 300,
+                "reload-c-" + mode)
+            self.reload_row(S, "C server, %s" % mode, rel, rlog, delay)
+            got[mode] = rel
+        self.mode_row(S, "C server", got)
 
         # Python: examples/hello_server, a tool appended to tools.py.
         src = os.path.join(self.a.root, "examples", "hello_server")
-        h = os.path.join(self.tmp, "reload-py")
-        shutil.copytree(src, h)
-        py = [sys.executable, os.path.join(h, "server.py")]
         np = 5 if q else 15
-        log("reload, Python server")
-        rel_py, plog = self.run(
-            ["--reload", np, "--reload-file", os.path.join(h, "tools.py"),
-             "--reload-kind", "py", "--cold-cmd", " ".join(py)],
-            [self.mcpmon, "--no-tui", "--watch", h, "--ext", "py",
-             "--delay", delay, "--"] + py, 300, "reload-py")
-        self.reload_row(S, "Python server (examples/hello_server)", rel_py,
-                        plog, delay)
+        got = {}
+        for mode in ("overlap", "stop-first"):
+            h = os.path.join(self.tmp, "reload-py-" + mode)
+            shutil.copytree(src, h)
+            py = [sys.executable, os.path.join(h, "server.py")]
+            log("reload, Python server, %s" % mode)
+            rel_py, plog = self.run(
+                ["--reload", np, "--reload-file", os.path.join(h, "tools.py"),
+                 "--reload-kind", "py", "--cold-cmd", " ".join(py)],
+                [self.mcpmon, "--no-tui", "--watch", h, "--ext", "py",
+                 "--delay", delay, "--reload", mode, "--"] + py, 300,
+                "reload-py-" + mode)
+            self.reload_row(S, "Python server (examples/hello_server), %s"
+                            % mode, rel_py, plog, delay)
+            got[mode] = rel_py
+        self.mode_row(S, "Python server", got)
 
         # A server that ignores SIGTERM and stdin EOF: bounded by --grace.
         # Its cold start is the same binary's without --stubborn (which
@@ -423,6 +436,20 @@ class Bench:
                      "**not met**")
             self.note(S, "SIGTERM-ignoring server, each reload (ms): %s." %
                       rel_s.get("all_ms", "").replace(",", ", "))
+
+    def mode_row(self, S, name, got):
+        """Issue 14: save -> new tool visible, overlap against stop-first
+        measured in the same run (overlap must not be slower)."""
+        o, f = got.get("overlap"), got.get("stop-first")
+        if o is None or f is None:
+            self.row(S, "reload, %s: overlap vs stop-first" % name, "failed",
+                     "", "", "≤ 1.00x", "?")
+            return
+        ro, rf = float(o["reload_ms"]), float(f["reload_ms"])
+        self.row(S, "reload, %s: overlap vs stop-first" % name,
+                 "%.1f ms" % ro, "%.1f ms stop-first" % rf,
+                 "%.2fx" % (ro / rf), "≤ 1.00x",
+                 "met" if ro <= rf * 1.02 else "**not met**")
 
     def reload_row(self, S, name, rel, logpath, delay):
         if rel is None:
@@ -822,7 +849,7 @@ def restart_times(path):
         return []
     with open(path, errors="replace") as f:
         return [float(m.group(1)) for m in
-                re.finditer(r"Restart #\d+ complete \((\d+) ms\)", f.read())]
+                re.finditer(r"Restart #\d+ complete \((\d+) ms[,)]", f.read())]
 
 
 # --only's names, in the order the sections run.
