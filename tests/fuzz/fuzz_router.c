@@ -525,6 +525,9 @@ static void fz_start(struct fz* z) {
   strvec_free(&sc->watch);
   strvec_push(&sc->watch, fz_watch_dir);
   sc->grace_ms = 50;
+  /* The model is of stop-first restarts (a generation is one connection,
+   * its calls answered "restart"); overlap reloads are not modelled yet. */
+  sc->reload = RELOAD_STOP_FIRST;
 
   fz_open_client(z);
   struct session_hooks hooks = {
