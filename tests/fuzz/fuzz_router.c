@@ -360,6 +360,18 @@ static void fz_backend_added(void* ctx, struct backend* b) {
   backend_set_observer(b, &z->obs, z);
 }
 
+/* Issue 14: a reload swapped the serving backend: follow it (the old one
+ * is the reload's now, freed when it has stopped). */
+static void fz_backend_replaced(void* ctx,
+                                struct backend* old,
+                                struct backend* now) {
+  struct fz* z = ctx;
+  backend_set_observer(old, NULL, NULL);
+  z->backend = now;
+  backend_set_observer(now, &z->obs, z);
+  fz_obs_state(now, z);
+}
+
 /* The mode frees its backend after this: keep what fz_finish checks. */
 static void fz_backend_removed(void* ctx, struct backend* b) {
   struct fz* z = ctx;
@@ -525,9 +537,10 @@ static void fz_start(struct fz* z) {
   strvec_free(&sc->watch);
   strvec_push(&sc->watch, fz_watch_dir);
   sc->grace_ms = 50;
-  /* The model is of stop-first restarts (a generation is one connection,
-   * its calls answered "restart"); overlap reloads are not modelled yet. */
-  sc->reload = RELOAD_STOP_FIRST;
+  /* Issue 14: both reload modes; with overlap two connections live at
+   * once while the old process drains. */
+  sc->reload = z->su.overlap ? RELOAD_OVERLAP : RELOAD_STOP_FIRST;
+  z->model.overlap = z->su.overlap;
 
   fz_open_client(z);
   struct session_hooks hooks = {
@@ -543,6 +556,7 @@ static void fz_start(struct fz* z) {
   struct mode_hooks mh = {
       .backend_added = fz_backend_added,
       .backend_removed = fz_backend_removed,
+      .backend_replaced = fz_backend_replaced,
       .closed = fz_mode_closed,
       .ctx = z,
   };
@@ -614,7 +628,7 @@ static void fz_finish(struct fz* z) {
               z->pids[i]);
     FUZZ_CHECK(r != 0);
   }
-  model_finish(&z->model, restarts);
+  model_finish(&z->model, restarts, z->su.overlap);
 }
 
 static void fz_free(struct fz* z) {

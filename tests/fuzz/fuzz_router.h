@@ -156,6 +156,7 @@ struct fz_mconn {
   size_t nseen;
   cJSON* init_id;      /* mcpmon's id of its initialize on this connection */
   cJSON* results_sent; /* ids of the results the server wrote (array) */
+  cJSON* ids;          /* every request id mcpmon sent it (array) */
   bool init_sent;
   bool initialized_sent;
 };
@@ -182,7 +183,8 @@ struct fz_model {
   size_t nconns;
   struct fz_sreq* sreqs;
   size_t nsreqs;
-  cJSON* server_ids; /* every request id mcpmon sent any server (array) */
+  cJSON* server_ids; /* ... and to any server: ids rise across restarts */
+  bool overlap;      /* restarts reload with overlap (set by the harness) */
 };
 
 void model_init(struct fz_model* m, size_t max_line);
@@ -202,8 +204,10 @@ const char* model_server_line(struct fz_model* m,
                               const char* s,
                               size_t n);
 /* The end of the session: every request answered exactly once (unless
- * cancelled or ambiguous), restarts announced. */
-void model_finish(struct fz_model* m, unsigned restarts);
+ * cancelled or ambiguous), and with stop-first restarts (overlap false)
+ * every restart announced; an overlap reload announces only lists that
+ * changed, which the model does not follow. */
+void model_finish(struct fz_model* m, unsigned restarts, bool overlap);
 
 /* ---- the harness (fuzz_router.c), as the byte program sees it ------------ */
 
@@ -263,6 +267,7 @@ struct fz_setup {
   unsigned queue_timeout_ms;
   size_t max_line;
   size_t body_max; /* the observer's, 0 for none */
+  bool overlap;    /* restarts reload with overlap (issue 14) */
 };
 
 extern const char* const fz_protocols[4];

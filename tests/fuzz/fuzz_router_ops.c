@@ -15,7 +15,8 @@
  * 2 no auto tools/list answer, 3 no waiting for the handshake, 4-5 the
  * server's protocol version (fz_protocols), 6 rich capabilities, 7 an
  * observer keeping bodies; h1 bits 0-1 queue timeout (20, 5, 60, 150 ms),
- * 2-3 line cap (1 MiB, 256, 1024, 8192).
+ * 2-3 line cap (1 MiB, 256, 1024, 8192), 4 restarts reload with overlap
+ * (issue 14: the new process beside the old one, which drains).
  * Ops (byte % 16) and their argument bytes:
  *   0-1 client request: method, id form, params form [raw]
  *   2 client notification (kind [relay]); 3 cancel (k-th id sent)
@@ -116,6 +117,7 @@ void ops_read_setup(struct fz_input* in, struct fz_setup* su) {
   su->body_max = (h0 & 0x80) ? 64 : 0;
   su->queue_timeout_ms = timeouts[h1 & 3];
   su->max_line = lines[(h1 >> 2) & 3];
+  su->overlap = (h1 & 0x10) != 0;
 }
 
 /* ---- the client ---------------------------------------------------------- */

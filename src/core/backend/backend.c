@@ -146,6 +146,7 @@ void backend_inherit(struct backend* b, const struct backend* from) {
       from->client_protocol ? xstrdup(from->client_protocol) : NULL;
   b->ever_initialized = from->ever_initialized;
   b->generation = from->generation;
+  b->next_id = from->next_id; /* ids go on rising in the log */
   b->restarts = from->restarts;
   b->out_paused = from->out_paused;
   b->restart_begin_ms = uv_now(b->loop);

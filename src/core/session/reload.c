@@ -233,7 +233,7 @@ static void rl_ev_process_gone(struct backend* b,
 
 static void rl_ev_stopped(struct backend* b, void* ctx) {
   struct reload* r = ctx;
-  rl_session()->on_stopped(b, r->s); /* its relayed requests go */
+  session_forget_backend(r->s, b); /* its relayed requests go */
   if (b == r->cand) {
     r->cand = NULL;
     const char* why = backend_failure(b);

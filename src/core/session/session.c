@@ -420,10 +420,14 @@ static void session_ev_restarted(struct backend* b, void* ctx) {
     s->pol->backend.on_restarted(b, s->pctx);
 }
 
-static void session_ev_stopped(struct backend* b, void* ctx) {
-  struct session* s = ctx;
+void session_forget_backend(struct session* s, struct backend* b) {
   /* Nothing of b stays in the table once it may be freed (relay.h). */
   relay_drop(&s->relay, b, 0, session_cancel_entry, s);
+}
+
+static void session_ev_stopped(struct backend* b, void* ctx) {
+  struct session* s = ctx;
+  session_forget_backend(s, b);
   if (s->pol != NULL && s->pol->backend.on_stopped != NULL)
     s->pol->backend.on_stopped(b, s->pctx);
 }

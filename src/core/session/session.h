@@ -132,6 +132,12 @@ void session_send_list_changed(struct session* s,
                                unsigned mask,
                                struct backend* why);
 
+/* b stopped and will be freed: the requests it sent the client are
+ * cancelled toward it and forgotten (CAN-3). The backends' on_stopped
+ * does this itself; a backend whose events go elsewhere (reload.h) needs
+ * it. The policy hears nothing. */
+void session_forget_backend(struct session* s, struct backend* b);
+
 /* Stop reading, let what is queued reach the client, close, free s; then
  * done(ctx). The policy is not called any more. */
 void session_close(struct session* s, void (*done)(void* ctx), void* ctx);

@@ -226,8 +226,9 @@ static void single_reload_closed(void* ctx) {
 }
 
 static void single_ev_stopped(struct backend* b, void* ctx) {
-  (void)b;
-  single_part_closed(ctx);
+  struct single* sg = ctx;
+  if (b == sg->backend) /* the serving one: others are the reload's */
+    single_part_closed(sg);
 }
 
 static void single_ev_state(struct backend* b, void* ctx) {
