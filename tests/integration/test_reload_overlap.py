@@ -215,6 +215,32 @@ def test_cancel_reaches_the_old_server():
             m.expect_none_before_reply(response_to(rid), **THROUGH_SERVER)
 
 
+def test_at_most_two_processes():
+    """A reload asked for while the old server still drains a call waits
+    for it: the third process starts only after the first has stopped,
+    and the slow call still gets its result."""
+    with tmpdir() as d:
+        with start(d, V1, args=["-v"], reload=None) as m:
+            init(m)
+            first = server_pid(m)
+            rid = m.send_request("tools/call", {"name": "slow",
+                                                "arguments": {"ms": 1000}})
+            wait_until(lambda: "tools/call" in state(m)["requests"])
+            edit(m, d, V2)
+            mark = m.log_mark()
+            write_spec(spec_file(d), dict(V2, server_name="third"))
+            m.wait_log(r"waits for the old server to finish", start=mark)
+            r = m.next_message(response_to(rid), timeout=10)
+            assert text_of(r["result"]) == "slept 1000 ms", r
+            m.wait_log(r"Restart #2 complete", start=mark)
+            lines = m.log_lines()[mark:]
+            stopped = next(i for i, ln in enumerate(lines)
+                           if "pid:%d] Server stopped" % first in ln)
+            started = next(i for i, ln in enumerate(lines)
+                           if "Started:" in ln)
+            assert stopped < started, lines
+
+
 def test_build_fails_and_the_old_server_stays():
     """--build: its output goes to the log as "build | ..."; when it
     fails the old server keeps serving (in both reload modes) and mcpmon

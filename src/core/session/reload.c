@@ -29,7 +29,9 @@ struct reload {
   struct build* build;       /* the build running before it, or NULL */
   struct backend_options bo; /* of the next server (server borrowed) */
   bool overlap;              /* after the build: beside cur, or stop-first */
-  char* logname;             /* the server's name in gateway mode, else NULL */
+  bool waiting;  /* an overlap reload waits for olds to stop: at most two
+                    processes of a server at once */
+  char* logname; /* the server's name in gateway mode, else NULL */
   char* why;
   uint64_t t0;         /* when cand was started (loop ms) */
   struct rl_list olds; /* draining or abandoned, until they stop */
@@ -231,6 +233,8 @@ static void rl_ev_process_gone(struct backend* b,
   rl_session()->on_process_gone(b, rl_of(ctx)->s, generation);
 }
 
+static void rl_proceed(struct reload* r);
+
 static void rl_ev_stopped(struct backend* b, void* ctx) {
   struct reload* r = ctx;
   session_forget_backend(r->s, b); /* its relayed requests go */
@@ -247,6 +251,10 @@ static void rl_ev_stopped(struct backend* b, void* ctx) {
     }
   }
   uv_idle_start(&r->reaper, rl_reap);
+  if (r->waiting && TAILQ_EMPTY(&r->olds) && !r->closing) {
+    r->waiting = false;
+    rl_proceed(r);
+  }
 }
 
 static void rl_ev_lists(struct backend* b, void* ctx, unsigned changed) {
@@ -380,12 +388,26 @@ void reload_begin(struct reload* r,
   r->t0 = uv_now(r->loop);
   r->bo = *opts;
   r->overlap = overlap;
-  if (opts->server->build == NULL) {
+  if (overlap && !TAILQ_EMPTY(&r->olds)) {
+    /* Issue 14: at most two processes of a server at once; the one still
+     * finishing its calls (at most --drain) or stopping goes first. */
+    log_msg(LL_VERBOSE, r->logname, 0,
+            "The reload waits for the old server to finish its calls");
+    r->waiting = true;
+    return;
+  }
+  r->waiting = false;
+  rl_proceed(r);
+}
+
+/* The build if there is one, then the server. */
+static void rl_proceed(struct reload* r) {
+  if (r->bo.server->build == NULL) {
     rl_go(r);
     return;
   }
   char err[256];
-  r->build = build_start(r->loop, opts->server, r->logname, rl_build_done, r,
+  r->build = build_start(r->loop, r->bo.server, r->logname, rl_build_done, r,
                          err, sizeof(err));
   if (r->build == NULL)
     rl_build_failed(r, err);
@@ -409,6 +431,7 @@ void reload_close(struct reload* r, void (*done)(void* ctx), void* ctx) {
   r->done = done;
   r->done_ctx = ctx;
   r->cur = NULL;
+  r->waiting = false;
   build_cancel(r->build);
   r->build = NULL;
   rl_abandon(r);

@@ -9,7 +9,9 @@
  * server fails first (it exits, refuses or does not answer initialize in
  * --init-timeout, or its tools/list fails), the old one keeps serving as
  * if nothing happened and hooks.failed says why. A reload asked for while
- * one is starting abandons that one and starts another. A server with a
+ * one is starting abandons that one and starts another, once it has
+ * stopped: at most two processes of a server run at once (one asked for
+ * while an old one drains waits for it). A server with a
  * build command is built first (build.h), in both reload modes: a failed
  * build never stops the old server.
  *
