@@ -18,6 +18,12 @@ V2 = {"tools": [{"name": "version", "description": "the second",
                  "reply": "v2"}]}
 
 
+def status(sock, *args):
+    """mcpmon status's output for the instance at sock."""
+    return subprocess.run([mcpmon_path(), "status", sock] + list(args),
+                          capture_output=True, text=True, timeout=10).stdout
+
+
 def version(m):
     return text_of(m.call_tool("version"))
 
@@ -115,15 +121,11 @@ def test_broken_edit_keeps_the_old_server():
             assert version(m) == "v1"
             assert server_pid(m) == old
             # mcpmon status says so, as text and as JSON.
-            out = subprocess.run([mcpmon_path(), "status", sock],
-                                 capture_output=True, text=True, timeout=10)
-            assert "LAST RELOAD" in out.stdout, out.stdout
-            assert "start failed: it exited (exit code 3)" in out.stdout, \
-                out.stdout
-            js = json.loads(subprocess.run(
-                [mcpmon_path(), "status", sock, "--json"],
-                capture_output=True, text=True, timeout=10).stdout)
-            rl = js["backends"][0]["lastReload"]
+            out = status(sock)
+            assert "LAST RELOAD" in out, out
+            assert "start failed: it exited (exit code 3)" in out, out
+            rl = json.loads(status(sock, "--json"))["backends"][0][
+                "lastReload"]
             assert rl["outcome"] == "start failed", rl
             assert "exit code 3" in rl["message"], rl
             m.expect_none_before_reply(notification(LIST_CHANGED),
@@ -262,11 +264,9 @@ def test_build_fails_and_the_old_server_stays():
                 m.wait_log(r"build \| compiling")
                 m.wait_log(r"build \| error: bad line")
                 assert version(m) == "v1" and server_pid(m) == old, mode
-                js = json.loads(subprocess.run(
-                    [mcpmon_path(), "status", sock, "--json"],
-                    capture_output=True, text=True, timeout=10).stdout)
-                assert js["backends"][0]["lastReload"]["outcome"] == \
-                    "build failed", js["backends"][0]["lastReload"]
+                rl = json.loads(status(sock, "--json"))["backends"][0][
+                    "lastReload"]
+                assert rl["outcome"] == "build failed", rl
                 os.unlink(flag)
                 edit(m, d, dict(V2, server_name="fixed"),
                      pattern=r"Restart #1 complete")

@@ -105,11 +105,9 @@ static struct backend_options gw_backend_options(const struct gateway* gw,
 static bool gw_ev_restart(struct backend* b, void* ctx, const char* why) {
   struct gateway* gw = ctx;
   struct gw_backend* gb = gw_find_in(&gw->backends, b);
-  if (gw->shutting_down || gb == NULL || gb->rl == NULL)
-    return false;
-  bool overlap =
-      gb->sc.reload == RELOAD_OVERLAP && backend_state(b) == BACKEND_READY;
-  if (!overlap && gb->sc.build == NULL)
+  bool overlap;
+  if (gw->shutting_down || gb == NULL || gb->rl == NULL ||
+      !reload_takes(b, &overlap))
     return false;
   struct backend_options bo = gw_backend_options(gw, gb);
   reload_begin(gb->rl, b, &bo, why, overlap);
@@ -336,15 +334,6 @@ static void gw_retire(struct gateway* gw,
 }
 
 /* ---- the config file ----------------------------------------------------- */
-
-static struct gw_backend* gw_by_name(struct gateway* gw, const char* name) {
-  struct gw_backend* gb;
-  TAILQ_FOREACH(gb, &gw->backends, link) {
-    if (strcmp(gb->sc.name, name) == 0)
-      return gb;
-  }
-  return NULL;
-}
 
 static bool gw_in(const struct strvec* names, const char* name) {
   for (size_t i = 0; i < names->n; i++)

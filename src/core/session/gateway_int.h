@@ -212,6 +212,8 @@ void gw_task_rename_incoming(struct gateway* gw,
                              struct jmsg* m);
 
 /* gateway_merge.c */
+/* The live server of that name (config order), or NULL. */
+struct gw_backend* gw_by_name(struct gateway* gw, const char* name);
 /* Empty the merged lists and tables; rebuild them from every backend's
  * lists in config order (collisions disambiguated and warned). */
 void gw_clear_merged(struct gateway* gw);

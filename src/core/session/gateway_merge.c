@@ -161,6 +161,15 @@ static void gw_merge_uris(struct gateway* gw,
   }
 }
 
+struct gw_backend* gw_by_name(struct gateway* gw, const char* name) {
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    if (strcmp(gb->sc.name, name) == 0)
+      return gb;
+  }
+  return NULL;
+}
+
 void gw_rebuild(struct gateway* gw) {
   gw_clear_merged(gw);
   struct gw_backend* gb;

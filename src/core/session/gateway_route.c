@@ -274,15 +274,6 @@ static void gw_not_found(struct gateway* gw, struct jmsg* m, const char* uri) {
   jmsg_free(m);
 }
 
-static struct gw_backend* gw_named(struct gateway* gw, const char* name) {
-  struct gw_backend* gb;
-  TAILQ_FOREACH(gb, &gw->backends, link) {
-    if (strcmp(gb->sc.name, name) == 0)
-      return gb;
-  }
-  return NULL;
-}
-
 static void gw_ask_add(struct gw_op* op, size_t cap, const char* name) {
   for (size_t i = 0; i < op->nask; i++)
     if (strcmp(op->ask[i], name) == 0)
@@ -295,7 +286,7 @@ static void gw_ask_add(struct gw_op* op, size_t cap, const char* name) {
  * first server's error. */
 static void gw_read_next(struct gateway* gw, struct gw_op* op) {
   while (op->next < op->nask) {
-    struct gw_backend* gb = gw_named(gw, op->ask[op->next++]);
+    struct gw_backend* gb = gw_by_name(gw, op->ask[op->next++]);
     if (gb != NULL && gb->b != NULL) {
       backend_forward_watched(
           gb->b, jmsg_parse(op->request->text, op->request->len), op->cookie);

@@ -97,15 +97,6 @@ static void gt_fail(struct gateway* gw,
   jmsg_free(m);
 }
 
-static struct gw_backend* gt_named(struct gateway* gw, const char* name) {
-  struct gw_backend* gb;
-  TAILQ_FOREACH(gb, &gw->backends, link) {
-    if (strcmp(gb->sc.name, name) == 0)
-      return gb;
-  }
-  return NULL;
-}
-
 /* The server whose prefix the id starts with (the longest such). */
 static struct gw_backend* gt_by_prefix(struct gateway* gw,
                                        const char* id,
@@ -134,7 +125,7 @@ static const char* gt_gone(struct gateway* gw,
   *server = NULL;
   if (!task_table_find(gw->tasks, id, &o))
     return NULL;
-  struct gw_backend* gb = gt_named(gw, o.server);
+  struct gw_backend* gb = gw_by_name(gw, o.server);
   *server = xstrdup(o.server);
   if (gb == NULL)
     return "removed";
@@ -289,7 +280,7 @@ static void gt_list(struct gateway* gw, struct jmsg* m) {
   if (cursor == NULL) {
     gb = gt_lister_from(TAILQ_FIRST(&gw->backends));
   } else if (gt_parse_cursor(cursor, &server, &theirs)) {
-    gb = gt_named(gw, server);
+    gb = gw_by_name(gw, server);
     if (gb != NULL && !gt_lists_tasks(gb))
       gb = NULL;
   } else {
@@ -384,7 +375,7 @@ static void gt_on_list_reply(struct gateway* gw,
     free(theirs);
   } else {
     struct gw_backend* after =
-        TAILQ_NEXT(gb, link) != NULL && gt_named(gw, gb->sc.name) == gb
+        TAILQ_NEXT(gb, link) != NULL && gw_by_name(gw, gb->sc.name) == gb
             ? gt_lister_from(TAILQ_NEXT(gb, link))
             : NULL;
     if (after != NULL && items == 0) {

@@ -413,6 +413,12 @@ static void rl_proceed(struct reload* r) {
     rl_build_failed(r, err);
 }
 
+bool reload_takes(const struct backend* b, bool* overlap) {
+  const struct server_config* sc = backend_config(b);
+  *overlap = sc->reload == RELOAD_OVERLAP && backend_state(b) == BACKEND_READY;
+  return *overlap || sc->build != NULL;
+}
+
 bool reload_busy(const struct reload* r) {
   return r->cand != NULL;
 }

@@ -68,6 +68,10 @@ void reload_begin(struct reload* r,
                   const char* why,
                   bool overlap);
 
+/* Whether the owner should take backend_restart of b over (on_restart):
+ * with overlap for a READY server (*overlap true), or to build first. */
+bool reload_takes(const struct backend* b, bool* overlap);
+
 /* True while a new server is starting. */
 bool reload_busy(const struct reload* r);
 

@@ -151,11 +151,9 @@ static void single_ev_initialized(struct backend* b, void* ctx, bool first) {
     single_answer_init(ctx);
 }
 
-static void single_ev_restarted(struct backend* b, void* ctx) {
-  struct single* sg = ctx;
-  /* Section 3.3 step 11: one notification per list kind the client was
-   * told about (tools always: LIFE-3 added it), after the queued requests
-   * went to the new process. */
+/* The list kinds the client was told about (tools always: LIFE-3 added
+ * it), as bits 1 << enum backend_list. */
+static unsigned single_told_lists(const struct single* sg) {
   const cJSON* caps =
       cJSON_GetObjectItemCaseSensitive(sg->init_result, "capabilities");
   unsigned mask = 1u << BACKEND_LIST_TOOLS;
@@ -163,17 +161,22 @@ static void single_ev_restarted(struct backend* b, void* ctx) {
     mask |= 1u << BACKEND_LIST_PROMPTS;
   if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(caps, "resources")))
     mask |= 1u << BACKEND_LIST_RESOURCES;
-  session_send_list_changed(sg->s, mask, b);
+  return mask;
+}
+
+static void single_ev_restarted(struct backend* b, void* ctx) {
+  struct single* sg = ctx;
+  /* Section 3.3 step 11: one notification per list kind the client was
+   * told about, after the queued requests went to the new process. */
+  session_send_list_changed(sg->s, single_told_lists(sg), b);
 }
 
 /* Issue 14: a file change reloads the server with overlap, unless the
  * config says stop-first (the backend then restarts it itself). */
 static bool single_ev_restart(struct backend* b, void* ctx, const char* why) {
   struct single* sg = ctx;
-  const struct server_config* sc = backend_config(b);
-  bool overlap =
-      sc->reload == RELOAD_OVERLAP && backend_state(b) == BACKEND_READY;
-  if (sg->shutting_down || (!overlap && sc->build == NULL))
+  bool overlap;
+  if (sg->shutting_down || !reload_takes(b, &overlap))
     return false;
   reload_begin(sg->reload, b, &sg->bo, why, overlap);
   return true;
@@ -189,13 +192,7 @@ static void single_swap(void* ctx,
   sg->backend = now;
   if (sg->hooks.backend_replaced != NULL)
     sg->hooks.backend_replaced(sg->hooks.ctx, old, now);
-  const cJSON* caps =
-      cJSON_GetObjectItemCaseSensitive(sg->init_result, "capabilities");
-  unsigned told = 1u << BACKEND_LIST_TOOLS;
-  if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(caps, "prompts")))
-    told |= 1u << BACKEND_LIST_PROMPTS;
-  if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(caps, "resources")))
-    told |= 1u << BACKEND_LIST_RESOURCES;
+  unsigned told = single_told_lists(sg);
   if ((changed & told) != 0)
     session_send_list_changed(sg->s, changed & told, now);
 }
