@@ -24,6 +24,15 @@ def status(sock, *args):
                           capture_output=True, text=True, timeout=10).stdout
 
 
+def assert_stopped_before_started(m, mark, pid):
+    """In the log since mark, pid stopped before a server started."""
+    lines = m.log_lines()[mark:]
+    stopped = next(i for i, ln in enumerate(lines)
+                   if "pid:%d] Server stopped" % pid in ln)
+    started = next(i for i, ln in enumerate(lines) if "Started:" in ln)
+    assert stopped < started, lines
+
+
 def version(m):
     return text_of(m.call_tool("version"))
 
@@ -192,12 +201,7 @@ def test_stop_first_never_overlaps():
             mark = m.log_mark()
             write_spec(spec_file(d), V2)
             m.wait_log(r"Restart #1 complete", start=mark)
-            lines = m.log_lines()[mark:]
-            stopped = next(i for i, ln in enumerate(lines)
-                           if "pid:%d] Server stopped" % old in ln)
-            started = next(i for i, ln in enumerate(lines)
-                           if "Started:" in ln)
-            assert stopped < started, lines
+            assert_stopped_before_started(m, mark, old)
             assert version(m) == "v2"
 
 
@@ -235,12 +239,7 @@ def test_at_most_two_processes():
             r = m.next_message(response_to(rid), timeout=10)
             assert text_of(r["result"]) == "slept 1000 ms", r
             m.wait_log(r"Restart #2 complete", start=mark)
-            lines = m.log_lines()[mark:]
-            stopped = next(i for i, ln in enumerate(lines)
-                           if "pid:%d] Server stopped" % first in ln)
-            started = next(i for i, ln in enumerate(lines)
-                           if "Started:" in ln)
-            assert stopped < started, lines
+            assert_stopped_before_started(m, mark, first)
 
 
 def test_build_fails_and_the_old_server_stays():

@@ -187,6 +187,8 @@ struct gw_op* gw_op_new(struct gateway* gw,
 struct gw_op* gw_op_find(struct gateway* gw, uint64_t cookie);
 /* Unregister and free op. */
 void gw_op_free(struct gateway* gw, struct gw_op* op);
+/* The client gets m (taken) as op's answer; op is freed. */
+void gw_op_answer(struct gateway* gw, struct gw_op* op, struct jmsg* m);
 /* The client cancelled request rid: forget its ops (no answer). */
 void gw_ops_cancel(struct gateway* gw, const cJSON* rid);
 /* Free every op without answering (the end). */

@@ -39,6 +39,12 @@ void gw_op_free(struct gateway* gw, struct gw_op* op) {
   free(op);
 }
 
+void gw_op_answer(struct gateway* gw, struct gw_op* op, struct jmsg* m) {
+  session_send_text(gw->s, m);
+  gw_op_free(gw, op);
+  gw_finish_check(gw); /* the last op a finishing gateway waited for? */
+}
+
 void gw_ops_cancel(struct gateway* gw, const cJSON* rid) {
   if (rid == NULL)
     return;

@@ -367,9 +367,7 @@ static void gw_on_read_reply(struct gateway* gw,
       backend_refresh_list(gb->b, BACKEND_LIST_RESOURCES);
     }
   }
-  session_send_text(gw->s, m);
-  gw_op_free(gw, op);
-  gw_finish_check(gw);
+  gw_op_answer(gw, op, m);
 }
 
 void gw_on_reply(struct gateway* gw,

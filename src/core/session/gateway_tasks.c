@@ -360,9 +360,7 @@ static void gt_on_list_reply(struct gateway* gw,
                              struct jmsg* m) {
   if (m->is_error || gb == NULL ||
       jtext_type(m->text, jmsg_get(m, "result", NULL)) != JSCAN_OBJECT) {
-    session_send_text(gw->s, m);
-    gw_op_free(gw, op);
-    gw_finish_check(gw);
+    gw_op_answer(gw, op, m);
     return;
   }
   size_t items = gt_rename_page(gw, gb, m);
@@ -395,9 +393,7 @@ static void gt_on_list_reply(struct gateway* gw,
       free(ours);
     }
   }
-  session_send_text(gw->s, m);
-  gw_op_free(gw, op);
-  gw_finish_check(gw);
+  gw_op_answer(gw, op, m);
 }
 
 void gw_on_task_reply(struct gateway* gw,
@@ -418,6 +414,5 @@ void gw_on_task_reply(struct gateway* gw,
                  jmsg_get(m, "result", "_meta", GT_RELATED, "taskId", NULL),
                  false);
   }
-  session_send_text(gw->s, m);
-  gw_op_free(gw, op);
+  gw_op_answer(gw, op, m);
 }
