@@ -127,8 +127,6 @@ static void rl_failed(struct reload* r, struct backend* b, const char* why) {
   free(tail);
   if (r->cur != NULL)
     backend_note_reload(r->cur, "start failed", why);
-  if (r->hooks.failed != NULL && r->cur != NULL)
-    r->hooks.failed(r->hooks.ctx, r->cur, why);
 }
 
 /* The lists that differ between a and b (templates count as resources,
@@ -417,10 +415,6 @@ bool reload_takes(const struct backend* b, bool* overlap) {
   const struct server_config* sc = backend_config(b);
   *overlap = sc->reload == RELOAD_OVERLAP && backend_state(b) == BACKEND_READY;
   return *overlap || sc->build != NULL;
-}
-
-bool reload_busy(const struct reload* r) {
-  return r->cand != NULL;
 }
 
 void reload_forward_cancel(struct reload* r, const struct jmsg* m) {

@@ -8,7 +8,8 @@
  * new one; the old one drains (backend_drain) and stops. When the new
  * server fails first (it exits, refuses or does not answer initialize in
  * --init-timeout, or its tools/list fails), the old one keeps serving as
- * if nothing happened and hooks.failed says why. A reload asked for while
+ * if nothing happened: the log says why, and backend_note_reload records
+ * it on the old one for the dashboard. A reload asked for while
  * one is starting abandons that one and starts another, once it has
  * stopped: at most two processes of a server run at once (one asked for
  * while an old one drains waits for it). A server with a
@@ -44,9 +45,6 @@ struct reload_hooks {
                struct backend* old,
                struct backend* now,
                unsigned changed);
-  /* The new server failed before it was ready; old still serves. why is
-   * valid during the call. May be NULL. */
-  void (*failed)(void* ctx, struct backend* old, const char* why);
   void* ctx;
 };
 
@@ -58,10 +56,9 @@ struct reload* reload_new(uv_loop_t* loop,
 
 /* Reload cur's server for why (a file list, or NULL): first its build
  * (server_config.build) when it has one, whose failure leaves cur as it
- * is (hooks.failed is not called: the log and backend_note_reload say
- * it); then with overlap a new server beside cur (which must be READY),
- * else backend_restart_now(cur). A reload while a build runs stops the
- * build and starts it again. */
+ * is (the log and backend_note_reload say so); then with overlap a new server
+ * beside cur (which must be READY), else backend_restart_now(cur). A reload
+ * while a build runs stops the build and starts it again. */
 void reload_begin(struct reload* r,
                   struct backend* cur,
                   const struct backend_options* opts,
@@ -71,9 +68,6 @@ void reload_begin(struct reload* r,
 /* Whether the owner should take backend_restart of b over (on_restart):
  * with overlap for a READY server (*overlap true), or to build first. */
 bool reload_takes(const struct backend* b, bool* overlap);
-
-/* True while a new server is starting. */
-bool reload_busy(const struct reload* r);
 
 /* A copy of the client's cancellation m (borrowed) to every old server
  * still finishing its calls (CAN-1: the call may be one of them). Both
