@@ -72,10 +72,10 @@ static void run_list_changed(void* ctx, struct backend* b, bool relisted) {
     control_list_changed(rn->control, b, relisted);
 }
 
-static void run_backend_added(void* ctx, struct backend* b) {
+static void run_backend_added(void* ctx, struct backend* b, size_t index) {
   struct run* rn = ctx;
   if (rn->control != NULL)
-    control_add_backend(rn->control, b);
+    control_add_backend(rn->control, b, index);
 }
 
 static void run_backend_removed(void* ctx, struct backend* b) {

@@ -2,6 +2,7 @@
 #include "tui/model.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,7 +353,9 @@ int model_find_backend(const struct model* m, const char* name) {
 }
 
 /* Add or replace a backend from a snapshot backend object; its index. */
-static int model_backend_put(struct model* m, const cJSON* obj) {
+/* A backend's record, in place of the one of the same name, else new at
+ * place at (past the end: last; issue 15: the config file's order). */
+static int model_backend_put(struct model* m, const cJSON* obj, size_t at) {
   struct model_backend b;
   if (!model_backend_load(m, &b, obj)) {
     model_backend_free(&b);
@@ -364,7 +367,12 @@ static int model_backend_put(struct model* m, const cJSON* obj) {
   } else {
     m->backends =
         tu_realloc(m->backends, (m->nbackends + 1) * sizeof(*m->backends));
-    i = (int)m->nbackends++;
+    if (at > m->nbackends)
+      at = m->nbackends;
+    memmove(m->backends + at + 1, m->backends + at,
+            (m->nbackends - at) * sizeof(*m->backends));
+    m->nbackends++;
+    i = (int)at;
   }
   m->backends[i] = b;
   return i;
@@ -615,7 +623,7 @@ static unsigned model_apply_snapshot(struct model* m, const cJSON* obj) {
   }
   const cJSON* b;
   cJSON_ArrayForEach(b, model_get(obj, "backends")) {
-    model_backend_put(m, b);
+    model_backend_put(m, b, SIZE_MAX);
   }
   return MODEL_CH_ALL;
 }
@@ -645,7 +653,11 @@ unsigned model_apply(struct model* m, const cJSON* obj, int* backend) {
     const cJSON* b = model_get(obj, "backend");
     if (!cJSON_IsObject(b))
       return MODEL_CH_NONE;
-    *backend = model_backend_put(m, b);
+    const cJSON* at = model_get(obj, "index");
+    *backend = model_backend_put(m, b,
+                                 cJSON_IsNumber(at) && at->valuedouble >= 0
+                                     ? (size_t)at->valuedouble
+                                     : SIZE_MAX);
     return *backend < 0 ? MODEL_CH_NONE : MODEL_CH_ALL;
   }
   if (strcmp(t, "log") == 0 && cJSON_IsNull(model_get(obj, "backend"))) {

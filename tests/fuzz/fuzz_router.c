@@ -351,8 +351,9 @@ static void fz_obs_traffic(struct backend* b,
                            void* ctx,
                            const struct backend_traffic* t);
 
-static void fz_backend_added(void* ctx, struct backend* b) {
+static void fz_backend_added(void* ctx, struct backend* b, size_t index) {
   struct fz* z = ctx;
+  (void)index;
   z->backend = b;
   z->obs.on_state = fz_obs_state;
   z->obs.on_traffic = fz_obs_traffic;

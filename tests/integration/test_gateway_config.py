@@ -2,7 +2,9 @@
 file:line:col), hot add / remove / change of backends with list_changed
 (GW-5), an invalid edit that changes nothing, disabled servers, and name
 collisions between servers (NAME-2)."""
+import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -393,6 +395,53 @@ def test_name_collision_within_a_server():
             restart_backend(m, d, "srv", dict(spec, server_name="v2"))
             assert tool_names(m) == names
             assert count_log(m, r"collision") == 2, m.logs()
+
+
+def test_dashboard_rows_follow_the_file_order():
+    """Issue 15 defect 1: a changed server keeps its row and its place on
+    every attached dashboard (its backend_added event replaces the row by
+    name, and no backend_removed follows), an added one comes where the
+    file puts it, and mcpmon status lists them in the file's order."""
+    from faults import Ctl
+    with tmpdir() as d:
+        sock = os.path.join(d, "ctl.sock")
+        with start_gateway(d, {"alpha": {}, "beta": {}, "gamma": {}},
+                           args=["--tui", sock]) as m:
+            m.initialize()
+            c = Ctl(sock)
+            c.send({"cmd": "subscribe"})
+            snap = c.until(lambda o: o["type"] == "snapshot")
+            assert [b["name"] for b in snap["backends"]] == [
+                "alpha", "beta", "gamma"]
+            # beta changes (env added), delta is added between alpha and
+            # beta.
+            mark = m.log_mark()
+            write_config(d, {"alpha": None, "delta": None,
+                             "beta": {"env": {"X": "1"}}, "gamma": None})
+            m.wait_log(r"Configuration reloaded: 1 added, 1 changed",
+                       start=mark)
+            seen = []
+            while len([e for e in seen if e["type"] == "backend_added"]) < 2:
+                seen.append(c.until(lambda o: o["type"] in (
+                    "backend_added", "backend_removed")))
+            added = {e["backend"]["name"]: e["index"] for e in seen
+                     if e["type"] == "backend_added"}
+            assert added == {"delta": 1, "beta": 2}, seen
+            m.wait_log(r"beta pid:\d+\] Server ready", start=mark)
+            m.wait_log(r"beta.*Server stopped", start=mark)
+            # The old beta stopped: still no backend_removed for it. A
+            # status made now comes after any such event.
+            out = subprocess.run([mcpmon_path(), "status", sock, "--json"],
+                                 capture_output=True, text=True, timeout=10)
+            js = json.loads(out.stdout)
+            assert [b["name"] for b in js["backends"]] == [
+                "alpha", "delta", "beta", "gamma"], js["backends"]
+            c.send({"cmd": "restart", "backend": "nope", "id": "probe"})
+            seen.append(c.until(lambda o: o["type"] == "result"
+                                or o["type"] == "backend_removed"))
+            assert not [e for e in seen if e["type"] == "backend_removed"], \
+                seen
+            c.close()
 
 
 run_tests(globals())

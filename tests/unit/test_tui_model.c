@@ -317,6 +317,28 @@ static void test_added_removed(void) {
                              "\"a\"}",
                              NULL),
             MODEL_CH_NONE);
+  /* Issue 15: a new server comes at its index (the config file's order);
+   * a known one keeps its place whatever the index says. */
+  model_apply_line(&m,
+                   "{\"type\":\"backend_added\",\"index\":1,\"backend\":"
+                   "{\"name\":\"d\",\"state\":\"starting\"}}",
+                   &backend);
+  CHECK_INT(backend, 1);
+  CHECK_INT(m.nbackends, 3);
+  CHECK_STR(m.backends[0].name, "b");
+  CHECK_STR(m.backends[1].name, "d");
+  CHECK_STR(m.backends[2].name, "c");
+  model_apply_line(&m,
+                   "{\"type\":\"backend_added\",\"index\":0,\"backend\":"
+                   "{\"name\":\"c\",\"state\":\"ready\"}}",
+                   &backend);
+  CHECK_INT(backend, 2);
+  CHECK_STR(m.backends[2].name, "c");
+  model_apply_line(&m,
+                   "{\"type\":\"backend_added\",\"index\":99,\"backend\":"
+                   "{\"name\":\"e\",\"state\":\"ready\"}}",
+                   &backend);
+  CHECK_INT(backend, 3);
   model_free(&m);
 }
 

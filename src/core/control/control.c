@@ -11,6 +11,7 @@
 #include "core/control/control.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -621,14 +622,15 @@ const char* control_path(const struct control* c) {
   return c->path;
 }
 
-void control_add_backend(struct control* c, struct backend* b) {
-  struct ctl_backend* cb = ctl_model_add(&c->model, b);
+void control_add_backend(struct control* c, struct backend* b, size_t index) {
+  struct ctl_backend* cb = ctl_model_add(&c->model, b, index);
   if (c->nsubscribed == 0)
     return;
   char err[256];
   size_t len = 0;
-  char* text = ctl_json_backend_added(cb, CONTROL_SERVER_LINE_MAX, &len, err,
-                                      sizeof(err));
+  char* text =
+      ctl_json_backend_added(cb, ctl_model_index(&c->model, cb),
+                             CONTROL_SERVER_LINE_MAX, &len, err, sizeof(err));
   ctl_broadcast_fitted(c, "a backend_added", text, len, err);
 }
 
@@ -646,10 +648,20 @@ void control_replace_backend(struct control* c,
                              struct backend* now) {
   struct ctl_backend* cb = ctl_model_find(&c->model, old);
   if (cb == NULL) {
-    control_add_backend(c, now);
+    control_add_backend(c, now, SIZE_MAX);
     return;
   }
   ctl_model_replace(&c->model, cb, now);
+  if (c->nsubscribed == 0)
+    return;
+  /* The whole row again (a changed config entry may have another command
+   * or watch list): dashboards update it in place, by its name. */
+  char err[256];
+  size_t len = 0;
+  char* text =
+      ctl_json_backend_added(cb, ctl_model_index(&c->model, cb),
+                             CONTROL_SERVER_LINE_MAX, &len, err, sizeof(err));
+  ctl_broadcast_fitted(c, "a backend_added", text, len, err);
 }
 
 void control_list_changed(struct control* c, struct backend* b, bool relisted) {

@@ -67,7 +67,7 @@ const char* control_path(const struct control* c);
  * (backend_set_observer, replacing any other) and subscribers get a
  * backend_added event. In single mode, log lines that name no backend are
  * attached to the first backend added. */
-void control_add_backend(struct control* c, struct backend* b);
+void control_add_backend(struct control* c, struct backend* b, size_t index);
 /* Stop showing b: clears its observer, drops its rings, and subscribers
  * get a backend_removed event. Unknown b: nothing. */
 void control_remove_backend(struct control* c, struct backend* b);

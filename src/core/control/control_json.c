@@ -419,6 +419,7 @@ char* ctl_json_snapshot(const struct ctl_model* m,
 }
 
 char* ctl_json_backend_added(const struct ctl_backend* cb,
+                             size_t index,
                              size_t max,
                              size_t* len,
                              char* err,
@@ -427,6 +428,8 @@ char* ctl_json_backend_added(const struct ctl_backend* cb,
   cJSON_AddStringToObject(o, "type", "backend_added");
   struct ctl_fit f;
   cJSON_AddItemToObject(o, "backend", ctl_json_backend(cb, &f));
+  /* Issue 15: its place in the config file's order. */
+  cJSON_AddNumberToObject(o, "index", (double)index);
   return ctl_fit_print(o, &f, 1, max, len, err, errlen);
 }
 

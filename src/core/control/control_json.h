@@ -60,7 +60,9 @@ char* ctl_json_snapshot(const struct ctl_model* m,
                         size_t* len,
                         char* err,
                         size_t errlen);
+/* index: cb's place in the model, which the event carries (issue 15). */
 char* ctl_json_backend_added(const struct ctl_backend* cb,
+                             size_t index,
                              size_t max,
                              size_t* len,
                              char* err,

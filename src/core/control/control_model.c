@@ -79,11 +79,28 @@ void ctl_model_keep_bodies(struct ctl_model* m, bool keep) {
   m->obs.body_max = keep ? CONTROL_TRAFFIC_BODY_MAX : 0;
 }
 
-struct ctl_backend* ctl_model_add(struct ctl_model* m, struct backend* b) {
+struct ctl_backend* ctl_model_add(struct ctl_model* m,
+                                  struct backend* b,
+                                  size_t index) {
   struct ctl_backend* cb = xcalloc(1, sizeof(*cb));
   cb->b = b;
   ctl_rings_init(&cb->rings);
-  STAILQ_INSERT_TAIL(&m->backends, cb, link);
+  struct ctl_backend* after = NULL;
+  if (index > 0) {
+    struct ctl_backend* it;
+    size_t i = 0;
+    STAILQ_FOREACH(it, &m->backends, link) {
+      if (++i > index)
+        break;
+      after = it;
+    }
+  }
+  if (index == 0)
+    STAILQ_INSERT_HEAD(&m->backends, cb, link);
+  else if (after != NULL)
+    STAILQ_INSERT_AFTER(&m->backends, after, cb, link);
+  else
+    STAILQ_INSERT_TAIL(&m->backends, cb, link);
   backend_set_observer(b, &m->obs, m);
   return cb;
 }
@@ -96,6 +113,18 @@ void ctl_model_replace(struct ctl_model* m,
   backend_set_observer(now, &m->obs, m);
   ctl_model_obs_state(now, m);
   ctl_model_obs_tools(now, m);
+}
+
+size_t ctl_model_index(const struct ctl_model* m,
+                       const struct ctl_backend* cb) {
+  size_t i = 0;
+  const struct ctl_backend* it;
+  STAILQ_FOREACH(it, &m->backends, link) {
+    if (it == cb)
+      return i;
+    i++;
+  }
+  return i;
 }
 
 void ctl_model_remove(struct ctl_model* m, struct ctl_backend* cb) {

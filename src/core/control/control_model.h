@@ -79,15 +79,19 @@ void ctl_model_free(struct ctl_model* m);
  * asked for. */
 void ctl_model_keep_bodies(struct ctl_model* m, bool keep);
 
-/* Show b (borrowed): a new record at the end, the model as b's observer.
- * Returns the record (owned by m). */
-struct ctl_backend* ctl_model_add(struct ctl_model* m, struct backend* b);
+/* Show b (borrowed): a new record at place index (past the end: at the
+ * end), the model as b's observer. Returns the record (owned by m). */
+struct ctl_backend* ctl_model_add(struct ctl_model* m,
+                                  struct backend* b,
+                                  size_t index);
 /* cb shows now in place of its backend (issue 14: a reload swapped
  * them), keeping its place, rings and list_changed record; the model
  * observes now instead, and its state and tools are reported. */
 void ctl_model_replace(struct ctl_model* m,
                        struct ctl_backend* cb,
                        struct backend* now);
+/* cb's place in the model (0 first). */
+size_t ctl_model_index(const struct ctl_model* m, const struct ctl_backend* cb);
 /* Stop showing cb's backend: clears its observer and frees cb. */
 void ctl_model_remove(struct ctl_model* m, struct ctl_backend* cb);
 /* The record of b, or of the backend named name; NULL when none. */

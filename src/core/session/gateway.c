@@ -273,6 +273,7 @@ static void gw_on_changes(void* ctx,
 static struct gw_backend* gw_add_backend(struct gateway* gw,
                                          const struct server_config* sc,
                                          struct gw_backend* before,
+                                         struct backend* replaces,
                                          bool announce,
                                          bool start) {
   struct gw_backend* gb = xcalloc(1, sizeof(*gb));
@@ -294,8 +295,21 @@ static struct gw_backend* gw_add_backend(struct gateway* gw,
   gb->rl = reload_new(gw->loop, gw->s, &rh);
   if (gw->client_congested)
     backend_pause_output(gb->b, true);
-  if (gw->hooks.backend_added != NULL)
-    gw->hooks.backend_added(gw->hooks.ctx, gb->b);
+  if (replaces != NULL && gw->hooks.backend_replaced != NULL) {
+    /* Issue 15: a changed server keeps its row and its place. */
+    gw->hooks.backend_replaced(gw->hooks.ctx, replaces, gb->b);
+  } else if (gw->hooks.backend_added != NULL) {
+    /* Its place among the running servers, in the file's order. */
+    size_t index = 0;
+    struct gw_backend* it;
+    TAILQ_FOREACH(it, &gw->backends, link) {
+      if (it == gb)
+        break;
+      if (it->b != NULL)
+        index++;
+    }
+    gw->hooks.backend_added(gw->hooks.ctx, gb->b, index);
+  }
   const cJSON* params = session_init_params(gw->s);
   if (params != NULL)
     backend_set_init_params(gb->b, params);
@@ -408,7 +422,8 @@ static void gw_apply_config(struct gateway* gw, struct mcpmon_config* next) {
       log_msg(LL_INFO, sc->name, 0, "Added to the configuration");
     }
     /* A replacement owes a list_changed: its old names vanished. */
-    gw_add_backend(gw, sc, at, gb != NULL && sc->enabled, true);
+    gw_add_backend(gw, sc, at, gb != NULL ? gb->b : NULL,
+                   gb != NULL && sc->enabled, true);
   }
   log_msg(LL_INFO, NULL, 0,
           "Configuration reloaded: %zu added, %zu changed, %zu removed%s",
@@ -671,7 +686,7 @@ void gateway_mode(uv_loop_t* loop,
   gw->reaper.data = gw;
   session_set_policy(s, &gw_policy, gw);
   for (size_t i = 0; i < gw->cfg.nservers; i++)
-    gw_add_backend(gw, &gw->cfg.servers[i], NULL, false, false);
+    gw_add_backend(gw, &gw->cfg.servers[i], NULL, NULL, false, false);
   gw_rebuild(gw);
   *out = (struct mode){
       .self = gw,

@@ -12,11 +12,14 @@
 
 struct mode_hooks {
   /* A backend appeared, or is about to be freed (for the control
-   * socket); b is valid until backend_removed returns. May be NULL. */
-  void (*backend_added)(void* ctx, struct backend* b);
+   * socket); b is valid until backend_removed returns. index: its place
+   * among the servers, in the config file's order. May be NULL. */
+  void (*backend_added)(void* ctx, struct backend* b, size_t index);
   void (*backend_removed)(void* ctx, struct backend* b);
-  /* A reload swapped old for now (issue 14): the same server, another
-   * backend; old is valid until this returns. May be NULL. */
+  /* A reload swapped old for now (issue 14), or a changed config entry
+   * replaced it (issue 15): the same server in the same place, another
+   * backend; old is valid until this returns (a backend_removed for it
+   * may still follow, and then concerns no server). May be NULL. */
   void (*backend_replaced)(void* ctx, struct backend* old, struct backend* now);
   /* After mode.shutdown: every backend stopped and the mode freed
    * itself; the session may close now. */

@@ -322,7 +322,7 @@ void single_mode(uv_loop_t* loop,
   sg->reload = reload_new(loop, s, &rh);
   session_set_policy(s, &single_policy, sg);
   if (hooks->backend_added != NULL)
-    hooks->backend_added(hooks->ctx, sg->backend);
+    hooks->backend_added(hooks->ctx, sg->backend, 0);
   *out = (struct mode){
       .self = sg,
       .start = single_start,
