@@ -7,6 +7,7 @@
 #include "config/cli.h"
 #include "config/config.h"
 #include "config/config_yaml.h"
+#include "config/suggest.h"
 #include "core/log.h"
 #include "core/proc/proc.h"
 #include "core/proc/strays.h"
@@ -28,6 +29,40 @@ static enum log_level main_log_shown(int verbosity) {
   return shown[verbosity];
 }
 
+/* Issue 15 defect 8: "mcpmon help" and "mcpmon version" do what they
+ * say; a first word that is no program on PATH but close to a subcommand
+ * ("stauts") is a typo, not a server to start. Returns an exit status, or
+ * -1 to go on. */
+static int main_subcommand_typo(const char* word) {
+  if (strcmp(word, "help") == 0) {
+    fputs(cli_help_text(), stdout);
+    return 0;
+  }
+  if (strcmp(word, "version") == 0) {
+    printf("mcpmon %s\n", MCPMON_VERSION);
+    return 0;
+  }
+  if (word[0] == '-' || strchr(word, '/') != NULL)
+    return -1;
+  char* found = proc_find_program(word);
+  if (found != NULL) {
+    free(found);
+    return -1;
+  }
+  static const char* const subcommands[] = {"tui", "status", "restart", "help",
+                                            "version"};
+  const char* meant =
+      suggest_name(word, strlen(word), subcommands,
+                   sizeof(subcommands) / sizeof(subcommands[0]));
+  if (meant == NULL)
+    return -1;
+  fprintf(stderr,
+          "mcpmon: unknown command '%s' (did you mean '%s'?)\n"
+          "Try 'mcpmon --help'.\n",
+          word, meant);
+  return 2;
+}
+
 int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], PROC_SHIM_FLAG) == 0)
     return proc_exec_shim(argc, argv);
@@ -37,6 +72,11 @@ int main(int argc, char** argv) {
     return status_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "restart") == 0)
     return restart_main(argc - 1, argv + 1);
+  if (argc > 1) {
+    int typo = main_subcommand_typo(argv[1]);
+    if (typo >= 0)
+      return typo;
+  }
 
   struct mcpmon_config cfg;
   config_init(&cfg);

@@ -38,6 +38,35 @@ def test_version():
         assert err == "", err
 
 
+def test_subcommand_typos_and_words():
+    """Issue 15 defect 8: help and version as words; a typo of a
+    subcommand that is no program exits 2 with a hint instead of being
+    started as the server."""
+    rc, out, err = run_cli(["help"])
+    assert rc == 0 and "Usage: mcpmon" in out, (rc, out, err)
+    rc, out, err = run_cli(["version"])
+    assert rc == 0 and out.startswith("mcpmon "), (rc, out, err)
+    for word, meant in (("stauts", "status"), ("restrat", "restart"),
+                        ("tiu", "tui")):
+        rc, out, err = run_cli([word])
+        assert rc == 2, (word, rc, err)
+        assert ("mcpmon: unknown command '%s' (did you mean '%s'?)"
+                % (word, meant)) in err, err
+        assert out == "", out
+    # A program of that name on PATH is still run as the server.
+    with tmpdir() as d:
+        prog = os.path.join(d, "stauts")
+        with open(prog, "w") as f:
+            f.write("#!/bin/sh\nexit 0\n")
+        os.chmod(prog, 0o755)
+        env = dict(os.environ, PATH=d + os.pathsep + os.environ["PATH"],
+                   XDG_RUNTIME_DIR=d)
+        p = subprocess.run([mcpmon_path(), "stauts"], input=b"",
+                           capture_output=True, timeout=10, env=env)
+        assert "unknown command" not in p.stderr.decode(), p.stderr
+        assert "Started: stauts" in p.stderr.decode(), p.stderr
+
+
 def test_bad_arguments_exit_2_naming_them():
     server = [testserver_path()]
     cases = [
