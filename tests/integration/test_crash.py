@@ -109,6 +109,13 @@ def test_crash_loop_waits_for_file_change():
                 assert data["state"] == "waiting", err
                 assert data["exitCode"] == 3, err
                 assert "SyntaxError: boom" in data["stderrTail"], err
+                # Issue 15 defect 7: the cause in the message itself (the
+                # server's last stderr line), and the tail of the last
+                # process only, not of all five.
+                assert ("crashed (exit code 3): mcp_testserver: "
+                        "exit_on_start 3") in err["message"], err
+                assert data["stderrTail"].count("SyntaxError: boom") == 1, \
+                    err
             # No sixth attempt without a change: none was announced by
             # the time mcpmon read this ping, and none starts before the
             # fix below restarts the server (counted there). A timer armed

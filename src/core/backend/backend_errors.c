@@ -80,6 +80,23 @@ static void bk_exit_text(const struct backend* b, char* buf, size_t cap) {
     proc_describe_exit(b->last_exit_status, b->last_term_signal, buf, cap);
 }
 
+/* Issue 15 defect 7: the cause in the message itself (a client shows the
+ * message, never data): ": " and the last non-blank stderr line of the
+ * process, cut; "" when it wrote none. */
+static void bk_cause(const struct backend* b, char* buf, size_t cap) {
+  buf[0] = '\0';
+  for (int i = BK_TAIL_LINES - 1; i >= 0; i--) {
+    const char* line = b->tail[(b->tail_next + i) % BK_TAIL_LINES];
+    if (line == NULL)
+      break;
+    while (*line == ' ' || *line == '\t') line++;
+    if (*line != '\0') {
+      snprintf(buf, cap, ": %.200s", line);
+      return;
+    }
+  }
+}
+
 cJSON* bk_unavailable_error(const struct backend* b,
                             const cJSON* id,
                             const char* what) {
@@ -97,12 +114,14 @@ cJSON* bk_unavailable_error(const struct backend* b,
         return bk_error(b, id, "start failed", msg);
       }
       bk_exit_text(b, ex, sizeof(ex));
+      char cause[216];
+      bk_cause(b, cause, sizeof(cause));
       snprintf(msg, sizeof(msg),
-               "Server '%s' is unavailable: it crashed (%s) %u times in a "
-               "row and mcpmon is waiting for a file change before "
-               "restarting it. Fix the error shown in data.stderrTail and "
-               "save a watched file, or run 'mcpmon restart'.",
-               name, ex, b->crashes);
+               "Server '%s' crashed (%s)%s. It crashed %u times in a row "
+               "and mcpmon is waiting for a file change before restarting "
+               "it: fix the error (data.stderrTail has more) and save a "
+               "watched file, or run 'mcpmon restart'.",
+               name, ex, cause, b->crashes);
       return bk_error(b, id, "crashed", msg);
     case BACKEND_STOPPING:
     case BACKEND_STOPPED:
@@ -169,8 +188,11 @@ const char* bk_gone_message(const struct backend* b,
              name, b->crash_cause);
   } else {
     char ex[64];
+    char cause[216];
     bk_exit_text(b, ex, sizeof(ex));
-    snprintf(msg, cap, "Server '%s' crashed (%s) before it answered", name, ex);
+    bk_cause(b, cause, sizeof(cause));
+    snprintf(msg, cap, "Server '%s' crashed (%s) before it answered%s", name,
+             ex, cause);
   }
   return "crashed";
 }

@@ -721,6 +721,12 @@ void bk_spawn(struct backend* b) {
   };
   char why[512];
   jscan_begin(&b->out_scan);
+  /* Issue 15 defect 7: the stderr tail is this process's only. */
+  for (int i = 0; i < BK_TAIL_LINES; i++) {
+    free(b->tail[i]);
+    b->tail[i] = NULL;
+  }
+  b->tail_next = 0;
   int rc = child_spawn(b->loop, &opts, &ev, b, &b->p, why, sizeof(why));
   if (rc != 0) {
     bk_enter_waiting(b, why);

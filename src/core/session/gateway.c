@@ -411,6 +411,8 @@ static void gw_apply_config(struct gateway* gw, struct mcpmon_config* next) {
       }
       continue;
     }
+    /* Read before gw_retire, which frees a disabled one at once. */
+    struct backend* replaces = gb != NULL ? gb->b : NULL;
     if (gb != NULL) {
       log_msg(LL_INFO, sc->name, 0, "Configuration changed; restarting");
       if (gb == at)
@@ -422,8 +424,7 @@ static void gw_apply_config(struct gateway* gw, struct mcpmon_config* next) {
       log_msg(LL_INFO, sc->name, 0, "Added to the configuration");
     }
     /* A replacement owes a list_changed: its old names vanished. */
-    gw_add_backend(gw, sc, at, gb != NULL ? gb->b : NULL,
-                   gb != NULL && sc->enabled, true);
+    gw_add_backend(gw, sc, at, replaces, gb != NULL && sc->enabled, true);
   }
   log_msg(LL_INFO, NULL, 0,
           "Configuration reloaded: %zu added, %zu changed, %zu removed%s",
