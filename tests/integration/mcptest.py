@@ -809,6 +809,16 @@ class Proc:
             self.popen.wait(5)
         except subprocess.TimeoutExpired:
             pass
+        # A process mcpmon started after the list above was made (a crash
+        # loop's next attempt) came to us as subreaper when mcpmon died:
+        # now that nothing can start more, kill those too.
+        if _subreaper:
+            for pid in leftover_processes():
+                targets.add(pid)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
 
         def all_dead():
             _reap(targets)
