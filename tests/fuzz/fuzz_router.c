@@ -649,7 +649,7 @@ int LLVMFuzzerInitialize(int* argc, char*** argv) {
   (void)argc;
   (void)argv;
   signal(SIGPIPE, SIG_IGN); /* as mcpmon (STDIO-10) */
-  log_init(LOG_QUIET, false);
+  log_init(getenv("FUZZ_ROUTER_LOG") ? LOG_DEBUG : LOG_QUIET, false);
   fz_trace = getenv("FUZZ_ROUTER_TRACE") != NULL;
   fz_devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   snprintf(fz_watch_dir, sizeof(fz_watch_dir), "/tmp/fuzz_router-XXXXXX");

@@ -445,6 +445,10 @@ static void bk_stop_finished(struct backend* b) {
   if (b->trial && why == STOP_CRASH)
     why = STOP_SHUTDOWN; /* issue 14: a trial is not restarted; its owner
                             hears of it through on_stopped */
+  if (why == STOP_RESTART && b->finishing && TAILQ_EMPTY(&b->queue))
+    why = STOP_SHUTDOWN; /* the client closed its input during the
+                            restart and nothing waits: no new process
+                            (issue 12 item 6; found by fuzz_router) */
   switch (why) {
     case STOP_RESTART:
       bk_spawn(b);

@@ -178,10 +178,11 @@ static void gt_route_task(struct gateway* gw, struct jmsg* m) {
   }
   free(server);
   size_t plen;
-  struct gw_backend* named = gt_by_prefix(gw, id, &plen);
-  if (gb == NULL)
-    gb = named;
-  if (gb == NULL || gb != named || gb->b == NULL) {
+  if (gb != NULL) /* the table knows its owner: its prefix, not a guess */
+    plen = strlen(gb->sc.name) + strlen(gw->cfg.separator);
+  else
+    gb = gt_by_prefix(gw, id, &plen);
+  if (gb == NULL || gb->b == NULL) {
     char* msg = xasprintf(
         "Unknown task: %s (through the gateway a task's id is "
         "<server>%s<id>)",
