@@ -622,8 +622,9 @@ const char* control_path(const struct control* c) {
   return c->path;
 }
 
-void control_add_backend(struct control* c, struct backend* b, size_t index) {
-  struct ctl_backend* cb = ctl_model_add(&c->model, b, index);
+/* cb's whole row to every dashboard, as a backend_added event: a new
+ * row at its index, or one of a known name updated in place. */
+static void ctl_broadcast_row(struct control* c, const struct ctl_backend* cb) {
   if (c->nsubscribed == 0)
     return;
   char err[256];
@@ -632,6 +633,10 @@ void control_add_backend(struct control* c, struct backend* b, size_t index) {
       ctl_json_backend_added(cb, ctl_model_index(&c->model, cb),
                              CONTROL_SERVER_LINE_MAX, &len, err, sizeof(err));
   ctl_broadcast_fitted(c, "a backend_added", text, len, err);
+}
+
+void control_add_backend(struct control* c, struct backend* b, size_t index) {
+  ctl_broadcast_row(c, ctl_model_add(&c->model, b, index));
 }
 
 void control_remove_backend(struct control* c, struct backend* b) {
@@ -652,16 +657,10 @@ void control_replace_backend(struct control* c,
     return;
   }
   ctl_model_replace(&c->model, cb, now);
-  if (c->nsubscribed == 0)
-    return;
-  /* The whole row again (a changed config entry may have another command
-   * or watch list): dashboards update it in place, by its name. */
-  char err[256];
-  size_t len = 0;
-  char* text =
-      ctl_json_backend_added(cb, ctl_model_index(&c->model, cb),
-                             CONTROL_SERVER_LINE_MAX, &len, err, sizeof(err));
-  ctl_broadcast_fitted(c, "a backend_added", text, len, err);
+  /* The whole row again (its new pid, state and tools; a changed config
+   * entry may have another command or watch list): dashboards update it
+   * in place, by its name. */
+  ctl_broadcast_row(c, cb);
 }
 
 void control_list_changed(struct control* c, struct backend* b, bool relisted) {

@@ -111,8 +111,6 @@ void ctl_model_replace(struct ctl_model* m,
   backend_set_observer(cb->b, NULL, NULL);
   cb->b = now;
   backend_set_observer(now, &m->obs, m);
-  ctl_model_obs_state(now, m);
-  ctl_model_obs_tools(now, m);
 }
 
 size_t ctl_model_index(const struct ctl_model* m,

@@ -86,7 +86,8 @@ struct ctl_backend* ctl_model_add(struct ctl_model* m,
                                   size_t index);
 /* cb shows now in place of its backend (issue 14: a reload swapped
  * them), keeping its place, rings and list_changed record; the model
- * observes now instead, and its state and tools are reported. */
+ * observes now instead. The caller tells the dashboards (the whole row:
+ * control_replace_backend). */
 void ctl_model_replace(struct ctl_model* m,
                        struct ctl_backend* cb,
                        struct backend* now);
