@@ -58,6 +58,7 @@ static void run_shutdown(struct run* rn, const char* why, bool finish) {
   rn->shutting_down = true;
   rn->finishing = finish;
   log_msg(LL_INFO, NULL, 0, "Shutting down (%s)", why);
+  control_ending(rn->control, why);
   session_stop_input(rn->session);
   rn->mode.shutdown(rn->mode.self, finish);
 }

@@ -27,13 +27,16 @@
 #include "proto/control_proto.h"
 #include "tui/crt.h"
 #include "tui/ctlclient.h"
+#include "tui/follow.h"
 #include "tui/keys.h"
 #include "tui/model.h"
 #include "tui/tutil.h"
 #include "tui/view.h"
 #include "tui/view_traffic.h"
 
-#define TUI_RETRY_MS 500
+/* While the core is away: try again, and look for the next instance of
+ * the same identity (follow.h), this often. */
+#define TUI_RETRY_MS 250
 #define TUI_TICK_MS 1000
 /* While the core is away, also look for a new instance (only when no
  * SOCKET was given) every this many retries. */
@@ -79,6 +82,13 @@ struct tui {
   long restart_id;
   char* restart_name; /* owned; NULL for all */
   long detail_id;
+  /* Issue 15 defect 2: what the instance serves (from its hello), its
+   * pid, why it said it ended (its bye; NULL if it did not say). */
+  struct follow_id id;
+  long attached_pid;
+  char* bye;
+  bool following;     /* attaching to the instance follow_find found */
+  long followed_from; /* pid we followed away from, 0 when none */
 };
 
 /* The one way the terminal is given back: quit, signals, fatal errors,
@@ -265,6 +275,20 @@ static void tui_on_line(struct tui* t, char* line, size_t len) {
       return;
     }
     c->hello = true;
+    if (t->following && pid != t->attached_pid)
+      t->followed_from = t->attached_pid;
+    t->following = false;
+    t->attached_pid = pid;
+    struct follow_id id = {0};
+    follow_id_set(&id, obj);
+    if (follow_id_known(&id)) {
+      follow_id_free(&t->id);
+      t->id = id;
+    } else {
+      follow_id_free(&id);
+    }
+    free(t->bye);
+    t->bye = NULL;
     cJSON* cmd = cJSON_CreateObject();
     cJSON_AddStringToObject(cmd, "cmd", "subscribe");
     tui_send(t, cmd);
@@ -273,7 +297,15 @@ static void tui_on_line(struct tui* t, char* line, size_t len) {
   }
   const char* type =
       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "type"));
-  if (type != NULL && strcmp(type, "result") == 0) {
+  if (type != NULL && strcmp(type, "bye") == 0) {
+    const char* why =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "reason"));
+    free(t->bye);
+    t->bye = tu_strdup(why != NULL ? why : "no reason given");
+  } else if (type != NULL && t->bye != NULL &&
+             strcmp(type, "backend_removed") == 0) {
+    /* On its way out: keep the rows as they were last. */
+  } else if (type != NULL && strcmp(type, "result") == 0) {
     tui_on_result(t, obj);
   } else if (type != NULL && strcmp(type, "error") == 0) {
     tui_on_error(t, obj);
@@ -287,9 +319,18 @@ static void tui_on_line(struct tui* t, char* line, size_t len) {
       t->view.log_follow = true;
       t->view.traffic_follow = true;
       t->view.search_hit_valid = false;
-      if (t->view.conn_note != NULL && t->ever_attached)
+      if (t->followed_from != 0) {
+        char what[1200];
+        follow_id_describe(&t->id, what, sizeof(what));
+        view_message(&t->view, false, 10000,
+                     "Followed to pid %ld (pid %ld ended), the next mcpmon "
+                     "of %s",
+                     t->model.pid, t->followed_from, what);
+        t->followed_from = 0;
+      } else if (t->view.conn_note != NULL && t->ever_attached) {
         view_message(&t->view, false, 5000, "Attached again to pid %ld",
                      t->model.pid);
+      }
       t->ever_attached = true;
       view_set_conn_note(&t->view, NULL);
     }
@@ -353,11 +394,18 @@ static void tui_lost(struct tui* t, const char* why) {
   tui_conn_close(t);
   if (t->quitting)
     return;
-  char note[1200];
-  if (t->ever_attached)
+  char note[2600];
+  if (t->ever_attached && follow_id_known(&t->id)) {
+    char what[1200];
+    follow_id_describe(&t->id, what, sizeof(what));
     snprintf(note, sizeof(note),
-             "mcpmon went away (%s); last state shown; reattaching to %s", why,
-             t->path);
+             "mcpmon pid %ld ended (%s); last state shown; reattaching to %s "
+             "or to the next mcpmon of %s",
+             t->attached_pid, t->bye != NULL ? t->bye : why, t->path, what);
+  } else if (t->ever_attached)
+    snprintf(note, sizeof(note),
+             "mcpmon went away (%s); last state shown; reattaching to %s",
+             t->bye != NULL ? t->bye : why, t->path);
   else
     snprintf(note, sizeof(note),
              "cannot attach to mcpmon at %s (%s); trying again", t->path, why);
@@ -385,9 +433,26 @@ static void tui_retry(uv_timer_t* h) {
     tui_attach_fd(t, fd);
     return;
   }
-  /* Found by looking: a restarted client starts a new instance with a
-   * new pid, so a new socket path; follow it when it is the only one. */
-  if (t->auto_path && ++t->retries % TUI_RESCAN_EVERY == 0) {
+  /* A restarted client starts a new instance with a new pid, so a new
+   * socket path: follow the one that serves the same (issue 15). */
+  char* path;
+  long pid;
+  if (t->ever_attached && follow_find(&t->id, t->attached_pid,
+                                      TUI_CONNECT_TIMEOUT_MS, &path, &pid)) {
+    int rc =
+        ctl_socket_connect(path, TUI_CONNECT_TIMEOUT_MS, &fd, err, sizeof(err));
+    if (rc == 0) {
+      tui_set_path(t, path);
+      t->following = true;
+      tui_attach_fd(t, fd);
+    }
+    free(path);
+    return;
+  }
+  /* An older core says nothing of what it serves: follow a new instance
+   * when it is the only one. */
+  if (!follow_id_known(&t->id) && t->auto_path &&
+      ++t->retries % TUI_RESCAN_EVERY == 0) {
     struct ctl_instance* list;
     size_t n = ctl_find_instances(&list, TUI_CONNECT_TIMEOUT_MS);
     if (n == 1 && list[0].problem == NULL &&
@@ -668,6 +733,8 @@ int tui_main(int argc, char** argv) {
   model_free(&t.model);
   free(t.path);
   free(t.restart_name);
+  free(t.bye);
+  follow_id_free(&t.id);
   if (t.exit_msg[0] != '\0')
     fprintf(stderr, "%s\n", t.exit_msg);
   return status;

@@ -217,12 +217,12 @@ def test_reattach_when_the_core_comes_back():
                 tm.wait_for("pid %d" % m1.pid)
                 tm.wait_for("restarts 0")
             # Gone: said so, and the last state stays on screen.
-            text = tm.wait_for("mcpmon went away")
+            text = tm.wait_for("mcpmon pid %d ended" % m1.pid)
             assert "reattaching to %s" % sock in text, text
             assert "pid %d" % m1.pid in text and "Log: server" in text, text
             with core(d, sock=sock, name="second") as (m2, _):
                 text = tm.wait_for("pid %d" % m2.pid, timeout=15)
-                tm.wait_for(lambda t: "went away" not in t,
+                tm.wait_for(lambda t: "ended" not in t,
                             message="the note gone")
                 tm.wait_for("Attached again to pid %d" % m2.pid)
                 tm.keys("q")

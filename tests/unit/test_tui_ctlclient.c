@@ -7,6 +7,7 @@
 #include "check.h"
 #include "proto/control_proto.h"
 #include "tui/ctlclient.h"
+#include "tui/follow.h"
 
 /* Push text in chunks of `chunk` bytes, collect lines joined by '|',
  * over-long ones as "<long>". */
@@ -91,7 +92,48 @@ static void test_connect_errors(void) {
   CHECK_STR(dirs[0], want);
 }
 
+/* Issue 15 defect 2: the identity a hello names, and which hellos are
+ * the same instance's next one. */
+static void test_follow_identity(void) {
+  cJSON* g = cJSON_Parse(
+      "{\"type\":\"hello\",\"mcpmon\":1,\"pid\":5,\"mode\":\"gateway\","
+      "\"config\":\"/p/.mcpmon.yaml\",\"cwd\":\"/p\"}");
+  struct follow_id id = {0};
+  follow_id_set(&id, g);
+  CHECK(follow_id_known(&id));
+  CHECK(follow_id_matches(&id, g));
+  char buf[256];
+  follow_id_describe(&id, buf, sizeof(buf));
+  CHECK_STR(buf, "the config /p/.mcpmon.yaml");
+  cJSON* other = cJSON_Parse(
+      "{\"mode\":\"gateway\",\"config\":\"/q/.mcpmon.yaml\",\"cwd\":\"/p\"}");
+  CHECK(!follow_id_matches(&id, other));
+  cJSON* single = cJSON_Parse(
+      "{\"mode\":\"single\",\"command\":\"python -m s\",\"cwd\":\"/p\"}");
+  CHECK(!follow_id_matches(&id, single));
+  follow_id_set(&id, single);
+  CHECK(follow_id_known(&id));
+  CHECK(follow_id_matches(&id, single));
+  follow_id_describe(&id, buf, sizeof(buf));
+  CHECK_STR(buf, "'python -m s' in /p");
+  cJSON* moved = cJSON_Parse(
+      "{\"mode\":\"single\",\"command\":\"python -m s\",\"cwd\":\"/r\"}");
+  CHECK(!follow_id_matches(&id, moved));
+  /* An older core's hello names nothing: never matched, never known. */
+  cJSON* old = cJSON_Parse("{\"type\":\"hello\",\"mcpmon\":1,\"pid\":9}");
+  follow_id_set(&id, old);
+  CHECK(!follow_id_known(&id));
+  CHECK(!follow_id_matches(&id, old));
+  follow_id_free(&id);
+  cJSON_Delete(g);
+  cJSON_Delete(other);
+  cJSON_Delete(single);
+  cJSON_Delete(moved);
+  cJSON_Delete(old);
+}
+
 int main(void) {
+  test_follow_identity();
   test_reader();
   test_hello();
   test_connect_errors();

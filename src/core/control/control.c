@@ -61,11 +61,13 @@ struct control {
   char* mode;
   char* command;
   char* config;
+  char* cwd; /* NULL when getcwd failed */
   uint64_t started;
   struct ctl_model model;
   struct ctl_client_list clients; /* connected, not yet dropped */
   size_t nsubscribed;
   bool closing;
+  bool ending;      /* control_ending: said bye, rows stay as they were */
   int open_handles; /* the server and every client pipe not yet closed */
 };
 
@@ -491,6 +493,15 @@ static void ctl_on_connection(uv_stream_t* server, int status) {
   cJSON_AddNumberToObject(hello, "mcpmon", CONTROL_PROTOCOL_VERSION);
   cJSON_AddStringToObject(hello, "version", MCPMON_VERSION);
   cJSON_AddNumberToObject(hello, "pid", (double)getpid());
+  /* Issue 15: what this instance serves, so that a dashboard whose
+   * instance ended can find the next one of the same identity. */
+  cJSON_AddStringToObject(hello, "mode", c->mode);
+  if (c->config != NULL)
+    cJSON_AddStringToObject(hello, "config", c->config);
+  if (c->command != NULL)
+    cJSON_AddStringToObject(hello, "command", c->command);
+  if (c->cwd != NULL)
+    cJSON_AddStringToObject(hello, "cwd", c->cwd);
   ctl_send(cl, hello);
   uv_read_start((uv_stream_t*)&cl->pipe, slab_alloc, ctl_on_read);
 }
@@ -584,6 +595,8 @@ int control_start(uv_loop_t* loop,
   c->mode = xstrdup(info->mode);
   c->command = info->command ? xstrdup(info->command) : NULL;
   c->config = info->config ? xstrdup(info->config) : NULL;
+  char cwd[4096];
+  c->cwd = getcwd(cwd, sizeof(cwd)) != NULL ? xstrdup(cwd) : NULL;
   c->started = ctl_model_now_ms();
   TAILQ_INIT(&c->clients);
   ctl_model_init(&c->model, strcmp(info->mode, "single") == 0, &ctl_events, c);
@@ -644,7 +657,8 @@ void control_remove_backend(struct control* c, struct backend* b) {
   if (cb == NULL)
     return;
   ctl_model_remove(&c->model, cb);
-  if (c->nsubscribed > 0)
+  /* Ending, the rows stay on the dashboards as they were last. */
+  if (c->nsubscribed > 0 && !c->ending)
     ctl_broadcast(c, ctl_json_backend_removed_event(backend_name(b)));
 }
 
@@ -667,6 +681,26 @@ void control_list_changed(struct control* c, struct backend* b, bool relisted) {
   ctl_model_list_changed(&c->model, b, relisted);
 }
 
+void control_ending(struct control* c, const char* why) {
+  if (c == NULL || c->closing || c->ending)
+    return;
+  c->ending = true;
+  cJSON* bye = cJSON_CreateObject();
+  cJSON_AddStringToObject(bye, "type", "bye");
+  cJSON_AddStringToObject(bye, "reason", why);
+  size_t len;
+  char* text = ctl_json_print(bye, &len);
+  cJSON_Delete(bye);
+  struct ctl_buf* b = ctl_buf_of(text, len); /* takes text */
+  /* A write may drop its client (over the cap): step past it first. */
+  for (struct ctl_client* cl = TAILQ_FIRST(&c->clients); cl != NULL;) {
+    struct ctl_client* next = TAILQ_NEXT(cl, link);
+    ctl_write_buf(cl, b);
+    cl = next;
+  }
+  ctl_buf_unref(b);
+}
+
 static void ctl_server_closed(uv_handle_t* h) {
   struct control* c = h->data;
   if (--c->open_handles == 0)
@@ -685,5 +719,6 @@ void control_close(struct control* c) {
   free(c->mode);
   free(c->command);
   free(c->config);
+  free(c->cwd);
   uv_close((uv_handle_t*)&c->server, ctl_server_closed);
 }

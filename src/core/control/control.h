@@ -81,6 +81,12 @@ void control_replace_backend(struct control* c,
  * then re-read the list (relisted true). b NULL: every backend. */
 void control_list_changed(struct control* c, struct backend* b, bool relisted);
 
+/* The instance is shutting down (why: "SIGTERM", "the client closed its
+ * input", ...): every client gets {"type":"bye","reason":why}, and from
+ * now on backends removed on the way out leave no backend_removed event,
+ * so that dashboards keep the last rows they saw. Once; c may be NULL. */
+void control_ending(struct control* c, const char* why);
+
 /* Stop serving: remove the log hook and the socket file, drop every
  * client, clear every backend's observer, and free c once all handles have
  * closed (the loop must run on for that). c NULL: nothing. */
