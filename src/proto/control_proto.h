@@ -28,6 +28,10 @@
 /* Ring sizes kept per backend. */
 #define CONTROL_LOG_RING 500
 #define CONTROL_TRAFFIC_RING 200
+/* mcpmon's own events kept (all backends together), and the room the
+ * newest of them get in a snapshot, in bytes. */
+#define CONTROL_EVENTS_RING 200
+#define CONTROL_EVENTS_SNAPSHOT_MAX (64u * 1024u)
 /* Longest log text kept (bytes, cut at a UTF-8 boundary). */
 #define CONTROL_LOG_TEXT_MAX 4096u
 /* Longest method, tool and error text of a traffic entry, each. */

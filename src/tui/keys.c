@@ -145,6 +145,8 @@ static void keys_dashboard(struct view* v,
   } else if (c == L't') {
     v->traffic_follow = true;
     view_set_screen(v, VIEW_TRAFFIC);
+  } else if (c == L'e') {
+    view_select_events(v, m);
   }
 }
 

@@ -160,6 +160,41 @@ static void model_log_append(struct model_log* log, const cJSON* obj) {
   slot->text = model_log_text(text->valuestring);
 }
 
+/* A line of mcpmon's own at warn or error: one of its events. (Lines
+ * about no backend in gateway mode are events at any level.) */
+static bool model_is_event(const cJSON* obj) {
+  const char* source = cJSON_GetStringValue(model_get(obj, "source"));
+  const char* level = cJSON_GetStringValue(model_get(obj, "level"));
+  return source != NULL && strcmp(source, "mcpmon") == 0 &&
+         model_level_parse(level) <= MODEL_LV_WARN;
+}
+
+static char* model_str_of(const cJSON* obj, const char* key) {
+  return cJSON_GetStringValue(model_get(obj, key));
+}
+
+/* Append an event ({t, level, text}) about backend name (NULL: none),
+ * its text prefixed "name: ". */
+static void model_event_append(struct model* m,
+                               const cJSON* obj,
+                               const char* name) {
+  const char* text = cJSON_GetStringValue(model_get(obj, "text"));
+  if (text == NULL)
+    return;
+  cJSON* copy = cJSON_CreateObject();
+  const cJSON* t = model_get(obj, "t");
+  if (cJSON_IsNumber(t))
+    cJSON_AddNumberToObject(copy, "t", t->valuedouble);
+  const char* level = cJSON_GetStringValue(model_get(obj, "level"));
+  cJSON_AddStringToObject(copy, "level", level != NULL ? level : "info");
+  cJSON_AddStringToObject(copy, "source", "mcpmon");
+  char* full = name != NULL ? tu_asprintf("%s: %s", name, text) : NULL;
+  cJSON_AddStringToObject(copy, "text", full != NULL ? full : text);
+  free(full);
+  model_log_append(&m->events.log, copy);
+  cJSON_Delete(copy);
+}
+
 const char* model_strcasestr(const char* hay, const char* needle) {
   size_t n = strlen(needle);
   if (n == 0)
@@ -587,7 +622,7 @@ static void model_detail_set(struct model* m, const cJSON* obj) {
 
 void model_init(struct model* m) {
   memset(m, 0, sizeof(*m));
-  model_log_init(&m->global_log);
+  m->events.name = (char*)MODEL_EVENTS_NAME; /* a literal: never freed */
 }
 
 void model_free(struct model* m) {
@@ -602,7 +637,7 @@ void model_free(struct model* m) {
   for (size_t i = 0; i < m->ntraffic; i++)
     model_traffic_entry_free(&m->traffic[i]);
   free(m->traffic);
-  model_log_free(&m->global_log);
+  model_log_free(&m->events.log);
   model_detail_free(&m->detail);
   model_init(m);
 }
@@ -624,6 +659,10 @@ static unsigned model_apply_snapshot(struct model* m, const cJSON* obj) {
   const cJSON* b;
   cJSON_ArrayForEach(b, model_get(obj, "backends")) {
     model_backend_put(m, b, SIZE_MAX);
+  }
+  const cJSON* e;
+  cJSON_ArrayForEach(e, model_get(obj, "events")) {
+    model_event_append(m, e, model_str_of(e, "backend"));
   }
   return MODEL_CH_ALL;
 }
@@ -666,9 +705,12 @@ unsigned model_apply(struct model* m, const cJSON* obj, int* backend) {
         strcmp(m->mode, "single") == 0) {
       *backend = 0;
       model_log_append(&m->backends[0].log, obj);
-      return MODEL_CH_LOG;
+      if (!model_is_event(obj))
+        return MODEL_CH_LOG;
+      model_event_append(m, obj, m->backends[0].name);
+      return MODEL_CH_LOG | MODEL_CH_GLOBAL_LOG;
     }
-    model_log_append(&m->global_log, obj);
+    model_event_append(m, obj, NULL);
     return MODEL_CH_GLOBAL_LOG;
   }
   if (strcmp(t, "traffic") == 0) {
@@ -694,7 +736,10 @@ unsigned model_apply(struct model* m, const cJSON* obj, int* backend) {
   }
   if (strcmp(t, "log") == 0) {
     model_log_append(&b->log, obj);
-    return MODEL_CH_LOG;
+    if (!model_is_event(obj))
+      return MODEL_CH_LOG;
+    model_event_append(m, obj, b->name);
+    return MODEL_CH_LOG | MODEL_CH_GLOBAL_LOG;
   }
   if (strcmp(t, "tools") == 0) {
     model_tools_set(b, model_get(obj, "tools"));

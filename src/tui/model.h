@@ -125,10 +125,19 @@ struct model {
   /* Oldest first, ordered by seq. */
   struct model_traffic* traffic;
   size_t ntraffic;
-  /* mcpmon's lines about no backend in particular (gateway mode). */
-  struct model_log global_log;
+  /* Issue 15 defect 3: mcpmon's own events (config errors, reload
+   * failures, watcher errors), for the events row of the servers list:
+   * the snapshot's "events", then as they happen mcpmon's lines about no
+   * backend (gateway mode) and its warnings and errors about any
+   * (control_events.h's rule), those prefixed "name: ". A pseudo-backend
+   * so that the log pane shows it as it shows a server's log: its name is
+   * MODEL_EVENTS_NAME (not owned), it has no state, tools or process, and
+   * only its log is set. */
+  struct model_backend events;
   struct model_detail detail;
 };
+
+#define MODEL_EVENTS_NAME "mcpmon events"
 
 /* What an object changed, for the view's dirty flags. */
 enum {
@@ -140,7 +149,7 @@ enum {
   MODEL_CH_TRAFFIC = 1 << 4,
   MODEL_CH_DETAIL = 1 << 5,
   MODEL_CH_LISTCHANGED = 1 << 6,
-  MODEL_CH_GLOBAL_LOG = 1 << 7,
+  MODEL_CH_GLOBAL_LOG = 1 << 7, /* events, and a line about no backend */
   MODEL_CH_ALL = 0xff,
 };
 

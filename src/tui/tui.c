@@ -507,6 +507,9 @@ static void tui_act(struct tui* t, enum keys_action act) {
       const char* name = view_selected_name(&t->view, &t->model);
       if (name != NULL)
         tui_restart(t, name);
+      else if (t->view.sel_events)
+        view_message(&t->view, false, 4000,
+                     "Select a server to restart it; R restarts them all");
       break;
     }
     case KEYS_RESTART_ALL:

@@ -87,14 +87,22 @@ void view_set_conn_note(struct view* v, const char* note) {
 
 const struct model_backend* view_selected(const struct view* v,
                                           const struct model* m) {
+  if (v->sel >= 0 && (size_t)v->sel == m->nbackends && m->have_snapshot)
+    return &m->events;
   if (v->sel < 0 || (size_t)v->sel >= m->nbackends)
     return NULL;
   return &m->backends[v->sel];
 }
 
 const char* view_selected_name(const struct view* v, const struct model* m) {
-  const struct model_backend* b = view_selected(v, m);
-  return b != NULL ? b->name : NULL;
+  if (v->sel < 0 || (size_t)v->sel >= m->nbackends)
+    return NULL;
+  return m->backends[v->sel].name;
+}
+
+/* Rows of the servers list: every backend, then the events row. */
+static size_t view_list_rows(const struct model* m) {
+  return m->have_snapshot ? m->nbackends + 1 : m->nbackends;
 }
 
 /* Backend rows the layout gives room for. */
@@ -102,7 +110,7 @@ static int view_backend_rows(const struct view* v, size_t nbackends) {
   int maxb = (v->rows - 8) / 3;
   if (maxb < 1)
     maxb = 1;
-  int n = nbackends < 1 ? 1 : (int)nbackends;
+  int n = (int)nbackends + 1; /* and the events row */
   return n > maxb ? maxb : n;
 }
 
@@ -113,17 +121,20 @@ static void view_reset_backend_view(struct view* v) {
 }
 
 static void view_set_sel(struct view* v, const struct model* m, int i) {
-  if (m->nbackends == 0)
+  size_t rows = view_list_rows(m);
+  if (rows == 0)
     i = -1;
   else if (i < 0)
     i = 0;
-  else if ((size_t)i >= m->nbackends)
-    i = (int)m->nbackends - 1;
+  else if ((size_t)i >= rows)
+    i = (int)rows - 1;
   if (i != v->sel)
     view_reset_backend_view(v);
   v->sel = i;
+  v->sel_events = i >= 0 && (size_t)i == m->nbackends;
   free(v->sel_name);
-  v->sel_name = i >= 0 ? tu_strdup(m->backends[i].name) : NULL;
+  v->sel_name =
+      i >= 0 && !v->sel_events ? tu_strdup(m->backends[i].name) : NULL;
   v->dirty |=
       VIEW_D_BACKENDS | VIEW_D_INFO | VIEW_D_TOOLS | VIEW_D_LOG | VIEW_D_STATUS;
 }
@@ -136,12 +147,17 @@ void view_select_index(struct view* v, const struct model* m, int index) {
   view_set_sel(v, m, index);
 }
 
+void view_select_events(struct view* v, const struct model* m) {
+  view_set_sel(v, m, (int)m->nbackends);
+}
+
 void view_model_changed(struct view* v,
                         const struct model* m,
                         unsigned ch,
                         int backend) {
   if ((ch & MODEL_CH_ALL) == MODEL_CH_ALL) {
-    int i = model_find_backend(m, v->sel_name);
+    int i =
+        v->sel_events ? (int)m->nbackends : model_find_backend(m, v->sel_name);
     if (i < 0) {
       view_reset_backend_view(v);
       i = v->sel < 0 ? 0 : v->sel;
@@ -170,10 +186,12 @@ void view_model_changed(struct view* v,
     v->detail_top = 0;
     v->dirty |= VIEW_D_BODY;
   }
-  if ((ch & MODEL_CH_GLOBAL_LOG) && m->global_log.count > 0) {
+  if ((ch & MODEL_CH_GLOBAL_LOG) && m->events.log.count > 0) {
     const struct model_log_line* l =
-        model_log_get(&m->global_log, model_log_end(&m->global_log) - 1);
-    view_message(v, l->level <= MODEL_LV_WARN, 10000, "%s", l->text);
+        model_log_get(&m->events.log, model_log_end(&m->events.log) - 1);
+    view_message(v, l->level <= MODEL_LV_WARN, 10000, "%s%s", l->text,
+                 v->sel_events ? "" : "  (e: events)");
+    v->dirty |= VIEW_D_BACKENDS | (v->sel_events ? VIEW_D_LOG : 0);
   }
 }
 
@@ -354,24 +372,67 @@ static void view_draw_header(struct view* v, const struct model* m) {
   wnoutrefresh(w);
 }
 
+/* The last row of the list: mcpmon's own events, how many warnings and
+ * errors, and the newest (issue 15 defect 3). */
+static void view_draw_events_row(struct view* v,
+                                 const struct model* m,
+                                 int y,
+                                 int namew) {
+  WINDOW* w = v->backends;
+  bool sel = v->sel_events;
+  attr_t sa = crt_colors[sel ? CRT_SELECTED : CRT_DEFAULT];
+  const struct model_log* log = &m->events.log;
+  size_t nerr = 0, nwarn = 0;
+  for (uint64_t n = log->first; n < model_log_end(log); n++) {
+    const struct model_log_line* l = model_log_get(log, n);
+    if (l->level == MODEL_LV_ERROR)
+      nerr++;
+    else if (l->level == MODEL_LV_WARN)
+      nwarn++;
+  }
+  struct pen p = {w, y, 1, getmaxx(w) - 1};
+  pen_put(&p, " ", A_NORMAL);
+  pen_col(&p, sel ? crt_sym_pointer() : " ", sa, 2, sa);
+  pen_col(&p, m->nbackends == 0 ? "(no servers) events" : "events",
+          sa | crt_colors[CRT_DIM], namew + 1, sa);
+  pen_put(&p, "  ", A_NORMAL);
+  char buf[96];
+  if (nerr + nwarn == 0) {
+    snprintf(buf, sizeof(buf), "%zu from mcpmon, no warnings",
+             (size_t)log->count);
+    pen_put(&p, buf, crt_colors[CRT_DIM]);
+  } else {
+    snprintf(buf, sizeof(buf), "%zu error%s", nerr, nerr == 1 ? "" : "s");
+    pen_put(&p, buf, nerr > 0 ? crt_colors[CRT_FAIL] | A_BOLD : A_NORMAL);
+    snprintf(buf, sizeof(buf), ", %zu warning%s", nwarn, nwarn == 1 ? "" : "s");
+    pen_put(&p, buf, nwarn > 0 ? crt_colors[CRT_LOG_WARN] : A_NORMAL);
+  }
+  if (log->count > 0) {
+    const struct model_log_line* l = model_log_get(log, model_log_end(log) - 1);
+    char clock[16];
+    tu_fmt_clock(l->t, false, clock, sizeof(clock));
+    snprintf(buf, sizeof(buf), "  %s  %s ", crt_sym_dot(), clock);
+    pen_put(&p, buf, crt_colors[CRT_DIM]);
+    pen_put(&p, l->text,
+            l->level <= MODEL_LV_WARN ? crt_colors[CRT_FAIL] : A_NORMAL);
+  }
+}
+
 static void view_draw_backends(struct view* v, const struct model* m) {
   WINDOW* w = v->backends;
   werase(w);
   int h = crt_box_rows(w);
   int W = getmaxx(w);
   v->backends_top =
-      (int)tu_list_top((size_t)v->backends_top, v->sel, h, m->nbackends);
+      (int)tu_list_top((size_t)v->backends_top, v->sel, h, view_list_rows(m));
   char title[64], note[64];
   snprintf(title, sizeof(title), "Servers (%zu)", m->nbackends);
   note[0] = '\0';
-  if (m->nbackends > (size_t)h && v->sel >= 0)
+  if (view_list_rows(m) > (size_t)h && v->sel >= 0 && !v->sel_events)
     snprintf(note, sizeof(note), "%d/%zu", v->sel + 1, m->nbackends);
   crt_box(w, false, title, note[0] ? note : NULL, crt_colors[CRT_DIM]);
-  if (m->nbackends == 0) {
-    crt_text(w, 1, 2, W - 4,
-             m->have_snapshot ? "(no servers)" : "(waiting for the core)",
-             crt_colors[CRT_DIM]);
-  }
+  if (!m->have_snapshot)
+    crt_text(w, 1, 2, W - 4, "(waiting for the core)", crt_colors[CRT_DIM]);
   int namew = 6;
   for (size_t i = 0; i < m->nbackends; i++) {
     int nw = (int)tu_strwidth(m->backends[i].name);
@@ -385,6 +446,10 @@ static void view_draw_backends(struct view* v, const struct model* m) {
   bool compact = W - 2 < 3 + namew + 1 + 2 + 14 + 12 + 13 + 11 + 9;
   for (int row = 0; row < h; row++) {
     size_t i = (size_t)(v->backends_top + row);
+    if (i == m->nbackends && m->have_snapshot) {
+      view_draw_events_row(v, m, 1 + row, namew);
+      break;
+    }
     if (i >= m->nbackends)
       break;
     const struct model_backend* b = &m->backends[i];
@@ -435,7 +500,12 @@ static void view_draw_info(struct view* v, const struct model* m) {
   werase(w);
   const struct model_backend* b = view_selected(v, m);
   struct pen p = {w, 0, 1, getmaxx(w) - 1};
-  if (b != NULL) {
+  if (v->sel_events) {
+    pen_put(&p,
+            "mcpmon's own events: config errors in full, reload failures, "
+            "watcher errors, config reloads",
+            crt_colors[CRT_DIM]);
+  } else if (b != NULL) {
     char buf[128], clock[16];
     const char* dot = crt_sym_dot();
     pen_put(&p, "list_changed ", crt_colors[CRT_DIM]);
@@ -504,7 +574,10 @@ static void view_draw_tools(struct view* v, const struct model* m) {
                v->tools_top + (size_t)h);
   }
   crt_box(w, focus, title, note[0] ? note : NULL, crt_colors[CRT_DIM]);
-  if (b != NULL && b->ntools == 0)
+  if (v->sel_events)
+    crt_text(w, 1, 2, W - 4, "(events: mcpmon itself has no tools)",
+             crt_colors[CRT_DIM]);
+  else if (b != NULL && b->ntools == 0)
     crt_text(w, 1, 2, W - 4, "(none)", crt_colors[CRT_DIM]);
   for (int row = 0; b != NULL && row < h; row++) {
     size_t i = v->tools_top + (size_t)row;

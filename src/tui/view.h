@@ -73,9 +73,11 @@ struct view {
   unsigned dirty;
 
   enum view_screen screen;
-  bool help;      /* the help box is up */
-  int sel;        /* selected backend, -1 when none */
-  char* sel_name; /* owned; keeps the selection across snapshots */
+  bool help;       /* the help box is up */
+  int sel;         /* selected row: a backend, or m->nbackends for the
+                      events row (issue 15); -1 when none */
+  char* sel_name;  /* owned; keeps the selection across snapshots */
+  bool sel_events; /* the events row is selected */
   int backends_top;
   enum view_focus focus;
   size_t tools_top;
@@ -136,6 +138,8 @@ void view_draw(struct view* v, const struct model* m);
  * view_log.h, view_traffic.h). */
 void view_select(struct view* v, const struct model* m, int delta);
 void view_select_index(struct view* v, const struct model* m, int index);
+/* Select the events row (issue 15 defect 3). */
+void view_select_events(struct view* v, const struct model* m);
 /* Scroll the focused pane (or the traffic list or detail): by pages
  * (negative up), or to the top (INT_MIN) or the bottom (INT_MAX). */
 void view_scroll(struct view* v, const struct model* m, int pages);
@@ -155,7 +159,9 @@ bool view_tick(struct view* v, int64_t now_ms);
  * is the last one seen, and uptimes stop counting. */
 void view_set_conn_note(struct view* v, const char* note);
 
-/* Selected backend (pointing into m), or NULL; its name, or NULL. */
+/* Selected backend (pointing into m; &m->events for the events row), or
+ * NULL; the name of a selected server, or NULL (also for the events
+ * row, which names no server). */
 const struct model_backend* view_selected(const struct view* v,
                                           const struct model* m);
 const char* view_selected_name(const struct view* v, const struct model* m);

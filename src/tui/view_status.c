@@ -107,6 +107,7 @@ void view_status_draw_help(struct view* v) {
       "/            search the log",
       "n N          next older, newer match",
       "t            traffic view (all servers)",
+      "e            mcpmon's own events (last row)",
       "Enter        request and response of a line",
       "Esc q        back from the request view",
       "?            this help",

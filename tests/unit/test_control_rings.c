@@ -3,10 +3,12 @@
  * (newest kept), copies owned by the ring, every string cut to its bound
  * at a UTF-8 boundary, lookup by seq, and the fair share of a byte budget
  * that fits a snapshot under the line limit. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "core/control/control_events.h"
 #include "core/control/control_rings.h"
 #include "lib/util.h"
 
@@ -236,7 +238,41 @@ static void test_share(void) {
   ctl_rings_share(NULL, 0, 100, grant);
 }
 
+/* Issue 15 defect 3: which lines are mcpmon's events, and their ring. */
+static void test_events(void) {
+  CHECK(ctl_events_wanted(false, NULL, LL_INFO, false));
+  CHECK(ctl_events_wanted(false, "a", LL_WARN, false));
+  CHECK(ctl_events_wanted(true, "server", LL_ERROR, false));
+  CHECK(!ctl_events_wanted(false, "a", LL_INFO, false));
+  CHECK(!ctl_events_wanted(true, NULL, LL_INFO, false));
+  CHECK(!ctl_events_wanted(false, NULL, LL_VERBOSE, false));
+  CHECK(!ctl_events_wanted(false, "a", LL_ERROR, true)); /* stderr */
+  static struct ctl_events r;
+  CHECK_INT(ctl_events_count(&r), 0);
+  CHECK(ctl_events_at(&r, 0) == NULL);
+  char big[CONTROL_LOG_TEXT_MAX + 10];
+  memset(big, 'x', sizeof(big) - 1);
+  big[sizeof(big) - 1] = '\0';
+  ctl_events_push(&r, 1, LL_ERROR, NULL, big);
+  CHECK_INT(strlen(ctl_events_at(&r, 0)->text), CONTROL_LOG_TEXT_MAX);
+  CHECK(ctl_events_at(&r, 0)->backend == NULL);
+  for (int i = 0; i < CONTROL_EVENTS_RING + 5; i++) {
+    char t[32];
+    snprintf(t, sizeof(t), "e%d", i);
+    ctl_events_push(&r, (uint64_t)i, LL_WARN, "a", t);
+  }
+  CHECK_INT(ctl_events_count(&r), CONTROL_EVENTS_RING);
+  CHECK_STR(ctl_events_at(&r, 0)->text, "e5");
+  CHECK_STR(ctl_events_at(&r, 0)->backend, "a");
+  char want[32];
+  snprintf(want, sizeof(want), "e%d", CONTROL_EVENTS_RING + 4);
+  CHECK_STR(ctl_events_at(&r, CONTROL_EVENTS_RING - 1)->text, want);
+  ctl_events_free(&r);
+  CHECK_INT(ctl_events_count(&r), 0);
+}
+
 int main(void) {
+  test_events();
   test_empty();
   test_log_order_and_wrap();
   test_log_text_cut();

@@ -133,9 +133,50 @@ static void test_gateway_snapshot_nulls(void) {
       &backend);
   CHECK_INT(ch, MODEL_CH_GLOBAL_LOG);
   CHECK_INT(backend, -1);
-  CHECK_INT(m.global_log.count, 1);
-  CHECK_INT(model_log_get(&m.global_log, 0)->level, MODEL_LV_WARN);
+  CHECK_INT(m.events.log.count, 1);
+  CHECK_INT(model_log_get(&m.events.log, 0)->level, MODEL_LV_WARN);
   CHECK_INT(m.backends[0].log.count, 0);
+  /* Issue 15 defect 3: mcpmon's warnings and errors about a backend are
+   * events too, named; its info lines and a server's stderr are not. */
+  ch = model_apply_line(
+      &m,
+      "{\"type\":\"log\",\"backend\":\"b\",\"t\":10,\"level\":\"error\","
+      "\"source\":\"mcpmon\",\"text\":\"Reload failed: it exited\"}",
+      &backend);
+  CHECK_INT(ch, MODEL_CH_LOG | MODEL_CH_GLOBAL_LOG);
+  CHECK_INT(backend, 1);
+  CHECK_INT(m.events.log.count, 2);
+  CHECK_STR(model_log_get(&m.events.log, 1)->text,
+            "b: Reload failed: it exited");
+  CHECK_INT(model_log_get(&m.events.log, 1)->level, MODEL_LV_ERROR);
+  ch = model_apply_line(
+      &m,
+      "{\"type\":\"log\",\"backend\":\"b\",\"t\":11,\"level\":\"error\","
+      "\"source\":\"stderr\",\"text\":\"Traceback\"}",
+      &backend);
+  CHECK_INT(ch, MODEL_CH_LOG);
+  ch = model_apply_line(
+      &m,
+      "{\"type\":\"log\",\"backend\":\"b\",\"t\":12,\"level\":\"info\","
+      "\"source\":\"mcpmon\",\"text\":\"Server ready\"}",
+      &backend);
+  CHECK_INT(ch, MODEL_CH_LOG);
+  CHECK_INT(m.events.log.count, 2);
+  /* A snapshot brings the events the core kept. */
+  model_apply_line(
+      &m,
+      "{\"type\":\"snapshot\",\"instance\":{\"pid\":1,\"mode\":\"gateway\"},"
+      "\"backends\":[],\"events\":[{\"t\":1,\"level\":\"error\","
+      "\"backend\":null,\"text\":\"/p/.mcpmon.yaml:3:5: expected a "
+      "mapping\"},{\"t\":2,\"level\":\"warn\",\"backend\":\"a\","
+      "\"text\":\"Cannot watch\"}]}",
+      NULL);
+  CHECK_INT(m.events.log.count, 2);
+  CHECK_STR(model_log_get(&m.events.log, 0)->text,
+            "/p/.mcpmon.yaml:3:5: expected a mapping");
+  CHECK(model_log_get(&m.events.log, 0)->from_mcpmon);
+  CHECK_STR(model_log_get(&m.events.log, 1)->text, "a: Cannot watch");
+  CHECK_STR(m.events.name, MODEL_EVENTS_NAME);
   model_free(&m);
 }
 

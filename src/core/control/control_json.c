@@ -35,6 +35,18 @@ static cJSON* ctl_json_log(const char* name, const struct ctl_log_entry* l) {
   return o;
 }
 
+static cJSON* ctl_json_event(const struct ctl_event* e) {
+  cJSON* o = cJSON_CreateObject();
+  cJSON_AddNumberToObject(o, "t", (double)e->t);
+  cJSON_AddStringToObject(o, "level", log_level_name(e->level));
+  if (e->backend != NULL)
+    cJSON_AddStringToObject(o, "backend", e->backend);
+  else
+    cJSON_AddNullToObject(o, "backend");
+  cJSON_AddStringToObject(o, "text", e->text);
+  return o;
+}
+
 static cJSON* ctl_json_traffic(const char* name,
                                const struct ctl_traffic_entry* t) {
   cJSON* o = cJSON_CreateObject();
@@ -351,6 +363,31 @@ static char* ctl_fit_print(cJSON* root,
   return text;
 }
 
+/* Issue 15: mcpmon's own events, the newest that fit in
+ * CONTROL_EVENTS_SNAPSHOT_MAX bytes, oldest first; eventsOmitted says how
+ * many older ones were left out. Part of the message's base size, so the
+ * fitting below makes room for them. */
+static void ctl_json_add_events(cJSON* o, const struct ctl_events* ev) {
+  size_t n = ctl_events_count(ev);
+  size_t used = 0, from = n;
+  while (from > 0) {
+    const struct ctl_event* e = ctl_events_at(ev, from - 1);
+    cJSON* item = ctl_json_event(e);
+    size_t sz;
+    free(ctl_json_print(item, &sz));
+    cJSON_Delete(item);
+    if (used + sz + 1 > CONTROL_EVENTS_SNAPSHOT_MAX)
+      break;
+    used += sz + 1;
+    from--;
+  }
+  cJSON* arr = cJSON_AddArrayToObject(o, "events");
+  for (size_t i = from; i < n; i++)
+    cJSON_AddItemToArray(arr, ctl_json_event(ctl_events_at(ev, i)));
+  if (from > 0)
+    cJSON_AddNumberToObject(o, "eventsOmitted", (double)from);
+}
+
 /* A backend as the snapshot and backend_added show it, its lists empty
  * and registered in f. */
 static cJSON* ctl_json_backend(const struct ctl_backend* cb,
@@ -411,6 +448,7 @@ char* ctl_json_snapshot(const struct ctl_model* m,
   STAILQ_FOREACH(cb, &m->backends, link) {
     cJSON_AddItemToArray(arr, ctl_json_backend(cb, &fits[i++]));
   }
+  ctl_json_add_events(o, &m->events);
   if (id != NULL)
     cJSON_AddItemToObject(o, "id", cJSON_Duplicate(id, 1));
   char* text = ctl_fit_print(o, fits, n, max, len, err, errlen);

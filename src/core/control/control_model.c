@@ -73,6 +73,7 @@ void ctl_model_init(struct ctl_model* m,
 void ctl_model_free(struct ctl_model* m) {
   while (!STAILQ_EMPTY(&m->backends))
     ctl_model_remove(m, STAILQ_FIRST(&m->backends));
+  ctl_events_free(&m->events);
 }
 
 void ctl_model_keep_bodies(struct ctl_model* m, bool keep) {
@@ -198,6 +199,9 @@ void ctl_model_on_log(void* ctx,
     cb = ctl_model_find_name(m, name);
   else if (m->single)
     cb = STAILQ_FIRST(&m->backends);
+  const char* about = cb != NULL ? backend_name(cb->b) : name;
+  if (ctl_events_wanted(m->single, about, level, from_server))
+    ctl_events_push(&m->events, ctl_model_now_ms(), level, about, text);
   if (cb != NULL) {
     const struct ctl_log_entry* l = ctl_rings_push_log(
         &cb->rings, ctl_model_now_ms(), level, from_server, text);

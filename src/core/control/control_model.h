@@ -16,6 +16,7 @@
 #include <sys/queue.h>
 
 #include "core/backend/backend.h"
+#include "core/control/control_events.h"
 #include "core/control/control_rings.h"
 #include "core/log.h"
 
@@ -57,6 +58,7 @@ struct ctl_model {
   struct ctl_backend_list backends; /* in the order added */
   bool single;                      /* nameless log lines go to the first */
   uint64_t traffic_seq;
+  struct ctl_events events; /* issue 15: mcpmon's own events */
   struct backend_observer obs;
   const struct ctl_model_events* ev;
   void* ctx;
@@ -113,7 +115,8 @@ void ctl_model_list_changed(struct ctl_model* m,
                             bool relisted);
 
 /* The log hook (log_set_hook(ctl_model_on_log, m)): records the line in
- * its backend's ring and fires on_log. */
+ * its backend's ring, and in m->events when it is one (control_events.h),
+ * and fires on_log. */
 void ctl_model_on_log(void* m,
                       enum log_level level,
                       const char* name,

@@ -476,10 +476,9 @@ static void gw_on_config_change(void* ctx,
   if (config_load_yaml(gw->cfg.config_path, &next, &err) != 0) {
     char text[1200];
     config_error_format(&err, text, sizeof(text));
-    log_error("%s", text);
-    log_error(
-        "The config file has an error; still serving the last good "
-        "configuration");
+    /* One line, so that the dashboard's events pane and status line
+     * show the whole of it (issue 15 defect 3). */
+    log_error("%s; still serving the last good configuration", text);
     config_free(&next);
     return;
   }
