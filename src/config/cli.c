@@ -46,6 +46,7 @@ enum cli_opt_id {
   OPT_CONFIG,
   OPT_TUI,
   OPT_NO_TUI,
+  OPT_CONTROL_TOOLS,
   OPT_QUIET,
   OPT_VERBOSE,
   OPT_DEBUG,
@@ -77,6 +78,7 @@ static const struct cli_option cli_options[] = {
     {"config", 'c', "file", OPT_CONFIG},
     {"tui", 0, "socket path", OPT_TUI},
     {"no-tui", 0, NULL, OPT_NO_TUI},
+    {"control-tools", 0, NULL, OPT_CONTROL_TOOLS},
     {"quiet", 'q', NULL, OPT_QUIET},
     {"verbose", 'v', NULL, OPT_VERBOSE},
     {"debug", 0, NULL, OPT_DEBUG},
@@ -305,6 +307,9 @@ static enum cli_result cli_apply(struct cli_state* st,
       free(cfg->control_path);
       cfg->control_path = NULL;
       cfg->no_control = true;
+      return CLI_RUN;
+    case OPT_CONTROL_TOOLS:
+      cfg->control_tools = true;
       return CLI_RUN;
     case OPT_QUIET:
       cfg->verbosity = 0;
@@ -614,6 +619,10 @@ static const char cli_help[] =
     "                          $XDG_RUNTIME_DIR/mcpmon/PID.sock, else\n"
     "                          /tmp/mcpmon-UID/PID.sock)\n"
     "      --no-tui            no control socket\n"
+    "      --control-tools     also offer the client mcpmon's own tools:\n"
+    "                          mcpmon__status, mcpmon__restart and\n"
+    "                          mcpmon__logs, so that an agent can restart\n"
+    "                          the server it edits and read why it failed\n"
     "\n"
     "Logging (to stderr; stdout carries MCP only):\n"
     "  -q, --quiet             errors only\n"

@@ -83,6 +83,7 @@ struct mcpmon_config {
   char* separator;           /* gateway tool name separator */
   char* control_path;        /* --tui PATH, NULL for the default */
   bool no_control;           /* --no-tui */
+  bool control_tools;        /* --control-tools / control_tools: true */
   struct server_config* servers;
   size_t nservers;
 };

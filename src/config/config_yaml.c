@@ -45,9 +45,9 @@ static int cy_lookup(const char* const* names, size_t n, const char* key) {
   return -1;
 }
 
-static const char* const cy_top_keys[] = {"servers", "separator",     "delay",
-                                          "grace",   "queue_timeout", "reload",
-                                          "drain",   "init_timeout"};
+static const char* const cy_top_keys[] = {
+    "servers", "separator", "delay",        "grace",        "queue_timeout",
+    "reload",  "drain",     "init_timeout", "control_tools"};
 enum {
   TK_SERVERS,
   TK_SEPARATOR,
@@ -57,6 +57,7 @@ enum {
   TK_RELOAD,
   TK_DRAIN,
   TK_INIT_TIMEOUT,
+  TK_CONTROL_TOOLS,
   TK_COUNT
 };
 
@@ -575,6 +576,11 @@ static int cy_config(struct cy_ctx* c, struct mcpmon_config* cfg) {
     return -1;
   if (v[TK_SEPARATOR] != NULL && cy_separator(c, v[TK_SEPARATOR], cfg) != 0)
     return -1;
+  bool ctools = false;
+  if (v[TK_CONTROL_TOOLS] != NULL &&
+      cy_bool(c, v[TK_CONTROL_TOOLS], "control_tools", &ctools) != 0)
+    return -1;
+  cfg->control_tools = cfg->control_tools || ctools; /* or --control-tools */
   if (v[TK_DELAY] != NULL &&
       cy_ms(c, v[TK_DELAY], "delay", 0, CONFIG_MAX_DELAY_MS, &delay) != 0)
     return -1;
@@ -616,6 +622,12 @@ static int cy_config(struct cy_ctx* c, struct mcpmon_config* cfg) {
     sc->drain_ms = dflt.drain_ms;
     sc->init_timeout_ms = dflt.init_timeout_ms;
     rc = cy_server(c, es.v[i].key, es.v[i].val, sc);
+    if (rc == 0 && cfg->control_tools && strcmp(sc->name, "mcpmon") == 0)
+      rc = yaml_tree_fail(c->err, es.v[i].key,
+                          "the server name 'mcpmon' is taken by mcpmon's own "
+                          "tools (control_tools: true or --control-tools "
+                          "names them mcpmon__status, ...); rename the "
+                          "server");
   }
   yaml_map_free(&es);
   return rc;
@@ -662,8 +674,10 @@ int config_parse_yaml(const char* text,
   if (yaml_tree_parse(&c.tree, text != NULL ? text : "", len, err) != 0)
     goto done;
   c.bytes = c.tree.bytes;
+  tmp.control_tools = cfg->control_tools; /* --control-tools */
   if (cy_config(&c, &tmp) != 0)
     goto done;
+  cfg->control_tools = tmp.control_tools;
   cy_clear_servers(cfg);
   cfg->servers = tmp.servers;
   cfg->nservers = tmp.nservers;

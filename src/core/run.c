@@ -93,6 +93,11 @@ static void run_backend_replaced(void* ctx,
     control_replace_backend(rn->control, old, now);
 }
 
+static char* run_logs(void* ctx, struct backend* b, int lines) {
+  struct run* rn = ctx;
+  return control_log_text(rn->control, b, lines);
+}
+
 static void run_on_signal(uv_signal_t* h, int signum) {
   struct run* rn = h->data;
   if (!rn->have_mode)
@@ -161,6 +166,7 @@ int run(const struct mcpmon_config* cfg) {
       .backend_added = run_backend_added,
       .backend_removed = run_backend_removed,
       .backend_replaced = run_backend_replaced,
+      .logs = run_logs,
       .closed = run_mode_closed,
       .ctx = &rn,
   };

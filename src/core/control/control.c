@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/control/control_json.h"
@@ -679,6 +680,32 @@ void control_replace_backend(struct control* c,
 
 void control_list_changed(struct control* c, struct backend* b, bool relisted) {
   ctl_model_list_changed(&c->model, b, relisted);
+}
+
+char* control_log_text(struct control* c, struct backend* b, int lines) {
+  const struct ctl_backend* cb =
+      c != NULL ? ctl_model_find(&c->model, b) : NULL;
+  if (cb == NULL)
+    return NULL;
+  size_t n = ctl_rings_log_count(&cb->rings);
+  size_t from = lines > 0 && (size_t)lines < n ? n - (size_t)lines : 0;
+  char* out = NULL;
+  size_t len = 0;
+  FILE* f = open_memstream(&out, &len);
+  if (f == NULL)
+    return NULL;
+  for (size_t i = from; i < n; i++) {
+    const struct ctl_log_entry* l = ctl_rings_log_at(&cb->rings, i);
+    time_t secs = (time_t)(l->t / 1000);
+    struct tm tm;
+    char clock[16] = "??:??:??";
+    if (localtime_r(&secs, &tm) != NULL)
+      strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+    fprintf(f, "%s %s %s: %s\n", clock, log_level_name(l->level),
+            l->from_server ? "stderr" : "mcpmon", l->text);
+  }
+  fclose(f);
+  return out;
 }
 
 void control_ending(struct control* c, const char* why) {

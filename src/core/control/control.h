@@ -81,6 +81,12 @@ void control_replace_backend(struct control* c,
  * then re-read the list (relisted true). b NULL: every backend. */
 void control_list_changed(struct control* c, struct backend* b, bool relisted);
 
+/* The newest lines (at most lines) of b's log ring, its stderr and
+ * mcpmon's lines about it, as text: "HH:MM:SS level source: text\n"
+ * each, oldest first; heap, caller frees; NULL when b is not shown. For
+ * mcpmon__logs (issue 15). c may be NULL (then NULL). */
+char* control_log_text(struct control* c, struct backend* b, int lines);
+
 /* The instance is shutting down (why: "SIGTERM", "the client closed its
  * input", ...): every client gets {"type":"bye","reason":why}, and from
  * now on backends removed on the way out leave no backend_removed event,

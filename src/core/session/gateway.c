@@ -472,6 +472,9 @@ static void gw_on_config_change(void* ctx,
     return;
   struct mcpmon_config next;
   config_init(&next);
+  /* Read at start (the command line or the file then); kept so that a
+   * server the edit names "mcpmon" is refused where it stands. */
+  next.control_tools = gw->cfg.control_tools;
   struct config_error err;
   if (config_load_yaml(gw->cfg.config_path, &next, &err) != 0) {
     char text[1200];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/session/control_tools.h"
 #include "core/session/gateway_int.h"
 #include "lib/util.h"
 
@@ -180,6 +181,16 @@ void gw_rebuild(struct gateway* gw) {
     gw_merge_named(gw, gb, BACKEND_LIST_PROMPTS, gw->prompts);
     gw_merge_uris(gw, gb, BACKEND_LIST_RESOURCES);
     gw_merge_uris(gw, gb, BACKEND_LIST_TEMPLATES);
+  }
+  if (gw->cfg.control_tools) {
+    /* Issue 15: mcpmon's own tools, after the servers'. */
+    cJSON* ours = ctools_list();
+    cJSON* t;
+    cJSON_ArrayForEach(t, ours) {
+      cJSON_AddItemToArray(gw->merged[BACKEND_LIST_TOOLS],
+                           cJSON_Duplicate(t, 1));
+    }
+    cJSON_Delete(ours);
   }
 }
 

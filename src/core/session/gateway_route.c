@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/session/control_tools.h"
 #include "core/session/gateway_init.h"
 #include "core/session/gateway_int.h"
 #include "lib/util.h"
@@ -155,6 +156,46 @@ static void gw_fail_unknown(struct gateway* gw,
   free(name);
 }
 
+/* ---- mcpmon's own tools (issue 15, --control-tools) --------------------- */
+
+static size_t gw_ct_count(void* ctx) {
+  struct gateway* gw = ctx;
+  size_t n = 0;
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) n++;
+  return n;
+}
+
+static struct backend* gw_ct_at(void* ctx, size_t i) {
+  struct gateway* gw = ctx;
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    if (i-- == 0)
+      return gb->b;
+  }
+  return NULL;
+}
+
+static void gw_ct_restart(void* ctx, struct backend* b) {
+  (void)ctx;
+  backend_restart(b, "asked for by the client (mcpmon__restart)");
+}
+
+static char* gw_ct_logs(void* ctx, struct backend* b, int lines) {
+  struct gateway* gw = ctx;
+  return gw->hooks.logs != NULL ? gw->hooks.logs(gw->hooks.ctx, b, lines)
+                                : NULL;
+}
+
+/* Answer a tools/call of mcpmon__status, ...; takes m. */
+static void gw_control_tool(struct gateway* gw, struct jmsg* m) {
+  struct ctools_host h = {gw_ct_count, gw_ct_at, gw_ct_restart, gw_ct_logs, gw};
+  cJSON* id = jmsg_id(m);
+  session_send_take(gw->s, ctools_call(&h, m, id));
+  cJSON_Delete(id);
+  jmsg_free(m);
+}
+
 /* tools/call and prompts/get by exact table lookup (NAME-3, GW-6); the
  * server gets the client's bytes with only the name replaced. Takes m. */
 static void gw_route_named(struct gateway* gw,
@@ -163,9 +204,16 @@ static void gw_route_named(struct gateway* gw,
                            const char* what,
                            bool hold) {
   struct jspan at = jmsg_get(m, "params", "name", NULL);
-  char* name = jtext_string(m->text, at, NULL);
+  size_t name_len = 0;
+  char* name = jtext_string(m->text, at, &name_len);
   void* owner = NULL;
   const char* original = NULL;
+  if (name != NULL && table == gw->tools && gw->cfg.control_tools &&
+      ctools_owns(name, name_len)) {
+    free(name);
+    gw_control_tool(gw, m);
+    return;
+  }
   if (name == NULL || !name_table_find(table, name, &owner, &original)) {
     if (name != NULL && !gw_all_listed(gw) && hold) {
       free(name);
@@ -518,6 +566,14 @@ static cJSON* gw_compose(struct gateway* gw) {
   cJSON* result =
       gw_compose_init(parts, n, cJSON_IsString(pv) ? pv->valuestring : NULL,
                       MCPMON_VERSION, &notes);
+  if (gw->cfg.control_tools) {
+    /* mcpmon__status and the others are tools whatever the servers
+     * have (issue 15). */
+    cJSON* caps = cJSON_GetObjectItemCaseSensitive(result, "capabilities");
+    if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(caps, "tools")))
+      cJSON_AddTrueToObject(cJSON_AddObjectToObject(caps, "tools"),
+                            "listChanged");
+  }
   if (notes.ready == 0)
     log_warn(
         "No server was ready to answer initialize; the client gets "

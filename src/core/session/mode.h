@@ -21,6 +21,10 @@ struct mode_hooks {
    * backend; old is valid until this returns (a backend_removed for it
    * may still follow, and then concerns no server). May be NULL. */
   void (*backend_replaced)(void* ctx, struct backend* old, struct backend* now);
+  /* Up to lines recent log lines of b (its stderr and mcpmon's lines
+   * about it) as text, oldest first, heap; NULL when none are kept (no
+   * control socket). For mcpmon__logs (control_tools.h). May be NULL. */
+  char* (*logs)(void* ctx, struct backend* b, int lines);
   /* After mode.shutdown: every backend stopped and the mode freed
    * itself; the session may close now. */
   void (*closed)(void* ctx);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/session/control_tools.h"
 #include "core/session/reload.h"
 #include "core/watch/watcher.h"
 #include "lib/util.h"
@@ -33,7 +34,8 @@ struct single {
  * on the list kinds it declares. Issue 13: a server without a tools
  * capability is not given one (its tools/list would fail with -32601: the
  * client would be told a lie), unlike LIFE-3's "create tools". */
-static cJSON* single_patch_init_result(const cJSON* result) {
+static cJSON* single_patch_init_result(const cJSON* result,
+                                       bool control_tools) {
   cJSON* res = cJSON_Duplicate(result, 1);
   cJSON* caps = cJSON_GetObjectItemCaseSensitive(res, "capabilities");
   if (!cJSON_IsObject(caps)) {
@@ -48,6 +50,12 @@ static cJSON* single_patch_init_result(const cJSON* result) {
     cJSON_DeleteItemFromObjectCaseSensitive(c, "listChanged");
     cJSON_AddTrueToObject(c, "listChanged");
   }
+  /* Issue 15: with mcpmon's own tools there are tools, whatever the
+   * server has. */
+  if (control_tools &&
+      !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(caps, "tools")))
+    cJSON_AddTrueToObject(cJSON_AddObjectToObject(caps, "tools"),
+                          "listChanged");
   return res;
 }
 
@@ -57,7 +65,7 @@ static void single_answer_init(struct single* sg) {
   uv_timer_stop(&sg->init_timer);
   const cJSON* result = backend_init_result(sg->backend);
   cJSON_Delete(sg->init_result);
-  sg->init_result = single_patch_init_result(result);
+  sg->init_result = single_patch_init_result(result, sg->cfg->control_tools);
   const cJSON* pv =
       cJSON_GetObjectItemCaseSensitive(sg->init_result, "protocolVersion");
   session_set_protocol(sg->s, cJSON_IsString(pv) ? pv->valuestring : "");
@@ -131,8 +139,112 @@ static void single_on_initialize(void* ctx, const struct jmsg* m, bool first) {
 
 /* ---- the client's other messages: forwarded as they are ------------------ */
 
+/* ---- mcpmon's own tools (issue 15, --control-tools) --------------------- */
+
+/* The cookie of a client's tools/list forwarded so that mcpmon's tools
+ * are added to its answer (single_ev_reply). */
+#define SINGLE_COOKIE_TOOLS_LIST 1
+
+static size_t single_ct_count(void* ctx) {
+  (void)ctx;
+  return 1;
+}
+
+static struct backend* single_ct_at(void* ctx, size_t i) {
+  struct single* sg = ctx;
+  return i == 0 ? sg->backend : NULL;
+}
+
+static void single_ct_restart(void* ctx, struct backend* b) {
+  (void)ctx;
+  backend_restart(b, "asked for by the client (mcpmon__restart)");
+}
+
+static char* single_ct_logs(void* ctx, struct backend* b, int lines) {
+  struct single* sg = ctx;
+  return sg->hooks.logs != NULL ? sg->hooks.logs(sg->hooks.ctx, b, lines)
+                                : NULL;
+}
+
+/* A tools/list answer of only mcpmon's tools, for id. */
+static cJSON* single_ct_only(const cJSON* id) {
+  cJSON* res = cJSON_CreateObject();
+  cJSON_AddItemToObject(res, "tools", ctools_list());
+  return jrpc_make_result(id, res);
+}
+
+/* tools/call of one of mcpmon's tools, or tools/list: handled here (m
+ * taken, true); false for anything else. */
+static bool single_control_tools(struct single* sg, struct jmsg* m) {
+  if (strcmp(m->method, "tools/call") == 0) {
+    size_t len = 0;
+    char* name =
+        jtext_string(m->text, jmsg_get(m, "params", "name", NULL), &len);
+    bool ours = name != NULL && ctools_owns(name, len);
+    free(name);
+    if (!ours)
+      return false;
+    struct ctools_host h = {single_ct_count, single_ct_at, single_ct_restart,
+                            single_ct_logs, sg};
+    cJSON* id = jmsg_id(m);
+    session_send_take(sg->s, ctools_call(&h, m, id));
+    cJSON_Delete(id);
+    jmsg_free(m);
+    return true;
+  }
+  if (strcmp(m->method, "tools/list") != 0)
+    return false;
+  if (backend_init_result(sg->backend) != NULL &&
+      !backend_has_capability(sg->backend, "tools", NULL)) {
+    /* The server has no tools: asking it would be -32601. */
+    cJSON* id = jmsg_id(m);
+    session_send_take(sg->s, single_ct_only(id));
+    cJSON_Delete(id);
+    jmsg_free(m);
+    return true;
+  }
+  backend_forward_watched(sg->backend, m, SINGLE_COOKIE_TOOLS_LIST);
+  return true;
+}
+
+/* The server's answer to a tools/list: mcpmon's tools go at the end of
+ * the last page, spliced into the server's bytes. An error (the server
+ * crashed, is restarting) to a first page becomes a list of mcpmon's
+ * tools only: they are what works now, and mcpmon__logs says why the
+ * rest does not. Takes m. */
+static void single_ev_reply(struct backend* b,
+                            void* ctx,
+                            struct jmsg* m,
+                            uint64_t cookie) {
+  struct single* sg = ctx;
+  (void)b;
+  (void)cookie;
+  if (m->is_error) {
+    cJSON* id = jmsg_id(m);
+    jmsg_free(m);
+    session_send_take(sg->s, single_ct_only(id));
+    cJSON_Delete(id);
+    return;
+  }
+  struct jspan tools = jmsg_get(m, "result", "tools", NULL);
+  struct jspan next = jmsg_get(m, "result", "nextCursor", NULL);
+  if (jtext_type(m->text, tools) == JSCAN_ARRAY &&
+      (next.len == 0 || jtext_type(m->text, next) == JSCAN_NULL)) {
+    size_t pos = 0;
+    struct jspan el;
+    bool empty = !jtext_element(m->text, tools, &pos, &el);
+    char* with = xasprintf("%s%s]", empty ? "" : ",", ctools_list_text());
+    struct jspan close = {tools.off + tools.len - 1, 1};
+    jmsg_replace(m, close, with, strlen(with));
+    free(with);
+  }
+  session_send_text(sg->s, m);
+}
+
 static void single_on_request(void* ctx, struct jmsg* m) {
   struct single* sg = ctx;
+  if (sg->cfg->control_tools && single_control_tools(sg, m))
+    return;
   backend_forward_request(sg->backend, m);
 }
 
@@ -252,6 +364,7 @@ static const struct session_policy single_policy = {
             .on_stopped = single_ev_stopped,
             .on_state = single_ev_state,
             .on_restart = single_ev_restart,
+            .on_reply = single_ev_reply,
         },
 };
 
