@@ -93,7 +93,6 @@ static void ctl_drop(struct ctl_client* cl, const char* why) {
   TAILQ_REMOVE(&c->clients, cl, link);
   if (cl->subscribed && c->nsubscribed > 0)
     c->nsubscribed--;
-  ctl_model_keep_bodies(&c->model, c->nsubscribed > 0);
   uv_close((uv_handle_t*)&cl->pipe, ctl_client_closed);
   if (why != NULL)
     log_msg(LL_VERBOSE, NULL, 0, "Control client dropped: %s", why);
@@ -319,7 +318,6 @@ static void ctl_cmd_snapshot(struct ctl_client* cl,
   if (subscribe && !cl->subscribed) {
     cl->subscribed = true;
     c->nsubscribed++;
-    ctl_model_keep_bodies(&c->model, true);
   }
 }
 
@@ -661,6 +659,12 @@ void control_replace_backend(struct control* c,
    * entry may have another command or watch list): dashboards update it
    * in place, by its name. */
   ctl_broadcast_row(c, cb);
+}
+
+uint64_t control_traffic(struct control* c,
+                         struct backend* b,
+                         const struct backend_traffic* t) {
+  return c != NULL ? ctl_model_traffic(&c->model, b, t) : 0;
 }
 
 void control_list_changed(struct control* c, struct backend* b, bool relisted) {
