@@ -53,7 +53,8 @@ void view_status_draw(struct view* v) {
   static const struct view_status_key traffic[] = {
       {"q", "Quit"},         {"?", "Help"},
       {"Enter", "Details"},  {"\u2191\u2193", "Move"},
-      {"t", "Back"},         {"PgUp/PgDn", "Page"},
+      {"f", "Filter"},       {"t", "Back"},
+      {"PgUp/PgDn", "Page"},
       {"g/G", "First/Last"},
   };
   static const struct view_status_key detail[] = {
@@ -108,6 +109,8 @@ void view_status_draw_help(struct view* v) {
       "n N          next older, newer match",
       "t            traffic view (all servers)",
       "Enter        request and response of a line",
+      "f            traffic: all, errors, the selected",
+      "             server's, its errors",
       "Esc q        back from the request view",
       "?            this help",
       "q            quit (mcpmon keeps running)",
