@@ -437,7 +437,8 @@ static void model_traffic_add(struct model* m,
   t.ok = !cJSON_IsFalse(model_get(obj, "ok"));
   t.running = cJSON_IsTrue(model_get(obj, "running"));
   const cJSON* dir = model_get(obj, "direction");
-  t.from_server = cJSON_IsString(dir) && strcmp(dir->valuestring, "server") == 0;
+  t.from_server =
+      cJSON_IsString(dir) && strcmp(dir->valuestring, "server") == 0;
   const cJSON* err = model_get(obj, "error");
   if (cJSON_IsString(err)) {
     t.error = tu_strdup(err->valuestring);

@@ -94,10 +94,10 @@ struct model_backend {
 
 struct model_traffic {
   uint64_t seq;
-  int64_t t;           /* when the request arrived */
-  bool running;        /* no answer yet: ms counts up from t */
-  bool from_server;    /* a request of the server to the client */
-  char* backend;       /* NULL if not sent, or null (gateway level) */
+  int64_t t;        /* when the request arrived */
+  bool running;     /* no answer yet: ms counts up from t */
+  bool from_server; /* a request of the server to the client */
+  char* backend;    /* NULL if not sent, or null (gateway level) */
   char* method;
   char* tool; /* NULL unless tools/call or prompts/get */
   double ms;

@@ -54,8 +54,7 @@ void view_status_draw(struct view* v) {
       {"q", "Quit"},         {"?", "Help"},
       {"Enter", "Details"},  {"\u2191\u2193", "Move"},
       {"f", "Filter"},       {"t", "Back"},
-      {"PgUp/PgDn", "Page"},
-      {"g/G", "First/Last"},
+      {"PgUp/PgDn", "Page"}, {"g/G", "First/Last"},
   };
   static const struct view_status_key detail[] = {
       {"Esc/q", "Back"},

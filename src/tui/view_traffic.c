@@ -11,6 +11,14 @@
 
 /* ---- the filter ---------------------------------------------------------- */
 
+/* The selected server's name (view.c's view_selected_name; view.c calls
+ * this file, so not back). */
+static const char* vt_server(const struct view* v, const struct model* m) {
+  if (v->sel < 0 || (size_t)v->sel >= m->nbackends)
+    return NULL;
+  return m->backends[v->sel].name;
+}
+
 /* The indexes of the entries the filter shows, oldest first, into out
  * (room for MODEL_TRAFFIC_MAX); returns how many. */
 static size_t vt_visible(const struct view* v,
@@ -18,7 +26,7 @@ static size_t vt_visible(const struct view* v,
                          size_t* out) {
   bool errors = (v->traffic_filter & VIEW_TF_ERRORS) != 0;
   const char* server =
-      (v->traffic_filter & VIEW_TF_SERVER) ? view_selected_name(v, m) : NULL;
+      (v->traffic_filter & VIEW_TF_SERVER) ? vt_server(v, m) : NULL;
   size_t n = 0;
   for (size_t i = 0; i < m->ntraffic && n < MODEL_TRAFFIC_MAX; i++)
     if (model_traffic_match(&m->traffic[i], errors, server))
@@ -140,8 +148,7 @@ void view_traffic_scroll(struct view* v, const struct model* m, int pages) {
   else if (pages == INT_MAX)
     view_traffic_set(v, m, vis, n, (long)n);
   else
-    view_traffic_set(v, m, vis, n,
-                     vt_cursor(v, m, vis, n) + (long)pages * h);
+    view_traffic_set(v, m, vis, n, vt_cursor(v, m, vis, n) + (long)pages * h);
 }
 
 /* ---- the detail pane ----------------------------------------------------- */
@@ -169,11 +176,10 @@ static void vt_filter_name(const struct view* v,
                            const struct model* m,
                            char* buf,
                            size_t cap) {
-  const char* server = view_selected_name(v, m);
+  const char* server = vt_server(v, m);
   bool errors = (v->traffic_filter & VIEW_TF_ERRORS) != 0;
   if (v->traffic_filter & VIEW_TF_SERVER)
-    snprintf(buf, cap, "%s%s", server ? server : "?",
-             errors ? ", errors" : "");
+    snprintf(buf, cap, "%s%s", server ? server : "?", errors ? ", errors" : "");
   else
     snprintf(buf, cap, "%s", errors ? "errors" : "all");
 }

@@ -228,7 +228,7 @@ static void test_traffic_running(void) {
   CHECK_STR(f->error, "tool failed");
   CHECK_STR(f->response, "{\"id\":3,\"result\":{}}");
   CHECK_STR(f->request, "{\"id\":3}"); /* kept from the begin */
-  CHECK_INT(f->t, 1007);                  /* the start, not the end */
+  CHECK_INT(f->t, 1007);               /* the start, not the end */
   /* Answered already, and unknown: NULL, nothing changes. */
   CHECK(ctl_rings_finish_traffic(&r, 7, 1, true, NULL, NULL, 0) == NULL);
   CHECK(!e->ok && e->ms == 4000.5);

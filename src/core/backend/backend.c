@@ -252,8 +252,9 @@ void backend_free(struct backend* b) {
     return;
   b->freeing = true;
   /* Issue 15: nothing stays "running" in the dashboard's view. */
-  bk_traffic_abandon(b, "mcpmon stopped following it (its server was "
-                        "released before it answered)");
+  bk_traffic_abandon(b,
+                     "mcpmon stopped following it (its server was "
+                     "released before it answered)");
   if (b->obs != NULL && b->obs->on_gone != NULL)
     b->obs->on_gone(b, b->obs_ctx);
   b->obs = NULL;

@@ -94,9 +94,9 @@ static enum log_level bk_log_level_of(const char* text, struct jspan v) {
     const char* name;
     enum log_level level;
   } map[] = {
-      {"debug", LL_DEBUG},   {"info", LL_INFO},      {"notice", LL_INFO},
-      {"warning", LL_WARN},  {"error", LL_ERROR},    {"critical", LL_ERROR},
-      {"alert", LL_ERROR},   {"emergency", LL_ERROR},
+      {"debug", LL_DEBUG},  {"info", LL_INFO},       {"notice", LL_INFO},
+      {"warning", LL_WARN}, {"error", LL_ERROR},     {"critical", LL_ERROR},
+      {"alert", LL_ERROR},  {"emergency", LL_ERROR},
   };
   for (size_t i = 0; i < ARRAY_LEN(map); i++)
     if (jtext_str_eq(text, v, map[i].name))
@@ -119,8 +119,9 @@ static void bk_server_log(struct backend* b, const struct jmsg* m) {
   char* who = jtext_string(m->text, logger, NULL);
   char* what = jtext_string(m->text, data, NULL);
   if (what == NULL && data.len != 0) /* compact JSON as the server wrote */
-    what = xstrndup(m->text + data.off,
-                    data.len < BK_SERVER_LOG_MAX ? data.len : BK_SERVER_LOG_MAX);
+    what =
+        xstrndup(m->text + data.off,
+                 data.len < BK_SERVER_LOG_MAX ? data.len : BK_SERVER_LOG_MAX);
   char* line = xasprintf("%s%s%s", who != NULL ? who : "",
                          who != NULL ? ": " : "", what != NULL ? what : "");
   b->obs->on_log(b, b->obs_ctx, bk_log_level_of(m->text, level), line);

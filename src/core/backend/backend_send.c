@@ -43,17 +43,16 @@ static void bk_report(struct backend* b,
     return;
   const cJSON* err = cJSON_GetObjectItemCaseSensitive(response, "error");
   const cJSON* em = cJSON_GetObjectItemCaseSensitive(err, "message");
-  char* tool_err =
-      err == NULL
-          ? bk_tool_error_tree(
-                cJSON_GetObjectItemCaseSensitive(response, "result"))
-          : NULL;
+  char* tool_err = err == NULL
+                       ? bk_tool_error_tree(cJSON_GetObjectItemCaseSensitive(
+                             response, "result"))
+                       : NULL;
   size_t len = 0;
   char* text = NULL; /* printed only for an observer that keeps bodies */
   if (b->obs->body_max > 0)
     text = jrpc_serialize(response, &len);
   bk_report_text(b, seq, method, tool, t0_ns, err == NULL && tool_err == NULL,
-                 tool_err != NULL       ? tool_err
+                 tool_err != NULL     ? tool_err
                  : cJSON_IsString(em) ? em->valuestring
                                       : NULL,
                  text, len > 0 ? len - 1 : 0);
@@ -280,8 +279,8 @@ void bk_traffic_abandon(struct backend* b, const char* why) {
   struct inflight_req* r;
   TAILQ_FOREACH(r, &b->inflight.order, entry) {
     if (r->kind == INFLIGHT_FORWARD)
-      bk_report_text(b, r->seq, r->method, r->tool, r->t0_ns, false, why,
-                     NULL, 0);
+      bk_report_text(b, r->seq, r->method, r->tool, r->t0_ns, false, why, NULL,
+                     0);
   }
 }
 

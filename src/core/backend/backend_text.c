@@ -90,10 +90,10 @@ char* bk_tool_error_tree(const cJSON* result) {
     const cJSON* msg = cJSON_GetObjectItemCaseSensitive(c, "text");
     if (cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0 &&
         cJSON_IsString(msg))
-      return xstrndup(msg->valuestring, strlen(msg->valuestring) <
-                                                BT_TOOL_ERROR_MAX
-                                            ? strlen(msg->valuestring)
-                                            : BT_TOOL_ERROR_MAX);
+      return xstrndup(msg->valuestring,
+                      strlen(msg->valuestring) < BT_TOOL_ERROR_MAX
+                          ? strlen(msg->valuestring)
+                          : BT_TOOL_ERROR_MAX);
   }
   return xstrdup("");
 }
@@ -185,7 +185,7 @@ bool bk_forward_text(struct backend* b,
     tool_err = bk_tool_error(line, res);
   bk_report_text(b, r->seq, r->method, r->tool, r->t0_ns,
                  t.error == NULL && tool_err == NULL,
-                 tool_err != NULL       ? tool_err
+                 tool_err != NULL     ? tool_err
                  : cJSON_IsString(em) ? em->valuestring
                                       : NULL,
                  body, body_len);

@@ -31,9 +31,9 @@ static cJSON* ctl_json_log(const char* name, const struct ctl_log_entry* l) {
   cJSON_AddNumberToObject(o, "t", (double)l->t);
   cJSON_AddStringToObject(o, "level", log_level_name(l->level));
   static const char* const sources[] = {"mcpmon", "stderr", "server"};
-  cJSON_AddStringToObject(o, "source", sources[l->source <= CTL_LOG_SERVER
-                                                   ? l->source
-                                                   : CTL_LOG_MCPMON]);
+  cJSON_AddStringToObject(
+      o, "source",
+      sources[l->source <= CTL_LOG_SERVER ? l->source : CTL_LOG_MCPMON]);
   cJSON_AddStringToObject(o, "text", l->text);
   return o;
 }

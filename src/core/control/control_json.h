@@ -46,8 +46,9 @@ cJSON* ctl_json_traffic_event(const struct ctl_backend* cb,
                               const struct ctl_traffic_entry* t);
 cJSON* ctl_json_list_changed_event(const struct ctl_backend* cb);
 cJSON* ctl_json_backend_removed_event(const char* name);
-/* The answer to {"cmd":"traffic"} (cb NULL as above): bodies at most CONTROL_TRAFFIC_BODY_MAX
- * each, so it is bounded too. id (borrowed, may be NULL) is echoed. */
+/* The answer to {"cmd":"traffic"} (cb NULL as above): bodies at most
+ * CONTROL_TRAFFIC_BODY_MAX each, so it is bounded too. id (borrowed, may be
+ * NULL) is echoed. */
 cJSON* ctl_json_traffic_detail(const struct ctl_backend* cb,
                                const struct ctl_traffic_entry* t,
                                const cJSON* id);

@@ -72,8 +72,8 @@ static uint64_t ctl_model_record(struct ctl_model* m,
         .request = (char*)t->request,
         .response = (char*)t->response,
     };
-    e = ctl_rings_push_traffic(r, &in, t->response != NULL ? t->response_len
-                                                           : 0);
+    e = ctl_rings_push_traffic(r, &in,
+                               t->response != NULL ? t->response_len : 0);
   }
   if (m->ev->on_traffic != NULL)
     m->ev->on_traffic(m->ctx, cb, e);
@@ -287,8 +287,8 @@ static void ctl_model_push_log(struct ctl_model* m,
     return; /* a line logged while reporting one */
   m->in_hook = true;
   if (cb != NULL) {
-    const struct ctl_log_entry* l = ctl_rings_push_log(
-        &cb->rings, ctl_model_now_ms(), level, source, text);
+    const struct ctl_log_entry* l =
+        ctl_rings_push_log(&cb->rings, ctl_model_now_ms(), level, source, text);
     if (m->ev->on_log != NULL)
       m->ev->on_log(m->ctx, cb, l);
   } else if (m->ev->on_log != NULL) {

@@ -104,8 +104,8 @@ struct ctl_backend* ctl_model_add(struct ctl_model* m,
 /* cb shows now in place of its backend (issue 14: a reload swapped
  * them), keeping its place, rings and list_changed record; the model
  * observes now, and the old backend until it is freed, for the answers
- * it still gives (its traffic stays cb's). The caller tells the dashboards (the whole row:
- * control_replace_backend). */
+ * it still gives (its traffic stays cb's). The caller tells the dashboards (the
+ * whole row: control_replace_backend). */
 void ctl_model_replace(struct ctl_model* m,
                        struct ctl_backend* cb,
                        struct backend* now);

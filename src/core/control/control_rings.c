@@ -95,14 +95,13 @@ const struct ctl_traffic_entry* ctl_rings_push_traffic(
   return e;
 }
 
-const struct ctl_traffic_entry* ctl_rings_finish_traffic(
-    struct ctl_rings* r,
-    uint64_t seq,
-    double ms,
-    bool ok,
-    const char* error,
-    const char* response,
-    size_t response_len) {
+const struct ctl_traffic_entry* ctl_rings_finish_traffic(struct ctl_rings* r,
+                                                         uint64_t seq,
+                                                         double ms,
+                                                         bool ok,
+                                                         const char* error,
+                                                         const char* response,
+                                                         size_t response_len) {
   struct ctl_traffic_entry* e =
       (struct ctl_traffic_entry*)ctl_rings_traffic_find(r, seq);
   if (e == NULL || !e->running)
@@ -113,8 +112,7 @@ const struct ctl_traffic_entry* ctl_rings_finish_traffic(
   free(e->error);
   e->error = ctl_rings_dup_text(error);
   free(e->response);
-  e->response =
-      ctl_rings_dup(response, response_len, CONTROL_TRAFFIC_BODY_MAX);
+  e->response = ctl_rings_dup(response, response_len, CONTROL_TRAFFIC_BODY_MAX);
   return e;
 }
 

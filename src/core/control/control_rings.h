@@ -39,16 +39,16 @@ struct ctl_log_entry {
 };
 
 struct ctl_traffic_entry {
-  uint64_t seq; /* unique within the instance, given by the caller */
-  uint64_t t;   /* Unix ms, when the request arrived */
-  bool running; /* not answered yet (ms, ok, error, response unset) */
+  uint64_t seq;     /* unique within the instance, given by the caller */
+  uint64_t t;       /* Unix ms, when the request arrived */
+  bool running;     /* not answered yet (ms, ok, error, response unset) */
   bool from_server; /* a request of the server to the client */
   char* method;
-  char* tool;     /* NULL: none */
-  double ms;      /* request to answer */
-  bool ok;        /* false: the answer was an error */
-  char* error;    /* its message, NULL when none */
-  char* request;  /* bodies: NULL unless they were given */
+  char* tool;    /* NULL: none */
+  double ms;     /* request to answer */
+  bool ok;       /* false: the answer was an error */
+  char* error;   /* its message, NULL when none */
+  char* request; /* bodies: NULL unless they were given */
   char* response;
 };
 
@@ -88,14 +88,13 @@ const struct ctl_traffic_entry* ctl_rings_push_traffic(
  * (response_len bytes, not NUL-terminated; copied and cut as above) and
  * ends running. Returns the entry, or NULL when seq is not in the ring
  * (it left it) or is no longer running (answered already). */
-const struct ctl_traffic_entry* ctl_rings_finish_traffic(
-    struct ctl_rings* r,
-    uint64_t seq,
-    double ms,
-    bool ok,
-    const char* error,
-    const char* response,
-    size_t response_len);
+const struct ctl_traffic_entry* ctl_rings_finish_traffic(struct ctl_rings* r,
+                                                         uint64_t seq,
+                                                         double ms,
+                                                         bool ok,
+                                                         const char* error,
+                                                         const char* response,
+                                                         size_t response_len);
 
 /* Entries in order, 0 the oldest; NULL past the count. */
 size_t ctl_rings_log_count(const struct ctl_rings* r);

@@ -52,7 +52,8 @@ static void session_write(struct session* s, const cJSON* msg) {
   transport_send_text(s->t, text, len);
 }
 
-/* ---- traffic the backends never see (issue 15) ---------------------------- */
+/* ---- traffic the backends never see (issue 15) ----------------------------
+ */
 
 static uint64_t session_traffic(struct session* s,
                                 struct backend* b,
@@ -67,9 +68,8 @@ static uint64_t session_traffic(struct session* s,
 #define SESSION_TRAFFIC_BODY_MAX (16u * 1024u)
 
 static char* session_body(const char* text, size_t len) {
-  return xstrndup(text, len < SESSION_TRAFFIC_BODY_MAX
-                            ? len
-                            : SESSION_TRAFFIC_BODY_MAX);
+  return xstrndup(
+      text, len < SESSION_TRAFFIC_BODY_MAX ? len : SESSION_TRAFFIC_BODY_MAX);
 }
 
 static void session_self_begin(struct session* s, const struct jmsg* m) {
@@ -216,7 +216,7 @@ static void session_relay_end(struct session* s,
       .method = e->method,
       .ms = (double)(uv_hrtime() - e->t0_ns) / 1e6,
       .ok = answer != NULL && !answer->is_error,
-      .error = answer == NULL           ? why
+      .error = answer == NULL       ? why
                : cJSON_IsString(em) ? em->valuestring
                                     : NULL,
       .response = answer != NULL ? answer->text : NULL,
