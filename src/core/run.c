@@ -73,6 +73,13 @@ static void run_list_changed(void* ctx, struct backend* b, bool relisted) {
     control_list_changed(rn->control, b, relisted);
 }
 
+static uint64_t run_traffic(void* ctx,
+                            struct backend* b,
+                            const struct backend_traffic* t) {
+  struct run* rn = ctx;
+  return control_traffic(rn->control, b, t);
+}
+
 static void run_backend_added(void* ctx, struct backend* b, size_t index) {
   struct run* rn = ctx;
   if (rn->control != NULL)
@@ -150,6 +157,7 @@ int run(const struct mcpmon_config* cfg) {
   struct session_hooks sh = {
       .client_gone = run_client_gone,
       .list_changed = run_list_changed,
+      .traffic = run_traffic,
       .ctx = &rn,
   };
   char err[256];

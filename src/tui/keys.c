@@ -115,6 +115,8 @@ static enum keys_action keys_traffic(struct view* v,
     view_traffic_move(v, m, 1);
   else if (key == KEY_ENTER || c == L'\r' || c == L'\n')
     return KEYS_DETAIL;
+  else if (c == L'f')
+    view_traffic_cycle_filter(v, m);
   else if (c == L't' || c == 27)
     view_set_screen(v, VIEW_DASHBOARD);
   return KEYS_NONE;

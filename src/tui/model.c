@@ -157,6 +157,8 @@ static void model_log_append(struct model_log* log, const cJSON* obj) {
       model_level_parse(cJSON_IsString(level) ? level->valuestring : NULL);
   slot->from_mcpmon =
       cJSON_IsString(source) && strcmp(source->valuestring, "mcpmon") == 0;
+  slot->from_server =
+      cJSON_IsString(source) && strcmp(source->valuestring, "server") == 0;
   slot->text = model_log_text(text->valuestring);
 }
 
@@ -422,6 +424,25 @@ static void model_traffic_entry_free(struct model_traffic* t) {
   free(t->error);
 }
 
+bool model_traffic_match(const struct model_traffic* t,
+                         bool errors_only,
+                         const char* backend) {
+  if (errors_only && (t->ok || t->running))
+    return false;
+  if (backend != NULL &&
+      (t->backend == NULL || strcmp(t->backend, backend) != 0))
+    return false;
+  return true;
+}
+
+size_t model_traffic_running(const struct model* m) {
+  size_t n = 0;
+  for (size_t i = 0; i < m->ntraffic; i++)
+    if (m->traffic[i].running)
+      n++;
+  return n;
+}
+
 long model_find_traffic(const struct model* m, uint64_t seq) {
   for (size_t i = m->ntraffic; i-- > 0;)
     if (m->traffic[i].seq == seq)
@@ -449,6 +470,10 @@ static void model_traffic_add(struct model* m,
   const cJSON* ms = model_get(obj, "ms");
   t.ms = cJSON_IsNumber(ms) ? ms->valuedouble : 0;
   t.ok = !cJSON_IsFalse(model_get(obj, "ok"));
+  t.running = cJSON_IsTrue(model_get(obj, "running"));
+  const cJSON* dir = model_get(obj, "direction");
+  t.from_server =
+      cJSON_IsString(dir) && strcmp(dir->valuestring, "server") == 0;
   const cJSON* err = model_get(obj, "error");
   if (cJSON_IsString(err)) {
     t.error = tu_strdup(err->valuestring);

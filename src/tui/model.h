@@ -45,6 +45,7 @@ struct model_log_line {
   int64_t t; /* Unix ms, 0 if unknown */
   enum model_level level;
   bool from_mcpmon; /* source "mcpmon" (else the server's stderr) */
+  bool from_server; /* source "server": its notifications/message */
   char* text;       /* at most MODEL_LOG_TEXT_MAX bytes, no '\n' */
 };
 
@@ -93,8 +94,10 @@ struct model_backend {
 
 struct model_traffic {
   uint64_t seq;
-  int64_t t;
-  char* backend; /* NULL if not sent */
+  int64_t t;        /* when the request arrived */
+  bool running;     /* no answer yet: ms counts up from t */
+  bool from_server; /* a request of the server to the client */
+  char* backend;    /* NULL if not sent, or null (gateway level) */
   char* method;
   char* tool; /* NULL unless tools/call or prompts/get */
   double ms;
@@ -170,6 +173,14 @@ unsigned model_apply_line(struct model* m, const char* line, int* backend);
 
 /* Index of the backend with this name, or -1. */
 int model_find_backend(const struct model* m, const char* name);
+
+/* Whether traffic entry t passes a filter (issue 15): errors only (an
+ * answered entry with ok false), and of one backend (NULL: any). */
+bool model_traffic_match(const struct model_traffic* t,
+                         bool errors_only,
+                         const char* backend);
+/* How many traffic entries are still running. */
+size_t model_traffic_running(const struct model* m);
 
 /* Index of the traffic entry with this seq, or -1. */
 long model_find_traffic(const struct model* m, uint64_t seq);

@@ -594,6 +594,9 @@ static void tui_tick(uv_timer_t* h) {
   }
   if (t->conn != NULL)
     v->dirty |= VIEW_D_HEADER | VIEW_D_BACKENDS;
+  /* Issue 15: running calls count up. */
+  if (v->screen == VIEW_TRAFFIC && model_traffic_running(&t->model) > 0)
+    v->dirty |= VIEW_D_BODY;
 }
 
 /* Open the terminal again for our own reading: uv_poll makes its fd

@@ -54,6 +54,13 @@ enum {
 
 #define VIEW_PROMPT_MAX 120
 
+/* The traffic list's filters: failed entries only; the selected
+ * server's only. */
+enum {
+  VIEW_TF_ERRORS = 1u << 0,
+  VIEW_TF_SERVER = 1u << 1,
+};
+
 struct view {
   /* Windows, owned, made by the layout (NULL before, or when the screen
    * is too small for them). */
@@ -93,6 +100,7 @@ struct view {
   bool traffic_follow;  /* cursor on the newest entry */
   uint64_t traffic_seq; /* cursor, when not following */
   size_t traffic_top;
+  unsigned traffic_filter; /* VIEW_TF_* bits, cycled by f (issue 15) */
 
   size_t detail_top;
   bool detail_pending; /* asked the core, no answer yet */

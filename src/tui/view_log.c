@@ -76,8 +76,13 @@ static void vl_flow_line(struct vl_flow* f,
                          const struct model_log_line* l,
                          const char* needle,
                          attr_t a) {
+  char lv[24];
   if (l->from_mcpmon)
     vl_flow_put(f, "mcpmon: ", a);
+  else if (l->from_server) { /* notifications/message, with its level */
+    snprintf(lv, sizeof(lv), "[%s] ", model_level_name(l->level));
+    vl_flow_put(f, lv, a);
+  }
   const char* text = l->text;
   size_t nl = needle ? strlen(needle) : 0;
   while (nl > 0) {
@@ -315,8 +320,13 @@ void view_log_draw(struct view* v, const struct model_backend* b) {
     pen_put(&p, " ", A_NORMAL);
     attr_t a = view_log_attr(l);
     if (!wrap) { /* too narrow: one row, cut */
+      char lv[24];
       if (l->from_mcpmon)
         pen_put(&p, "mcpmon: ", a);
+      else if (l->from_server) {
+        snprintf(lv, sizeof(lv), "[%s] ", model_level_name(l->level));
+        pen_put(&p, lv, a);
+      }
       pen_put(&p, l->text, a);
       row++;
       continue;

@@ -53,8 +53,8 @@ void view_status_draw(struct view* v) {
   static const struct view_status_key traffic[] = {
       {"q", "Quit"},         {"?", "Help"},
       {"Enter", "Details"},  {"\u2191\u2193", "Move"},
-      {"t", "Back"},         {"PgUp/PgDn", "Page"},
-      {"g/G", "First/Last"},
+      {"f", "Filter"},       {"t", "Back"},
+      {"PgUp/PgDn", "Page"}, {"g/G", "First/Last"},
   };
   static const struct view_status_key detail[] = {
       {"Esc/q", "Back"},
@@ -109,6 +109,8 @@ void view_status_draw_help(struct view* v) {
       "t            traffic view (all servers)",
       "e            mcpmon's own events (last row)",
       "Enter        request and response of a line",
+      "f            traffic: all, errors, the selected",
+      "             server's, its errors",
       "Esc q        back from the request view",
       "?            this help",
       "q            quit (mcpmon keeps running)",

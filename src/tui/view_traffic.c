@@ -9,41 +9,96 @@
 #include "tui/pen.h"
 #include "tui/tutil.h"
 
+/* ---- the filter ---------------------------------------------------------- */
+
+/* The selected server's name (view.c's view_selected_name; view.c calls
+ * this file, so not back). */
+static const char* vt_server(const struct view* v, const struct model* m) {
+  if (v->sel < 0 || (size_t)v->sel >= m->nbackends)
+    return NULL;
+  return m->backends[v->sel].name;
+}
+
+/* The indexes of the entries the filter shows, oldest first, into out
+ * (room for MODEL_TRAFFIC_MAX); returns how many. */
+static size_t vt_visible(const struct view* v,
+                         const struct model* m,
+                         size_t* out) {
+  bool errors = (v->traffic_filter & VIEW_TF_ERRORS) != 0;
+  const char* server =
+      (v->traffic_filter & VIEW_TF_SERVER) ? vt_server(v, m) : NULL;
+  size_t n = 0;
+  for (size_t i = 0; i < m->ntraffic && n < MODEL_TRAFFIC_MAX; i++)
+    if (model_traffic_match(&m->traffic[i], errors, server))
+      out[n++] = i;
+  return n;
+}
+
+/* Where entry seq is among the visible ones, or -1. */
+static long vt_find(const struct model* m,
+                    const size_t* vis,
+                    size_t n,
+                    uint64_t seq) {
+  for (size_t k = n; k-- > 0;)
+    if (m->traffic[vis[k]].seq == seq)
+      return (long)k;
+  return -1;
+}
+
+void view_traffic_cycle_filter(struct view* v, const struct model* m) {
+  (void)m;
+  v->traffic_filter = (v->traffic_filter + 1) & 3u;
+  v->traffic_follow = true;
+  v->traffic_top = 0;
+  v->dirty |= VIEW_D_BODY | VIEW_D_STATUS;
+}
+
 /* ---- the cursor and scrolling -------------------------------------------- */
 
-/* The traffic cursor as an index, or -1 when the list is empty. */
-static long view_traffic_index(const struct view* v, const struct model* m) {
-  if (m->ntraffic == 0)
+/* The traffic cursor as a position among the visible entries, or -1 when
+ * none is shown. */
+static long vt_cursor(const struct view* v,
+                      const struct model* m,
+                      const size_t* vis,
+                      size_t n) {
+  if (n == 0)
     return -1;
   if (v->traffic_follow)
-    return (long)m->ntraffic - 1;
-  long i = model_find_traffic(m, v->traffic_seq);
-  if (i >= 0)
-    return i;
-  /* It fell off the ring: the oldest one held. */
+    return (long)n - 1;
+  long k = vt_find(m, vis, n, v->traffic_seq);
+  if (k >= 0)
+    return k;
+  /* It fell off the ring or out of the filter: the oldest one shown. */
   return 0;
 }
 
 bool view_traffic_current(const struct view* v,
                           const struct model* m,
                           uint64_t* seq) {
-  long i = view_traffic_index(v, m);
-  if (i < 0)
+  static size_t vis[MODEL_TRAFFIC_MAX];
+  size_t n = vt_visible(v, m, vis);
+  long k = vt_cursor(v, m, vis, n);
+  if (k < 0)
     return false;
-  *seq = m->traffic[i].seq;
+  *seq = m->traffic[vis[k]].seq;
   return true;
 }
 
-static void view_traffic_set(struct view* v, const struct model* m, long i) {
-  if (m->ntraffic == 0)
+/* Put the cursor on visible position k (clamped). */
+static void view_traffic_set(struct view* v,
+                             const struct model* m,
+                             const size_t* vis,
+                             size_t n,
+                             long k) {
+  if (n == 0)
     return;
-  if (i < 0)
-    i = 0;
-  if (i >= (long)m->ntraffic - 1) {
+  if (k < 0)
+    k = 0;
+  if (k >= (long)n - 1) {
     v->traffic_follow = true;
   } else {
     v->traffic_follow = false;
-    v->traffic_seq = m->traffic[i].seq;
+    v->traffic_seq = m->traffic[vis[k]].seq;
   }
   v->dirty |= VIEW_D_BODY;
 }
@@ -62,10 +117,13 @@ static void view_traffic_detail_set(struct view* v,
 }
 
 void view_traffic_move(struct view* v, const struct model* m, int delta) {
-  if (v->screen == VIEW_DETAIL)
+  if (v->screen == VIEW_DETAIL) {
     view_traffic_detail_set(v, m, (long)v->detail_top + delta);
-  else
-    view_traffic_set(v, m, view_traffic_index(v, m) + delta);
+    return;
+  }
+  static size_t vis[MODEL_TRAFFIC_MAX];
+  size_t n = vt_visible(v, m, vis);
+  view_traffic_set(v, m, vis, n, vt_cursor(v, m, vis, n) + delta);
 }
 
 void view_traffic_scroll(struct view* v, const struct model* m, int pages) {
@@ -83,12 +141,14 @@ void view_traffic_scroll(struct view* v, const struct model* m, int pages) {
   int h = crt_box_rows(v->body) - 1;
   if (h < 1)
     h = 1;
+  static size_t vis[MODEL_TRAFFIC_MAX];
+  size_t n = vt_visible(v, m, vis);
   if (pages == INT_MIN)
-    view_traffic_set(v, m, 0);
+    view_traffic_set(v, m, vis, n, 0);
   else if (pages == INT_MAX)
-    view_traffic_set(v, m, (long)m->ntraffic);
+    view_traffic_set(v, m, vis, n, (long)n);
   else
-    view_traffic_set(v, m, view_traffic_index(v, m) + (long)pages * h);
+    view_traffic_set(v, m, vis, n, vt_cursor(v, m, vis, n) + (long)pages * h);
 }
 
 /* ---- the detail pane ----------------------------------------------------- */
@@ -111,14 +171,34 @@ void view_traffic_detail_failed(struct view* v, const char* why) {
 
 /* ---- drawing ------------------------------------------------------------- */
 
+/* The filter in words, for the box's title. */
+static void vt_filter_name(const struct view* v,
+                           const struct model* m,
+                           char* buf,
+                           size_t cap) {
+  const char* server = vt_server(v, m);
+  bool errors = (v->traffic_filter & VIEW_TF_ERRORS) != 0;
+  if (v->traffic_filter & VIEW_TF_SERVER)
+    snprintf(buf, cap, "%s%s", server ? server : "?", errors ? ", errors" : "");
+  else
+    snprintf(buf, cap, "%s", errors ? "errors" : "all");
+}
+
 static void view_traffic_draw_list(struct view* v, const struct model* m) {
   WINDOW* w = v->body;
   werase(w);
   int h = crt_box_rows(w) - 1; /* a header row */
   int W = getmaxx(w);
-  char title[64];
-  snprintf(title, sizeof(title), "Traffic (%zu)", m->ntraffic);
-  crt_box(w, true, title, "Enter: request and response  t: back",
+  static size_t vis[MODEL_TRAFFIC_MAX];
+  size_t n = vt_visible(v, m, vis);
+  char title[160], filter[100];
+  vt_filter_name(v, m, filter, sizeof(filter));
+  if (n == m->ntraffic)
+    snprintf(title, sizeof(title), "Traffic (%zu) %s", m->ntraffic, filter);
+  else
+    snprintf(title, sizeof(title), "Traffic (%zu of %zu) %s", n, m->ntraffic,
+             filter);
+  crt_box(w, true, title, "Enter: details  f: filter  t: back",
           crt_colors[CRT_DIM]);
   if (h < 1) {
     wnoutrefresh(w);
@@ -141,14 +221,18 @@ static void view_traffic_draw_list(struct view* v, const struct model* m) {
   pen_put(&hp, "  RESULT", ha);
   if (m->ntraffic == 0)
     crt_text(w, 2, 2, W - 4, "(no requests yet)", crt_colors[CRT_DIM]);
-  long cur = view_traffic_index(v, m);
-  v->traffic_top = tu_list_top(v->traffic_top, cur, h, m->ntraffic);
+  else if (n == 0)
+    crt_text(w, 2, 2, W - 4, "(none match the filter: f for the next)",
+             crt_colors[CRT_DIM]);
+  long cur = vt_cursor(v, m, vis, n);
+  v->traffic_top = tu_list_top(v->traffic_top, cur, h, n);
+  int64_t now = tu_now_ms();
   for (int row = 0; row < h; row++) {
-    size_t i = v->traffic_top + (size_t)row;
-    if (i >= m->ntraffic)
+    size_t k = v->traffic_top + (size_t)row;
+    if (k >= n)
       break;
-    const struct model_traffic* t = &m->traffic[i];
-    bool sel = (long)i == cur;
+    const struct model_traffic* t = &m->traffic[vis[k]];
+    bool sel = (long)k == cur;
     attr_t base = sel ? crt_colors[CRT_SELECTED] : A_NORMAL;
     if (sel)
       crt_fill(w, 2 + row, 1, 1, base);
@@ -158,17 +242,27 @@ static void view_traffic_draw_list(struct view* v, const struct model* m) {
     tu_fmt_clock(t->t, !narrow, clock, sizeof(clock));
     pen_col(&p, clock, sel ? base : crt_colors[CRT_LOG_TIME], wtime, base);
     if (show_backend)
-      pen_col(&p, t->backend ? t->backend : "?", base, wserver, base);
-    pen_col(&p, t->method, base | A_BOLD, wmethod, base);
+      pen_col(&p, t->backend ? t->backend : "(gateway)", base, wserver, base);
+    /* A server's request to the client is marked with an arrow back. */
+    char method[300];
+    snprintf(method, sizeof(method), "%s%s", t->from_server ? "<- " : "",
+             t->method);
+    pen_col(&p, method, base | A_BOLD, wmethod, base);
     pen_col(&p, t->tool ? t->tool : "", base, wtool, base);
-    snprintf(buf, sizeof(buf), narrow ? "%6.1f" : "%8.1f", t->ms);
+    /* Running: the time so far, counting up (redrawn every second). */
+    double ms = t->running ? (double)(now > t->t ? now - t->t : 0) : t->ms;
+    snprintf(buf, sizeof(buf), narrow ? "%6.0f" : "%8.0f", ms);
+    if (!t->running)
+      snprintf(buf, sizeof(buf), narrow ? "%6.1f" : "%8.1f", ms);
     pen_col(&p, buf, base, wms, base);
     pen_put(&p, "  ", base);
-    if (t->ok) {
+    if (t->running) {
+      pen_put(&p, "running", sel ? base | A_BOLD : crt_colors[CRT_LOG_WARN]);
+    } else if (t->ok) {
       pen_put(&p, "ok", sel ? base : crt_colors[CRT_OK]);
     } else {
       pen_put(&p, "error", sel ? base | A_BOLD : crt_colors[CRT_FAIL]);
-      if (t->error != NULL) {
+      if (t->error != NULL && t->error[0] != '\0') {
         pen_put(&p, ": ", base);
         pen_put(&p, t->error, base);
       }

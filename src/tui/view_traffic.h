@@ -27,6 +27,11 @@ void view_traffic_move(struct view* v, const struct model* m, int delta);
  * (negative up), to the first (INT_MIN) or the last (INT_MAX). */
 void view_traffic_scroll(struct view* v, const struct model* m, int pages);
 
+/* The next filter of the list (f): all, errors only, the selected
+ * server's, the selected server's errors; the cursor follows the newest
+ * entry shown. */
+void view_traffic_cycle_filter(struct view* v, const struct model* m);
+
 /* Make the detail pane wait for the core's answer for seq (a
  * MODEL_CH_DETAIL for it, in view_model_changed). The caller shows it:
  * view_set_screen(v, VIEW_DETAIL). */

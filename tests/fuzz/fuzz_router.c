@@ -347,9 +347,9 @@ static void fz_mode_closed(void* ctx) {
 }
 
 static void fz_obs_state(struct backend* b, void* ctx);
-static void fz_obs_traffic(struct backend* b,
-                           void* ctx,
-                           const struct backend_traffic* t);
+static uint64_t fz_obs_traffic(struct backend* b,
+                               void* ctx,
+                               const struct backend_traffic* t);
 
 static void fz_backend_added(void* ctx, struct backend* b, size_t index) {
   struct fz* z = ctx;
@@ -391,14 +391,18 @@ static void fz_obs_state(struct backend* b, void* ctx) {
   z->pids[z->npids++] = pid;
 }
 
-static void fz_obs_traffic(struct backend* b,
-                           void* ctx,
-                           const struct backend_traffic* t) {
+static uint64_t fz_obs_traffic(struct backend* b,
+                               void* ctx,
+                               const struct backend_traffic* t) {
   struct fz* z = ctx;
   (void)b;
+  static uint64_t seq;
   FUZZ_CHECK(t->method != NULL && t->ms >= 0);
   FUZZ_CHECK(!t->ok || t->error == NULL);
   FUZZ_CHECK(t->response == NULL || t->response_len <= z->su.body_max);
+  /* Issue 15: a begin asks for a seq; an answer names one given. */
+  FUZZ_CHECK(t->running ? t->seq == 0 : t->seq <= seq);
+  return t->running ? ++seq : t->seq;
 }
 
 /* ---- running the loop ---------------------------------------------------- */

@@ -7,6 +7,7 @@ import stat
 
 from mcptest import *
 from faults import Ctl
+from gatewaymode import start_gateway
 from singlemode import init, server_pid, spec_file, start
 
 
@@ -41,7 +42,7 @@ def test_hello_snapshot_events_and_restart():
             # A request produces a traffic event with the tool's name.
             m.call_tool("echo", {"text": "hi"})
             t = c.until(lambda o: o["type"] == "traffic" and
-                        o.get("tool") == "echo")
+                        o.get("tool") == "echo" and not o["running"])
             assert t["method"] == "tools/call" and t["ok"] is True
             c.send({"cmd": "traffic", "seq": t["seq"], "id": 2})
             det = c.until(lambda o: o["type"] == "traffic_detail")
@@ -79,7 +80,7 @@ def test_traffic_counts_queue_time_and_unsent_requests():
                                  {"name": "echo", "arguments": {"text": "x"}},
                                  id="req-1")
             m.wait_message(response_to(rid))
-            t = c.until(lambda o: o["type"] == "traffic")
+            t = c.until(lambda o: o["type"] == "traffic" and not o["running"])
             c.send({"cmd": "traffic", "seq": t["seq"]})
             det = c.until(lambda o: o["type"] == "traffic_detail")
             assert det["request"]["id"] == "req-1", det
@@ -105,6 +106,133 @@ def test_traffic_counts_queue_time_and_unsent_requests():
             bad = c.until(lambda o: o["type"] == "traffic" and
                           o["ok"] is False)
             assert bad.get("tool") == "echo" and "crashed" in bad["error"], bad
+            c.close()
+
+
+def test_traffic_in_flight_errors_and_what_mcpmon_answers():
+    """Issue 15 defects 4 and 5: a call shows while it runs (start time,
+    then its answer under the same seq); a tool result with isError is a
+    failure with its text; ping (mcpmon's answer) and tools/list are
+    traffic too; a server's request to the client shows with direction
+    "server" until the client answers; the server's notifications/message
+    is a log line of source "server" with its level."""
+    with tmpdir() as d:
+        sock = os.path.join(d, "ctl.sock")
+        spec = {"tools": [{"name": "broken", "reply": "disk on fire",
+                           "is_error": True}]}
+        with with_core(d, sock, spec=spec) as m:
+            init(m, capabilities={"sampling": {}})
+            c = Ctl(sock)
+            c.send({"cmd": "subscribe"})
+            c.until(lambda o: o["type"] == "snapshot")
+            # In flight: the entry comes before the answer.
+            rid = m.send_request("tools/call",
+                                 {"name": "slow", "arguments": {"ms": 300}})
+            run = c.until(lambda o: o["type"] == "traffic" and
+                          o.get("tool") == "slow")
+            assert run["running"] is True and run["direction"] == "client"
+            m.wait_message(response_to(rid))
+            done = c.until(lambda o: o["type"] == "traffic" and
+                           o["seq"] == run["seq"])
+            assert done["running"] is False and done["ok"] is True, done
+            assert done["t"] == run["t"], (run, done)  # TIME is the start
+            # isError: ok false with the tool's text.
+            m.call_tool("broken")
+            bad = c.until(lambda o: o["type"] == "traffic" and
+                          o.get("tool") == "broken" and not o["running"])
+            assert bad["ok"] is False and bad["error"] == "disk on fire", bad
+            # Methods other than tools/call, mcpmon's own answers included.
+            assert m.call("ping") == {}
+            p = c.until(lambda o: o["type"] == "traffic" and
+                        o["method"] == "ping")
+            assert p["ok"] is True and p["backend"] == "server", p
+            m.request("tools/list")
+            c.until(lambda o: o["type"] == "traffic" and
+                    o["method"] == "tools/list" and not o["running"])
+            # A server-to-client request: running until the client answers.
+            call = m.send_request("tools/call", {"name": "sample",
+                                                 "arguments": {
+                                                     "method": "sampling/createMessage",
+                                                     "params": {}}})
+            req = m.next_message(server_request("sampling/createMessage"))
+            s = c.until(lambda o: o["type"] == "traffic" and
+                        o["method"] == "sampling/createMessage")
+            assert s["running"] is True and s["direction"] == "server", s
+            m.respond(req, {"role": "assistant", "model": "m",
+                            "content": {"type": "text", "text": "x"}})
+            m.next_message(response_to(call))
+            s2 = c.until(lambda o: o["type"] == "traffic" and
+                         o["seq"] == s["seq"])
+            assert s2["running"] is False and s2["ok"] is True, s2
+            c.send({"cmd": "traffic", "seq": s["seq"]})
+            det = c.until(lambda o: o["type"] == "traffic_detail")
+            assert det["request"]["method"] == "sampling/createMessage", det
+            assert det["response"]["result"]["model"] == "m", det
+            # LOG-2: the server's own log message, with its level.
+            m.call_tool("log", {"level": "warning", "data": "disk 91% full"})
+            line = c.until(lambda o: o["type"] == "log" and
+                           o["source"] == "server")
+            assert line["level"] == "warn", line
+            assert line["text"] == "testserver: disk 91% full", line  # logger: data
+            assert line["backend"] == "server", line
+            c.close()
+
+
+def test_bodies_kept_while_nobody_is_subscribed():
+    """Issue 15: an entry recorded before any dashboard attached still
+    has its request and response."""
+    with tmpdir() as d:
+        sock = os.path.join(d, "ctl.sock")
+        with with_core(d, sock) as m:
+            init(m)
+            m.call_tool("echo", {"text": "before anyone looked"})
+            c = Ctl(sock)
+            snap = c.ask({"cmd": "snapshot"}, "snapshot")
+            (t,) = [t for t in snap["backends"][0]["traffic"]
+                    if t.get("tool") == "echo"]
+            assert t["running"] is False, t
+            det = c.ask({"cmd": "traffic", "seq": t["seq"]}, "traffic_detail")
+            assert det["request"]["params"]["name"] == "echo", det
+            text = det["response"]["result"]["content"][0]["text"]
+            assert text == "before anyone looked", det
+            assert "note" not in det, det
+            c.close()
+
+
+def test_gateway_unknown_tool_is_traffic_of_the_server_meant():
+    """Issue 15: errors the gateway answers itself are traffic: an unknown
+    tool of a known server on that server's row, a name of no server and
+    the merged tools/list at gateway level ("backend": null)."""
+    with tmpdir() as d:
+        sock = os.path.join(d, "ctl.sock")
+        with start_gateway(d, {"a": {}, "b": {}},
+                           args=["--tui", sock]) as m:
+            m.initialize()
+            m.call("tools/list")
+            c = Ctl(sock)
+            c.send({"cmd": "subscribe"})
+            c.until(lambda o: o["type"] == "snapshot")
+            resp = m.request("tools/call", {"name": "a__nope",
+                                            "arguments": {}})
+            assert resp["error"]["code"] == -32602, resp
+            t = c.until(lambda o: o["type"] == "traffic" and
+                        o.get("tool") == "a__nope")
+            assert t["backend"] == "a" and t["ok"] is False, t
+            assert "Unknown tool" in t["error"], t
+            m.request("tools/call", {"name": "zzz", "arguments": {}})
+            t = c.until(lambda o: o["type"] == "traffic" and
+                        o.get("tool") == "zzz")
+            assert t["backend"] is None and t["ok"] is False, t
+            det = c.ask({"cmd": "traffic", "seq": t["seq"]}, "traffic_detail")
+            assert det["backend"] is None, det
+            assert det["response"]["error"]["code"] == -32602, det
+            m.call("tools/list")
+            t = c.until(lambda o: o["type"] == "traffic" and
+                        o["method"] == "tools/list")
+            assert t["backend"] is None and t["ok"] is True, t
+            assert m.call("ping") == {}
+            c.until(lambda o: o["type"] == "traffic" and
+                    o["method"] == "ping" and o["backend"] is None)
             c.close()
 
 

@@ -146,7 +146,7 @@ def test_gateway_of_chatty_servers_snapshot_fits():
                 m.call_tool("beta__fail")
             except RpcError:
                 pass
-            t = c.until(lambda o: o["type"] == "traffic")
+            t = c.until(lambda o: o["type"] == "traffic" and not o["running"])
             assert t["backend"] == "beta" and t["ok"] is False, t
             assert len(t["error"].encode()) <= 4096, len(t["error"])
             c.close()

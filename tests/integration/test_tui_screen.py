@@ -207,6 +207,53 @@ def test_dashboard():
         assert rc == 0, err
 
 
+def test_traffic_running_and_errors():
+    """Issue 15 defect 4: a call in flight is on the list at once, marked
+    running with its start time; a tool result with isError shows as an
+    error with its text; a cancelled call ends as an error; f shows
+    errors only."""
+    spec = dict(DEFAULT_SPEC, tools=DEFAULT_SPEC["tools"] + [
+        {"name": "broken", "reply": "disk on fire", "is_error": True}])
+    with tmpdir() as d, core(d, spec=spec) as (m, sock):
+        wait_snapshot(sock, lambda s: backend(s)["state"] == "ready")
+        with Tmux(d) as tm:
+            tm.start([mcpmon_path(), "tui", sock])
+            tm.wait_for("restarts 0")
+            tm.keys("t")
+            tm.wait_for("Traffic (")
+            # Slow enough never to end by itself during the test.
+            rid = m.send_request("tools/call", {"name": "slow",
+                                                "arguments": {"ms": 600000}})
+            text = tm.wait_for(lambda t: "slow" in t and "running" in t,
+                               message="the slow call, running")
+            row = next(r for r in text.split("\n") if "slow" in r)
+            assert "tools/call" in row and "running" in row, row
+            m.call_tool("broken")
+            text = tm.wait_for("error: disk on fire")
+            row = next(r for r in text.split("\n") if "broken" in r)
+            assert "tools/call" in row, row
+            assert "running" in text, text  # the slow one still is
+            m.call("tools/list")
+            tm.wait_for("tools/list")
+            # CAN-1: the client gives up; the entry ends as an error.
+            m.notify("notifications/cancelled", {"requestId": rid})
+            text = tm.wait_for("error: cancelled by the client")
+            assert "running" not in text, text
+            # f: errors only, then the selected server's, then its errors.
+            tm.keys("f")
+            text = tm.wait_for("Traffic (2 of 3) errors")
+            assert "tools/list" not in text and "disk on fire" in text, text
+            tm.keys("f")
+            text = tm.wait_for("Traffic (3) server")
+            assert "tools/list" in text, text
+            tm.keys("f")
+            tm.wait_for("Traffic (2 of 3) server, errors")
+            tm.keys("f")
+            tm.wait_for("Traffic (3) all")
+            tm.keys("q")
+            assert tm.exit_status() == 0
+
+
 def test_reattach_when_the_core_comes_back():
     with tmpdir() as d:
         sock = os.path.join(d, "ctl.sock")

@@ -10,8 +10,9 @@
  * cJSON and POSIX, one poll() loop, no libuv, nothing from src/.
  *
  * Spec keys (all optional):
- *   tools               [{name, description, reply, inputSchema}]: extra
- *                       tools; calling one answers its reply text
+ *   tools               [{name, description, reply, inputSchema, is_error}]:
+ *                       extra tools; calling one answers its reply text
+ *                       (a result with isError true when is_error)
  *   builtin_tools       true: list the built-in tools below in tools/list
  *                       (they stay callable when false)
  *   server_name         serverInfo.name ("testserver"); --name overrides

@@ -223,7 +223,9 @@ void ts_tools_call(const cJSON* id, const cJSON* params) {
   const cJSON* spec_tool = ts_spec_tool(name);
   if (spec_tool != NULL) {
     const char* reply = ts_arg_str(spec_tool, "reply");
-    ts_text(id, reply ? reply : name, false);
+    ts_text(
+        id, reply ? reply : name,
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec_tool, "is_error")));
   } else if (strcmp(name, "echo") == 0) {
     const char* text = ts_arg_str(args, "text");
     ts_text(id, text ? text : "", false);

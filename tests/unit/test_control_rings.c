@@ -46,8 +46,8 @@ static void test_log_order_and_wrap(void) {
   CHECK_INT(ctl_rings_log_count(&r), 3);
   CHECK_STR(ctl_rings_log_at(&r, 0)->text, "line 0");
   CHECK_INT(ctl_rings_log_at(&r, 0)->t, 100);
-  CHECK(!ctl_rings_log_at(&r, 0)->from_server);
-  CHECK(ctl_rings_log_at(&r, 1)->from_server);
+  CHECK(ctl_rings_log_at(&r, 0)->source == CTL_LOG_MCPMON);
+  CHECK(ctl_rings_log_at(&r, 1)->source == CTL_LOG_STDERR);
   CHECK_STR(ctl_rings_log_at(&r, 2)->text, "line 2");
   CHECK(ctl_rings_log_at(&r, 3) == NULL);
 
@@ -204,6 +204,49 @@ static void test_traffic(void) {
   CHECK_INT(ctl_rings_traffic_count(&r), 0);
 }
 
+/* Issue 15: an entry begins running and is answered later in place; a
+ * second answer, or one for an entry that left, changes nothing. */
+static void test_traffic_running(void) {
+  struct ctl_rings r;
+  ctl_rings_init(&r);
+  struct ctl_traffic_entry in = traffic(7, "tools/call");
+  in.running = true;
+  in.from_server = false;
+  in.ms = 0;
+  in.request = "{\"id\":3}";
+  const struct ctl_traffic_entry* e = ctl_rings_push_traffic(&r, &in, 0);
+  CHECK(e->running && e->response == NULL && e->error == NULL);
+  CHECK_STR(e->request, "{\"id\":3}");
+  in = traffic(8, "sampling/createMessage");
+  in.running = true;
+  in.from_server = true;
+  ctl_rings_push_traffic(&r, &in, 0);
+
+  const char resp[] = "{\"id\":3,\"result\":{}}XX";
+  const struct ctl_traffic_entry* f = ctl_rings_finish_traffic(
+      &r, 7, 4000.5, false, "tool failed", resp, sizeof(resp) - 3);
+  CHECK(f == e);
+  CHECK(!f->running && !f->ok && f->ms == 4000.5);
+  CHECK_STR(f->error, "tool failed");
+  CHECK_STR(f->response, "{\"id\":3,\"result\":{}}");
+  CHECK_STR(f->request, "{\"id\":3}"); /* kept from the begin */
+  CHECK_INT(f->t, 1007);               /* the start, not the end */
+  /* Answered already, and unknown: NULL, nothing changes. */
+  CHECK(ctl_rings_finish_traffic(&r, 7, 1, true, NULL, NULL, 0) == NULL);
+  CHECK(!e->ok && e->ms == 4000.5);
+  CHECK(ctl_rings_finish_traffic(&r, 99, 1, true, NULL, NULL, 0) == NULL);
+  /* The server's request is still running, and says which way it went. */
+  const struct ctl_traffic_entry* s = ctl_rings_traffic_find(&r, 8);
+  CHECK(s->running && s->from_server);
+  /* A long error is cut like any text. */
+  char* big = repeat("e", CONTROL_TRAFFIC_TEXT_MAX + 10);
+  f = ctl_rings_finish_traffic(&r, 8, 2, false, big, NULL, 0);
+  CHECK_INT(strlen(f->error), CONTROL_TRAFFIC_TEXT_MAX);
+  CHECK(f->response == NULL);
+  free(big);
+  ctl_rings_free(&r);
+}
+
 static size_t sum(const size_t* v, size_t n) {
   size_t s = 0;
   for (size_t i = 0; i < n; i++) s += v[i];
@@ -278,6 +321,7 @@ int main(void) {
   test_log_text_cut();
   test_cut_utf8();
   test_traffic();
+  test_traffic_running();
   test_share();
   return check_done();
 }

@@ -604,8 +604,70 @@ static void test_malformed(void) {
   model_free(&m);
 }
 
+/* Issue 15: an entry arrives running, its answer replaces it in place
+ * (same seq, same start time); server requests say so; the filters;
+ * a server's own log line. */
+static void test_traffic_running_and_filters(void) {
+  struct model m;
+  model_init(&m);
+  model_apply_line(&m, snapshot_single, NULL);
+  size_t before = m.ntraffic;
+  model_apply_line(&m,
+                   "{\"type\":\"traffic\",\"backend\":\"server\",\"seq\":30,"
+                   "\"t\":1000,\"method\":\"tools/call\",\"tool\":\"slow\","
+                   "\"running\":true,\"direction\":\"client\",\"ms\":0,"
+                   "\"ok\":true}",
+                   NULL);
+  model_apply_line(&m,
+                   "{\"type\":\"traffic\",\"backend\":null,\"seq\":31,"
+                   "\"t\":1001,\"method\":\"sampling/createMessage\","
+                   "\"running\":true,\"direction\":\"server\",\"ms\":0,"
+                   "\"ok\":true}",
+                   NULL);
+  CHECK_INT(m.ntraffic, before + 2);
+  CHECK_INT(model_traffic_running(&m), 2);
+  long i = model_find_traffic(&m, 30);
+  CHECK(m.traffic[i].running && !m.traffic[i].from_server);
+  CHECK(m.traffic[i + 1].from_server && m.traffic[i + 1].backend == NULL);
+  /* Running entries are no errors, whatever the filter. */
+  CHECK(model_traffic_match(&m.traffic[i], false, NULL));
+  CHECK(!model_traffic_match(&m.traffic[i], true, NULL));
+  model_apply_line(&m,
+                   "{\"type\":\"traffic\",\"backend\":\"server\",\"seq\":30,"
+                   "\"t\":1000,\"method\":\"tools/call\",\"tool\":\"slow\","
+                   "\"running\":false,\"direction\":\"client\",\"ms\":4000,"
+                   "\"ok\":false,\"error\":\"disk on fire\"}",
+                   NULL);
+  CHECK_INT(m.ntraffic, before + 2);
+  i = model_find_traffic(&m, 30);
+  CHECK(!m.traffic[i].running && !m.traffic[i].ok);
+  CHECK_INT(m.traffic[i].t, 1000);
+  CHECK(m.traffic[i].ms == 4000);
+  CHECK_STR(m.traffic[i].error, "disk on fire");
+  CHECK_INT(model_traffic_running(&m), 1);
+  CHECK(model_traffic_match(&m.traffic[i], true, NULL));
+  CHECK(model_traffic_match(&m.traffic[i], true, "server"));
+  CHECK(!model_traffic_match(&m.traffic[i], true, "other"));
+  /* Gateway-level entries belong to no server's filter. */
+  CHECK(!model_traffic_match(&m.traffic[i + 1], false, "server"));
+  /* A server's notifications/message in its log. */
+  model_apply_line(&m,
+                   "{\"type\":\"log\",\"backend\":\"server\",\"t\":5,"
+                   "\"level\":\"warn\",\"source\":\"server\","
+                   "\"text\":\"db: slow query\"}",
+                   NULL);
+  const struct model_backend* b = &m.backends[0];
+  const struct model_log_line* l =
+      model_log_get(&b->log, model_log_end(&b->log) - 1);
+  CHECK(l != NULL && l->from_server && !l->from_mcpmon);
+  CHECK_INT(l->level, MODEL_LV_WARN);
+  CHECK_STR(l->text, "db: slow query");
+  model_free(&m);
+}
+
 int main(void) {
   test_snapshot();
+  test_traffic_running_and_filters();
   test_gateway_snapshot_nulls();
   test_events();
   test_added_removed();

@@ -251,6 +251,13 @@ void backend_free(struct backend* b) {
   if (b == NULL || b->freeing)
     return;
   b->freeing = true;
+  /* Issue 15: nothing stays "running" in the dashboard's view. */
+  bk_traffic_abandon(b,
+                     "mcpmon stopped following it (its server was "
+                     "released before it answered)");
+  if (b->obs != NULL && b->obs->on_gone != NULL)
+    b->obs->on_gone(b, b->obs_ctx);
+  b->obs = NULL;
   if (b->p != NULL) {
     child_kill(b->p); /* the group and what left it */
     child_release(b->p);

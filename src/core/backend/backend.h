@@ -38,6 +38,7 @@
 #include <uv.h>
 
 #include "config/config.h"
+#include "core/log.h"
 #include "proto/jmsg.h"
 
 enum backend_state {
@@ -125,19 +126,27 @@ struct backend_events {
   bool (*on_restart)(struct backend* b, void* ctx, const char* why);
 };
 
-/* One answered client request, for the dashboard's traffic view. */
+/* One exchange for the dashboard's traffic view (issue 15): reported once
+ * when a request arrives (running, seq 0: the observer returns the seq it
+ * gave the entry) and once more when it is answered (the same seq, ms,
+ * ok, error, response). A request whose begin was not seen is reported
+ * once, not running, with seq 0. */
 struct backend_traffic {
+  uint64_t seq;     /* 0: a new entry; else the one begun as this seq */
+  bool running;     /* arrived, not answered yet */
+  bool from_server; /* a request of the server to the client (sampling,
+                       elicitation, roots); else the client's */
   const char* method;
   const char* tool;     /* params.name of tools/call and prompts/get */
-  double ms;            /* request to answer */
-  bool ok;              /* false: the answer was an error */
-  const char* error;    /* its message when !ok */
-  const char* request;  /* the request as sent to the server, may be cut;
-                           NULL unless the observer asked for bodies */
-  const char* response; /* the answer as the client gets it (without the
-                           newline), not NUL-terminated, cut to
-                           body_max; NULL unless the observer asked for
-                           bodies */
+  double ms;            /* request to answer (not while running) */
+  bool ok;              /* false: an error, or a tool result with
+                           isError true */
+  const char* error;    /* its message (a tool's first text) when !ok */
+  const char* request;  /* the request (on its begin), NUL-terminated,
+                           cut to body_max; NULL when none */
+  const char* response; /* the answer as it went (without the newline),
+                           not NUL-terminated, cut to body_max; NULL
+                           when none */
   size_t response_len;
 };
 
@@ -147,12 +156,29 @@ struct backend_traffic {
 struct backend_observer {
   void (*on_state)(struct backend* b, void* ctx);
   void (*on_tools)(struct backend* b, void* ctx);
-  void (*on_traffic)(struct backend* b,
-                     void* ctx,
-                     const struct backend_traffic* t);
+  /* Returns the seq of the entry (0: not recorded). */
+  uint64_t (*on_traffic)(struct backend* b,
+                         void* ctx,
+                         const struct backend_traffic* t);
+  /* A notifications/message of the server (LOG-2), as one line: level
+   * mapped onto mcpmon's, text "logger: data" (data as text when a
+   * string, else compact JSON), not cut. */
+  void (*on_log)(struct backend* b,
+                 void* ctx,
+                 enum log_level level,
+                 const char* text);
+  /* b is being freed (backend_free): requests still running were
+   * reported ended; forget b. */
+  void (*on_gone)(struct backend* b, void* ctx);
   size_t body_max; /* >0: request and response bodies for traffic, cut to
                       this size */
 };
+
+/* The owner answered or relayed something in b's name that the backend
+ * never saw (issue 15): report it to b's observer as the backend would.
+ * Returns the observer's seq, 0 when nothing observes b. */
+uint64_t backend_report_traffic(struct backend* b,
+                                const struct backend_traffic* t);
 
 struct backend_options {
   const struct server_config* server; /* copied by backend_new */

@@ -79,6 +79,7 @@ struct qitem {
   uint64_t deadline_ms;
   uint64_t t0_ns;  /* when the client's request arrived */
   uint64_t cookie; /* backend_forward_watched, else 0 */
+  uint64_t seq;    /* its traffic entry (issue 15), or 0 */
   size_t mem;      /* counted in queue_bytes */
   TAILQ_ENTRY(qitem) entry;
 };
@@ -245,24 +246,36 @@ void bk_flush_queue(struct backend* b);
 void bk_fail_queue(struct backend* b, bool all);
 /* Free the queue without answering (backend_free). */
 void bk_drop_queue(struct backend* b);
+/* A client request arrived (m: as the client sent it): its traffic
+ * entry begins, running; returns its seq (0: nothing observes). */
+uint64_t bk_traffic_begin(struct backend* b, const struct jmsg* m);
+/* Before backend_free: every request still queued or in flight ends in
+ * the observer's view with why as its error. */
+void bk_traffic_abandon(struct backend* b, const char* why);
 /* Remember the log level a restarted server must get again (§3.3 step
  * 9); params copied. */
 void bk_track_log_level(struct backend* b, const cJSON* params);
 
 /* backend_text.c */
-/* Tell the observer that a client request got its answer (t0_ns: when it
- * arrived; 0 reports nothing). response is the answer as the client gets
- * it, without the newline; it is cut to the observer's body_max, or left
- * out when that is 0. */
+/* Tell the observer that the client request of traffic entry seq got
+ * its answer (t0_ns: when it arrived; seq 0 reports nothing). response is
+ * the answer as the client gets it, without the newline; it is cut to
+ * the observer's body_max, or left out when that is 0. method and tool
+ * describe the request again for an observer that lost the entry. */
 void bk_report_text(struct backend* b,
+                    uint64_t seq,
                     const char* method,
                     const char* tool,
                     uint64_t t0_ns,
-                    const char* body,
                     bool ok,
                     const char* error,
                     const char* response,
                     size_t response_len);
+/* Issue 15: the result at res (in text) is a tool's failure (isError
+ * true): its first text content (heap; "" when it has none), else NULL. */
+char* bk_tool_error(const char* text, struct jspan res);
+/* The same for a result as a tree. */
+char* bk_tool_error_tree(const cJSON* result);
 /* A line from the server: when it is a valid response to a forwarded
  * request in flight, hand it to the owner as text (on_response_text) with
  * the client's id and return true. Returns false, having done nothing,

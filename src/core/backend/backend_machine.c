@@ -88,8 +88,52 @@ static struct jmsg* bk_line_msg(const char* line,
   return fixed;
 }
 
+/* LOG-2's levels (RFC 5424) onto mcpmon's. */
+static enum log_level bk_log_level_of(const char* text, struct jspan v) {
+  static const struct {
+    const char* name;
+    enum log_level level;
+  } map[] = {
+      {"debug", LL_DEBUG},  {"info", LL_INFO},       {"notice", LL_INFO},
+      {"warning", LL_WARN}, {"error", LL_ERROR},     {"critical", LL_ERROR},
+      {"alert", LL_ERROR},  {"emergency", LL_ERROR},
+  };
+  for (size_t i = 0; i < ARRAY_LEN(map); i++)
+    if (jtext_str_eq(text, v, map[i].name))
+      return map[i].level;
+  return LL_INFO;
+}
+
+/* Longest server log line built for the observer (the ring cuts it
+ * further): data printed as compact JSON may be large. */
+#define BK_SERVER_LOG_MAX (16u * 1024u)
+
+/* Issue 15: a server's notifications/message goes to the dashboard's log
+ * pane as "logger: data" with its level (the client gets it too). */
+static void bk_server_log(struct backend* b, const struct jmsg* m) {
+  if (b->obs == NULL || b->obs->on_log == NULL)
+    return;
+  struct jspan level = jmsg_get(m, "params", "level", NULL);
+  struct jspan logger = jmsg_get(m, "params", "logger", NULL);
+  struct jspan data = jmsg_get(m, "params", "data", NULL);
+  char* who = jtext_string(m->text, logger, NULL);
+  char* what = jtext_string(m->text, data, NULL);
+  if (what == NULL && data.len != 0) /* compact JSON as the server wrote */
+    what =
+        xstrndup(m->text + data.off,
+                 data.len < BK_SERVER_LOG_MAX ? data.len : BK_SERVER_LOG_MAX);
+  char* line = xasprintf("%s%s%s", who != NULL ? who : "",
+                         who != NULL ? ": " : "", what != NULL ? what : "");
+  b->obs->on_log(b, b->obs_ctx, bk_log_level_of(m->text, level), line);
+  free(line);
+  free(what);
+  free(who);
+}
+
 /* A server notification (as text) for the client. */
 static void bk_on_notification(struct backend* b, struct jmsg* m) {
+  if (strcmp(m->method, "notifications/message") == 0)
+    bk_server_log(b, m);
   if (b->draining && strcmp(m->method, "notifications/progress") != 0) {
     /* Issue 14: a replaced server's progress for its calls still counts;
      * its other news is not the client's any more. */
@@ -130,13 +174,20 @@ static void bk_on_response_msg(struct backend* b, struct jmsg* m) {
     jmsg_replace_json(m, m->id, r->client_id);
     const cJSON* err = NULL;
     cJSON* etree = NULL;
+    char* tool_err = NULL;
     if (m->is_error) {
       etree = jtext_tree(m->text, jmsg_get(m, "error", NULL));
       err = cJSON_GetObjectItemCaseSensitive(etree, "message");
+    } else if (r->seq != 0) {
+      tool_err = bk_tool_error(m->text, jmsg_get(m, "result", NULL));
     }
-    bk_report_text(b, r->method, r->tool, r->t0_ns, r->body, !m->is_error,
-                   cJSON_IsString(err) ? err->valuestring : NULL, m->text,
-                   m->len);
+    bk_report_text(b, r->seq, r->method, r->tool, r->t0_ns,
+                   !m->is_error && tool_err == NULL,
+                   tool_err != NULL      ? tool_err
+                   : cJSON_IsString(err) ? err->valuestring
+                                         : NULL,
+                   m->text, m->len);
+    free(tool_err);
     cJSON_Delete(etree);
     uint64_t cookie = r->cookie;
     inflight_req_free(r);

@@ -30,26 +30,34 @@ int bk_write_msg(struct backend* b, const cJSON* msg) {
 
 /* ---- answers to the owner and the observer ------------------------------ */
 
-/* Tell the observer that a client request got its answer, t0_ns being
- * when the request arrived (queued time counts). */
+/* Tell the observer that the request of entry seq got its answer (a
+ * tree mcpmon made, or read), t0_ns being when it arrived (queued time
+ * counts). */
 static void bk_report(struct backend* b,
+                      uint64_t seq,
                       const char* method,
                       const char* tool,
                       uint64_t t0_ns,
-                      const char* body,
                       const cJSON* response) {
-  if (b->obs == NULL || b->obs->on_traffic == NULL || t0_ns == 0)
+  if (b->obs == NULL || b->obs->on_traffic == NULL || seq == 0)
     return;
   const cJSON* err = cJSON_GetObjectItemCaseSensitive(response, "error");
   const cJSON* em = cJSON_GetObjectItemCaseSensitive(err, "message");
+  char* tool_err = err == NULL
+                       ? bk_tool_error_tree(cJSON_GetObjectItemCaseSensitive(
+                             response, "result"))
+                       : NULL;
   size_t len = 0;
   char* text = NULL; /* printed only for an observer that keeps bodies */
   if (b->obs->body_max > 0)
     text = jrpc_serialize(response, &len);
-  bk_report_text(b, method, tool, t0_ns, body, err == NULL,
-                 cJSON_IsString(em) ? em->valuestring : NULL, text,
-                 len > 0 ? len - 1 : 0);
+  bk_report_text(b, seq, method, tool, t0_ns, err == NULL && tool_err == NULL,
+                 tool_err != NULL     ? tool_err
+                 : cJSON_IsString(em) ? em->valuestring
+                                      : NULL,
+                 text, len > 0 ? len - 1 : 0);
   free(text);
+  free(tool_err);
 }
 
 void bk_reply_tree(struct backend* b, cJSON* msg, uint64_t cookie) {
@@ -64,7 +72,7 @@ void bk_reply_tree(struct backend* b, cJSON* msg, uint64_t cookie) {
 void bk_finish_forward(struct backend* b,
                        struct inflight_req* r,
                        cJSON* response) {
-  bk_report(b, r->method, r->tool, r->t0_ns, r->body, response);
+  bk_report(b, r->seq, r->method, r->tool, r->t0_ns, response);
   if (r->cookie != 0)
     bk_reply_tree(b, response, r->cookie);
   else
@@ -78,33 +86,43 @@ void bk_answer_req_error(struct backend* b,
   bk_finish_forward(b, r, bk_error(b, r->client_id, reason, message));
 }
 
-/* The request as the client sent it, cut to what the observer keeps;
- * NULL when it keeps no bodies. */
-static char* bk_body(const struct backend* b, const struct jmsg* m) {
-  if (b->obs == NULL || b->obs->body_max == 0)
-    return NULL;
-  return xstrndup(m->text,
-                  m->len < b->obs->body_max ? m->len : b->obs->body_max);
-}
-
 /* params.name of tools/call and prompts/get, for the traffic view (heap,
  * or NULL). */
 static char* bk_tool_of(const struct jmsg* m) {
   return jtext_string(m->text, jmsg_get(m, "params", "name", NULL), NULL);
 }
 
+uint64_t bk_traffic_begin(struct backend* b, const struct jmsg* m) {
+  if (b->obs == NULL || b->obs->on_traffic == NULL)
+    return 0;
+  size_t max = b->obs->body_max;
+  char* body = max > 0 ? xstrndup(m->text, m->len < max ? m->len : max)
+                       : NULL; /* with the client's id, as it was sent */
+  char* tool = bk_tool_of(m);
+  struct backend_traffic t = {
+      .running = true,
+      .method = m->method,
+      .tool = tool,
+      .ok = true,
+      .request = body,
+  };
+  uint64_t seq = b->obs->on_traffic(b, b->obs_ctx, &t);
+  free(tool);
+  free(body);
+  return seq;
+}
+
 /* Answer a client request that never reached a server (takes m). */
 static void bk_reject_why(struct backend* b,
                           struct jmsg* m,
                           uint64_t t0_ns,
+                          uint64_t seq,
                           uint64_t cookie,
                           cJSON* err) {
-  if (b->obs != NULL && b->obs->on_traffic != NULL) {
-    char* body = bk_body(b, m);
+  if (seq != 0) {
     char* tool = bk_tool_of(m);
-    bk_report(b, m->method, tool, t0_ns, body, err);
+    bk_report(b, seq, m->method, tool, t0_ns, err);
     free(tool);
-    free(body);
   }
   jmsg_free(m);
   if (cookie != 0)
@@ -116,12 +134,13 @@ static void bk_reject_why(struct backend* b,
 static void bk_reject(struct backend* b,
                       struct jmsg* m,
                       uint64_t t0_ns,
+                      uint64_t seq,
                       uint64_t cookie,
                       const char* what) {
   cJSON* id = jmsg_id(m);
   cJSON* err = bk_unavailable_error(b, id, what);
   cJSON_Delete(id);
-  bk_reject_why(b, m, t0_ns, cookie, err);
+  bk_reject_why(b, m, t0_ns, seq, cookie, err);
 }
 
 /* ---- mcpmon's own requests ---------------------------------------------- */
@@ -174,6 +193,7 @@ static bool bk_queue_full(const struct backend* b, const struct jmsg* m) {
 static void bk_enqueue(struct backend* b,
                        struct jmsg* m,
                        uint64_t t0_ns,
+                       uint64_t seq,
                        uint64_t cookie) {
   if (bk_queue_full(b, m)) {
     if (!b->queue_full_warned) {
@@ -196,12 +216,13 @@ static void bk_enqueue(struct backend* b,
     cJSON* id = jmsg_id(m);
     cJSON* err = bk_error(b, id, "backpressure", text);
     cJSON_Delete(id);
-    bk_reject_why(b, m, t0_ns, cookie, err);
+    bk_reject_why(b, m, t0_ns, seq, cookie, err);
     return;
   }
   struct qitem* q = xcalloc(1, sizeof(*q));
   q->msg = m;
   q->t0_ns = t0_ns;
+  q->seq = seq;
   q->cookie = cookie;
   q->deadline_ms = uv_now(b->loop) + b->queue_timeout_ms;
   bool first = TAILQ_EMPTY(&b->queue);
@@ -237,13 +258,30 @@ void bk_fail_queue(struct backend* b, bool all) {
          (all || q->deadline_ms <= now)) {
     bk_unqueue(b, q);
     if (q->msg->kind == JRPC_REQUEST)
-      bk_reject(b, q->msg, q->t0_ns, q->cookie,
+      bk_reject(b, q->msg, q->t0_ns, q->seq, q->cookie,
                 "the request was not sent to it");
     else
       jmsg_free(q->msg);
     free(q);
   }
   bk_queue_arm(b);
+}
+
+void bk_traffic_abandon(struct backend* b, const char* why) {
+  if (b->obs == NULL || b->obs->on_traffic == NULL)
+    return;
+  struct qitem* q;
+  TAILQ_FOREACH(q, &b->queue, entry) {
+    if (q->msg->kind == JRPC_REQUEST)
+      bk_report_text(b, q->seq, q->msg->method, NULL, q->t0_ns, false, why,
+                     NULL, 0);
+  }
+  struct inflight_req* r;
+  TAILQ_FOREACH(r, &b->inflight.order, entry) {
+    if (r->kind == INFLIGHT_FORWARD)
+      bk_report_text(b, r->seq, r->method, r->tool, r->t0_ns, false, why, NULL,
+                     0);
+  }
 }
 
 void bk_drop_queue(struct backend* b) {
@@ -315,6 +353,7 @@ static void bk_note_token(struct backend* b,
 static void bk_send_forward(struct backend* b,
                             struct jmsg* m,
                             uint64_t t0_ns,
+                            uint64_t seq,
                             uint64_t cookie) {
   size_t queued = child_write_queue(b->p);
   if (queued > BK_WRITE_QUEUE_MAX) {
@@ -326,17 +365,16 @@ static void bk_send_forward(struct backend* b,
     cJSON* id = jmsg_id(m);
     cJSON* err = bk_error(b, id, "backpressure", text);
     cJSON_Delete(id);
-    bk_reject_why(b, m, t0_ns, cookie, err);
+    bk_reject_why(b, m, t0_ns, seq, cookie, err);
     return;
   }
   struct inflight_req* r =
       inflight_req_new(b->next_id++, INFLIGHT_FORWARD, m->method);
   r->cookie = cookie;
-  if (b->obs != NULL && b->obs->on_traffic != NULL) {
-    r->body = bk_body(b, m); /* with the client's id, as it was sent */
-    r->t0_ns = t0_ns;
+  r->t0_ns = t0_ns;
+  r->seq = seq;
+  if (seq != 0)
     r->tool = bk_tool_of(m);
-  }
   r->client_id = jmsg_id(m);
   bk_note_token(b, r, m);
   jmsg_replace_int(m, m->id, r->id);
@@ -374,12 +412,13 @@ static bool bk_can_queue(const struct backend* b) {
 static void bk_forward(struct backend* b, struct jmsg* m, uint64_t cookie) {
   bk_track_state(b, m);
   uint64_t t0_ns = uv_hrtime();
+  uint64_t seq = bk_traffic_begin(b, m); /* issue 15: shown while it runs */
   if (bk_accepts_now(b))
-    bk_send_forward(b, m, t0_ns, cookie);
+    bk_send_forward(b, m, t0_ns, seq, cookie);
   else if (bk_can_queue(b))
-    bk_enqueue(b, m, t0_ns, cookie);
+    bk_enqueue(b, m, t0_ns, seq, cookie);
   else
-    bk_reject(b, m, t0_ns, cookie, "the request was not sent to it");
+    bk_reject(b, m, t0_ns, seq, cookie, "the request was not sent to it");
 }
 
 void backend_forward_request(struct backend* b, struct jmsg* m) {
@@ -415,6 +454,8 @@ static void bk_cancel(struct backend* b, struct jmsg* m) {
     bool same = jrpc_id_equal(id, rid);
     cJSON_Delete(id);
     if (same) {
+      bk_report_text(b, q->seq, q->msg->method, NULL, q->t0_ns, false,
+                     "cancelled by the client", NULL, 0);
       bk_unqueue(b, q);
       jmsg_free(q->msg);
       free(q);
@@ -432,6 +473,8 @@ static void bk_cancel(struct backend* b, struct jmsg* m) {
     return;
   }
   jmsg_replace_int(m, rid_at, r->id);
+  bk_report_text(b, r->seq, r->method, r->tool, r->t0_ns, false,
+                 "cancelled by the client", NULL, 0);
   inflight_req_free(inflight_take(&b->inflight, r->id));
   bk_write_jmsg(b, m);
 }
@@ -444,7 +487,7 @@ void bk_forward_notification(struct backend* b, struct jmsg* m) {
   if (bk_accepts_now(b))
     bk_write_jmsg(b, m);
   else if (bk_can_queue(b))
-    bk_enqueue(b, m, 0, 0);
+    bk_enqueue(b, m, 0, 0, 0);
   else
     jmsg_free(m);
 }
@@ -464,7 +507,7 @@ void bk_flush_queue(struct backend* b) {
   struct qitem* q;
   while (b->state == BACKEND_READY && (q = bk_dequeue(b)) != NULL) {
     if (q->msg->kind == JRPC_REQUEST)
-      bk_send_forward(b, q->msg, q->t0_ns, q->cookie);
+      bk_send_forward(b, q->msg, q->t0_ns, q->seq, q->cookie);
     else
       bk_write_jmsg(b, q->msg);
     free(q);

@@ -20,30 +20,82 @@
 #include "lib/util.h"
 
 void bk_report_text(struct backend* b,
+                    uint64_t seq,
                     const char* method,
                     const char* tool,
                     uint64_t t0_ns,
-                    const char* body,
                     bool ok,
                     const char* error,
                     const char* response,
                     size_t response_len) {
-  if (b->obs == NULL || b->obs->on_traffic == NULL || t0_ns == 0)
+  if (b->obs == NULL || b->obs->on_traffic == NULL || seq == 0)
     return;
   size_t max = b->obs->body_max;
   struct backend_traffic t = {
+      .seq = seq,
       .method = method,
       .tool = tool,
-      .ms = (double)(uv_hrtime() - t0_ns) / 1e6,
+      .ms = t0_ns != 0 ? (double)(uv_hrtime() - t0_ns) / 1e6 : 0,
       .ok = ok,
       .error = error,
-      .request = body,
       .response = max > 0 ? response : NULL,
       .response_len = max > 0 && response != NULL
                           ? (response_len < max ? response_len : max)
                           : 0,
   };
   b->obs->on_traffic(b, b->obs_ctx, &t);
+}
+
+uint64_t backend_report_traffic(struct backend* b,
+                                const struct backend_traffic* t) {
+  if (b == NULL || b->obs == NULL || b->obs->on_traffic == NULL)
+    return 0;
+  return b->obs->on_traffic(b, b->obs_ctx, t);
+}
+
+/* The first text content of a tool result, as a cut copy. */
+#define BT_TOOL_ERROR_MAX 4096u
+
+char* bk_tool_error(const char* text, struct jspan res) {
+  struct jspan v;
+  if (!jtext_member(text, res, "isError", &v) ||
+      jtext_type(text, v) != JSCAN_TRUE)
+    return NULL;
+  struct jspan content, el, type, msg;
+  size_t pos = 0;
+  if (jtext_member(text, res, "content", &content)) {
+    while (jtext_element(text, content, &pos, &el)) {
+      if (jtext_member(text, el, "type", &type) &&
+          jtext_str_eq(text, type, "text") &&
+          jtext_member(text, el, "text", &msg)) {
+        size_t n = 0;
+        char* s = jtext_string(text, msg, &n);
+        if (s != NULL) {
+          if (n > BT_TOOL_ERROR_MAX)
+            s[BT_TOOL_ERROR_MAX] = '\0'; /* the ring cuts it at UTF-8 */
+          return s;
+        }
+      }
+    }
+  }
+  return xstrdup("");
+}
+
+char* bk_tool_error_tree(const cJSON* result) {
+  if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "isError")))
+    return NULL;
+  const cJSON* c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(result, "content")) {
+    const cJSON* type = cJSON_GetObjectItemCaseSensitive(c, "type");
+    const cJSON* msg = cJSON_GetObjectItemCaseSensitive(c, "text");
+    if (cJSON_IsString(type) && strcmp(type->valuestring, "text") == 0 &&
+        cJSON_IsString(msg))
+      return xstrndup(msg->valuestring,
+                      strlen(msg->valuestring) < BT_TOOL_ERROR_MAX
+                          ? strlen(msg->valuestring)
+                          : BT_TOOL_ERROR_MAX);
+  }
+  return xstrdup("");
 }
 
 /* The first max bytes of the pieces joined (heap, *len bytes), for an
@@ -122,12 +174,22 @@ bool bk_forward_text(struct backend* b,
   size_t total = t.len - t.id_len + idlen;
   char* body = NULL;
   size_t body_len = 0;
-  if (b->obs != NULL && b->obs->body_max > 0 && r->t0_ns != 0)
+  if (b->obs != NULL && b->obs->body_max > 0 && r->seq != 0)
     body =
         bt_join(pieces, n, total < b->obs->body_max ? total : b->obs->body_max,
                 &body_len);
-  bk_report_text(b, r->method, r->tool, r->t0_ns, r->body, t.error == NULL,
-                 cJSON_IsString(em) ? em->valuestring : NULL, body, body_len);
+  char* tool_err = NULL;
+  struct jspan res;
+  if (r->seq != 0 && t.error == NULL &&
+      jtext_member(line, (struct jspan){t.off, t.len}, "result", &res))
+    tool_err = bk_tool_error(line, res);
+  bk_report_text(b, r->seq, r->method, r->tool, r->t0_ns,
+                 t.error == NULL && tool_err == NULL,
+                 tool_err != NULL     ? tool_err
+                 : cJSON_IsString(em) ? em->valuestring
+                                      : NULL,
+                 body, body_len);
+  free(tool_err);
   free(body);
   cJSON_Delete(t.error);
   inflight_req_free(r);

@@ -45,7 +45,6 @@ void inflight_req_free(struct inflight_req* r) {
   cJSON_Delete(r->token);
   free(r->method);
   free(r->tool);
-  free(r->body);
   free(r);
 }
 

@@ -40,7 +40,7 @@ struct inflight_req {
   char* method;
   unsigned list;   /* LIST: which list (enum backend_list) */
   char* tool;      /* FORWARD with an observer: params.name */
-  char* body;      /* FORWARD with an observer: the request, cut */
+  uint64_t seq;    /* FORWARD: its traffic entry (observer's), or 0 */
   cJSON* token;    /* FORWARD: params._meta.progressToken, or NULL */
   uint64_t cookie; /* FORWARD: non-zero: the owner reads the answer
                       first (backend_forward_watched) */

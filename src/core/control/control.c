@@ -96,7 +96,6 @@ static void ctl_drop(struct ctl_client* cl, const char* why) {
   TAILQ_REMOVE(&c->clients, cl, link);
   if (cl->subscribed && c->nsubscribed > 0)
     c->nsubscribed--;
-  ctl_model_keep_bodies(&c->model, c->nsubscribed > 0);
   uv_close((uv_handle_t*)&cl->pipe, ctl_client_closed);
   if (why != NULL)
     log_msg(LL_VERBOSE, NULL, 0, "Control client dropped: %s", why);
@@ -322,7 +321,6 @@ static void ctl_cmd_snapshot(struct ctl_client* cl,
   if (subscribe && !cl->subscribed) {
     cl->subscribed = true;
     c->nsubscribed++;
-    ctl_model_keep_bodies(&c->model, true);
   }
 }
 
@@ -678,6 +676,12 @@ void control_replace_backend(struct control* c,
   ctl_broadcast_row(c, cb);
 }
 
+uint64_t control_traffic(struct control* c,
+                         struct backend* b,
+                         const struct backend_traffic* t) {
+  return c != NULL ? ctl_model_traffic(&c->model, b, t) : 0;
+}
+
 void control_list_changed(struct control* c, struct backend* b, bool relisted) {
   ctl_model_list_changed(&c->model, b, relisted);
 }
@@ -701,8 +705,10 @@ char* control_log_text(struct control* c, struct backend* b, int lines) {
     char clock[16] = "??:??:??";
     if (localtime_r(&secs, &tm) != NULL)
       strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+    static const char* const sources[] = {"mcpmon", "stderr", "server"};
     fprintf(f, "%s %s %s: %s\n", clock, log_level_name(l->level),
-            l->from_server ? "stderr" : "mcpmon", l->text);
+            (unsigned)l->source < ARRAY_LEN(sources) ? sources[l->source] : "?",
+            l->text);
   }
   fclose(f);
   return out;

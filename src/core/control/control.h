@@ -77,6 +77,14 @@ void control_replace_backend(struct control* c,
                              struct backend* old,
                              struct backend* now);
 
+/* Traffic the session answered or relayed itself (issue 15), of b or of
+ * no backend (b NULL: gateway-level in gateway mode, the one backend in
+ * single mode); see ctl_model_traffic. Returns the entry's seq, 0 when
+ * not recorded. c NULL: nothing. */
+uint64_t control_traffic(struct control* c,
+                         struct backend* b,
+                         const struct backend_traffic* t);
+
 /* notifications/tools/list_changed was sent (relisted false) or the client
  * then re-read the list (relisted true). b NULL: every backend. */
 void control_list_changed(struct control* c, struct backend* b, bool relisted);

@@ -30,7 +30,10 @@ static cJSON* ctl_json_log(const char* name, const struct ctl_log_entry* l) {
     cJSON_AddNullToObject(o, "backend");
   cJSON_AddNumberToObject(o, "t", (double)l->t);
   cJSON_AddStringToObject(o, "level", log_level_name(l->level));
-  cJSON_AddStringToObject(o, "source", l->from_server ? "stderr" : "mcpmon");
+  static const char* const sources[] = {"mcpmon", "stderr", "server"};
+  cJSON_AddStringToObject(
+      o, "source",
+      sources[l->source <= CTL_LOG_SERVER ? l->source : CTL_LOG_MCPMON]);
   cJSON_AddStringToObject(o, "text", l->text);
   return o;
 }
@@ -51,12 +54,18 @@ static cJSON* ctl_json_traffic(const char* name,
                                const struct ctl_traffic_entry* t) {
   cJSON* o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "type", "traffic");
-  cJSON_AddStringToObject(o, "backend", name);
+  if (name != NULL)
+    cJSON_AddStringToObject(o, "backend", name);
+  else
+    cJSON_AddNullToObject(o, "backend");
   cJSON_AddNumberToObject(o, "seq", (double)t->seq);
   cJSON_AddNumberToObject(o, "t", (double)t->t);
   cJSON_AddStringToObject(o, "method", t->method);
   if (t->tool != NULL)
     cJSON_AddStringToObject(o, "tool", t->tool);
+  /* Issue 15: in flight until an event with the same seq ends it. */
+  cJSON_AddBoolToObject(o, "running", t->running);
+  cJSON_AddStringToObject(o, "direction", t->from_server ? "server" : "client");
   cJSON_AddNumberToObject(o, "ms", (double)((long long)(t->ms * 100)) / 100);
   cJSON_AddBoolToObject(o, "ok", t->ok);
   if (t->error != NULL)
@@ -134,7 +143,7 @@ cJSON* ctl_json_log_event(const struct ctl_backend* cb,
 
 cJSON* ctl_json_traffic_event(const struct ctl_backend* cb,
                               const struct ctl_traffic_entry* t) {
-  return ctl_json_traffic(backend_name(cb->b), t);
+  return ctl_json_traffic(cb != NULL ? backend_name(cb->b) : NULL, t);
 }
 
 cJSON* ctl_json_list_changed_event(const struct ctl_backend* cb) {
@@ -161,7 +170,12 @@ cJSON* ctl_json_traffic_detail(const struct ctl_backend* cb,
   if (id != NULL)
     cJSON_AddItemToObject(o, "id", cJSON_Duplicate(id, 1));
   cJSON_AddNumberToObject(o, "seq", (double)t->seq);
-  cJSON_AddStringToObject(o, "backend", backend_name(cb->b));
+  if (cb != NULL)
+    cJSON_AddStringToObject(o, "backend", backend_name(cb->b));
+  else
+    cJSON_AddNullToObject(o, "backend");
+  if (t->running)
+    cJSON_AddTrueToObject(o, "running");
   const char* bodies[2] = {t->request, t->response};
   const char* keys[2] = {"request", "response"};
   bool truncated = false;
@@ -178,10 +192,10 @@ cJSON* ctl_json_traffic_detail(const struct ctl_backend* cb,
   }
   if (truncated)
     cJSON_AddTrueToObject(o, "truncated");
-  if (t->request == NULL && t->response == NULL)
-    cJSON_AddStringToObject(o, "note",
-                            "bodies are kept only while a dashboard is "
-                            "attached");
+  if (t->running)
+    cJSON_AddStringToObject(o, "note", "no answer yet");
+  else if (t->request == NULL && t->response == NULL)
+    cJSON_AddStringToObject(o, "note", "no bodies were recorded for it");
   return o;
 }
 

@@ -41,12 +41,14 @@ cJSON* ctl_json_state_event(const struct ctl_backend* cb);
 /* cb NULL: a line of no backend ("backend":null). */
 cJSON* ctl_json_log_event(const struct ctl_backend* cb,
                           const struct ctl_log_entry* l);
+/* cb NULL: traffic of no backend ("backend":null, gateway mode). */
 cJSON* ctl_json_traffic_event(const struct ctl_backend* cb,
                               const struct ctl_traffic_entry* t);
 cJSON* ctl_json_list_changed_event(const struct ctl_backend* cb);
 cJSON* ctl_json_backend_removed_event(const char* name);
-/* The answer to {"cmd":"traffic"}: bodies at most CONTROL_TRAFFIC_BODY_MAX
- * each, so it is bounded too. id (borrowed, may be NULL) is echoed. */
+/* The answer to {"cmd":"traffic"} (cb NULL as above): bodies at most
+ * CONTROL_TRAFFIC_BODY_MAX each, so it is bounded too. id (borrowed, may be
+ * NULL) is echoed. */
 cJSON* ctl_json_traffic_detail(const struct ctl_backend* cb,
                                const struct ctl_traffic_entry* t,
                                const cJSON* id);

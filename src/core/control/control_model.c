@@ -29,29 +29,108 @@ static void ctl_model_obs_tools(struct backend* b, void* ctx) {
     m->ev->on_tools(m->ctx, cb);
 }
 
-static void ctl_model_obs_traffic(struct backend* b,
-                                  void* ctx,
-                                  const struct backend_traffic* t) {
-  struct ctl_model* m = ctx;
+/* The record whose backend, or one of whose draining predecessors, is b. */
+static struct ctl_backend* ctl_model_find_any(const struct ctl_model* m,
+                                              const struct backend* b) {
   struct ctl_backend* cb = ctl_model_find(m, b);
-  if (cb == NULL)
-    return;
-  bool bodies = m->obs.body_max > 0;
-  struct ctl_traffic_entry in = {
-      .seq = ++m->traffic_seq,
-      .t = ctl_model_now_ms(),
-      .method = (char*)t->method,
-      .tool = (char*)t->tool,
-      .ms = t->ms,
-      .ok = t->ok,
-      .error = (char*)t->error,
-      .request = bodies ? (char*)t->request : NULL,
-      .response = bodies ? (char*)t->response : NULL,
-  };
-  const struct ctl_traffic_entry* e =
-      ctl_rings_push_traffic(&cb->rings, &in, bodies ? t->response_len : 0);
+  if (cb != NULL)
+    return cb;
+  STAILQ_FOREACH(cb, &m->backends, link) {
+    for (int i = 0; i < CTL_MODEL_OLD_MAX; i++)
+      if (cb->old[i] == b)
+        return cb;
+  }
+  return NULL;
+}
+
+static uint64_t ctl_model_record(struct ctl_model* m,
+                                 struct ctl_backend* cb,
+                                 const struct backend_traffic* t) {
+  struct ctl_rings* r = cb != NULL ? &cb->rings : &m->none;
+  const struct ctl_traffic_entry* e = NULL;
+  uint64_t seq = t->seq;
+  if (seq != 0) {
+    e = ctl_rings_finish_traffic(r, seq, t->ms, t->ok, t->error, t->response,
+                                 t->response_len);
+    if (e == NULL && ctl_rings_traffic_find(r, seq) != NULL)
+      return seq; /* answered already: nothing new */
+  }
+  if (e == NULL) {
+    /* A new entry, or the answer to one that left the ring already. */
+    uint64_t now = ctl_model_now_ms();
+    uint64_t ms = t->running ? 0 : (uint64_t)t->ms;
+    struct ctl_traffic_entry in = {
+        .seq = seq != 0 ? seq : ++m->traffic_seq,
+        .t = ms < now ? now - ms : now,
+        .running = t->running,
+        .from_server = t->from_server,
+        .method = (char*)(t->method != NULL ? t->method : "?"),
+        .tool = (char*)t->tool,
+        .ms = t->ms,
+        .ok = t->ok,
+        .error = (char*)t->error,
+        .request = (char*)t->request,
+        .response = (char*)t->response,
+    };
+    e = ctl_rings_push_traffic(r, &in,
+                               t->response != NULL ? t->response_len : 0);
+  }
   if (m->ev->on_traffic != NULL)
     m->ev->on_traffic(m->ctx, cb, e);
+  return e->seq;
+}
+
+static uint64_t ctl_model_obs_traffic(struct backend* b,
+                                      void* ctx,
+                                      const struct backend_traffic* t) {
+  struct ctl_model* m = ctx;
+  struct ctl_backend* cb = ctl_model_find_any(m, b);
+  if (cb == NULL)
+    return 0;
+  return ctl_model_record(m, cb, t);
+}
+
+uint64_t ctl_model_traffic(struct ctl_model* m,
+                           struct backend* b,
+                           const struct backend_traffic* t) {
+  struct ctl_backend* cb = NULL;
+  if (b != NULL) {
+    cb = ctl_model_find_any(m, b);
+    if (cb == NULL)
+      return 0;
+  } else if (m->single) {
+    cb = STAILQ_FIRST(&m->backends);
+    if (cb == NULL)
+      return 0;
+  }
+  return ctl_model_record(m, cb, t);
+}
+
+static void ctl_model_push_log(struct ctl_model* m,
+                               struct ctl_backend* cb,
+                               enum log_level level,
+                               enum ctl_log_source source,
+                               const char* text);
+
+/* Issue 15: the server's own log messages, in its log pane. */
+static void ctl_model_obs_log(struct backend* b,
+                              void* ctx,
+                              enum log_level level,
+                              const char* text) {
+  struct ctl_model* m = ctx;
+  struct ctl_backend* cb = ctl_model_find_any(m, b);
+  if (cb != NULL)
+    ctl_model_push_log(m, cb, level, CTL_LOG_SERVER, text);
+}
+
+static void ctl_model_obs_gone(struct backend* b, void* ctx) {
+  struct ctl_model* m = ctx;
+  struct ctl_backend* cb;
+  STAILQ_FOREACH(cb, &m->backends, link) {
+    for (int i = 0; i < CTL_MODEL_OLD_MAX; i++)
+      if (cb->old[i] == b)
+        cb->old[i] = NULL;
+  }
 }
 
 /* ---- the model ----------------------------------------------------------- */
@@ -68,16 +147,17 @@ void ctl_model_init(struct ctl_model* m,
   m->obs.on_state = ctl_model_obs_state;
   m->obs.on_tools = ctl_model_obs_tools;
   m->obs.on_traffic = ctl_model_obs_traffic;
+  m->obs.on_log = ctl_model_obs_log;
+  m->obs.on_gone = ctl_model_obs_gone;
+  /* Issue 15: bodies always, whether or not a dashboard is attached. */
+  m->obs.body_max = CONTROL_TRAFFIC_BODY_MAX;
 }
 
 void ctl_model_free(struct ctl_model* m) {
   while (!STAILQ_EMPTY(&m->backends))
     ctl_model_remove(m, STAILQ_FIRST(&m->backends));
+  ctl_rings_free(&m->none);
   ctl_events_free(&m->events);
-}
-
-void ctl_model_keep_bodies(struct ctl_model* m, bool keep) {
-  m->obs.body_max = keep ? CONTROL_TRAFFIC_BODY_MAX : 0;
 }
 
 struct ctl_backend* ctl_model_add(struct ctl_model* m,
@@ -109,7 +189,17 @@ struct ctl_backend* ctl_model_add(struct ctl_model* m,
 void ctl_model_replace(struct ctl_model* m,
                        struct ctl_backend* cb,
                        struct backend* now) {
-  backend_set_observer(cb->b, NULL, NULL);
+  /* The old one still answers its calls in flight: follow it until it
+   * is freed (on_gone). With no slot left, the oldest is let go. */
+  int slot = 0;
+  for (int i = 0; i < CTL_MODEL_OLD_MAX; i++)
+    if (cb->old[i] == NULL) {
+      slot = i;
+      break;
+    }
+  if (cb->old[slot] != NULL)
+    backend_set_observer(cb->old[slot], NULL, NULL);
+  cb->old[slot] = cb->b != now ? cb->b : NULL;
   cb->b = now;
   backend_set_observer(now, &m->obs, m);
 }
@@ -129,6 +219,9 @@ size_t ctl_model_index(const struct ctl_model* m,
 void ctl_model_remove(struct ctl_model* m, struct ctl_backend* cb) {
   STAILQ_REMOVE(&m->backends, cb, ctl_backend, link);
   backend_set_observer(cb->b, NULL, NULL);
+  for (int i = 0; i < CTL_MODEL_OLD_MAX; i++)
+    if (cb->old[i] != NULL)
+      backend_set_observer(cb->old[i], NULL, NULL);
   ctl_rings_free(&cb->rings);
   free(cb);
 }
@@ -163,7 +256,8 @@ const struct ctl_traffic_entry* ctl_model_traffic_find(
       return t;
     }
   }
-  return NULL;
+  *out = NULL;
+  return ctl_rings_traffic_find(&m->none, seq);
 }
 
 void ctl_model_list_changed(struct ctl_model* m,
@@ -185,26 +279,17 @@ void ctl_model_list_changed(struct ctl_model* m,
   }
 }
 
-void ctl_model_on_log(void* ctx,
-                      enum log_level level,
-                      const char* name,
-                      bool from_server,
-                      const char* text) {
-  struct ctl_model* m = ctx;
+static void ctl_model_push_log(struct ctl_model* m,
+                               struct ctl_backend* cb,
+                               enum log_level level,
+                               enum ctl_log_source source,
+                               const char* text) {
   if (m->in_hook)
     return; /* a line logged while reporting one */
   m->in_hook = true;
-  struct ctl_backend* cb = NULL;
-  if (name != NULL)
-    cb = ctl_model_find_name(m, name);
-  else if (m->single)
-    cb = STAILQ_FIRST(&m->backends);
-  const char* about = cb != NULL ? backend_name(cb->b) : name;
-  if (ctl_events_wanted(m->single, about, level, from_server))
-    ctl_events_push(&m->events, ctl_model_now_ms(), level, about, text);
   if (cb != NULL) {
-    const struct ctl_log_entry* l = ctl_rings_push_log(
-        &cb->rings, ctl_model_now_ms(), level, from_server, text);
+    const struct ctl_log_entry* l =
+        ctl_rings_push_log(&cb->rings, ctl_model_now_ms(), level, source, text);
     if (m->ev->on_log != NULL)
       m->ev->on_log(m->ctx, cb, l);
   } else if (m->ev->on_log != NULL) {
@@ -212,10 +297,28 @@ void ctl_model_on_log(void* ctx,
     size_t len = strlen(text);
     size_t cut = ctl_rings_cut_utf8(text, len, CONTROL_LOG_TEXT_MAX);
     char* copy = cut < len ? xstrndup(text, cut) : NULL;
-    struct ctl_log_entry l = {ctl_model_now_ms(), level, from_server,
+    struct ctl_log_entry l = {ctl_model_now_ms(), level, source,
                               copy ? copy : (char*)text};
     m->ev->on_log(m->ctx, NULL, &l);
     free(copy);
   }
   m->in_hook = false;
+}
+
+void ctl_model_on_log(void* ctx,
+                      enum log_level level,
+                      const char* name,
+                      bool from_server,
+                      const char* text) {
+  struct ctl_model* m = ctx;
+  struct ctl_backend* cb = NULL;
+  if (name != NULL)
+    cb = ctl_model_find_name(m, name);
+  else if (m->single)
+    cb = STAILQ_FIRST(&m->backends);
+  const char* about = cb != NULL ? backend_name(cb->b) : name;
+  if (!m->in_hook && ctl_events_wanted(m->single, about, level, from_server))
+    ctl_events_push(&m->events, ctl_model_now_ms(), level, about, text);
+  ctl_model_push_log(m, cb, level,
+                     from_server ? CTL_LOG_STDERR : CTL_LOG_MCPMON, text);
 }

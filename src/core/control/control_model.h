@@ -20,9 +20,17 @@
 #include "core/control/control_rings.h"
 #include "core/log.h"
 
+/* Predecessors a record still follows while they drain (issue 14: at
+ * most one drains at a time; a few to spare). */
+#define CTL_MODEL_OLD_MAX 4
+
 /* One backend shown. Fields read-only outside control_model.c. */
 struct ctl_backend {
   struct backend* b; /* borrowed, from ctl_model_add to ctl_model_remove */
+  /* Backends it replaced (ctl_model_replace) that still answer what
+   * they had in flight: their traffic is this record's until they are
+   * freed (observer on_gone). Borrowed; NULL slots are free. */
+  struct backend* old[CTL_MODEL_OLD_MAX];
   struct ctl_rings rings;
   bool lc_have;     /* a list_changed was sent */
   bool lc_relisted; /* and the client re-read the list since */
@@ -40,7 +48,8 @@ struct ctl_model_events {
   /* backend_observer.on_state / on_tools of cb's backend. */
   void (*on_state)(void* ctx, const struct ctl_backend* cb);
   void (*on_tools)(void* ctx, const struct ctl_backend* cb);
-  /* An answered request, now in cb's traffic ring as t. */
+  /* A request arrived or was answered: t in cb's traffic ring, or cb
+   * NULL for one of no backend (gateway mode: in the model's own ring). */
   void (*on_traffic)(void* ctx,
                      const struct ctl_backend* cb,
                      const struct ctl_traffic_entry* t);
@@ -59,6 +68,10 @@ struct ctl_model {
   bool single;                      /* nameless log lines go to the first */
   uint64_t traffic_seq;
   struct ctl_events events; /* issue 15: mcpmon's own events */
+  /* Gateway mode: traffic of no backend (what the gateway answers for
+   * all servers or for none: ping, merged lists, unknown names). Only
+   * its traffic ring is used. */
+  struct ctl_rings none;
   struct backend_observer obs;
   const struct ctl_model_events* ev;
   void* ctx;
@@ -76,10 +89,14 @@ void ctl_model_init(struct ctl_model* m,
 /* Remove every backend (clearing its observer) and free the records. */
 void ctl_model_free(struct ctl_model* m);
 
-/* Ask backends for request and response bodies (while a dashboard is
- * subscribed) or stop asking. Bodies are kept in the rings only while
- * asked for. */
-void ctl_model_keep_bodies(struct ctl_model* m, bool keep);
+/* Record traffic of b as its observer would (issue 15: what the session
+ * answered or relayed itself), or with b NULL of no backend: the single
+ * backend in single mode, the model's own ring in gateway mode. Returns
+ * the entry's seq (0: b is not shown). Bodies are always kept (cut to
+ * CONTROL_TRAFFIC_BODY_MAX each). */
+uint64_t ctl_model_traffic(struct ctl_model* m,
+                           struct backend* b,
+                           const struct backend_traffic* t);
 
 /* Show b (borrowed): a new record at place index (past the end: at the
  * end), the model as b's observer. Returns the record (owned by m). */
@@ -88,8 +105,9 @@ struct ctl_backend* ctl_model_add(struct ctl_model* m,
                                   size_t index);
 /* cb shows now in place of its backend (issue 14: a reload swapped
  * them), keeping its place, rings and list_changed record; the model
- * observes now instead. The caller tells the dashboards (the whole row:
- * control_replace_backend). */
+ * observes now, and the old backend until it is freed, for the answers
+ * it still gives (its traffic stays cb's). The caller tells the dashboards (the
+ * whole row: control_replace_backend). */
 void ctl_model_replace(struct ctl_model* m,
                        struct ctl_backend* cb,
                        struct backend* now);
@@ -102,8 +120,8 @@ struct ctl_backend* ctl_model_find(const struct ctl_model* m,
                                    const struct backend* b);
 struct ctl_backend* ctl_model_find_name(const struct ctl_model* m,
                                         const char* name);
-/* The traffic entry seq of any backend, with its record in *cb; NULL
- * when it left the ring. */
+/* The traffic entry seq of any backend, with its record in *cb (NULL for
+ * the model's own ring); NULL when it left the ring. */
 const struct ctl_traffic_entry* ctl_model_traffic_find(
     const struct ctl_model* m, uint64_t seq, const struct ctl_backend** cb);
 

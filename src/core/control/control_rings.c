@@ -51,13 +51,13 @@ static char* ctl_rings_dup(const char* s, size_t len, size_t max) {
 const struct ctl_log_entry* ctl_rings_push_log(struct ctl_rings* r,
                                                uint64_t t,
                                                enum log_level level,
-                                               bool from_server,
+                                               enum ctl_log_source source,
                                                const char* text) {
   struct ctl_log_entry* slot = &r->log[r->log_next];
   free(slot->text);
   slot->t = t;
   slot->level = level;
-  slot->from_server = from_server;
+  slot->source = source;
   slot->text = ctl_rings_dup(text, strlen(text), CONTROL_LOG_TEXT_MAX);
   r->log_next = (r->log_next + 1) % CONTROL_LOG_RING;
   if (r->log_count < CONTROL_LOG_RING)
@@ -80,6 +80,8 @@ const struct ctl_traffic_entry* ctl_rings_push_traffic(
     r->tr_count++;
   e->seq = in->seq;
   e->t = in->t;
+  e->running = in->running;
+  e->from_server = in->from_server;
   e->method = ctl_rings_dup_text(in->method);
   e->tool = ctl_rings_dup_text(in->tool);
   e->ms = in->ms;
@@ -90,6 +92,27 @@ const struct ctl_traffic_entry* ctl_rings_push_traffic(
                                CONTROL_TRAFFIC_BODY_MAX);
   e->response =
       ctl_rings_dup(in->response, response_len, CONTROL_TRAFFIC_BODY_MAX);
+  return e;
+}
+
+const struct ctl_traffic_entry* ctl_rings_finish_traffic(struct ctl_rings* r,
+                                                         uint64_t seq,
+                                                         double ms,
+                                                         bool ok,
+                                                         const char* error,
+                                                         const char* response,
+                                                         size_t response_len) {
+  struct ctl_traffic_entry* e =
+      (struct ctl_traffic_entry*)ctl_rings_traffic_find(r, seq);
+  if (e == NULL || !e->running)
+    return NULL;
+  e->running = false;
+  e->ms = ms;
+  e->ok = ok;
+  free(e->error);
+  e->error = ctl_rings_dup_text(error);
+  free(e->response);
+  e->response = ctl_rings_dup(response, response_len, CONTROL_TRAFFIC_BODY_MAX);
   return e;
 }
 

@@ -10,6 +10,9 @@
  *   log text                    CONTROL_LOG_TEXT_MAX bytes
  *   traffic method, tool, error CONTROL_TRAFFIC_TEXT_MAX bytes each
  *   traffic request, response   CONTROL_TRAFFIC_BODY_MAX bytes each
+ * Bodies are kept for every entry (issue 15), so a ring holds at most
+ * CONTROL_TRAFFIC_RING * 2 * CONTROL_TRAFFIC_BODY_MAX bytes of them
+ * (6.4 MiB) by construction, plus its texts.
  */
 #ifndef MCPMON_CONTROL_RINGS_H
 #define MCPMON_CONTROL_RINGS_H
@@ -21,23 +24,32 @@
 #include "core/log.h"
 #include "proto/control_proto.h"
 
+/* Where a log line came from (the protocol's "source"). */
+enum ctl_log_source {
+  CTL_LOG_MCPMON = 0, /* mcpmon's own event */
+  CTL_LOG_STDERR = 1, /* a line of the server's stderr */
+  CTL_LOG_SERVER = 2, /* the server's notifications/message (issue 15) */
+};
+
 struct ctl_log_entry {
   uint64_t t; /* Unix ms */
   enum log_level level;
-  bool from_server; /* a line of the server's stderr */
+  enum ctl_log_source source;
   char* text;
 };
 
 struct ctl_traffic_entry {
-  uint64_t seq; /* unique within the instance, given by the caller */
-  uint64_t t;   /* Unix ms */
+  uint64_t seq;     /* unique within the instance, given by the caller */
+  uint64_t t;       /* Unix ms, when the request arrived */
+  bool running;     /* not answered yet (ms, ok, error, response unset) */
+  bool from_server; /* a request of the server to the client */
   char* method;
-  char* tool;     /* NULL: none */
-  double ms;      /* request to answer */
-  bool ok;        /* false: the answer was an error */
-  char* error;    /* its message, NULL when none */
-  char* request;  /* bodies: NULL unless they were given */
-  char* response; /* (while a dashboard was subscribed) */
+  char* tool;    /* NULL: none */
+  double ms;     /* request to answer */
+  bool ok;       /* false: the answer was an error */
+  char* error;   /* its message, NULL when none */
+  char* request; /* bodies: NULL unless they were given */
+  char* response;
 };
 
 /* All fields private: use the functions below. Zeroed memory is an empty
@@ -60,7 +72,7 @@ void ctl_rings_free(struct ctl_rings* r);
 const struct ctl_log_entry* ctl_rings_push_log(struct ctl_rings* r,
                                                uint64_t t,
                                                enum log_level level,
-                                               bool from_server,
+                                               enum ctl_log_source source,
                                                const char* text);
 
 /* Append a traffic entry: copies the strings of *in (borrowed; method must
@@ -71,6 +83,18 @@ const struct ctl_traffic_entry* ctl_rings_push_traffic(
     struct ctl_rings* r,
     const struct ctl_traffic_entry* in,
     size_t response_len);
+
+/* The answer to the running entry seq: sets ms, ok, error and response
+ * (response_len bytes, not NUL-terminated; copied and cut as above) and
+ * ends running. Returns the entry, or NULL when seq is not in the ring
+ * (it left it) or is no longer running (answered already). */
+const struct ctl_traffic_entry* ctl_rings_finish_traffic(struct ctl_rings* r,
+                                                         uint64_t seq,
+                                                         double ms,
+                                                         bool ok,
+                                                         const char* error,
+                                                         const char* response,
+                                                         size_t response_len);
 
 /* Entries in order, 0 the oldest; NULL past the count. */
 size_t ctl_rings_log_count(const struct ctl_rings* r);

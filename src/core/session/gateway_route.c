@@ -147,6 +147,19 @@ static void gw_fail_unknown(struct gateway* gw,
                             struct jmsg* m,
                             const char* what,
                             char* name) {
+  /* Issue 15: the dashboard shows the error on the server the name
+   * starts with, if any (for display only: routing is by lookup). */
+  struct gw_backend* gb;
+  size_t sep = strlen(gw->cfg.separator), best = 0;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    size_t len = strlen(gb->sc.name);
+    if (name != NULL && gb->b != NULL && len + sep > best &&
+        strncmp(name, gb->sc.name, len) == 0 &&
+        strncmp(name + len, gw->cfg.separator, sep) == 0) {
+      best = len + sep;
+      session_traffic_blame(gw->s, gb->b);
+    }
+  }
   char* servers = gw_server_names(gw);
   char* msg = xasprintf("Unknown %s: %s (servers: %s)", what,
                         name != NULL ? name : "(none)", servers);

@@ -18,6 +18,7 @@ void relay_entry_free(struct relay_entry* e) {
     return;
   cJSON_Delete(e->server_id);
   cJSON_Delete(e->token);
+  free(e->method);
   free(e);
 }
 

@@ -31,6 +31,11 @@ struct relay_entry {
   cJSON* token;        /* params._meta.progressToken (owned), or NULL */
   struct backend* b;   /* borrowed, never dereferenced here */
   uint64_t generation; /* the process that asked */
+  /* The owner's, for the dashboard's traffic view (issue 15): relay_add
+   * zeroes them, relay_entry_free frees method. */
+  uint64_t seq;
+  uint64_t t0_ns;
+  char* method;
   TAILQ_ENTRY(relay_entry) link;
 };
 
@@ -49,7 +54,7 @@ void relay_free(struct relay* r);
 /* Record request m (a server->client request: it has an id) of process
  * `generation` of b, and rewrite its id in m to the client-facing one,
  * which is returned. The entry keeps the server's id as it was written
- * (a raw item, jmsg.h). */
+ * (a raw item, jmsg.h). The new entry is the last of r->entries. */
 int64_t relay_add(struct relay* r,
                   struct backend* b,
                   uint64_t generation,

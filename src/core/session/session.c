@@ -26,18 +26,113 @@ struct session {
   bool gone;             /* ... for a failure */
   bool congested_warned; /* the client's back-pressure was logged */
   bool utf8_warned;      /* said once that its UTF-8 was repaired */
+  /* Issue 15: the client request being handled, so that an answer the
+   * session or the policy makes for it at once is traffic too. */
+  struct {
+    bool active;
+    bool answered;
+    cJSON* id;
+    char* method;
+    char* tool;
+    char* body;
+    uint64_t t0_ns;
+    struct backend* blame;
+  } self;
   void (*done)(void* ctx);
   void* done_ctx;
 };
 
 /* ---- writing ------------------------------------------------------------- */
 
-void session_send(struct session* s, const cJSON* msg) {
+static void session_write(struct session* s, const cJSON* msg) {
   if (!transport_writable(s->t))
     return;
   size_t len;
   char* text = jrpc_serialize(msg, &len);
   transport_send_text(s->t, text, len);
+}
+
+/* ---- traffic the backends never see (issue 15) ----------------------------
+ */
+
+static uint64_t session_traffic(struct session* s,
+                                struct backend* b,
+                                const struct backend_traffic* t) {
+  if (s->hooks.traffic == NULL)
+    return 0;
+  return s->hooks.traffic(s->hooks.ctx, b, t);
+}
+
+/* Bodies kept for the dashboard are cut to this (the control rings cut
+ * them again to theirs). */
+#define SESSION_TRAFFIC_BODY_MAX (16u * 1024u)
+
+static char* session_body(const char* text, size_t len) {
+  return xstrndup(
+      text, len < SESSION_TRAFFIC_BODY_MAX ? len : SESSION_TRAFFIC_BODY_MAX);
+}
+
+static void session_self_begin(struct session* s, const struct jmsg* m) {
+  if (s->hooks.traffic == NULL)
+    return;
+  s->self.active = true;
+  s->self.answered = false;
+  s->self.id = jmsg_id(m);
+  s->self.method = xstrdup(m->method);
+  s->self.tool =
+      jtext_string(m->text, jmsg_get(m, "params", "name", NULL), NULL);
+  s->self.body = session_body(m->text, m->len);
+  s->self.t0_ns = uv_hrtime();
+  s->self.blame = NULL;
+}
+
+static void session_self_end(struct session* s) {
+  if (!s->self.active)
+    return;
+  cJSON_Delete(s->self.id);
+  free(s->self.method);
+  free(s->self.tool);
+  free(s->self.body);
+  memset(&s->self, 0, sizeof(s->self));
+}
+
+void session_traffic_blame(struct session* s, struct backend* b) {
+  s->self.blame = b;
+}
+
+/* msg goes to the client: when it answers the request being handled, it
+ * is that request's traffic entry. */
+static void session_self_answer(struct session* s, const cJSON* msg) {
+  if (!s->self.active || s->self.answered)
+    return;
+  const cJSON* id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+  const cJSON* err = cJSON_GetObjectItemCaseSensitive(msg, "error");
+  if (id == NULL || cJSON_GetObjectItemCaseSensitive(msg, "method") != NULL ||
+      !jrpc_id_equal(id, s->self.id))
+    return;
+  s->self.answered = true;
+  const cJSON* em = cJSON_GetObjectItemCaseSensitive(err, "message");
+  size_t len;
+  char* text = jrpc_serialize(msg, &len);
+  struct backend_traffic t = {
+      .method = s->self.method,
+      .tool = s->self.tool,
+      .ms = (double)(uv_hrtime() - s->self.t0_ns) / 1e6,
+      .ok = err == NULL,
+      .error = cJSON_IsString(em) ? em->valuestring : NULL,
+      .request = s->self.body,
+      .response = text,
+      .response_len = len > 0 ? len - 1 : 0,
+  };
+  if (t.response_len > SESSION_TRAFFIC_BODY_MAX)
+    t.response_len = SESSION_TRAFFIC_BODY_MAX;
+  session_traffic(s, s->self.blame, &t);
+  free(text);
+}
+
+void session_send(struct session* s, const cJSON* msg) {
+  session_self_answer(s, msg);
+  session_write(s, msg);
 }
 
 void session_send_take(struct session* s, cJSON* msg) {
@@ -102,8 +197,42 @@ void session_send_list_changed(struct session* s,
 
 /* ---- relayed server->client requests ------------------------------------- */
 
+/* The end of relayed request e's traffic entry. */
+static void session_relay_end(struct session* s,
+                              const struct relay_entry* e,
+                              const struct jmsg* answer,
+                              const char* why) {
+  if (e->seq == 0)
+    return;
+  cJSON* etree = NULL;
+  const cJSON* em = NULL;
+  if (answer != NULL && answer->is_error) {
+    etree = jtext_tree(answer->text, jmsg_get(answer, "error", NULL));
+    em = cJSON_GetObjectItemCaseSensitive(etree, "message");
+  }
+  struct backend_traffic t = {
+      .seq = e->seq,
+      .from_server = true,
+      .method = e->method,
+      .ms = (double)(uv_hrtime() - e->t0_ns) / 1e6,
+      .ok = answer != NULL && !answer->is_error,
+      .error = answer == NULL       ? why
+               : cJSON_IsString(em) ? em->valuestring
+                                    : NULL,
+      .response = answer != NULL ? answer->text : NULL,
+      .response_len = answer == NULL ? 0
+                      : answer->len < SESSION_TRAFFIC_BODY_MAX
+                          ? answer->len
+                          : SESSION_TRAFFIC_BODY_MAX,
+  };
+  session_traffic(s, e->b, &t);
+  cJSON_Delete(etree);
+}
+
 static void session_cancel_entry(struct relay_entry* e, void* ctx) {
   struct session* s = ctx;
+  session_relay_end(s, e, NULL,
+                    "the server's process ended before the client answered");
   cJSON* params = cJSON_CreateObject();
   cJSON_AddNumberToObject(params, "requestId", (double)e->id);
   cJSON_AddStringToObject(params, "reason", "the server restarted");
@@ -123,6 +252,7 @@ static void session_on_response(struct session* s, struct jmsg* m) {
     return;
   }
   jmsg_replace_json(m, m->id, e->server_id);
+  session_relay_end(s, e, m, NULL);
   backend_send_response(e->b, m, e->generation);
   relay_entry_free(e);
 }
@@ -176,9 +306,11 @@ static void session_on_initialize(struct session* s, struct jmsg* m) {
 
 static void session_on_request(struct session* s, struct jmsg* m) {
   if (strcmp(m->method, "ping") == 0) { /* PING-1 */
+    session_self_begin(s, m);
     cJSON* id = jmsg_id(m);
     session_send_take(s, jrpc_make_result(id, cJSON_CreateObject()));
     cJSON_Delete(id);
+    session_self_end(s);
     jmsg_free(m);
     return;
   }
@@ -198,7 +330,11 @@ static void session_on_request(struct session* s, struct jmsg* m) {
     if (s->hooks.list_changed != NULL)
       s->hooks.list_changed(s->hooks.ctx, NULL, true);
   }
-  s->pol->request(s->pctx, m);
+  /* What the policy answers at once is traffic here; what it forwards,
+   * the backend's (it never answers through session_send). */
+  session_self_begin(s, m);
+  s->pol->request(s->pctx, m); /* takes m */
+  session_self_end(s);
 }
 
 static void session_on_notification(struct session* s, struct jmsg* m) {
@@ -336,7 +472,8 @@ static void session_on_gone(void* ctx, const char* why, bool eof) {
 
 static void session_ev_message(struct backend* b, void* ctx, cJSON* msg) {
   (void)b;
-  session_send_take(ctx, msg);
+  session_write(ctx, msg); /* the backend's traffic already */
+  cJSON_Delete(msg);
 }
 
 static void session_ev_text(struct backend* b, void* ctx, struct jmsg* m) {
@@ -358,6 +495,7 @@ static void session_ev_text(struct backend* b, void* ctx, struct jmsg* m) {
       return;
     }
     jmsg_replace_int(m, at, e->id);
+    session_relay_end(s, e, NULL, "cancelled by the server");
     relay_entry_free(e);
   }
   if (s->pol != NULL && s->pol->backend_notification != NULL &&
@@ -398,6 +536,21 @@ static void session_ev_server_request(struct backend* b,
   if (s->pol != NULL && s->pol->backend_request != NULL)
     s->pol->backend_request(s->pctx, b, m);
   relay_add(&s->relay, b, generation, m);
+  if (s->hooks.traffic != NULL) { /* issue 15: shown while it waits */
+    struct relay_entry* e = TAILQ_LAST(&s->relay.entries, relay_list);
+    e->method = xstrdup(m->method);
+    e->t0_ns = uv_hrtime();
+    char* body = session_body(m->text, m->len);
+    struct backend_traffic t = {
+        .running = true,
+        .from_server = true,
+        .method = m->method,
+        .ok = true,
+        .request = body,
+    };
+    e->seq = session_traffic(s, b, &t);
+    free(body);
+  }
   session_send_text(s, m);
 }
 

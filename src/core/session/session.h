@@ -79,6 +79,15 @@ struct session_hooks {
   /* A tools list_changed went out because of b (relisted false), or the
    * client then re-read the tools (b NULL, relisted true). May be NULL. */
   void (*list_changed)(void* ctx, struct backend* b, bool relisted);
+  /* Issue 15: traffic the backends never see, for the dashboard: what
+   * the session or its policy answered itself (ping, merged lists,
+   * unknown names: b is the server meant, or NULL for none or all) and
+   * the servers' requests it relays (b the server, from_server true).
+   * Returns the entry's seq (0: not recorded), which the answer of a
+   * running entry names. May be NULL. */
+  uint64_t (*traffic)(void* ctx,
+                      struct backend* b,
+                      const struct backend_traffic* t);
   void* ctx;
 };
 
@@ -123,6 +132,11 @@ void session_error(struct session* s,
                    const cJSON* id,
                    int code,
                    const char* message);
+
+/* While the policy handles a request (session_policy.request): what
+ * it answers itself (session_send, session_error) is traffic of b's
+ * server (issue 15), not of the gateway as a whole. */
+void session_traffic_blame(struct session* s, struct backend* b);
 
 /* GW-5, LIFE-3: one notifications/<kind>/list_changed per list kind in
  * mask (bits 1 << enum backend_list; templates count as resources),
