@@ -36,6 +36,8 @@ void server_config_init(struct server_config* sc) {
   sc->reload = RELOAD_OVERLAP;
   sc->drain_ms = CONFIG_DEFAULT_DRAIN_MS;
   sc->init_timeout_ms = CONFIG_DEFAULT_INIT_TIMEOUT_MS;
+  sc->crash_retries = CONFIG_DEFAULT_CRASH_RETRIES;
+  sc->crash_window_ms = CONFIG_DEFAULT_CRASH_WINDOW_MS;
 }
 
 struct server_config* config_add_server(struct mcpmon_config* cfg) {
@@ -151,7 +153,9 @@ bool server_config_equal(const struct server_config* a,
          config_str_eq(a->build, b->build) && a->enabled == b->enabled &&
          a->delay_ms == b->delay_ms && a->grace_ms == b->grace_ms &&
          a->reload == b->reload && a->drain_ms == b->drain_ms &&
-         a->init_timeout_ms == b->init_timeout_ms;
+         a->init_timeout_ms == b->init_timeout_ms &&
+         a->crash_retries == b->crash_retries &&
+         a->crash_window_ms == b->crash_window_ms;
 }
 
 int config_parse_uint(const char* s, unsigned max, unsigned* out) {

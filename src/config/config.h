@@ -20,6 +20,11 @@
 #define CONFIG_DEFAULT_SEPARATOR "__"
 #define CONFIG_DEFAULT_DRAIN_MS 10000
 #define CONFIG_DEFAULT_INIT_TIMEOUT_MS 20000
+/* The crash policy: a server that crashes CRASH_RETRIES times within
+ * CRASH_WINDOW_MS of the first of them is not restarted again until a
+ * file changes or a restart command (issue 15). */
+#define CONFIG_DEFAULT_CRASH_RETRIES 5
+#define CONFIG_DEFAULT_CRASH_WINDOW_MS 30000
 
 /* Ranges, the same on the command line and in .mcpmon.yaml. */
 #define CONFIG_MAX_DELAY_MS 60000u
@@ -29,6 +34,10 @@
 #define CONFIG_MAX_DRAIN_MS 600000u
 #define CONFIG_MIN_INIT_TIMEOUT_MS 1u
 #define CONFIG_MAX_INIT_TIMEOUT_MS 600000u
+#define CONFIG_MIN_CRASH_RETRIES 1u
+#define CONFIG_MAX_CRASH_RETRIES 1000u
+#define CONFIG_MIN_CRASH_WINDOW_MS 1u
+#define CONFIG_MAX_CRASH_WINDOW_MS 3600000u
 
 /* How a file change reloads a server (issue 14). */
 enum reload_mode {
@@ -67,6 +76,9 @@ struct server_config {
   unsigned drain_ms;        /* overlap: how long the old server may
                                finish what it has in flight */
   unsigned init_timeout_ms; /* for the answer to initialize */
+  unsigned crash_retries;   /* crashes within crash_window_ms of the first
+                               that make the server wait for a change */
+  unsigned crash_window_ms;
   char* build; /* run with /bin/sh -c before each reload, or NULL */
 };
 

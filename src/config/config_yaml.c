@@ -45,9 +45,9 @@ static int cy_lookup(const char* const* names, size_t n, const char* key) {
   return -1;
 }
 
-static const char* const cy_top_keys[] = {"servers", "separator",     "delay",
-                                          "grace",   "queue_timeout", "reload",
-                                          "drain",   "init_timeout"};
+static const char* const cy_top_keys[] = {
+    "servers", "separator", "delay",        "grace",         "queue_timeout",
+    "reload",  "drain",     "init_timeout", "crash_retries", "crash_window"};
 enum {
   TK_SERVERS,
   TK_SEPARATOR,
@@ -57,13 +57,16 @@ enum {
   TK_RELOAD,
   TK_DRAIN,
   TK_INIT_TIMEOUT,
+  TK_CRASH_RETRIES,
+  TK_CRASH_WINDOW,
   TK_COUNT
 };
 
 static const char* const cy_server_keys[] = {
-    "command", "args",  "watch",        "extensions", "ignore",
-    "env",     "cwd",   "enabled",      "delay",      "grace",
-    "reload",  "drain", "init_timeout", "build"};
+    "command",      "args",          "watch",        "extensions",
+    "ignore",       "env",           "cwd",          "enabled",
+    "delay",        "grace",         "reload",       "drain",
+    "init_timeout", "crash_retries", "crash_window", "build"};
 enum {
   SK_COMMAND,
   SK_ARGS,
@@ -78,6 +81,8 @@ enum {
   SK_RELOAD,
   SK_DRAIN,
   SK_INIT_TIMEOUT,
+  SK_CRASH_RETRIES,
+  SK_CRASH_WINDOW,
   SK_BUILD,
   SK_COUNT
 };
@@ -181,20 +186,51 @@ static int cy_reload(struct cy_ctx* c,
                         yaml_tree_what(n));
 }
 
-/* reload, drain and init_timeout at v[reload], v[reload + 1] and
- * v[reload + 2] (the same order in both key lists). */
+/* A whole number (a count) in [min, max]. */
+static int cy_count(struct cy_ctx* c,
+                    const struct yaml_tree_node* n,
+                    const char* label,
+                    unsigned min,
+                    unsigned max,
+                    unsigned* out) {
+  if (n->kind != YAML_TREE_SCALAR)
+    return yaml_tree_fail(c->err, n, "expected a whole number for '%s', got %s",
+                          label, yaml_tree_what(n));
+  unsigned v = 0;
+  int r = config_parse_uint(n->text, max, &v);
+  if (r == -1 || yaml_tree_has_nul(n))
+    return yaml_tree_fail(c->err, n,
+                          "expected a whole number for '%s', got '%.64s'",
+                          label, n->text);
+  if (r == -2 || v < min)
+    return yaml_tree_fail(c->err, n,
+                          "'%s' must be between %u and %u, not %.64s", label,
+                          min, max, n->text);
+  *out = v;
+  return 0;
+}
+
+/* reload, drain, init_timeout, crash_retries and crash_window at
+ * v[0] .. v[4] (the same order in both key lists), into sc. */
 static int cy_reload_keys(struct cy_ctx* c,
                           const struct yaml_tree_node* const* v,
-                          enum reload_mode* reload,
-                          unsigned* drain,
-                          unsigned* init_timeout) {
-  if (v[0] != NULL && cy_reload(c, v[0], reload) != 0)
+                          struct server_config* sc) {
+  if (v[0] != NULL && cy_reload(c, v[0], &sc->reload) != 0)
     return -1;
   if (v[1] != NULL &&
-      cy_ms(c, v[1], "drain", 0, CONFIG_MAX_DRAIN_MS, drain) != 0)
+      cy_ms(c, v[1], "drain", 0, CONFIG_MAX_DRAIN_MS, &sc->drain_ms) != 0)
     return -1;
-  if (v[2] != NULL && cy_ms(c, v[2], "init_timeout", CONFIG_MIN_INIT_TIMEOUT_MS,
-                            CONFIG_MAX_INIT_TIMEOUT_MS, init_timeout) != 0)
+  if (v[2] != NULL &&
+      cy_ms(c, v[2], "init_timeout", CONFIG_MIN_INIT_TIMEOUT_MS,
+            CONFIG_MAX_INIT_TIMEOUT_MS, &sc->init_timeout_ms) != 0)
+    return -1;
+  if (v[3] != NULL &&
+      cy_count(c, v[3], "crash_retries", CONFIG_MIN_CRASH_RETRIES,
+               CONFIG_MAX_CRASH_RETRIES, &sc->crash_retries) != 0)
+    return -1;
+  if (v[4] != NULL &&
+      cy_ms(c, v[4], "crash_window", CONFIG_MIN_CRASH_WINDOW_MS,
+            CONFIG_MAX_CRASH_WINDOW_MS, &sc->crash_window_ms) != 0)
     return -1;
   return 0;
 }
@@ -500,8 +536,7 @@ static int cy_server(struct cy_ctx* c,
                             "'build' is empty; leave it out for no build");
     sc->build = cfg_xstrdup(cmd);
   }
-  return cy_reload_keys(c, &v[SK_RELOAD], &sc->reload, &sc->drain_ms,
-                        &sc->init_timeout_ms);
+  return cy_reload_keys(c, &v[SK_RELOAD], sc);
 }
 
 static bool cy_separator_char(char ch) {
@@ -570,8 +605,7 @@ static int cy_config(struct cy_ctx* c, struct mcpmon_config* cfg) {
   unsigned grace = CONFIG_DEFAULT_GRACE_MS;
   struct server_config dflt;
   server_config_init(&dflt);
-  if (cy_reload_keys(c, &v[TK_RELOAD], &dflt.reload, &dflt.drain_ms,
-                     &dflt.init_timeout_ms) != 0)
+  if (cy_reload_keys(c, &v[TK_RELOAD], &dflt) != 0)
     return -1;
   if (v[TK_SEPARATOR] != NULL && cy_separator(c, v[TK_SEPARATOR], cfg) != 0)
     return -1;
@@ -615,6 +649,8 @@ static int cy_config(struct cy_ctx* c, struct mcpmon_config* cfg) {
     sc->reload = dflt.reload;
     sc->drain_ms = dflt.drain_ms;
     sc->init_timeout_ms = dflt.init_timeout_ms;
+    sc->crash_retries = dflt.crash_retries;
+    sc->crash_window_ms = dflt.crash_window_ms;
     rc = cy_server(c, es.v[i].key, es.v[i].val, sc);
   }
   yaml_map_free(&es);

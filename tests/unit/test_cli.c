@@ -360,6 +360,32 @@ static void test_numbers(void) {
             "--", "x");
   CHECK_ERR("option '--init-timeout' must be between 1 and 600000",
             "--init-timeout", "0", "--", "x");
+  /* Issue 15: the crash policy. */
+  CHECK_INT(PARSE("--", "x"), CLI_RUN);
+  CHECK_INT(cfg.servers[0].crash_retries, CONFIG_DEFAULT_CRASH_RETRIES);
+  CHECK_INT(cfg.servers[0].crash_window_ms, CONFIG_DEFAULT_CRASH_WINDOW_MS);
+  config_free(&cfg);
+  CHECK_INT(PARSE("--crash-retries", "2", "--crash-window=500", "--", "x"),
+            CLI_RUN);
+  CHECK_INT(cfg.servers[0].crash_retries, 2);
+  CHECK_INT(cfg.servers[0].crash_window_ms, 500);
+  config_free(&cfg);
+  CHECK_ERR("option '--crash-retries' must be between 1 and 1000, not '0'",
+            "--crash-retries", "0", "--", "x");
+  CHECK_ERR("option '--crash-retries' must be between 1 and 1000, not '1001'",
+            "--crash-retries", "1001", "--", "x");
+  CHECK_ERR(
+      "option '--crash-retries' expects a whole number (like "
+      "--crash-retries 5), not 'five'",
+      "--crash-retries", "five", "--", "x");
+  CHECK_ERR(
+      "option '--crash-window' must be between 1 and 3600000 "
+      "milliseconds, not '0'",
+      "--crash-window", "0", "--", "x");
+  CHECK_ERR("'--crash-window' expects milliseconds", "--crash-window", "30s",
+            "--", "x");
+  CHECK_ERR("option '--crash-retries' cannot be used with --config",
+            "--crash-retries", "3", "--config", "x.yaml");
 
   CHECK_ERR("option '--delay' must be at most 60000 milliseconds, not '60001'",
             "--delay", "60001", "--", "x");
