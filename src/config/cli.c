@@ -531,8 +531,13 @@ static enum cli_result cli_finish(struct cli_state* st,
   for (int k = first + 1; k < argc; k++) strvec_push(&sc->args, argv[k]);
   if (sc->watch.n == 0)
     strvec_push(&sc->watch, ".");
-  if (sc->exts.n == 0)
-    strvec_push(&sc->exts, "py");
+  if (sc->exts.n == 0) {
+    const char* item;
+    size_t n;
+    config_add_exts(&sc->exts, config_default_exts(sc->command, NULL), "",
+                    SIZE_MAX, &item, &n);
+    sc->exts_default = true;
+  }
   struct server_config* dst = config_add_server(cfg);
   server_config_free(dst);
   *dst = *sc;
@@ -603,7 +608,9 @@ static const char cli_help[] =
     "  -w, --watch PATH        directory or file to watch; repeatable\n"
     "                          (default: .)\n"
     "  -e, --ext LIST          extensions to watch: py,json or .py,.json;\n"
-    "                          * for all files; repeatable (default: py)\n"
+    "                          * for all files; repeatable (default:\n"
+    "                          js,mjs,cjs,ts,json for node, npx, tsx, bun\n"
+    "                          and deno; else py)\n"
     "      --ignore GLOB       ignore matching paths (gitignore syntax);\n"
     "                          repeatable\n"
     "      --delay MS          quiet time before a restart, 0-60000\n"

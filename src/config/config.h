@@ -66,6 +66,8 @@ struct server_config {
   struct strvec args;   /* argv[1..] */
   struct strvec watch;  /* directories (or files) to watch; default "." */
   struct strvec exts;   /* extensions without dot; "*" matches every file */
+  bool exts_default;    /* none were given: exts is config_default_exts()
+                           of the command */
   struct strvec ignore; /* user globs */
   struct strvec env;    /* "KEY=VALUE" added to the inherited environment */
   char* cwd;            /* working directory, NULL = inherit */
@@ -128,6 +130,13 @@ void config_free(struct mcpmon_config* cfg);
  * into *out. Returns 0, -1 when s is not one (the empty string included)
  * or -2 when it is greater than max. */
 int config_parse_uint(const char* s, unsigned max, unsigned* out);
+
+/* The extensions watched when none are given (issue 15), by the base
+ * name of command: "js,mjs,cjs,ts,json" for node, nodejs, npx, tsx, bun
+ * and deno; "py" for python (python3, python3.11 ...), uv and uvx; "py"
+ * too for any other command. *known (may be NULL) tells whether the
+ * command decided. */
+const char* config_default_exts(const char* command, bool* known);
 
 /* Why config_add_exts() refused an item. */
 enum config_ext_error {

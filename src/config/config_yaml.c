@@ -492,13 +492,22 @@ static int cy_server(struct cy_ctx* c,
   if (v[SK_ARGS] != NULL &&
       cy_strings(c, v[SK_ARGS], "args", false, cy_add_arg, sc) != 0)
     return -1;
-  if (v[SK_WATCH] != NULL) {
+  bool watch_on = false;
+  if (v[SK_WATCH] != NULL && v[SK_WATCH]->kind == YAML_TREE_SCALAR &&
+      v[SK_WATCH]->plain && !yaml_tree_has_nul(v[SK_WATCH]) &&
+      yaml_tree_bool_word(v[SK_WATCH]->text, &watch_on)) {
+    /* Issue 15: watch: false, nothing watched (restarts on command); a
+     * folder named so can be quoted. */
+    if (watch_on)
+      return yaml_tree_fail(c->err, v[SK_WATCH],
+                            "'watch' expects a path, a list of paths or "
+                            "false, not %s (leave it out to watch the "
+                            "config file's directory)",
+                            v[SK_WATCH]->text);
+  } else if (v[SK_WATCH] != NULL) {
     if (cy_strings(c, v[SK_WATCH], "watch", true, cy_add_watch, sc) != 0)
       return -1;
-    if (sc->watch.n == 0)
-      return yaml_tree_fail(c->err, v[SK_WATCH],
-                            "'watch' is an empty list; leave it out to watch "
-                            "the config file's directory");
+    /* watch: [] is false too. */
   } else {
     strvec_push(&sc->watch, c->base_dir);
   }
@@ -511,7 +520,11 @@ static int cy_server(struct cy_ctx* c,
           c->err, v[SK_EXTENSIONS],
           "'extensions' is an empty list; use '*' for all files");
   } else {
-    strvec_push(&sc->exts, "py");
+    const char* item;
+    size_t n;
+    config_add_exts(&sc->exts, config_default_exts(sc->command, NULL), "",
+                    CY_MAX_EXTS, &item, &n);
+    sc->exts_default = true;
   }
   if (v[SK_IGNORE] != NULL &&
       cy_strings(c, v[SK_IGNORE], "ignore", true, cy_add_ignore, sc) != 0)

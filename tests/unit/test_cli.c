@@ -69,6 +69,46 @@ static void test_strvec_and_config(void) {
   CHECK(one.command == NULL);
 }
 
+/* Issue 15: the default extensions by the command's base name. */
+static void test_default_exts(void) {
+  struct {
+    const char* cmd;
+    const char* exts;
+    bool known;
+  } cases[] = {
+      {"node", "js,mjs,cjs,ts,json", true},
+      {"/usr/bin/nodejs", "js,mjs,cjs,ts,json", true},
+      {"npx", "js,mjs,cjs,ts,json", true},
+      {"tsx", "js,mjs,cjs,ts,json", true},
+      {"bun", "js,mjs,cjs,ts,json", true},
+      {"deno", "js,mjs,cjs,ts,json", true},
+      {"python", "py", true},
+      {"python3", "py", true},
+      {"/usr/bin/python3.11", "py", true},
+      {"uv", "py", true},
+      {"uvx", "py", true},
+      {"pythonic", "py", false},
+      {"nodemon", "py", false},
+      {"./server", "py", false},
+      {"", "py", false},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    bool known = !cases[i].known;
+    CHECK_STR(config_default_exts(cases[i].cmd, &known), cases[i].exts);
+    CHECK_INT(known, cases[i].known);
+  }
+  struct mcpmon_config cfg;
+  char err[256];
+  CHECK_INT(PARSE("--", "npx", "tsx", "src/index.ts"), CLI_RUN);
+  CHECK_SV(cfg.servers[0].exts, "js", "mjs", "cjs", "ts", "json");
+  CHECK(cfg.servers[0].exts_default);
+  config_free(&cfg);
+  CHECK_INT(PARSE("--ext", "py", "--", "node", "x.js"), CLI_RUN);
+  CHECK_SV(cfg.servers[0].exts, "py");
+  CHECK(!cfg.servers[0].exts_default);
+  config_free(&cfg);
+}
+
 static void test_defaults(void) {
   struct mcpmon_config cfg;
   char err[256];
@@ -582,6 +622,7 @@ int main(void) {
   test_short_options();
   test_repeatable();
   test_extensions();
+  test_default_exts();
   test_no_dashdash();
   test_numbers();
   test_sizes();

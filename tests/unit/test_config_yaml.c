@@ -48,9 +48,10 @@ static void test_wrong_types(void) {
   CHECK_FAIL(SERVER("    watch: {a: b}\n"),
              ".mcpmon.yaml:4:12: expected a list of strings or a string for "
              "'watch', got a mapping");
-  CHECK_FAIL(SERVER("    watch: []\n"),
-             ".mcpmon.yaml:4:12: 'watch' is an empty list; leave it out to "
-             "watch the config file's directory");
+  CHECK_FAIL(SERVER("    watch: true\n"),
+             ".mcpmon.yaml:4:12: 'watch' expects a path, a list of paths or "
+             "false, not true (leave it out to watch the config file's "
+             "directory)");
   CHECK_FAIL(SERVER("    watch: ''\n"),
              ".mcpmon.yaml:4:12: empty path in 'watch'");
   CHECK_FAIL_HAS(SERVER("    watch: [a, {b: c}]\n"),
@@ -573,6 +574,37 @@ static void test_crash_keys(void) {
                  "'crash_retries'?)");
 }
 
+/* Issue 15: watch: false or [] watches nothing; a quoted 'false' is a
+ * path. The default extensions follow the command. */
+static void test_watch_off_and_default_exts(void) {
+  struct mcpmon_config cfg;
+  CHECK_INT(load(&cfg, SERVER("    watch: false\n")), 0);
+  CHECK_INT(cfg.servers[0].watch.n, 0);
+  config_free(&cfg);
+  CHECK_INT(load(&cfg, SERVER("    watch: []\n")), 0);
+  CHECK_INT(cfg.servers[0].watch.n, 0);
+  config_free(&cfg);
+  CHECK_INT(load(&cfg, SERVER("    watch: 'false'\n")), 0);
+  CHECK_INT(cfg.servers[0].watch.n, 1);
+  CHECK(strstr(cfg.servers[0].watch.v[0], "/false") != NULL);
+  /* command: python (SERVER's) decides. */
+  CHECK_SV(cfg.servers[0].exts, "py");
+  CHECK(cfg.servers[0].exts_default);
+  config_free(&cfg);
+  CHECK_INT(load(&cfg,
+                 "servers:\n  n:\n    command: /usr/local/bin/node\n"
+                 "  d:\n    command: deno\n    extensions: ts\n"
+                 "  o:\n    command: ./run.sh\n"),
+            0);
+  CHECK_SV(cfg.servers[0].exts, "js", "mjs", "cjs", "ts", "json");
+  CHECK(cfg.servers[0].exts_default);
+  CHECK_SV(cfg.servers[1].exts, "ts");
+  CHECK(!cfg.servers[1].exts_default);
+  CHECK_SV(cfg.servers[2].exts, "py");
+  CHECK(cfg.servers[2].exts_default);
+  config_free(&cfg);
+}
+
 static void test_error_format(void) {
   struct config_error e = {.file = "f.yaml", .line = 3, .col = 7};
   snprintf(e.msg, sizeof(e.msg), "bad");
@@ -609,6 +641,7 @@ int main(void) {
   test_separator();
   test_reload_keys();
   test_crash_keys();
+  test_watch_off_and_default_exts();
   test_error_format();
   return check_done();
 }

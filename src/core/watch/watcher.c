@@ -550,39 +550,104 @@ static bool watcher_is_self(const struct watcher_dir* d, const char* name) {
   return base != NULL && strcmp(base + 1, name) == 0;
 }
 
-/* An event for name in d, the parent of directory root r that is gone;
- * st is its lstat. When the root is a directory again, stop waiting and
- * watch it, its files reported as added. */
+static void watcher_await_root(struct watcher* w, struct watch_root* r);
+
+/* Root r, missing until now, exists: watch it (its files reported as
+ * added), or say why it cannot be. */
+static void watcher_root_appeared(struct watcher* w, struct watch_root* r) {
+  char err[512];
+  if (watch_root_resolve(r, err, sizeof(err)) < 0) {
+    WATCHER_LOG(w, LL_WARN, "%s", err);
+    return;
+  }
+  if (r->file == NULL) {
+    WATCHER_LOG(w, LL_WARN, "watch folder '%s' exists now; watching it",
+                r->given);
+    watcher_add_dir(w, r, "", true);
+    return;
+  }
+  WATCHER_LOG(w, LL_WARN, "watched file '%s' exists now; watching it",
+              r->given);
+  struct watcher_dir* d = watcher_dir_new(
+      w, r, xstrdup(r->real), fingerprint_key(r->real, NULL), false);
+  struct stat st;
+  char* path = path_join(r->real, r->file);
+  if (d != NULL && lstat(path, &st) == 0 && watcher_is_file(st.st_mode)) {
+    uint64_t key = fingerprint_key(r->real, r->file);
+    fingerprint_update(&w->files, key, &st);
+    d->nfiles++;
+    watcher_accept(w, key, xstrdup(r->given), WATCH_ADDED);
+  }
+  free(path);
+}
+
+/* An event for name in d, a directory on the way to root r, which is
+ * missing or gone (d->awaits); st is its lstat, NULL when it is gone.
+ * When the next part of the root's path appears, or d itself goes, the
+ * wait moves to the nearest directory that exists then; when the root
+ * is there, it is watched. One watch per root that is waited for. */
 static void watcher_await_event(struct watcher* w,
                                 struct watcher_dir* d,
                                 const char* name,
                                 const struct stat* st) {
   struct watch_root* r = d->root;
-  const char* base = strrchr(r->real, '/');
-  if (st == NULL || !S_ISDIR(st->st_mode) || base == NULL ||
-      strcmp(base + 1, name) != 0)
-    return;
+  struct stat self;
+  bool gone = watcher_is_self(d, name) &&
+              (lstat(d->abs, &self) != 0 || !S_ISDIR(self.st_mode));
+  if (!gone) {
+    size_t len = strlen(d->abs);
+    const char* next = r->real + len;
+    if (strncmp(r->real, d->abs, len) != 0 || (*next != '/' && len > 1))
+      return;
+    while (*next == '/') next++;
+    size_t nlen = strcspn(next, "/");
+    if (st == NULL || strlen(name) != nlen || memcmp(name, next, nlen) != 0)
+      return;
+    if (next[nlen] != '\0' && !S_ISDIR(st->st_mode))
+      return; /* not yet a way down */
+  }
   watcher_dir_close(w, d);
-  WATCHER_LOG(w, LL_WARN, "watched directory %s is back", r->given);
-  watcher_add_dir(w, r, "", true);
+  watcher_await_root(w, r);
 }
 
-/* Directory root r is gone: watch its parent for it to come back (a
- * checkout or a build that recreates it). */
+/* Root r (missing, or a directory root that is gone) is waited for:
+ * when it is there, watch it; else watch the nearest directory on the
+ * way to it (a checkout or a build that makes it). */
 static void watcher_await_root(struct watcher* w, struct watch_root* r) {
-  const char* slash = strrchr(r->real, '/');
-  if (slash == NULL || slash[1] == '\0')
-    return;
-  char* parent = slash == r->real
-                     ? xstrdup("/")
-                     : xstrndup(r->real, (size_t)(slash - r->real));
-  struct watcher_dir* d =
-      watcher_dir_new(w, r, parent, fingerprint_key(parent, NULL), true);
-  if (d == NULL)
-    return;
-  struct stat st;
-  if (lstat(r->real, &st) == 0) /* back already */
-    watcher_await_event(w, d, slash + 1, &st);
+  for (int tries = 0; tries < 64; tries++) {
+    char* dir = watch_root_locate(r);
+    if (dir == NULL) {
+      WATCHER_LOG(w, LL_WARN,
+                  "cannot wait for '%s': no folder on its way "
+                  "exists",
+                  r->given);
+      return;
+    }
+    struct stat st;
+    if (stat(r->real, &st) == 0 && (r->missing || S_ISDIR(st.st_mode))) {
+      free(dir);
+      if (r->missing) {
+        watcher_root_appeared(w, r);
+      } else {
+        WATCHER_LOG(w, LL_WARN, "watched directory %s is back", r->given);
+        watcher_add_dir(w, r, "", true);
+      }
+      return;
+    }
+    struct watcher_dir* d =
+        watcher_dir_new(w, r, dir, fingerprint_key(dir, NULL), true);
+    if (d == NULL)
+      return;
+    WATCHER_LOG(w, LL_DEBUG, "waiting in %s for %s", d->abs, r->real);
+    /* A part made meanwhile (between the locate and the watch) sends no
+     * event here: look again. */
+    char* again = watch_root_locate(r);
+    bool same = again != NULL && strcmp(again, d->abs) == 0;
+    free(again);
+    if (same && stat(r->real, &st) != 0)
+      return;
+    watcher_dir_close(w, d);
+  }
 }
 
 /* An event in directory d of a directory root for name (abs, rel below
@@ -708,6 +773,15 @@ static void watcher_on_fs_event(uv_fs_event_t* h,
 
 /* ---- start -------------------------------------------------------- */
 
+/* Whether a path that does not exist yet reads as a file ("server.py")
+ * rather than a folder ("src"), for the words of a log line only. */
+static bool watcher_looks_like_file(const char* given) {
+  const char* base = strrchr(given, '/');
+  base = base != NULL ? base + 1 : given;
+  const char* dot = strrchr(base, '.');
+  return dot != NULL && dot != base && dot[1] != '\0';
+}
+
 int watcher_start(uv_loop_t* loop,
                   const struct watcher_options* opts,
                   watcher_cb cb,
@@ -729,6 +803,13 @@ int watcher_start(uv_loop_t* loop,
     int rc =
         watch_root_init(&w->roots[i], opts->roots[i], opts->exts, opts->nexts,
                         opts->ignores, opts->nignores, err, errlen);
+    if (rc == -ENOENT) {
+      /* Issue 15: watched as soon as it appears, not an error. */
+      watch_root_free(&w->roots[i]);
+      watch_root_init_missing(&w->roots[i], opts->roots[i], opts->exts,
+                              opts->nexts, opts->ignores, opts->nignores);
+      rc = 0;
+    }
     if (rc < 0) {
       watcher_free(w);
       return rc;
@@ -751,6 +832,13 @@ int watcher_start(uv_loop_t* loop,
   w->pending_closes = 3;
   for (size_t i = 0; i < w->nroots; i++) {
     struct watch_root* r = &w->roots[i];
+    if (r->missing) {
+      WATCHER_LOG(
+          w, LL_WARN, "watch %s '%s' does not exist yet; watching for it",
+          watcher_looks_like_file(r->given) ? "path" : "folder", r->given);
+      watcher_await_root(w, r);
+      continue;
+    }
     if (r->file != NULL) {
       struct watcher_dir* d = watcher_dir_new(
           w, r, xstrdup(r->real), fingerprint_key(r->real, NULL), false);
