@@ -23,6 +23,7 @@
 #include "config/suggest.h"
 #include "config/yaml_map.h"
 #include "config/yaml_tree.h"
+#include "config/yaml_values.h"
 
 #define CY_MAX_FILE (4u * 1024u * 1024u)
 #define CY_MAX_NAME 64 /* server names */
@@ -142,112 +143,29 @@ static int cy_expand(struct cy_ctx* c,
   return 0;
 }
 
-/* A whole number of milliseconds in [min, max]. */
-static int cy_ms(struct cy_ctx* c,
-                 const struct yaml_tree_node* n,
-                 const char* label,
-                 unsigned min,
-                 unsigned max,
-                 unsigned* out) {
-  if (n->kind != YAML_TREE_SCALAR)
-    return yaml_tree_fail(
-        c->err, n, "expected a whole number of milliseconds for '%s', got %s",
-        label, yaml_tree_what(n));
-  const char* s = n->text;
-  unsigned v = 0;
-  int r = config_parse_uint(s, max, &v);
-  if (r == -1 || yaml_tree_has_nul(n))
-    return yaml_tree_fail(c->err, n,
-                          "expected a whole number of milliseconds for '%s', "
-                          "got '%.64s'",
-                          label, s);
-  if (r == -2 || v < min)
-    return yaml_tree_fail(
-        c->err, n, "'%s' must be between %u and %u milliseconds, not %.64s",
-        label, min, max, s);
-  *out = v;
-  return 0;
-}
-
-/* 'reload': overlap or stop-first (issue 14). */
-static int cy_reload(struct cy_ctx* c,
-                     const struct yaml_tree_node* n,
-                     enum reload_mode* out) {
-  if (n->kind == YAML_TREE_SCALAR && !yaml_tree_has_nul(n) &&
-      reload_mode_parse(n->text, out) == 0)
-    return 0;
-  if (n->kind == YAML_TREE_SCALAR)
-    return yaml_tree_fail(c->err, n,
-                          "expected overlap or stop-first for 'reload', got "
-                          "'%.64s'",
-                          n->text);
-  return yaml_tree_fail(c->err, n,
-                        "expected overlap or stop-first for 'reload', got %s",
-                        yaml_tree_what(n));
-}
-
-/* A whole number (a count) in [min, max]. */
-static int cy_count(struct cy_ctx* c,
-                    const struct yaml_tree_node* n,
-                    const char* label,
-                    unsigned min,
-                    unsigned max,
-                    unsigned* out) {
-  if (n->kind != YAML_TREE_SCALAR)
-    return yaml_tree_fail(c->err, n, "expected a whole number for '%s', got %s",
-                          label, yaml_tree_what(n));
-  unsigned v = 0;
-  int r = config_parse_uint(n->text, max, &v);
-  if (r == -1 || yaml_tree_has_nul(n))
-    return yaml_tree_fail(c->err, n,
-                          "expected a whole number for '%s', got '%.64s'",
-                          label, n->text);
-  if (r == -2 || v < min)
-    return yaml_tree_fail(c->err, n,
-                          "'%s' must be between %u and %u, not %.64s", label,
-                          min, max, n->text);
-  *out = v;
-  return 0;
-}
-
 /* reload, drain, init_timeout, crash_retries and crash_window at
  * v[0] .. v[4] (the same order in both key lists), into sc. */
 static int cy_reload_keys(struct cy_ctx* c,
                           const struct yaml_tree_node* const* v,
                           struct server_config* sc) {
-  if (v[0] != NULL && cy_reload(c, v[0], &sc->reload) != 0)
+  if (v[0] != NULL && yaml_value_reload(c->err, v[0], &sc->reload) != 0)
     return -1;
-  if (v[1] != NULL &&
-      cy_ms(c, v[1], "drain", 0, CONFIG_MAX_DRAIN_MS, &sc->drain_ms) != 0)
+  if (v[1] != NULL && yaml_value_ms(c->err, v[1], "drain", 0,
+                                    CONFIG_MAX_DRAIN_MS, &sc->drain_ms) != 0)
     return -1;
   if (v[2] != NULL &&
-      cy_ms(c, v[2], "init_timeout", CONFIG_MIN_INIT_TIMEOUT_MS,
-            CONFIG_MAX_INIT_TIMEOUT_MS, &sc->init_timeout_ms) != 0)
+      yaml_value_ms(c->err, v[2], "init_timeout", CONFIG_MIN_INIT_TIMEOUT_MS,
+                    CONFIG_MAX_INIT_TIMEOUT_MS, &sc->init_timeout_ms) != 0)
     return -1;
   if (v[3] != NULL &&
-      cy_count(c, v[3], "crash_retries", CONFIG_MIN_CRASH_RETRIES,
-               CONFIG_MAX_CRASH_RETRIES, &sc->crash_retries) != 0)
+      yaml_value_count(c->err, v[3], "crash_retries", CONFIG_MIN_CRASH_RETRIES,
+                       CONFIG_MAX_CRASH_RETRIES, &sc->crash_retries) != 0)
     return -1;
   if (v[4] != NULL &&
-      cy_ms(c, v[4], "crash_window", CONFIG_MIN_CRASH_WINDOW_MS,
-            CONFIG_MAX_CRASH_WINDOW_MS, &sc->crash_window_ms) != 0)
+      yaml_value_ms(c->err, v[4], "crash_window", CONFIG_MIN_CRASH_WINDOW_MS,
+                    CONFIG_MAX_CRASH_WINDOW_MS, &sc->crash_window_ms) != 0)
     return -1;
   return 0;
-}
-
-static int cy_bool(struct cy_ctx* c,
-                   const struct yaml_tree_node* n,
-                   const char* label,
-                   bool* out) {
-  if (n->kind == YAML_TREE_SCALAR && !yaml_tree_has_nul(n) &&
-      yaml_tree_bool_word(n->text, out))
-    return 0;
-  if (n->kind == YAML_TREE_SCALAR)
-    return yaml_tree_fail(c->err, n,
-                          "expected true or false for '%s', got '%.64s'", label,
-                          n->text);
-  return yaml_tree_fail(c->err, n, "expected true or false for '%s', got %s",
-                        label, yaml_tree_what(n));
 }
 
 /* Server settings. */
@@ -532,13 +450,15 @@ static int cy_server(struct cy_ctx* c,
   if (v[SK_ENV] != NULL && cy_env(c, v[SK_ENV], sc) != 0)
     return -1;
   if (v[SK_ENABLED] != NULL &&
-      cy_bool(c, v[SK_ENABLED], "enabled", &sc->enabled) != 0)
+      yaml_value_bool(c->err, v[SK_ENABLED], "enabled", &sc->enabled) != 0)
     return -1;
-  if (v[SK_DELAY] != NULL && cy_ms(c, v[SK_DELAY], "delay", 0,
-                                   CONFIG_MAX_DELAY_MS, &sc->delay_ms) != 0)
+  if (v[SK_DELAY] != NULL &&
+      yaml_value_ms(c->err, v[SK_DELAY], "delay", 0, CONFIG_MAX_DELAY_MS,
+                    &sc->delay_ms) != 0)
     return -1;
-  if (v[SK_GRACE] != NULL && cy_ms(c, v[SK_GRACE], "grace", 0,
-                                   CONFIG_MAX_GRACE_MS, &sc->grace_ms) != 0)
+  if (v[SK_GRACE] != NULL &&
+      yaml_value_ms(c->err, v[SK_GRACE], "grace", 0, CONFIG_MAX_GRACE_MS,
+                    &sc->grace_ms) != 0)
     return -1;
   if (v[SK_BUILD] != NULL) {
     const char* cmd;
@@ -622,15 +542,16 @@ static int cy_config(struct cy_ctx* c, struct mcpmon_config* cfg) {
     return -1;
   if (v[TK_SEPARATOR] != NULL && cy_separator(c, v[TK_SEPARATOR], cfg) != 0)
     return -1;
-  if (v[TK_DELAY] != NULL &&
-      cy_ms(c, v[TK_DELAY], "delay", 0, CONFIG_MAX_DELAY_MS, &delay) != 0)
+  if (v[TK_DELAY] != NULL && yaml_value_ms(c->err, v[TK_DELAY], "delay", 0,
+                                           CONFIG_MAX_DELAY_MS, &delay) != 0)
     return -1;
-  if (v[TK_GRACE] != NULL &&
-      cy_ms(c, v[TK_GRACE], "grace", 0, CONFIG_MAX_GRACE_MS, &grace) != 0)
+  if (v[TK_GRACE] != NULL && yaml_value_ms(c->err, v[TK_GRACE], "grace", 0,
+                                           CONFIG_MAX_GRACE_MS, &grace) != 0)
     return -1;
   if (v[TK_QUEUE] != NULL) {
-    if (cy_ms(c, v[TK_QUEUE], "queue_timeout", CONFIG_MIN_QUEUE_TIMEOUT_MS,
-              CONFIG_MAX_QUEUE_TIMEOUT_MS, &cfg->queue_timeout_ms) != 0)
+    if (yaml_value_ms(c->err, v[TK_QUEUE], "queue_timeout",
+                      CONFIG_MIN_QUEUE_TIMEOUT_MS, CONFIG_MAX_QUEUE_TIMEOUT_MS,
+                      &cfg->queue_timeout_ms) != 0)
       return -1;
     c->queue_timeout_given = true;
   }

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "core/log.h"
+#include "core/watch/burst.h"
 #include "core/watch/evqueue.h"
 #include "core/watch/fingerprint.h"
 #include "core/watch/path.h"
@@ -69,11 +70,6 @@ struct watcher_dir {
                       watched for the root to come back */
 };
 
-struct watcher_pending {
-  char* path;
-  enum watcher_change_kind kind;
-};
-
 struct watcher {
   uv_loop_t* loop;
   watcher_cb cb;
@@ -89,10 +85,7 @@ struct watcher {
   size_t capdirs;
   struct u64map dirmap; /* key of a directory's real path -> watcher_dir */
   struct fingerprint_table files; /* every file seen, by its real path */
-  struct watcher_pending* burst;  /* distinct paths, first seen first */
-  size_t nburst;
-  size_t capburst;
-  struct u64map burstmap; /* key of a real path -> index in burst */
+  struct burst burst;             /* the changes until the quiet time */
   uv_timer_t timer;
   struct evqueue queue;   /* file events not yet handled */
   uv_idle_t idle;         /* handles them, a batch per loop turn */
@@ -112,18 +105,6 @@ static void watcher_add_dir(struct watcher* w,
                             const char* rel,
                             bool report);
 
-static const char* watcher_kind_name(enum watcher_change_kind kind) {
-  switch (kind) {
-    case WATCH_ADDED:
-      return "added";
-    case WATCH_MODIFIED:
-      return "modified";
-    case WATCH_REMOVED:
-      return "removed";
-  }
-  return "changed";
-}
-
 /* ---- closing ------------------------------------------------------ */
 
 static void watcher_free(struct watcher* w) {
@@ -131,10 +112,8 @@ static void watcher_free(struct watcher* w) {
   free(w->roots);
   for (size_t i = 0; i < w->nskip; i++) free(w->skip[i]);
   free(w->skip);
-  for (size_t i = 0; i < w->nburst; i++) free(w->burst[i].path);
-  free(w->burst);
+  burst_free(&w->burst);
   evqueue_free(&w->queue);
-  u64map_free(&w->burstmap);
   u64map_free(&w->dirmap);
   fingerprint_free(&w->files);
   free(w->dirs);
@@ -181,25 +160,13 @@ size_t watcher_dir_count(const struct watcher* w) {
 
 static void watcher_on_timer(uv_timer_t* t) {
   struct watcher* w = t->data;
-  struct watcher_pending* burst = w->burst;
-  size_t n = w->nburst;
-  w->burst = NULL;
-  w->nburst = 0;
-  w->capburst = 0;
-  u64map_free(&w->burstmap);
-  if (n == 0)
-    return;
-  struct watcher_change* changes = xmalloc(n * sizeof(*changes));
-  for (size_t i = 0; i < n; i++) {
-    changes[i].path = burst[i].path;
-    changes[i].kind = burst[i].kind;
-  }
+  size_t n;
+  struct watcher_change* changes = burst_take(&w->burst, &n);
   /* The callback may call watcher_close: w stays allocated until the
    * close callbacks run, but nothing here touches it any more. */
-  w->cb(w->ctx, changes, n);
-  for (size_t i = 0; i < n; i++) free(burst[i].path);
-  free(burst);
-  free(changes);
+  if (n > 0)
+    w->cb(w->ctx, changes, n);
+  burst_free_changes(changes, n);
 }
 
 /* Adds path (taking ownership) to the burst under key and restarts the
@@ -208,23 +175,8 @@ static void watcher_accept(struct watcher* w,
                            uint64_t key,
                            char* path,
                            enum watcher_change_kind kind) {
-  WATCHER_LOG(w, LL_VERBOSE, "%s: %s", watcher_kind_name(kind), path);
-  struct u64map_ent* e = u64map_find(&w->burstmap, key);
-  if (e != NULL) {
-    struct watcher_pending* p = &w->burst[e->val];
-    if (!(p->kind == WATCH_ADDED && kind == WATCH_MODIFIED))
-      p->kind = kind;
-    free(path);
-  } else {
-    if (w->nburst == w->capburst) {
-      w->capburst = w->capburst ? w->capburst * 2 : 16;
-      w->burst = xrealloc(w->burst, w->capburst * sizeof(*w->burst));
-    }
-    w->burst[w->nburst].path = path;
-    w->burst[w->nburst].kind = kind;
-    u64map_put(&w->burstmap, key, w->nburst);
-    w->nburst++;
-  }
+  WATCHER_LOG(w, LL_VERBOSE, "%s: %s", burst_kind_name(kind), path);
+  burst_add(&w->burst, key, path, kind);
   uv_timer_start(&w->timer, watcher_on_timer, w->delay_ms, 0);
 }
 
@@ -639,8 +591,7 @@ static void watcher_await_root(struct watcher* w, struct watch_root* r) {
     if (d == NULL)
       return;
     WATCHER_LOG(w, LL_DEBUG, "waiting in %s for %s", d->abs, r->real);
-    /* A part made meanwhile (between the locate and the watch) sends no
-     * event here: look again. */
+    /* A part made before the watch began sent no event: look again. */
     char* again = watch_root_locate(r);
     bool same = again != NULL && strcmp(again, d->abs) == 0;
     free(again);
@@ -773,15 +724,6 @@ static void watcher_on_fs_event(uv_fs_event_t* h,
 
 /* ---- start -------------------------------------------------------- */
 
-/* Whether a path that does not exist yet reads as a file ("server.py")
- * rather than a folder ("src"), for the words of a log line only. */
-static bool watcher_looks_like_file(const char* given) {
-  const char* base = strrchr(given, '/');
-  base = base != NULL ? base + 1 : given;
-  const char* dot = strrchr(base, '.');
-  return dot != NULL && dot != base && dot[1] != '\0';
-}
-
 int watcher_start(uv_loop_t* loop,
                   const struct watcher_options* opts,
                   watcher_cb cb,
@@ -833,9 +775,9 @@ int watcher_start(uv_loop_t* loop,
   for (size_t i = 0; i < w->nroots; i++) {
     struct watch_root* r = &w->roots[i];
     if (r->missing) {
-      WATCHER_LOG(
-          w, LL_WARN, "watch %s '%s' does not exist yet; watching for it",
-          watcher_looks_like_file(r->given) ? "path" : "folder", r->given);
+      WATCHER_LOG(w, LL_WARN,
+                  "watch %s '%s' does not exist yet; watching for it",
+                  path_looks_like_file(r->given) ? "path" : "folder", r->given);
       watcher_await_root(w, r);
       continue;
     }
