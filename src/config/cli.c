@@ -41,6 +41,8 @@ enum cli_opt_id {
   OPT_RELOAD,
   OPT_DRAIN,
   OPT_INIT_TIMEOUT,
+  OPT_CRASH_RETRIES,
+  OPT_CRASH_WINDOW,
   OPT_BUILD,
   OPT_MAX_LINE,
   OPT_CONFIG,
@@ -73,6 +75,8 @@ static const struct cli_option cli_options[] = {
     {"reload", 0, "overlap or stop-first", OPT_RELOAD},
     {"drain", 0, "milliseconds", OPT_DRAIN},
     {"init-timeout", 0, "milliseconds", OPT_INIT_TIMEOUT},
+    {"crash-retries", 0, "number", OPT_CRASH_RETRIES},
+    {"crash-window", 0, "milliseconds", OPT_CRASH_WINDOW},
     {"build", 0, "command", OPT_BUILD},
     {"max-line", 0, "size, like 64M", OPT_MAX_LINE},
     {"config", 'c', "file", OPT_CONFIG},
@@ -199,6 +203,27 @@ static enum cli_result cli_ms(struct cli_state* st,
   return CLI_RUN;
 }
 
+/* A whole number in [min, max] (a count, not a time). */
+static enum cli_result cli_count(struct cli_state* st,
+                                 const char* label,
+                                 const char* value,
+                                 unsigned min,
+                                 unsigned max,
+                                 unsigned* out) {
+  unsigned v = 0;
+  int r = config_parse_uint(value, max, &v);
+  if (r == -1)
+    return cli_fail(st,
+                    "option '%s' expects a whole number (like %s 5), not "
+                    "'%s'",
+                    label, label, value);
+  if (r == -2 || v < min)
+    return cli_fail(st, "option '%s' must be between %u and %u, not '%s'",
+                    label, min, max, value);
+  *out = v;
+  return CLI_RUN;
+}
+
 /* Appends the comma-separated extensions of value to sc->exts
  * (config_add_exts() has the rules). */
 static enum cli_result cli_exts(struct cli_state* st,
@@ -242,6 +267,8 @@ static enum cli_result cli_apply(struct cli_state* st,
     case OPT_RELOAD:
     case OPT_DRAIN:
     case OPT_INIT_TIMEOUT:
+    case OPT_CRASH_RETRIES:
+    case OPT_CRASH_WINDOW:
     case OPT_BUILD:
       if (st->conflict[0] == '\0')
         snprintf(st->conflict, sizeof(st->conflict), "%s", label);
@@ -283,6 +310,12 @@ static enum cli_result cli_apply(struct cli_state* st,
     case OPT_INIT_TIMEOUT:
       return cli_ms(st, label, value, CONFIG_MIN_INIT_TIMEOUT_MS,
                     CONFIG_MAX_INIT_TIMEOUT_MS, &st->sc.init_timeout_ms);
+    case OPT_CRASH_RETRIES:
+      return cli_count(st, label, value, CONFIG_MIN_CRASH_RETRIES,
+                       CONFIG_MAX_CRASH_RETRIES, &st->sc.crash_retries);
+    case OPT_CRASH_WINDOW:
+      return cli_ms(st, label, value, CONFIG_MIN_CRASH_WINDOW_MS,
+                    CONFIG_MAX_CRASH_WINDOW_MS, &st->sc.crash_window_ms);
     case OPT_MAX_LINE: {
       size_t n = 0;
       if (cli_parse_size(value, &n) != 0)
@@ -503,8 +536,13 @@ static enum cli_result cli_finish(struct cli_state* st,
   for (int k = first + 1; k < argc; k++) strvec_push(&sc->args, argv[k]);
   if (sc->watch.n == 0)
     strvec_push(&sc->watch, ".");
-  if (sc->exts.n == 0)
-    strvec_push(&sc->exts, "py");
+  if (sc->exts.n == 0) {
+    const char* item;
+    size_t n;
+    config_add_exts(&sc->exts, config_default_exts(sc->command, NULL), "",
+                    SIZE_MAX, &item, &n);
+    sc->exts_default = true;
+  }
   struct server_config* dst = config_add_server(cfg);
   server_config_free(dst);
   *dst = *sc;
@@ -575,7 +613,9 @@ static const char cli_help[] =
     "  -w, --watch PATH        directory or file to watch; repeatable\n"
     "                          (default: .)\n"
     "  -e, --ext LIST          extensions to watch: py,json or .py,.json;\n"
-    "                          * for all files; repeatable (default: py)\n"
+    "                          * for all files; repeatable (default:\n"
+    "                          js,mjs,cjs,ts,json for node, npx, tsx, bun\n"
+    "                          and deno; else py)\n"
     "      --ignore GLOB       ignore matching paths (gitignore syntax);\n"
     "                          repeatable\n"
     "      --delay MS          quiet time before a restart, 0-60000\n"
@@ -589,6 +629,11 @@ static const char cli_help[] =
     "                          restarting server, 1-600000 (default: 30000)\n"
     "      --init-timeout MS   how long the server may take to answer\n"
     "                          initialize, 1-600000 (default: 20000)\n"
+    "      --crash-retries N   after N crashes within --crash-window of\n"
+    "                          the first, stop restarting the server and\n"
+    "                          wait for a file change or a restart\n"
+    "                          command, 1-1000 (default: 5)\n"
+    "      --crash-window MS   1-3600000 (default: 30000)\n"
     "      --max-line SIZE     longest JSON-RPC line accepted: bytes, or\n"
     "                          with K, M, G as in 512K, 10MiB; K = 1024\n"
     "                          (default: 64M)\n"
@@ -596,7 +641,8 @@ static const char cli_help[] =
     "                          FILE (.mcpmon.yaml); takes no command and\n"
     "                          no --watch, --ext, --ignore, --delay,\n"
     "                          --grace, --reload, --drain,\n"
-    "                          --init-timeout or --build (set those in\n"
+    "                          --init-timeout, --crash-retries,\n"
+    "                          --crash-window or --build (set those in\n"
     "                          FILE)\n"
     "\n"
     "Reloading:\n"

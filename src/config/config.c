@@ -36,6 +36,8 @@ void server_config_init(struct server_config* sc) {
   sc->reload = RELOAD_OVERLAP;
   sc->drain_ms = CONFIG_DEFAULT_DRAIN_MS;
   sc->init_timeout_ms = CONFIG_DEFAULT_INIT_TIMEOUT_MS;
+  sc->crash_retries = CONFIG_DEFAULT_CRASH_RETRIES;
+  sc->crash_window_ms = CONFIG_DEFAULT_CRASH_WINDOW_MS;
 }
 
 struct server_config* config_add_server(struct mcpmon_config* cfg) {
@@ -146,12 +148,15 @@ bool server_config_equal(const struct server_config* a,
          config_strvec_eq(&a->args, &b->args) &&
          config_strvec_eq(&a->watch, &b->watch) &&
          config_strvec_eq(&a->exts, &b->exts) &&
+         a->exts_default == b->exts_default &&
          config_strvec_eq(&a->ignore, &b->ignore) &&
          config_strvec_eq(&a->env, &b->env) && config_str_eq(a->cwd, b->cwd) &&
          config_str_eq(a->build, b->build) && a->enabled == b->enabled &&
          a->delay_ms == b->delay_ms && a->grace_ms == b->grace_ms &&
          a->reload == b->reload && a->drain_ms == b->drain_ms &&
-         a->init_timeout_ms == b->init_timeout_ms;
+         a->init_timeout_ms == b->init_timeout_ms &&
+         a->crash_retries == b->crash_retries &&
+         a->crash_window_ms == b->crash_window_ms;
 }
 
 int config_parse_uint(const char* s, unsigned max, unsigned* out) {
@@ -219,6 +224,40 @@ int config_add_exts(struct strvec* exts,
       return 0;
     p = end + 1;
   }
+}
+
+/* Whether base is name followed by nothing or by a version: digits and
+ * dots ("python3", "python3.11"). */
+static bool config_is_versioned(const char* base, const char* name) {
+  size_t n = strlen(name);
+  if (strncmp(base, name, n) != 0)
+    return false;
+  for (const char* p = base + n; *p != '\0'; p++) {
+    if ((*p < '0' || *p > '9') && *p != '.')
+      return false;
+  }
+  return true;
+}
+
+const char* config_default_exts(const char* command, bool* known) {
+  static const char* const js[] = {"node", "nodejs", "npx",
+                                   "tsx",  "bun",    "deno"};
+  static const char* const py[] = {"python", "uv", "uvx"};
+  const char* base = command != NULL ? strrchr(command, '/') : NULL;
+  base = base != NULL ? base + 1 : command != NULL ? command : "";
+  if (known != NULL)
+    *known = true;
+  for (size_t i = 0; i < sizeof(js) / sizeof(js[0]); i++) {
+    if (config_is_versioned(base, js[i]))
+      return "js,mjs,cjs,ts,json";
+  }
+  for (size_t i = 0; i < sizeof(py) / sizeof(py[0]); i++) {
+    if (config_is_versioned(base, py[i]))
+      return "py";
+  }
+  if (known != NULL)
+    *known = false;
+  return "py";
 }
 
 const char* reload_mode_name(enum reload_mode m) {

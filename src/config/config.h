@@ -20,6 +20,11 @@
 #define CONFIG_DEFAULT_SEPARATOR "__"
 #define CONFIG_DEFAULT_DRAIN_MS 10000
 #define CONFIG_DEFAULT_INIT_TIMEOUT_MS 20000
+/* The crash policy: a server that crashes CRASH_RETRIES times within
+ * CRASH_WINDOW_MS of the first of them is not restarted again until a
+ * file changes or a restart command (issue 15). */
+#define CONFIG_DEFAULT_CRASH_RETRIES 5
+#define CONFIG_DEFAULT_CRASH_WINDOW_MS 30000
 
 /* Ranges, the same on the command line and in .mcpmon.yaml. */
 #define CONFIG_MAX_DELAY_MS 60000u
@@ -29,6 +34,10 @@
 #define CONFIG_MAX_DRAIN_MS 600000u
 #define CONFIG_MIN_INIT_TIMEOUT_MS 1u
 #define CONFIG_MAX_INIT_TIMEOUT_MS 600000u
+#define CONFIG_MIN_CRASH_RETRIES 1u
+#define CONFIG_MAX_CRASH_RETRIES 1000u
+#define CONFIG_MIN_CRASH_WINDOW_MS 1u
+#define CONFIG_MAX_CRASH_WINDOW_MS 3600000u
 
 /* How a file change reloads a server (issue 14). */
 enum reload_mode {
@@ -57,6 +66,8 @@ struct server_config {
   struct strvec args;   /* argv[1..] */
   struct strvec watch;  /* directories (or files) to watch; default "." */
   struct strvec exts;   /* extensions without dot; "*" matches every file */
+  bool exts_default;    /* none were given: exts is config_default_exts()
+                           of the command */
   struct strvec ignore; /* user globs */
   struct strvec env;    /* "KEY=VALUE" added to the inherited environment */
   char* cwd;            /* working directory, NULL = inherit */
@@ -67,6 +78,9 @@ struct server_config {
   unsigned drain_ms;        /* overlap: how long the old server may
                                finish what it has in flight */
   unsigned init_timeout_ms; /* for the answer to initialize */
+  unsigned crash_retries;   /* crashes within crash_window_ms of the first
+                               that make the server wait for a change */
+  unsigned crash_window_ms;
   char* build; /* run with /bin/sh -c before each reload, or NULL */
 };
 
@@ -117,6 +131,13 @@ void config_free(struct mcpmon_config* cfg);
  * into *out. Returns 0, -1 when s is not one (the empty string included)
  * or -2 when it is greater than max. */
 int config_parse_uint(const char* s, unsigned max, unsigned* out);
+
+/* The extensions watched when none are given (issue 15), by the base
+ * name of command: "js,mjs,cjs,ts,json" for node, nodejs, npx, tsx, bun
+ * and deno; "py" for python (python3, python3.11 ...), uv and uvx; "py"
+ * too for any other command. *known (may be NULL) tells whether the
+ * command decided. */
+const char* config_default_exts(const char* command, bool* known);
 
 /* Why config_add_exts() refused an item. */
 enum config_ext_error {

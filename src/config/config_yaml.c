@@ -23,6 +23,7 @@
 #include "config/suggest.h"
 #include "config/yaml_map.h"
 #include "config/yaml_tree.h"
+#include "config/yaml_values.h"
 
 #define CY_MAX_FILE (4u * 1024u * 1024u)
 #define CY_MAX_NAME 64 /* server names */
@@ -46,8 +47,9 @@ static int cy_lookup(const char* const* names, size_t n, const char* key) {
 }
 
 static const char* const cy_top_keys[] = {
-    "servers", "separator", "delay",        "grace",        "queue_timeout",
-    "reload",  "drain",     "init_timeout", "control_tools"};
+    "servers",       "separator",    "delay",        "grace",
+    "queue_timeout", "reload",       "drain",        "init_timeout",
+    "crash_retries", "crash_window", "control_tools"};
 enum {
   TK_SERVERS,
   TK_SEPARATOR,
@@ -57,14 +59,17 @@ enum {
   TK_RELOAD,
   TK_DRAIN,
   TK_INIT_TIMEOUT,
+  TK_CRASH_RETRIES,
+  TK_CRASH_WINDOW,
   TK_CONTROL_TOOLS,
   TK_COUNT
 };
 
 static const char* const cy_server_keys[] = {
-    "command", "args",  "watch",        "extensions", "ignore",
-    "env",     "cwd",   "enabled",      "delay",      "grace",
-    "reload",  "drain", "init_timeout", "build"};
+    "command",      "args",          "watch",        "extensions",
+    "ignore",       "env",           "cwd",          "enabled",
+    "delay",        "grace",         "reload",       "drain",
+    "init_timeout", "crash_retries", "crash_window", "build"};
 enum {
   SK_COMMAND,
   SK_ARGS,
@@ -79,6 +84,8 @@ enum {
   SK_RELOAD,
   SK_DRAIN,
   SK_INIT_TIMEOUT,
+  SK_CRASH_RETRIES,
+  SK_CRASH_WINDOW,
   SK_BUILD,
   SK_COUNT
 };
@@ -138,81 +145,29 @@ static int cy_expand(struct cy_ctx* c,
   return 0;
 }
 
-/* A whole number of milliseconds in [min, max]. */
-static int cy_ms(struct cy_ctx* c,
-                 const struct yaml_tree_node* n,
-                 const char* label,
-                 unsigned min,
-                 unsigned max,
-                 unsigned* out) {
-  if (n->kind != YAML_TREE_SCALAR)
-    return yaml_tree_fail(
-        c->err, n, "expected a whole number of milliseconds for '%s', got %s",
-        label, yaml_tree_what(n));
-  const char* s = n->text;
-  unsigned v = 0;
-  int r = config_parse_uint(s, max, &v);
-  if (r == -1 || yaml_tree_has_nul(n))
-    return yaml_tree_fail(c->err, n,
-                          "expected a whole number of milliseconds for '%s', "
-                          "got '%.64s'",
-                          label, s);
-  if (r == -2 || v < min)
-    return yaml_tree_fail(
-        c->err, n, "'%s' must be between %u and %u milliseconds, not %.64s",
-        label, min, max, s);
-  *out = v;
-  return 0;
-}
-
-/* 'reload': overlap or stop-first (issue 14). */
-static int cy_reload(struct cy_ctx* c,
-                     const struct yaml_tree_node* n,
-                     enum reload_mode* out) {
-  if (n->kind == YAML_TREE_SCALAR && !yaml_tree_has_nul(n) &&
-      reload_mode_parse(n->text, out) == 0)
-    return 0;
-  if (n->kind == YAML_TREE_SCALAR)
-    return yaml_tree_fail(c->err, n,
-                          "expected overlap or stop-first for 'reload', got "
-                          "'%.64s'",
-                          n->text);
-  return yaml_tree_fail(c->err, n,
-                        "expected overlap or stop-first for 'reload', got %s",
-                        yaml_tree_what(n));
-}
-
-/* reload, drain and init_timeout at v[reload], v[reload + 1] and
- * v[reload + 2] (the same order in both key lists). */
+/* reload, drain, init_timeout, crash_retries and crash_window at
+ * v[0] .. v[4] (the same order in both key lists), into sc. */
 static int cy_reload_keys(struct cy_ctx* c,
                           const struct yaml_tree_node* const* v,
-                          enum reload_mode* reload,
-                          unsigned* drain,
-                          unsigned* init_timeout) {
-  if (v[0] != NULL && cy_reload(c, v[0], reload) != 0)
+                          struct server_config* sc) {
+  if (v[0] != NULL && yaml_value_reload(c->err, v[0], &sc->reload) != 0)
     return -1;
-  if (v[1] != NULL &&
-      cy_ms(c, v[1], "drain", 0, CONFIG_MAX_DRAIN_MS, drain) != 0)
+  if (v[1] != NULL && yaml_value_ms(c->err, v[1], "drain", 0,
+                                    CONFIG_MAX_DRAIN_MS, &sc->drain_ms) != 0)
     return -1;
-  if (v[2] != NULL && cy_ms(c, v[2], "init_timeout", CONFIG_MIN_INIT_TIMEOUT_MS,
-                            CONFIG_MAX_INIT_TIMEOUT_MS, init_timeout) != 0)
+  if (v[2] != NULL &&
+      yaml_value_ms(c->err, v[2], "init_timeout", CONFIG_MIN_INIT_TIMEOUT_MS,
+                    CONFIG_MAX_INIT_TIMEOUT_MS, &sc->init_timeout_ms) != 0)
+    return -1;
+  if (v[3] != NULL &&
+      yaml_value_count(c->err, v[3], "crash_retries", CONFIG_MIN_CRASH_RETRIES,
+                       CONFIG_MAX_CRASH_RETRIES, &sc->crash_retries) != 0)
+    return -1;
+  if (v[4] != NULL &&
+      yaml_value_ms(c->err, v[4], "crash_window", CONFIG_MIN_CRASH_WINDOW_MS,
+                    CONFIG_MAX_CRASH_WINDOW_MS, &sc->crash_window_ms) != 0)
     return -1;
   return 0;
-}
-
-static int cy_bool(struct cy_ctx* c,
-                   const struct yaml_tree_node* n,
-                   const char* label,
-                   bool* out) {
-  if (n->kind == YAML_TREE_SCALAR && !yaml_tree_has_nul(n) &&
-      yaml_tree_bool_word(n->text, out))
-    return 0;
-  if (n->kind == YAML_TREE_SCALAR)
-    return yaml_tree_fail(c->err, n,
-                          "expected true or false for '%s', got '%.64s'", label,
-                          n->text);
-  return yaml_tree_fail(c->err, n, "expected true or false for '%s', got %s",
-                        label, yaml_tree_what(n));
 }
 
 /* Server settings. */
@@ -457,13 +412,22 @@ static int cy_server(struct cy_ctx* c,
   if (v[SK_ARGS] != NULL &&
       cy_strings(c, v[SK_ARGS], "args", false, cy_add_arg, sc) != 0)
     return -1;
-  if (v[SK_WATCH] != NULL) {
+  bool watch_on = false;
+  if (v[SK_WATCH] != NULL && v[SK_WATCH]->kind == YAML_TREE_SCALAR &&
+      v[SK_WATCH]->plain && !yaml_tree_has_nul(v[SK_WATCH]) &&
+      yaml_tree_bool_word(v[SK_WATCH]->text, &watch_on)) {
+    /* Issue 15: watch: false, nothing watched (restarts on command); a
+     * folder named so can be quoted. */
+    if (watch_on)
+      return yaml_tree_fail(c->err, v[SK_WATCH],
+                            "'watch' expects a path, a list of paths or "
+                            "false, not %s (leave it out to watch the "
+                            "config file's directory)",
+                            v[SK_WATCH]->text);
+  } else if (v[SK_WATCH] != NULL) {
     if (cy_strings(c, v[SK_WATCH], "watch", true, cy_add_watch, sc) != 0)
       return -1;
-    if (sc->watch.n == 0)
-      return yaml_tree_fail(c->err, v[SK_WATCH],
-                            "'watch' is an empty list; leave it out to watch "
-                            "the config file's directory");
+    /* watch: [] is false too. */
   } else {
     strvec_push(&sc->watch, c->base_dir);
   }
@@ -476,7 +440,11 @@ static int cy_server(struct cy_ctx* c,
           c->err, v[SK_EXTENSIONS],
           "'extensions' is an empty list; use '*' for all files");
   } else {
-    strvec_push(&sc->exts, "py");
+    const char* item;
+    size_t n;
+    config_add_exts(&sc->exts, config_default_exts(sc->command, NULL), "",
+                    CY_MAX_EXTS, &item, &n);
+    sc->exts_default = true;
   }
   if (v[SK_IGNORE] != NULL &&
       cy_strings(c, v[SK_IGNORE], "ignore", true, cy_add_ignore, sc) != 0)
@@ -484,13 +452,15 @@ static int cy_server(struct cy_ctx* c,
   if (v[SK_ENV] != NULL && cy_env(c, v[SK_ENV], sc) != 0)
     return -1;
   if (v[SK_ENABLED] != NULL &&
-      cy_bool(c, v[SK_ENABLED], "enabled", &sc->enabled) != 0)
+      yaml_value_bool(c->err, v[SK_ENABLED], "enabled", &sc->enabled) != 0)
     return -1;
-  if (v[SK_DELAY] != NULL && cy_ms(c, v[SK_DELAY], "delay", 0,
-                                   CONFIG_MAX_DELAY_MS, &sc->delay_ms) != 0)
+  if (v[SK_DELAY] != NULL &&
+      yaml_value_ms(c->err, v[SK_DELAY], "delay", 0, CONFIG_MAX_DELAY_MS,
+                    &sc->delay_ms) != 0)
     return -1;
-  if (v[SK_GRACE] != NULL && cy_ms(c, v[SK_GRACE], "grace", 0,
-                                   CONFIG_MAX_GRACE_MS, &sc->grace_ms) != 0)
+  if (v[SK_GRACE] != NULL &&
+      yaml_value_ms(c->err, v[SK_GRACE], "grace", 0, CONFIG_MAX_GRACE_MS,
+                    &sc->grace_ms) != 0)
     return -1;
   if (v[SK_BUILD] != NULL) {
     const char* cmd;
@@ -501,8 +471,7 @@ static int cy_server(struct cy_ctx* c,
                             "'build' is empty; leave it out for no build");
     sc->build = cfg_xstrdup(cmd);
   }
-  return cy_reload_keys(c, &v[SK_RELOAD], &sc->reload, &sc->drain_ms,
-                        &sc->init_timeout_ms);
+  return cy_reload_keys(c, &v[SK_RELOAD], sc);
 }
 
 static bool cy_separator_char(char ch) {
@@ -571,25 +540,26 @@ static int cy_config(struct cy_ctx* c, struct mcpmon_config* cfg) {
   unsigned grace = CONFIG_DEFAULT_GRACE_MS;
   struct server_config dflt;
   server_config_init(&dflt);
-  if (cy_reload_keys(c, &v[TK_RELOAD], &dflt.reload, &dflt.drain_ms,
-                     &dflt.init_timeout_ms) != 0)
+  if (cy_reload_keys(c, &v[TK_RELOAD], &dflt) != 0)
     return -1;
   if (v[TK_SEPARATOR] != NULL && cy_separator(c, v[TK_SEPARATOR], cfg) != 0)
     return -1;
   bool ctools = false;
   if (v[TK_CONTROL_TOOLS] != NULL &&
-      cy_bool(c, v[TK_CONTROL_TOOLS], "control_tools", &ctools) != 0)
+      yaml_value_bool(c->err, v[TK_CONTROL_TOOLS], "control_tools", &ctools) !=
+          0)
     return -1;
   cfg->control_tools = cfg->control_tools || ctools; /* or --control-tools */
-  if (v[TK_DELAY] != NULL &&
-      cy_ms(c, v[TK_DELAY], "delay", 0, CONFIG_MAX_DELAY_MS, &delay) != 0)
+  if (v[TK_DELAY] != NULL && yaml_value_ms(c->err, v[TK_DELAY], "delay", 0,
+                                           CONFIG_MAX_DELAY_MS, &delay) != 0)
     return -1;
-  if (v[TK_GRACE] != NULL &&
-      cy_ms(c, v[TK_GRACE], "grace", 0, CONFIG_MAX_GRACE_MS, &grace) != 0)
+  if (v[TK_GRACE] != NULL && yaml_value_ms(c->err, v[TK_GRACE], "grace", 0,
+                                           CONFIG_MAX_GRACE_MS, &grace) != 0)
     return -1;
   if (v[TK_QUEUE] != NULL) {
-    if (cy_ms(c, v[TK_QUEUE], "queue_timeout", CONFIG_MIN_QUEUE_TIMEOUT_MS,
-              CONFIG_MAX_QUEUE_TIMEOUT_MS, &cfg->queue_timeout_ms) != 0)
+    if (yaml_value_ms(c->err, v[TK_QUEUE], "queue_timeout",
+                      CONFIG_MIN_QUEUE_TIMEOUT_MS, CONFIG_MAX_QUEUE_TIMEOUT_MS,
+                      &cfg->queue_timeout_ms) != 0)
       return -1;
     c->queue_timeout_given = true;
   }
@@ -621,6 +591,8 @@ static int cy_config(struct cy_ctx* c, struct mcpmon_config* cfg) {
     sc->reload = dflt.reload;
     sc->drain_ms = dflt.drain_ms;
     sc->init_timeout_ms = dflt.init_timeout_ms;
+    sc->crash_retries = dflt.crash_retries;
+    sc->crash_window_ms = dflt.crash_window_ms;
     rc = cy_server(c, es.v[i].key, es.v[i].val, sc);
     if (rc == 0 && cfg->control_tools && strcmp(sc->name, "mcpmon") == 0)
       rc = yaml_tree_fail(c->err, es.v[i].key,

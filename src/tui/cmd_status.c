@@ -78,14 +78,15 @@ static void status_tables(const struct model* m) {
   }
   /* LAST RELOAD only when one happened (issue 14); LAST EXIT then always,
    * so that the columns keep their places. */
-  size_t ncols = any_reload ? 8 : any_exit ? 7 : 6;
+  size_t ncols = any_reload ? 9 : any_exit ? 8 : 7;
   struct status_table bt = {ncols, NULL, 0};
-  const char* bhead[] = {"NAME",   "STATE", "PID",       "RESTARTS",
-                         "UPTIME", "TOOLS", "LAST EXIT", "LAST RELOAD"};
+  const char* bhead[] = {"NAME",     "STATE",     "PID",
+                         "RESTARTS", "CRASHES",   "UPTIME",
+                         "TOOLS",    "LAST EXIT", "LAST RELOAD"};
   status_row(&bt, bhead);
   for (size_t i = 0; i < m->nbackends; i++) {
     const struct model_backend* b = &m->backends[i];
-    char bpid[32], restarts[32], bup[32], tools[32];
+    char bpid[32], restarts[32], crashes[32], bup[32], tools[32];
     strcpy(bpid, "-");
     strcpy(bup, "-");
     if (b->pid > 0)
@@ -93,6 +94,7 @@ static void status_tables(const struct model* m) {
     if (b->started > 0)
       tu_fmt_duration(now - b->started, bup, sizeof(bup));
     snprintf(restarts, sizeof(restarts), "%ld", b->restarts);
+    snprintf(crashes, sizeof(crashes), "%ld", b->crashes);
     snprintf(tools, sizeof(tools), "%zu", b->ntools);
     char* reload = NULL;
     if (b->reload_outcome != NULL)
@@ -104,8 +106,9 @@ static void status_tables(const struct model* m) {
           b->reload_message != NULL && strcmp(b->reload_outcome, "ok") != 0
               ? b->reload_message
               : "");
-    const char* cells[] = {b->name, b->state_name, bpid,         restarts,
-                           bup,     tools,         b->last_exit, reload};
+    const char* cells[] = {b->name,  b->state_name, bpid,
+                           restarts, crashes,       bup,
+                           tools,    b->last_exit,  reload};
     status_row(&bt, cells);
     free(reload);
   }

@@ -29,10 +29,9 @@ enum crt_elem {
   CRT_SELECTED_DIM, /* ... of a list without focus */
   CRT_DIM,
   CRT_STATE_READY,
-  CRT_STATE_BUSY, /* starting, initializing, restarting, stopping */
-  CRT_STATE_CRASHED,
-  CRT_STATE_WAITING,
-  CRT_STATE_OFF, /* idle, stopped, unknown */
+  CRT_STATE_BUSY,    /* starting, initializing, restarting, stopping */
+  CRT_STATE_CRASHED, /* crashed, and waiting after crashes (issue 15) */
+  CRT_STATE_OFF,     /* idle, stopped, unknown */
   CRT_LOG_TIME,
   CRT_LOG_MCPMON,
   CRT_LOG_WARN,

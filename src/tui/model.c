@@ -264,6 +264,10 @@ enum model_state model_state_parse(const char* s) {
   return MODEL_ST_UNKNOWN;
 }
 
+bool model_backend_failed(const struct model_backend* b) {
+  return b->state == MODEL_ST_CRASHED || b->state == MODEL_ST_WAITING;
+}
+
 static void model_tools_free(struct model_backend* b) {
   for (size_t i = 0; i < b->ntools; i++) {
     free(b->tools[i].name);
@@ -323,6 +327,8 @@ static void model_backend_state(struct model_backend* b, const cJSON* obj) {
     b->pid = (long)model_i64(obj, "pid");
   if (model_has(obj, "restarts"))
     b->restarts = (long)model_i64(obj, "restarts");
+  if (model_has(obj, "crashes"))
+    b->crashes = (long)model_i64(obj, "crashes");
   if (model_has(obj, "started"))
     b->started = model_i64(obj, "started");
   if (model_has(obj, "lastExit"))

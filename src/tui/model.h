@@ -77,6 +77,7 @@ struct model_backend {
   enum model_state state;
   long pid; /* 0 when no process runs */
   long restarts;
+  long crashes;         /* 0 from a core that does not send it */
   int64_t started;      /* Unix ms, 0 when no process runs */
   char* last_exit;      /* NULL if no process ended yet */
   char* reload_outcome; /* the last reload attempt's, NULL before one */
@@ -186,6 +187,10 @@ size_t model_traffic_running(const struct model* m);
 long model_find_traffic(const struct model* m, uint64_t seq);
 
 enum model_state model_state_parse(const char* s);
+/* Whether b is down because of an error: crashed (restarting after a
+ * backoff) or waiting (the core gave up after crashes or a failed start,
+ * until a file change or a restart command). Drawn in the error colour. */
+bool model_backend_failed(const struct model_backend* b);
 const char* model_level_name(enum model_level lv);
 
 /* Case-insensitive (ASCII) substring search in the log: the nearest line

@@ -302,8 +302,10 @@ static void view_layout(struct view* v, const struct model* m) {
     v->focus = VIEW_FOCUS_LOG;
 }
 
-static attr_t view_state_attr(enum model_state s) {
-  switch (s) {
+static attr_t view_state_attr(const struct model_backend* b) {
+  if (model_backend_failed(b))
+    return crt_colors[CRT_STATE_CRASHED]; /* issue 15: waiting too */
+  switch (b->state) {
     case MODEL_ST_READY:
       return crt_colors[CRT_STATE_READY];
     case MODEL_ST_STARTING:
@@ -312,9 +314,7 @@ static attr_t view_state_attr(enum model_state s) {
     case MODEL_ST_STOPPING:
       return crt_colors[CRT_STATE_BUSY];
     case MODEL_ST_CRASHED:
-      return crt_colors[CRT_STATE_CRASHED];
     case MODEL_ST_WAITING:
-      return crt_colors[CRT_STATE_WAITING];
     case MODEL_ST_UNKNOWN:
     case MODEL_ST_IDLE:
     case MODEL_ST_STOPPED:
@@ -442,8 +442,9 @@ static void view_draw_backends(struct view* v, const struct model* m) {
   if (namew > 24)
     namew = 24;
   int64_t now = view_now(v);
-  /* Aligned columns when they fit: " ▶ name  state pid restarts up tools" */
-  bool compact = W - 2 < 3 + namew + 1 + 2 + 14 + 12 + 13 + 11 + 9;
+  /* Aligned columns when they fit:
+   * " ▶ name  state pid restarts crashes up tools" */
+  bool compact = W - 2 < 3 + namew + 1 + 2 + 14 + 12 + 13 + 12 + 11 + 9;
   for (int row = 0; row < h; row++) {
     size_t i = (size_t)(v->backends_top + row);
     if (i == m->nbackends && m->have_snapshot) {
@@ -456,12 +457,14 @@ static void view_draw_backends(struct view* v, const struct model* m) {
     bool sel = (int)i == v->sel;
     struct pen p = {w, 1 + row, 1, W - 1};
     attr_t sa = crt_colors[sel ? CRT_SELECTED : CRT_DEFAULT];
-    char pid[32], restarts[32], up[48], tools[32];
+    char pid[32], restarts[32], crashes[32], up[48], tools[32];
     if (b->pid > 0)
       snprintf(pid, sizeof(pid), "pid %ld", b->pid);
     else
       snprintf(pid, sizeof(pid), "pid -");
     snprintf(restarts, sizeof(restarts), "restarts %ld", b->restarts);
+    snprintf(crashes, sizeof(crashes), "crashes %ld", b->crashes);
+    attr_t ca = b->crashes > 0 ? crt_colors[CRT_FAIL] : A_NORMAL;
     if (b->started > 0) {
       char d[32];
       tu_fmt_duration(now - b->started, d, sizeof(d));
@@ -477,18 +480,22 @@ static void view_draw_backends(struct view* v, const struct model* m) {
     if (!compact) {
       pen_col(&p, b->name, sa | A_BOLD, namew + 1, sa);
       pen_put(&p, "  ", A_NORMAL);
-      pen_col(&p, state, view_state_attr(b->state), 14, A_NORMAL);
+      pen_col(&p, state, view_state_attr(b), 14, A_NORMAL);
       pen_col(&p, pid, A_NORMAL, 12, A_NORMAL);
       pen_col(&p, restarts, A_NORMAL, 13, A_NORMAL);
+      pen_col(&p, crashes, ca, 12, A_NORMAL);
       pen_col(&p, up, A_NORMAL, 11, A_NORMAL);
       pen_put(&p, tools, A_NORMAL);
     } else {
       /* Narrow: no columns, the facts in order of importance. */
       pen_put(&p, b->name, sa | A_BOLD);
-      const char* rest[] = {state, restarts, pid, up, tools};
+      const char* rest[] = {state, restarts, crashes, pid, up, tools};
       for (size_t k = 0; k < TU_ARRAY_LEN(rest); k++) {
         pen_put(&p, " ", A_NORMAL);
-        pen_put(&p, rest[k], k == 0 ? view_state_attr(b->state) : A_NORMAL);
+        pen_put(&p, rest[k],
+                k == 0   ? view_state_attr(b)
+                : k == 2 ? ca
+                         : A_NORMAL);
       }
     }
   }
@@ -524,7 +531,7 @@ static void view_draw_info(struct view* v, const struct model* m) {
       pen_put(&p, buf, crt_colors[CRT_DIM]);
       pen_put(&p, "last exit: ", crt_colors[CRT_DIM]);
       pen_put(&p, b->last_exit,
-              b->state == MODEL_ST_CRASHED ? crt_colors[CRT_FAIL] : A_NORMAL);
+              model_backend_failed(b) ? crt_colors[CRT_FAIL] : A_NORMAL);
     }
     if (b->reload_outcome != NULL) {
       /* Issue 14: a failed reload leaves the old server serving; say so

@@ -107,14 +107,6 @@ def test_options_after_the_command_belong_to_it():
             assert r["serverInfo"]["name"] == "fromflag", r
 
 
-def test_watch_path_that_does_not_exist():
-    with tmpdir() as d:
-        with Mcpmon(["--watch", os.path.join(d, "missing"), "--"] +
-                    testserver_cmd()) as m:
-            assert m.wait_exit() != 0
-            m.wait_log(r"Cannot watch: .*missing")
-
-
 def test_command_not_found_answers_errors():
     with tmpdir() as d:
         script = os.path.join(d, "server.sh")

@@ -72,13 +72,13 @@ def test_status_table_and_json():
         assert "mcp_testserver" in lines[1], out
         assert lines[2] == "", out
         assert lines[3].split() == ["NAME", "STATE", "PID", "RESTARTS",
-                                    "UPTIME", "TOOLS"], out
+                                    "CRASHES", "UPTIME", "TOOLS"], out
         row = lines[4].split()
         ntools = len(backend(snap)["tools"])
-        assert row[:4] == ["server", "ready", str(pid), "0"], out
-        assert row[5] == str(ntools), out
+        assert row[:5] == ["server", "ready", str(pid), "0", "0"], out
+        assert row[6] == str(ntools), out
         # Columns line up: each header starts where its values start.
-        for word in ("STATE", "PID", "RESTARTS"):
+        for word in ("STATE", "PID", "RESTARTS", "CRASHES"):
             col = lines[3].index(word)
             assert lines[4][col - 1] == " " and lines[4][col] != " ", out
 

@@ -69,6 +69,46 @@ static void test_strvec_and_config(void) {
   CHECK(one.command == NULL);
 }
 
+/* Issue 15: the default extensions by the command's base name. */
+static void test_default_exts(void) {
+  struct {
+    const char* cmd;
+    const char* exts;
+    bool known;
+  } cases[] = {
+      {"node", "js,mjs,cjs,ts,json", true},
+      {"/usr/bin/nodejs", "js,mjs,cjs,ts,json", true},
+      {"npx", "js,mjs,cjs,ts,json", true},
+      {"tsx", "js,mjs,cjs,ts,json", true},
+      {"bun", "js,mjs,cjs,ts,json", true},
+      {"deno", "js,mjs,cjs,ts,json", true},
+      {"python", "py", true},
+      {"python3", "py", true},
+      {"/usr/bin/python3.11", "py", true},
+      {"uv", "py", true},
+      {"uvx", "py", true},
+      {"pythonic", "py", false},
+      {"nodemon", "py", false},
+      {"./server", "py", false},
+      {"", "py", false},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    bool known = !cases[i].known;
+    CHECK_STR(config_default_exts(cases[i].cmd, &known), cases[i].exts);
+    CHECK_INT(known, cases[i].known);
+  }
+  struct mcpmon_config cfg;
+  char err[256];
+  CHECK_INT(PARSE("--", "npx", "tsx", "src/index.ts"), CLI_RUN);
+  CHECK_SV(cfg.servers[0].exts, "js", "mjs", "cjs", "ts", "json");
+  CHECK(cfg.servers[0].exts_default);
+  config_free(&cfg);
+  CHECK_INT(PARSE("--ext", "py", "--", "node", "x.js"), CLI_RUN);
+  CHECK_SV(cfg.servers[0].exts, "py");
+  CHECK(!cfg.servers[0].exts_default);
+  config_free(&cfg);
+}
+
 static void test_defaults(void) {
   struct mcpmon_config cfg;
   char err[256];
@@ -360,6 +400,32 @@ static void test_numbers(void) {
             "--", "x");
   CHECK_ERR("option '--init-timeout' must be between 1 and 600000",
             "--init-timeout", "0", "--", "x");
+  /* Issue 15: the crash policy. */
+  CHECK_INT(PARSE("--", "x"), CLI_RUN);
+  CHECK_INT(cfg.servers[0].crash_retries, CONFIG_DEFAULT_CRASH_RETRIES);
+  CHECK_INT(cfg.servers[0].crash_window_ms, CONFIG_DEFAULT_CRASH_WINDOW_MS);
+  config_free(&cfg);
+  CHECK_INT(PARSE("--crash-retries", "2", "--crash-window=500", "--", "x"),
+            CLI_RUN);
+  CHECK_INT(cfg.servers[0].crash_retries, 2);
+  CHECK_INT(cfg.servers[0].crash_window_ms, 500);
+  config_free(&cfg);
+  CHECK_ERR("option '--crash-retries' must be between 1 and 1000, not '0'",
+            "--crash-retries", "0", "--", "x");
+  CHECK_ERR("option '--crash-retries' must be between 1 and 1000, not '1001'",
+            "--crash-retries", "1001", "--", "x");
+  CHECK_ERR(
+      "option '--crash-retries' expects a whole number (like "
+      "--crash-retries 5), not 'five'",
+      "--crash-retries", "five", "--", "x");
+  CHECK_ERR(
+      "option '--crash-window' must be between 1 and 3600000 "
+      "milliseconds, not '0'",
+      "--crash-window", "0", "--", "x");
+  CHECK_ERR("'--crash-window' expects milliseconds", "--crash-window", "30s",
+            "--", "x");
+  CHECK_ERR("option '--crash-retries' cannot be used with --config",
+            "--crash-retries", "3", "--config", "x.yaml");
 
   CHECK_ERR("option '--delay' must be at most 60000 milliseconds, not '60001'",
             "--delay", "60001", "--", "x");
@@ -556,6 +622,7 @@ int main(void) {
   test_short_options();
   test_repeatable();
   test_extensions();
+  test_default_exts();
   test_no_dashdash();
   test_numbers();
   test_sizes();

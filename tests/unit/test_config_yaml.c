@@ -48,9 +48,10 @@ static void test_wrong_types(void) {
   CHECK_FAIL(SERVER("    watch: {a: b}\n"),
              ".mcpmon.yaml:4:12: expected a list of strings or a string for "
              "'watch', got a mapping");
-  CHECK_FAIL(SERVER("    watch: []\n"),
-             ".mcpmon.yaml:4:12: 'watch' is an empty list; leave it out to "
-             "watch the config file's directory");
+  CHECK_FAIL(SERVER("    watch: true\n"),
+             ".mcpmon.yaml:4:12: 'watch' expects a path, a list of paths or "
+             "false, not true (leave it out to watch the config file's "
+             "directory)");
   CHECK_FAIL(SERVER("    watch: ''\n"),
              ".mcpmon.yaml:4:12: empty path in 'watch'");
   CHECK_FAIL_HAS(SERVER("    watch: [a, {b: c}]\n"),
@@ -533,6 +534,77 @@ static void test_reload_keys(void) {
   CHECK_FAIL_HAS(SERVER("build: make\n"), "unknown key 'build' at the top");
 }
 
+/* Issue 15: crash_retries and crash_window, top level and per server,
+ * like reload and drain; ranges with file:line:col errors. */
+static void test_crash_keys(void) {
+  struct mcpmon_config cfg;
+  CHECK_INT(load(&cfg, SERVER("")), 0);
+  CHECK_INT(cfg.servers[0].crash_retries, CONFIG_DEFAULT_CRASH_RETRIES);
+  CHECK_INT(cfg.servers[0].crash_window_ms, CONFIG_DEFAULT_CRASH_WINDOW_MS);
+  config_free(&cfg);
+  CHECK_INT(load(&cfg,
+                 "crash_retries: 2\ncrash_window: 1000\n"
+                 "servers:\n  a:\n    command: x\n"
+                 "  b:\n    command: y\n    crash_retries: 1000\n"
+                 "    crash_window: 3600000\n"),
+            0);
+  CHECK_INT(cfg.servers[0].crash_retries, 2);
+  CHECK_INT(cfg.servers[0].crash_window_ms, 1000);
+  CHECK_INT(cfg.servers[1].crash_retries, 1000);
+  CHECK_INT(cfg.servers[1].crash_window_ms, 3600000);
+  config_free(&cfg);
+  CHECK_FAIL(SERVER("    crash_retries: 0\n"),
+             ".mcpmon.yaml:4:20: 'crash_retries' must be between 1 and 1000, "
+             "not 0");
+  CHECK_FAIL(SERVER("    crash_retries: many\n"),
+             ".mcpmon.yaml:4:20: expected a whole number for 'crash_retries', "
+             "got 'many'");
+  CHECK_FAIL_HAS(SERVER("    crash_retries: [1]\n"),
+                 "expected a whole number for 'crash_retries', got a list");
+  CHECK_FAIL_HAS("crash_retries: 1001\n" SERVER(""),
+                 ".mcpmon.yaml:1:16: 'crash_retries' must be between 1 and "
+                 "1000, not 1001");
+  CHECK_FAIL_HAS(SERVER("    crash_window: 0\n"),
+                 "'crash_window' must be between 1 and 3600000 milliseconds");
+  CHECK_FAIL_HAS("crash_window: 30s\n" SERVER(""),
+                 "expected a whole number of milliseconds for "
+                 "'crash_window', got '30s'");
+  CHECK_FAIL_HAS(SERVER("    crash_retrie: 3\n"),
+                 "unknown key 'crash_retrie' in server 's' (did you mean "
+                 "'crash_retries'?)");
+}
+
+/* Issue 15: watch: false or [] watches nothing; a quoted 'false' is a
+ * path. The default extensions follow the command. */
+static void test_watch_off_and_default_exts(void) {
+  struct mcpmon_config cfg;
+  CHECK_INT(load(&cfg, SERVER("    watch: false\n")), 0);
+  CHECK_INT(cfg.servers[0].watch.n, 0);
+  config_free(&cfg);
+  CHECK_INT(load(&cfg, SERVER("    watch: []\n")), 0);
+  CHECK_INT(cfg.servers[0].watch.n, 0);
+  config_free(&cfg);
+  CHECK_INT(load(&cfg, SERVER("    watch: 'false'\n")), 0);
+  CHECK_INT(cfg.servers[0].watch.n, 1);
+  CHECK(strstr(cfg.servers[0].watch.v[0], "/false") != NULL);
+  /* command: python (SERVER's) decides. */
+  CHECK_SV(cfg.servers[0].exts, "py");
+  CHECK(cfg.servers[0].exts_default);
+  config_free(&cfg);
+  CHECK_INT(load(&cfg,
+                 "servers:\n  n:\n    command: /usr/local/bin/node\n"
+                 "  d:\n    command: deno\n    extensions: ts\n"
+                 "  o:\n    command: ./run.sh\n"),
+            0);
+  CHECK_SV(cfg.servers[0].exts, "js", "mjs", "cjs", "ts", "json");
+  CHECK(cfg.servers[0].exts_default);
+  CHECK_SV(cfg.servers[1].exts, "ts");
+  CHECK(!cfg.servers[1].exts_default);
+  CHECK_SV(cfg.servers[2].exts, "py");
+  CHECK(cfg.servers[2].exts_default);
+  config_free(&cfg);
+}
+
 static void test_error_format(void) {
   struct config_error e = {.file = "f.yaml", .line = 3, .col = 7};
   snprintf(e.msg, sizeof(e.msg), "bad");
@@ -568,6 +640,8 @@ int main(void) {
   test_limits();
   test_separator();
   test_reload_keys();
+  test_crash_keys();
+  test_watch_off_and_default_exts();
   test_error_format();
   return check_done();
 }

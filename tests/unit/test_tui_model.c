@@ -42,6 +42,43 @@ static const char snapshot_gateway[] =
     "{\"name\":\"b\",\"state\":\"waiting\",\"pid\":0,\"restarts\":0,"
     "\"tools\":[{\"name\":\"x\"}]}]}";
 
+/* Issue 15: crashes beside restarts, kept when a state event leaves the
+ * member out, 0 from a core that never sends it; crashed and waiting are
+ * both failures (drawn in the error colour), the others not. */
+static void test_crashes(void) {
+  struct model m;
+  model_init(&m);
+  CHECK_INT(model_apply_line(&m, snapshot_single, NULL), MODEL_CH_ALL);
+  CHECK_INT(m.backends[0].crashes, 0); /* not sent */
+  CHECK(!model_backend_failed(&m.backends[0]));
+  model_apply_line(&m,
+                   "{\"type\":\"state\",\"backend\":\"server\",\"state\":"
+                   "\"crashed\",\"pid\":null,\"restarts\":2,\"crashes\":1}",
+                   NULL);
+  CHECK_INT(m.backends[0].crashes, 1);
+  CHECK_INT(m.backends[0].restarts, 2);
+  CHECK(model_backend_failed(&m.backends[0]));
+  model_apply_line(&m,
+                   "{\"type\":\"state\",\"backend\":\"server\",\"state\":"
+                   "\"waiting\",\"crashes\":5}",
+                   NULL);
+  CHECK_INT(m.backends[0].state, MODEL_ST_WAITING);
+  CHECK_INT(m.backends[0].crashes, 5);
+  CHECK(model_backend_failed(&m.backends[0]));
+  model_apply_line(&m,
+                   "{\"type\":\"state\",\"backend\":\"server\",\"state\":"
+                   "\"starting\",\"pid\":9}",
+                   NULL);
+  CHECK_INT(m.backends[0].crashes, 5); /* absent: unchanged */
+  CHECK(!model_backend_failed(&m.backends[0]));
+  model_apply_line(&m,
+                   "{\"type\":\"state\",\"backend\":\"server\",\"state\":"
+                   "\"stopped\"}",
+                   NULL);
+  CHECK(!model_backend_failed(&m.backends[0]));
+  model_free(&m);
+}
+
 static void test_snapshot(void) {
   struct model m;
   model_init(&m);
@@ -668,6 +705,7 @@ static void test_traffic_running_and_filters(void) {
 int main(void) {
   test_snapshot();
   test_traffic_running_and_filters();
+  test_crashes();
   test_gateway_snapshot_nulls();
   test_events();
   test_added_removed();

@@ -36,8 +36,8 @@ struct backend* backend_new(uv_loop_t* loop,
   strset_init(&b->subscriptions);
   inflight_init(&b->inflight, BK_MAX_TASK_TOKENS);
   TAILQ_INIT(&b->queue);
-  uv_timer_t* timers[] = {&b->t_stop,   &b->t_backoff, &b->t_queue, &b->t_init,
-                          &b->t_stable, &b->t_finish,  &b->t_drain};
+  uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue,
+                          &b->t_init, &b->t_finish,  &b->t_drain};
   for (size_t i = 0; i < ARRAY_LEN(timers); i++) {
     uv_timer_init(loop, timers[i]);
     timers[i]->data = b;
@@ -148,6 +148,7 @@ void backend_inherit(struct backend* b, const struct backend* from) {
   b->generation = from->generation;
   b->next_id = from->next_id; /* ids go on rising in the log */
   b->restarts = from->restarts;
+  b->crash_total = from->crash_total;
   b->out_paused = from->out_paused;
   b->restart_begin_ms = uv_now(b->loop);
   for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
@@ -280,8 +281,8 @@ void backend_free(struct backend* b) {
   for (int i = 0; i < BK_TAIL_LINES; i++) free(b->tail[i]);
   server_config_free(&b->config);
   b->logname = NULL;
-  uv_timer_t* timers[] = {&b->t_stop,   &b->t_backoff, &b->t_queue, &b->t_init,
-                          &b->t_stable, &b->t_finish,  &b->t_drain};
+  uv_timer_t* timers[] = {&b->t_stop, &b->t_backoff, &b->t_queue,
+                          &b->t_init, &b->t_finish,  &b->t_drain};
   for (size_t i = 0; i < ARRAY_LEN(timers); i++)
     uv_close((uv_handle_t*)timers[i], bk_timer_closed);
 }

@@ -330,6 +330,9 @@ const struct server_config* backend_config(const struct backend* b);
 /* The current process's pid (its process group too), 0 if none. */
 long backend_pid(const struct backend* b);
 unsigned backend_restart_count(const struct backend* b);
+/* How often the server crashed (exited on its own, failed its handshake
+ * or its init timeout) since the backend began, across generations. */
+unsigned backend_crash_count(const struct backend* b);
 /* Which process is current: counts every spawn (0 before the first). A
  * task made by generation g is gone once this differs (TASK-1). */
 uint64_t backend_generation(const struct backend* b);

@@ -117,11 +117,12 @@ cJSON* bk_unavailable_error(const struct backend* b,
       char cause[216];
       bk_cause(b, cause, sizeof(cause));
       snprintf(msg, sizeof(msg),
-               "Server '%s' crashed (%s)%s. It crashed %u times in a row "
-               "and mcpmon is waiting for a file change before restarting "
-               "it: fix the error (data.stderrTail has more) and save a "
-               "watched file, or run 'mcpmon restart'.",
-               name, ex, cause, b->crashes);
+               "Server '%s' crashed (%s)%s. It crashed %u time%s within "
+               "%u ms and mcpmon is waiting for a file change before "
+               "restarting it: fix the error (data.stderrTail has more) "
+               "and save a watched file, or run 'mcpmon restart'.",
+               name, ex, cause, b->crashes, b->crashes == 1 ? "" : "s",
+               b->sc->crash_window_ms);
       return bk_error(b, id, "crashed", msg);
     case BACKEND_STOPPING:
     case BACKEND_STOPPED:

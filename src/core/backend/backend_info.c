@@ -86,6 +86,10 @@ unsigned backend_restart_count(const struct backend* b) {
   return b->restarts;
 }
 
+unsigned backend_crash_count(const struct backend* b) {
+  return b->crash_total;
+}
+
 const char* backend_name(const struct backend* b) {
   return bk_display_name(b);
 }

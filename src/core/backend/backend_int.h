@@ -42,8 +42,6 @@
 #include "proto/jscan.h"
 #include "proto/jsonrpc.h"
 
-#define BK_STABLE_MS 10000u /* up this long: the crash count resets */
-#define BK_MAX_CRASHES 5u   /* in a row, then wait for changes */
 #define BK_BACKOFF_FIRST_MS 250u
 #define BK_BACKOFF_MAX_MS 8000u
 #define BK_TAIL_LINES 20
@@ -138,7 +136,10 @@ struct backend {
 
   enum stop_why stop_why;
   unsigned restarts;
-  unsigned crashes;
+  unsigned crashes;            /* within the crash window (server_config's
+                                  crash_retries and crash_window_ms) */
+  uint64_t crash_window_start; /* loop time of the first of them */
+  unsigned crash_total;        /* every crash, for the dashboard */
   uint64_t restart_begin_ms;
   bool restart_pending; /* a restart (not a crash) is in progress */
   long last_exit_status;
@@ -159,7 +160,6 @@ struct backend {
   uv_timer_t t_backoff;
   uv_timer_t t_queue;
   uv_timer_t t_init;
-  uv_timer_t t_stable;
   uv_timer_t t_finish; /* --grace after the end of input */
   uv_timer_t t_drain;  /* --drain */
   int open_timers;

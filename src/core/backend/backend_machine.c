@@ -345,13 +345,6 @@ void bk_send_init(struct backend* b) {
   uv_timer_start(&b->t_init, bk_init_timeout_cb, b->sc->init_timeout_ms, 0);
 }
 
-static void bk_stable_cb(uv_timer_t* t) {
-  struct backend* b = t->data;
-  if (b->crashes > 0)
-    bk_log(b, LL_DEBUG, "Server stayed up; crash count reset");
-  b->crashes = 0;
-}
-
 static void bk_replay_subscription(void* ctx, const char* uri, size_t len) {
   struct backend* b = ctx;
   cJSON* params = cJSON_CreateObject();
@@ -408,7 +401,6 @@ static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
   if (!first && !b->trial)
     b->restarts++; /* a trial counts when it is promoted */
   bk_set_state(b, BACKEND_READY);
-  uv_timer_start(&b->t_stable, bk_stable_cb, BK_STABLE_MS, 0);
   if (first) {
     bk_log(b, LL_INFO, "Server ready (%llu ms)",
            (unsigned long long)(uv_now(b->loop) - child_spawned_ms(b->p)));
@@ -512,24 +504,37 @@ static void bk_stop_finished(struct backend* b) {
     default:
       break;
   }
-  /* A crash. */
+  /* A crash: counted within the window that began with the first crash
+   * counted (issue 15: --crash-retries within --crash-window). */
+  uint64_t now = uv_now(b->loop);
+  if (b->crashes > 0 && now - b->crash_window_start > b->sc->crash_window_ms) {
+    bk_log(b, LL_DEBUG,
+           "The last crashes were more than %u ms ago; "
+           "crash count reset",
+           b->sc->crash_window_ms);
+    b->crashes = 0;
+  }
+  if (b->crashes == 0)
+    b->crash_window_start = now;
   b->crashes++;
-  if (b->crashes >= BK_MAX_CRASHES) {
+  b->crash_total++;
+  if (b->crashes >= b->sc->crash_retries) {
     bk_set_state(b, BACKEND_WAITING);
     bk_log(b, LL_ERROR,
-           "Server crashed %u times in a row; waiting for file changes "
+           "Server crashed %u time%s within %u ms; waiting for file changes "
            "before restarting",
-           b->crashes);
+           b->crashes, b->crashes == 1 ? "" : "s", b->sc->crash_window_ms);
     bk_fail_queue(b, true);
     bk_finish_check(b);
     return;
   }
-  unsigned delay = BK_BACKOFF_FIRST_MS << (b->crashes - 1);
+  unsigned delay = b->crashes > 6 ? BK_BACKOFF_MAX_MS
+                                  : BK_BACKOFF_FIRST_MS << (b->crashes - 1);
   if (delay > BK_BACKOFF_MAX_MS)
     delay = BK_BACKOFF_MAX_MS;
   bk_set_state(b, BACKEND_CRASHED);
   bk_log(b, LL_INFO, "Restarting in %u ms (crash %u of %u)", delay, b->crashes,
-         BK_MAX_CRASHES);
+         b->sc->crash_retries);
   uv_timer_start(&b->t_backoff, bk_backoff_cb, delay, 0);
 }
 
@@ -567,7 +572,6 @@ static void bk_on_out_eof(void* ctx) {
 
 void bk_begin_stop(struct backend* b, enum stop_why why) {
   uv_timer_stop(&b->t_init);
-  uv_timer_stop(&b->t_stable);
   uv_timer_stop(&b->t_backoff);
   if (b->stop_why != STOP_NONE) {
     /* Already stopping: a shutdown overrides a restart or crash. */

@@ -92,6 +92,7 @@ static void ctl_json_add_state(cJSON* o, const struct backend* b) {
   else
     cJSON_AddNullToObject(o, "pid");
   cJSON_AddNumberToObject(o, "restarts", backend_restart_count(b));
+  cJSON_AddNumberToObject(o, "crashes", backend_crash_count(b));
   uint64_t started = backend_started_at(b);
   if (started > 0)
     cJSON_AddNumberToObject(o, "started", (double)started);

@@ -50,3 +50,10 @@ char* path_real_parent(const char* path) {
   free(dir);
   return out;
 }
+
+bool path_looks_like_file(const char* path) {
+  const char* base = strrchr(path, '/');
+  base = base != NULL ? base + 1 : path;
+  const char* dot = strrchr(base, '.');
+  return dot != NULL && dot != base && dot[1] != '\0';
+}

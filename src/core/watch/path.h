@@ -20,4 +20,8 @@ bool path_is_join(const char* full, const char* dir, const char* name);
  * itself if absolute, else path joined to the working directory. */
 char* path_real_parent(const char* path);
 
+/* Whether a path reads as a file ("server.py", an extension) rather
+ * than a folder ("src"): for the words of a log line only. */
+bool path_looks_like_file(const char* path);
+
 #endif

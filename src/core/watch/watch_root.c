@@ -34,6 +34,41 @@ static char* watch_root_prefix(const char* given) {
   return xasprintf("%.*s/", (int)n, given);
 }
 
+/* given made absolute (against the working directory) with "." and
+ * empty components dropped and ".." taken back lexically: the root's
+ * path while nothing of it can be resolved on disk. */
+static char* watch_root_locate_abs(const char* given) {
+  char* cwd = given[0] == '/' ? NULL : getcwd(NULL, 0);
+  char* joined = path_join(cwd != NULL ? cwd : "/", given);
+  free(cwd);
+  size_t len = strlen(joined);
+  char* out = xmalloc(len + 2);
+  size_t n = 0;
+  const char* p = joined;
+  while (*p != '\0') {
+    while (*p == '/') p++;
+    const char* e = strchr(p, '/');
+    size_t cl = e ? (size_t)(e - p) : strlen(p);
+    if (cl == 0 || (cl == 1 && p[0] == '.')) {
+      /* nothing */
+    } else if (cl == 2 && p[0] == '.' && p[1] == '.') {
+      while (n > 0 && out[n - 1] != '/') n--;
+      if (n > 0)
+        n--;
+    } else {
+      out[n++] = '/';
+      memcpy(out + n, p, cl);
+      n += cl;
+    }
+    p += cl;
+  }
+  if (n == 0)
+    out[n++] = '/';
+  out[n] = '\0';
+  free(joined);
+  return out;
+}
+
 static void watch_root_rebuild_filter(struct watch_root* r) {
   pathfilter_free(r->pf);
   r->pf = pathfilter_new((const char* const*)r->exts, r->nexts,
@@ -76,6 +111,76 @@ int watch_root_init(struct watch_root* r,
   r->real =
       slash == real ? xstrdup("/") : xstrndup(real, (size_t)(slash - real));
   free(real);
+  return 0;
+}
+
+void watch_root_init_missing(struct watch_root* r,
+                             const char* given,
+                             const char* const* exts,
+                             size_t nexts,
+                             const char* const* ignores,
+                             size_t nignores) {
+  memset(r, 0, sizeof(*r));
+  r->given = xstrdup(given);
+  r->prefix = watch_root_prefix(given);
+  r->missing = true;
+  r->exts = watch_root_copy_strings(exts, nexts);
+  r->nexts = nexts;
+  r->ignores = watch_root_copy_strings(ignores, nignores);
+  r->nignores = nignores;
+  r->real = watch_root_locate_abs(given);
+  watch_root_rebuild_filter(r);
+}
+
+char* watch_root_locate(struct watch_root* r) {
+  char* target = r->missing ? watch_root_locate_abs(r->given) : NULL;
+  const char* want = target != NULL ? target : r->real;
+  /* The longest leading part of want that is a directory. */
+  char* dir = xstrdup(want);
+  struct stat st;
+  for (;;) {
+    char* slash = strrchr(dir, '/');
+    if (slash == NULL) {
+      free(dir);
+      dir = NULL;
+      break;
+    }
+    if (slash == dir)
+      slash[1] = '\0';
+    else
+      *slash = '\0';
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+      break;
+    if (slash == dir) {
+      free(dir);
+      dir = NULL;
+      break;
+    }
+  }
+  char* real = dir != NULL ? realpath(dir, NULL) : NULL;
+  if (real != NULL && target != NULL) {
+    /* The same path below the directory's real spelling. */
+    const char* rest = want + strlen(dir);
+    while (*rest == '/') rest++;
+    free(r->real);
+    r->real = path_join(real, rest);
+  }
+  free(dir);
+  free(target);
+  return real;
+}
+
+int watch_root_resolve(struct watch_root* r, char* err, size_t errlen) {
+  struct watch_root n;
+  int rc =
+      watch_root_init(&n, r->given, (const char* const*)r->exts, r->nexts,
+                      (const char* const*)r->ignores, r->nignores, err, errlen);
+  if (rc < 0) {
+    watch_root_free(&n);
+    return rc;
+  }
+  watch_root_free(r);
+  *r = n;
   return 0;
 }
 

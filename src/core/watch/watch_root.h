@@ -26,6 +26,9 @@ struct watch_root {
   char* prefix; /* what reported paths start with: "" for ".", "src/" */
   char* real;   /* real path of the directory, or of a file's parent */
   char* file;   /* single-file root: the file's name; NULL for a dir */
+  bool missing; /* did not exist at start: real is where it will be,
+                   and it becomes a directory or a file root once
+                   watch_root_resolve succeeds */
   /* private */
   struct pathfilter* pf; /* directory roots only */
   char** exts;
@@ -49,6 +52,27 @@ int watch_root_init(struct watch_root* r,
                     size_t nignores,
                     char* err,
                     size_t errlen);
+
+/* Like watch_root_init for a root given that does not exist yet:
+ * r->missing is set and r keeps what watch_root_resolve needs. */
+void watch_root_init_missing(struct watch_root* r,
+                             const char* given,
+                             const char* const* exts,
+                             size_t nexts,
+                             const char* const* ignores,
+                             size_t nignores);
+
+/* Where root r (missing, or a directory root that is gone) is to be
+ * waited for: the nearest directory that exists on the way to it, as a
+ * real path (heap, owned by the caller), or NULL when there is none. For
+ * a missing root, r->real is updated to the path the root will have
+ * below that directory. */
+char* watch_root_locate(struct watch_root* r);
+
+/* A missing root whose path exists now: r becomes a directory or a
+ * file root (r->missing cleared). Returns 0, or a negative errno with
+ * the reason in err and r unchanged. */
+int watch_root_resolve(struct watch_root* r, char* err, size_t errlen);
 
 /* Frees what r holds and zeroes it. */
 void watch_root_free(struct watch_root* r);

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "core/log.h"
+#include "core/watch/burst.h"
 #include "core/watch/evqueue.h"
 #include "core/watch/fingerprint.h"
 #include "core/watch/path.h"
@@ -69,11 +70,6 @@ struct watcher_dir {
                       watched for the root to come back */
 };
 
-struct watcher_pending {
-  char* path;
-  enum watcher_change_kind kind;
-};
-
 struct watcher {
   uv_loop_t* loop;
   watcher_cb cb;
@@ -89,10 +85,7 @@ struct watcher {
   size_t capdirs;
   struct u64map dirmap; /* key of a directory's real path -> watcher_dir */
   struct fingerprint_table files; /* every file seen, by its real path */
-  struct watcher_pending* burst;  /* distinct paths, first seen first */
-  size_t nburst;
-  size_t capburst;
-  struct u64map burstmap; /* key of a real path -> index in burst */
+  struct burst burst;             /* the changes until the quiet time */
   uv_timer_t timer;
   struct evqueue queue;   /* file events not yet handled */
   uv_idle_t idle;         /* handles them, a batch per loop turn */
@@ -112,18 +105,6 @@ static void watcher_add_dir(struct watcher* w,
                             const char* rel,
                             bool report);
 
-static const char* watcher_kind_name(enum watcher_change_kind kind) {
-  switch (kind) {
-    case WATCH_ADDED:
-      return "added";
-    case WATCH_MODIFIED:
-      return "modified";
-    case WATCH_REMOVED:
-      return "removed";
-  }
-  return "changed";
-}
-
 /* ---- closing ------------------------------------------------------ */
 
 static void watcher_free(struct watcher* w) {
@@ -131,10 +112,8 @@ static void watcher_free(struct watcher* w) {
   free(w->roots);
   for (size_t i = 0; i < w->nskip; i++) free(w->skip[i]);
   free(w->skip);
-  for (size_t i = 0; i < w->nburst; i++) free(w->burst[i].path);
-  free(w->burst);
+  burst_free(&w->burst);
   evqueue_free(&w->queue);
-  u64map_free(&w->burstmap);
   u64map_free(&w->dirmap);
   fingerprint_free(&w->files);
   free(w->dirs);
@@ -181,25 +160,13 @@ size_t watcher_dir_count(const struct watcher* w) {
 
 static void watcher_on_timer(uv_timer_t* t) {
   struct watcher* w = t->data;
-  struct watcher_pending* burst = w->burst;
-  size_t n = w->nburst;
-  w->burst = NULL;
-  w->nburst = 0;
-  w->capburst = 0;
-  u64map_free(&w->burstmap);
-  if (n == 0)
-    return;
-  struct watcher_change* changes = xmalloc(n * sizeof(*changes));
-  for (size_t i = 0; i < n; i++) {
-    changes[i].path = burst[i].path;
-    changes[i].kind = burst[i].kind;
-  }
+  size_t n;
+  struct watcher_change* changes = burst_take(&w->burst, &n);
   /* The callback may call watcher_close: w stays allocated until the
    * close callbacks run, but nothing here touches it any more. */
-  w->cb(w->ctx, changes, n);
-  for (size_t i = 0; i < n; i++) free(burst[i].path);
-  free(burst);
-  free(changes);
+  if (n > 0)
+    w->cb(w->ctx, changes, n);
+  burst_free_changes(changes, n);
 }
 
 /* Adds path (taking ownership) to the burst under key and restarts the
@@ -208,23 +175,8 @@ static void watcher_accept(struct watcher* w,
                            uint64_t key,
                            char* path,
                            enum watcher_change_kind kind) {
-  WATCHER_LOG(w, LL_VERBOSE, "%s: %s", watcher_kind_name(kind), path);
-  struct u64map_ent* e = u64map_find(&w->burstmap, key);
-  if (e != NULL) {
-    struct watcher_pending* p = &w->burst[e->val];
-    if (!(p->kind == WATCH_ADDED && kind == WATCH_MODIFIED))
-      p->kind = kind;
-    free(path);
-  } else {
-    if (w->nburst == w->capburst) {
-      w->capburst = w->capburst ? w->capburst * 2 : 16;
-      w->burst = xrealloc(w->burst, w->capburst * sizeof(*w->burst));
-    }
-    w->burst[w->nburst].path = path;
-    w->burst[w->nburst].kind = kind;
-    u64map_put(&w->burstmap, key, w->nburst);
-    w->nburst++;
-  }
+  WATCHER_LOG(w, LL_VERBOSE, "%s: %s", burst_kind_name(kind), path);
+  burst_add(&w->burst, key, path, kind);
   uv_timer_start(&w->timer, watcher_on_timer, w->delay_ms, 0);
 }
 
@@ -550,39 +502,103 @@ static bool watcher_is_self(const struct watcher_dir* d, const char* name) {
   return base != NULL && strcmp(base + 1, name) == 0;
 }
 
-/* An event for name in d, the parent of directory root r that is gone;
- * st is its lstat. When the root is a directory again, stop waiting and
- * watch it, its files reported as added. */
+static void watcher_await_root(struct watcher* w, struct watch_root* r);
+
+/* Root r, missing until now, exists: watch it (its files reported as
+ * added), or say why it cannot be. */
+static void watcher_root_appeared(struct watcher* w, struct watch_root* r) {
+  char err[512];
+  if (watch_root_resolve(r, err, sizeof(err)) < 0) {
+    WATCHER_LOG(w, LL_WARN, "%s", err);
+    return;
+  }
+  if (r->file == NULL) {
+    WATCHER_LOG(w, LL_WARN, "watch folder '%s' exists now; watching it",
+                r->given);
+    watcher_add_dir(w, r, "", true);
+    return;
+  }
+  WATCHER_LOG(w, LL_WARN, "watched file '%s' exists now; watching it",
+              r->given);
+  struct watcher_dir* d = watcher_dir_new(
+      w, r, xstrdup(r->real), fingerprint_key(r->real, NULL), false);
+  struct stat st;
+  char* path = path_join(r->real, r->file);
+  if (d != NULL && lstat(path, &st) == 0 && watcher_is_file(st.st_mode)) {
+    uint64_t key = fingerprint_key(r->real, r->file);
+    fingerprint_update(&w->files, key, &st);
+    d->nfiles++;
+    watcher_accept(w, key, xstrdup(r->given), WATCH_ADDED);
+  }
+  free(path);
+}
+
+/* An event for name in d, a directory on the way to root r, which is
+ * missing or gone (d->awaits); st is its lstat, NULL when it is gone.
+ * When the next part of the root's path appears, or d itself goes, the
+ * wait moves to the nearest directory that exists then; when the root
+ * is there, it is watched. One watch per root that is waited for. */
 static void watcher_await_event(struct watcher* w,
                                 struct watcher_dir* d,
                                 const char* name,
                                 const struct stat* st) {
   struct watch_root* r = d->root;
-  const char* base = strrchr(r->real, '/');
-  if (st == NULL || !S_ISDIR(st->st_mode) || base == NULL ||
-      strcmp(base + 1, name) != 0)
-    return;
+  struct stat self;
+  bool gone = watcher_is_self(d, name) &&
+              (lstat(d->abs, &self) != 0 || !S_ISDIR(self.st_mode));
+  if (!gone) {
+    size_t len = strlen(d->abs);
+    const char* next = r->real + len;
+    if (strncmp(r->real, d->abs, len) != 0 || (*next != '/' && len > 1))
+      return;
+    while (*next == '/') next++;
+    size_t nlen = strcspn(next, "/");
+    if (st == NULL || strlen(name) != nlen || memcmp(name, next, nlen) != 0)
+      return;
+    if (next[nlen] != '\0' && !S_ISDIR(st->st_mode))
+      return; /* not yet a way down */
+  }
   watcher_dir_close(w, d);
-  WATCHER_LOG(w, LL_WARN, "watched directory %s is back", r->given);
-  watcher_add_dir(w, r, "", true);
+  watcher_await_root(w, r);
 }
 
-/* Directory root r is gone: watch its parent for it to come back (a
- * checkout or a build that recreates it). */
+/* Root r (missing, or a directory root that is gone) is waited for:
+ * when it is there, watch it; else watch the nearest directory on the
+ * way to it (a checkout or a build that makes it). */
 static void watcher_await_root(struct watcher* w, struct watch_root* r) {
-  const char* slash = strrchr(r->real, '/');
-  if (slash == NULL || slash[1] == '\0')
-    return;
-  char* parent = slash == r->real
-                     ? xstrdup("/")
-                     : xstrndup(r->real, (size_t)(slash - r->real));
-  struct watcher_dir* d =
-      watcher_dir_new(w, r, parent, fingerprint_key(parent, NULL), true);
-  if (d == NULL)
-    return;
-  struct stat st;
-  if (lstat(r->real, &st) == 0) /* back already */
-    watcher_await_event(w, d, slash + 1, &st);
+  for (int tries = 0; tries < 64; tries++) {
+    char* dir = watch_root_locate(r);
+    if (dir == NULL) {
+      WATCHER_LOG(w, LL_WARN,
+                  "cannot wait for '%s': no folder on its way "
+                  "exists",
+                  r->given);
+      return;
+    }
+    struct stat st;
+    if (stat(r->real, &st) == 0 && (r->missing || S_ISDIR(st.st_mode))) {
+      free(dir);
+      if (r->missing) {
+        watcher_root_appeared(w, r);
+      } else {
+        WATCHER_LOG(w, LL_WARN, "watched directory %s is back", r->given);
+        watcher_add_dir(w, r, "", true);
+      }
+      return;
+    }
+    struct watcher_dir* d =
+        watcher_dir_new(w, r, dir, fingerprint_key(dir, NULL), true);
+    if (d == NULL)
+      return;
+    WATCHER_LOG(w, LL_DEBUG, "waiting in %s for %s", d->abs, r->real);
+    /* A part made before the watch began sent no event: look again. */
+    char* again = watch_root_locate(r);
+    bool same = again != NULL && strcmp(again, d->abs) == 0;
+    free(again);
+    if (same && stat(r->real, &st) != 0)
+      return;
+    watcher_dir_close(w, d);
+  }
 }
 
 /* An event in directory d of a directory root for name (abs, rel below
@@ -729,6 +745,13 @@ int watcher_start(uv_loop_t* loop,
     int rc =
         watch_root_init(&w->roots[i], opts->roots[i], opts->exts, opts->nexts,
                         opts->ignores, opts->nignores, err, errlen);
+    if (rc == -ENOENT) {
+      /* Issue 15: watched as soon as it appears, not an error. */
+      watch_root_free(&w->roots[i]);
+      watch_root_init_missing(&w->roots[i], opts->roots[i], opts->exts,
+                              opts->nexts, opts->ignores, opts->nignores);
+      rc = 0;
+    }
     if (rc < 0) {
       watcher_free(w);
       return rc;
@@ -751,6 +774,13 @@ int watcher_start(uv_loop_t* loop,
   w->pending_closes = 3;
   for (size_t i = 0; i < w->nroots; i++) {
     struct watch_root* r = &w->roots[i];
+    if (r->missing) {
+      WATCHER_LOG(w, LL_WARN,
+                  "watch %s '%s' does not exist yet; watching for it",
+                  path_looks_like_file(r->given) ? "path" : "folder", r->given);
+      watcher_await_root(w, r);
+      continue;
+    }
     if (r->file != NULL) {
       struct watcher_dir* d = watcher_dir_new(
           w, r, xstrdup(r->real), fingerprint_key(r->real, NULL), false);

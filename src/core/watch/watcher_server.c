@@ -1,6 +1,7 @@
 /* watcher_server.c - a server's watcher from its configuration, and the
  * log line that names a burst's cause: what every mode needs around
  * watcher_start (declared in watcher.h). */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,14 @@ int watcher_start_server(uv_loop_t* loop,
                          watcher_cb cb,
                          void* ctx,
                          struct watcher** out) {
+  if (sc->watch.n == 0) {
+    /* Issue 15: watch: false (or []) in .mcpmon.yaml. */
+    *out = NULL;
+    log_msg(LL_INFO, log_name, 0,
+            "Not watching files (watch is off); restart it with 'mcpmon "
+            "restart'");
+    return 0;
+  }
   const char* skip[1] = {skip_file};
   struct watcher_options wo = {
       .roots = (const char* const*)sc->watch.v,
@@ -54,10 +63,19 @@ int watcher_start_server(uv_loop_t* loop,
   }
   if (log_enabled(LL_INFO)) {
     char* roots = watcher_join(&sc->watch, "", ", ");
-    char* exts = watcher_join(&sc->exts, ".", ",");
-    log_msg(LL_INFO, log_name, 0, "Watching %s for %s changes (%zu %s)", roots,
-            exts, watcher_dir_count(*out),
-            watcher_dir_count(*out) == 1 ? "directory" : "directories");
+    char* exts = watcher_join(&sc->exts, "", ",");
+    bool known = false;
+    config_default_exts(sc->command, &known);
+    const char* base = strrchr(sc->command, '/');
+    base = base != NULL ? base + 1 : sc->command;
+    char* from = !sc->exts_default ? xstrdup("")
+                 : known           ? xasprintf(", from the command '%s'", base)
+                                   : xstrdup(", the default");
+    size_t ndirs = watcher_dir_count(*out);
+    log_msg(LL_INFO, log_name, 0, "Watching %s (extensions %s%s; %zu %s)",
+            roots, strcmp(exts, "*") == 0 ? "* (every file)" : exts, from,
+            ndirs, ndirs == 1 ? "directory" : "directories");
+    free(from);
     free(roots);
     free(exts);
   }
