@@ -199,14 +199,14 @@ def test_cli_stop_start():
             m.initialize()
             rc, out, err = cli(["stop", "alpha", "--socket", sock], d)
             assert rc == 0, (rc, out, err)
-            assert "alpha" in out and "stop" in out, out
+            assert out.strip() == "Stopping alpha", out
             wait_state(sock, "alpha", "stopped")
             rc, out, err = cli(["status", sock], d)
             assert re.search(r"^alpha\s+stopped\b", out, re.M), out
             rc, out, err = cli(["stop", "alpha", "--socket", sock], d)
             assert rc == 0 and "already stopped" in out, (rc, out, err)
             rc, out, err = cli(["start", "alpha", "--socket", sock], d)
-            assert rc == 0 and "alpha" in out, (rc, out, err)
+            assert rc == 0 and out.strip() == "Starting alpha", (rc, out, err)
             wait_state(sock, "alpha", "ready")
             rc, out, err = cli(["start", "nope", "--socket", sock], d)
             assert rc == 1 and "nope" in err, (rc, out, err)
