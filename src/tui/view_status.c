@@ -49,6 +49,7 @@ void view_status_draw(struct view* v) {
       {"q", "Quit"},    {"?", "Help"},        {"\u2191\u2193", "Select"},
       {"r", "Restart"}, {"R", "Restart all"}, {"t", "Traffic"},
       {"/", "Search"},  {"Tab", "Focus"},     {"PgUp/PgDn", "Scroll"},
+      {"x/s", "Stop/Start"},
   };
   static const struct view_status_key traffic[] = {
       {"q", "Quit"},         {"?", "Help"},
@@ -101,6 +102,8 @@ void view_status_draw_help(struct view* v) {
       "\u2191 \u2193 j k      select a server (traffic: move)",
       "r            restart the selected server",
       "R            restart all servers",
+      "x            stop the selected server",
+      "s            start it (stopped, or disabled)",
       "Tab          focus tools or log",
       "PgUp PgDn    scroll the focused pane",
       "g G          top, bottom (G follows the log)",
