@@ -77,7 +77,7 @@ struct tui {
   char exit_msg[1024];
   long next_id;
   long restart_id;
-  char* restart_name; /* owned; NULL for all */
+  char* restart_name;       /* owned; NULL for all */
   const char* restart_word; /* "restart", "start" or "stop" (static) */
   long detail_id;
 };

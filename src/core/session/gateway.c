@@ -203,9 +203,7 @@ static void gw_ev_initialized(struct backend* b, void* ctx, bool first) {
   gw_init_check(ctx, false);
 }
 
-static void gw_on_changes(void* ctx,
-                          const struct watcher_change* ch,
-                          size_t n);
+static void gw_on_changes(void* ctx, const struct watcher_change* ch, size_t n);
 
 /* Start gb's watcher, once. */
 static void gw_watch(struct gateway* gw, struct gw_backend* gb) {

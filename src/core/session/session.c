@@ -420,9 +420,7 @@ static void session_ev_restarted(struct backend* b, void* ctx) {
     s->pol->backend.on_restarted(b, s->pctx);
 }
 
-static void session_ev_resumed(struct backend* b,
-                               void* ctx,
-                               unsigned changed) {
+static void session_ev_resumed(struct backend* b, void* ctx, unsigned changed) {
   struct session* s = ctx;
   if (s->pol != NULL && s->pol->backend.on_resumed != NULL)
     s->pol->backend.on_resumed(b, s->pctx, changed);
