@@ -46,10 +46,9 @@ void view_status_draw(struct view* v) {
   }
   /* Most useful first: what does not fit is left out whole. */
   static const struct view_status_key dash[] = {
-      {"q", "Quit"},         {"?", "Help"},        {"\u2191\u2193", "Select"},
-      {"r", "Restart"},      {"R", "Restart all"}, {"t", "Traffic"},
-      {"/", "Search"},       {"Tab", "Focus"},     {"PgUp/PgDn", "Scroll"},
-      {"x/s", "Stop/Start"},
+      {"q", "Quit"},    {"?", "Help"},        {"\u2191\u2193", "Select"},
+      {"r", "Restart"}, {"R", "Restart all"}, {"t", "Traffic"},
+      {"/", "Search"},  {"Tab", "Focus"},     {"PgUp/PgDn", "Scroll"},
   };
   static const struct view_status_key traffic[] = {
       {"q", "Quit"},         {"?", "Help"},
