@@ -103,6 +103,14 @@ def test_gateway_stop_start():
             ctl(sock, "stop", "alpha")
             m.next_message(notification(TOOLS_CHANGED))
             wait_state(sock, "alpha", "stopped")
+            # restart of all leaves a stopped server stopped.
+            mark = m.log_mark()
+            c = Ctl(sock)
+            assert c.ask({"cmd": "restart"}, "result")["ok"] is True
+            c.close()
+            m.wait_log(r"beta.*Restart #1 complete", start=mark)
+            m.next_message(notification(TOOLS_CHANGED))  # beta's
+            assert snapshot_backend(sock, "alpha")["state"] == "stopped"
             res = ctl(sock, "restart", "alpha")
             assert res["ok"] is True, res
             m.next_message(notification(TOOLS_CHANGED))
@@ -144,6 +152,7 @@ def test_gateway_disabled_listed_and_startable():
             write_backend_spec(d, "gamma", {"tools": [
                 {"name": "more", "reply": "y"}]})
             m.wait_log(r"gamma.*Restart #1 complete", start=mark)
+            m.next_message(notification(TOOLS_CHANGED))
             # A config reload that leaves its entry alone keeps it running.
             with open(os.path.join(d, ".mcpmon.yaml"), "a") as f:
                 f.write("# touched\n")
