@@ -49,8 +49,8 @@ static int main_subcommand_typo(const char* word) {
     free(found);
     return -1;
   }
-  static const char* const subcommands[] = {"tui", "status", "restart", "help",
-                                            "version"};
+  static const char* const subcommands[] = {
+      "tui", "status", "restart", "start", "stop", "help", "version"};
   const char* meant =
       suggest_name(word, strlen(word), subcommands,
                    sizeof(subcommands) / sizeof(subcommands[0]));
@@ -72,6 +72,10 @@ int main(int argc, char** argv) {
     return status_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "restart") == 0)
     return restart_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "start") == 0)
+    return start_main(argc - 1, argv + 1);
+  if (argc > 1 && strcmp(argv[1], "stop") == 0)
+    return stop_main(argc - 1, argv + 1);
   if (argc > 1) {
     int typo = main_subcommand_typo(argv[1]);
     if (typo >= 0)

@@ -1,6 +1,8 @@
-/* cmd_restart.c - mcpmon restart [NAME] [--socket PATH]: ask a running
- * instance to restart one backend, or all of them. What the instance says
- * is printed escaped (ctl_print_error). */
+/* cmd_restart.c - mcpmon restart [NAME] [--socket PATH], mcpmon start
+ * NAME and mcpmon stop NAME (issue 15): ask a running instance to restart
+ * one backend or all of them, or to start or stop one. One code path for
+ * the three, the command word its parameter. What the instance says is
+ * printed escaped (ctl_print_error). */
 #include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,10 +13,41 @@
 #include "tui/tui.h"
 #include "tui/tutil.h"
 
-static const char restart_usage[] =
+/* What differs between restart, start and stop. */
+struct ctlcmd {
+  const char* word;    /* the command, on the command line and the socket */
+  const char* usage;   /* printed for --help and usage errors */
+  bool needs_name;     /* start and stop name one server */
+  const char* doing;   /* "Restarting": printed with the name on success */
+  const char* example; /* how to pick an instance ("%s": a socket) */
+};
+
+static const struct ctlcmd ctlcmd_restart = {
+    "restart",
     "Usage: mcpmon restart [NAME] [--socket PATH]\n"
-    "Restart server NAME of a running mcpmon, or all of its servers.\n"
-    "Without --socket, asks the only running instance.\n";
+    "Restart server NAME of a running mcpmon, or all of its servers\n"
+    "(a stopped server is started).\n"
+    "Without --socket, asks the only running instance.\n",
+    false, "Restarting", "mcpmon restart NAME --socket %s"};
+
+static const struct ctlcmd ctlcmd_start = {
+    "start",
+    "Usage: mcpmon start NAME [--socket PATH]\n"
+    "Start server NAME of a running mcpmon: one stopped with 'mcpmon stop'\n"
+    "(or x in mcpmon tui), or disabled in the config (enabled: false), for\n"
+    "this run; the config file is not changed.\n"
+    "Without --socket, asks the only running instance.\n",
+    true, "Starting", "mcpmon start NAME --socket %s"};
+
+static const struct ctlcmd ctlcmd_stop = {
+    "stop",
+    "Usage: mcpmon stop NAME [--socket PATH]\n"
+    "Stop server NAME of a running mcpmon until 'mcpmon start NAME' (or s\n"
+    "in mcpmon tui): its process ends, its tools leave the client's list,\n"
+    "and calls to it get an error saying it is stopped. File changes do\n"
+    "not start it.\n"
+    "Without --socket, asks the only running instance.\n",
+    true, "Stopping", "mcpmon stop NAME --socket %s"};
 
 /* The backend names of the instance, "a, b, c", for the unknown-name
  * message; NULL when the snapshot cannot be had. *found tells whether
@@ -51,7 +84,8 @@ static char* restart_known_names(struct ctl_conn* c,
   return names;
 }
 
-int restart_main(int argc, char** argv) {
+static int ctlcmd_main(const struct ctlcmd* v, int argc, char** argv) {
+  const char* restart_usage = v->usage;
   setlocale(LC_ALL, "");
   tu_cjson_hooks();
   const char* socket = NULL;
@@ -60,7 +94,7 @@ int restart_main(int argc, char** argv) {
     const char* a = argv[i];
     if (strcmp(a, "--socket") == 0) {
       if (i + 1 >= argc) {
-        fprintf(stderr, "mcpmon restart: --socket needs a PATH\n%s",
+        fprintf(stderr, "mcpmon %s: --socket needs a PATH\n%s", v->word,
                 restart_usage);
         return 2;
       }
@@ -71,31 +105,36 @@ int restart_main(int argc, char** argv) {
       fputs(restart_usage, stdout);
       return 0;
     } else if (a[0] == '-' && a[1] != '\0') {
-      fprintf(stderr, "mcpmon restart: unknown option '%s'\n%s", a,
+      fprintf(stderr, "mcpmon %s: unknown option '%s'\n%s", v->word, a,
               restart_usage);
       return 2;
     } else if (name != NULL) {
-      fprintf(stderr, "mcpmon restart: one NAME at most ('%s' and '%s')\n%s",
-              name, a, restart_usage);
+      fprintf(stderr, "mcpmon %s: one NAME at most ('%s' and '%s')\n%s",
+              v->word, name, a, restart_usage);
       return 2;
     } else {
       name = a;
     }
   }
+  if (name == NULL && v->needs_name) {
+    fprintf(stderr, "mcpmon %s: which server? NAME is missing\n%s", v->word,
+            restart_usage);
+    return 2;
+  }
   if (socket != NULL && socket[0] == '\0') {
-    fprintf(stderr, "mcpmon restart: --socket needs a PATH\n%s", restart_usage);
+    fprintf(stderr, "mcpmon %s: --socket needs a PATH\n%s", v->word,
+            restart_usage);
     return 2;
   }
   char* path;
   struct ctl_conn c;
   if (ctl_open_instance(socket,
-                        name ? "mcpmon restart NAME --socket %s"
-                             : "mcpmon restart --socket %s",
-                        &c, &path) != 0)
+                        name ? v->example : "mcpmon restart --socket %s", &c,
+                        &path) != 0)
     return 1;
   char err[1024];
   cJSON* cmd = cJSON_CreateObject();
-  cJSON_AddStringToObject(cmd, "cmd", "restart");
+  cJSON_AddStringToObject(cmd, "cmd", v->word);
   if (name != NULL)
     cJSON_AddStringToObject(cmd, "backend", name);
   cJSON_AddNumberToObject(cmd, "id", 1);
@@ -110,8 +149,14 @@ int restart_main(int argc, char** argv) {
     free(msg);
     status = 1;
   } else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res, "ok"))) {
-    if (name != NULL)
-      printf("Restarting %s\n", name);
+    const char* note =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "note"));
+    if (note != NULL) {
+      char* safe = tu_escape(note); /* "'x' is already stopped" */
+      printf("%s\n", safe);
+      free(safe);
+    } else if (name != NULL)
+      printf("%s %s\n", v->doing, name);
     else
       printf("Restarting all servers\n");
   } else {
@@ -127,7 +172,7 @@ int restart_main(int argc, char** argv) {
       msg = tu_asprintf("no server named '%s' (known: %s)", name,
                         known[0] ? known : "none");
     else
-      msg = tu_asprintf("the restart was refused: %s",
+      msg = tu_asprintf("the %s was refused: %s", v->word,
                         why ? why : "(no reason given)");
     ctl_print_error("mcpmon: ", msg);
     free(msg);
@@ -140,4 +185,16 @@ int restart_main(int argc, char** argv) {
   if (fflush(stdout) != 0)
     status = 1;
   return status;
+}
+
+int restart_main(int argc, char** argv) {
+  return ctlcmd_main(&ctlcmd_restart, argc, argv);
+}
+
+int start_main(int argc, char** argv) {
+  return ctlcmd_main(&ctlcmd_start, argc, argv);
+}
+
+int stop_main(int argc, char** argv) {
+  return ctlcmd_main(&ctlcmd_stop, argc, argv);
 }

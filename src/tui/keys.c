@@ -193,6 +193,10 @@ enum keys_action keys_handle(struct view* v,
     return KEYS_RESTART;
   if (c == L'R')
     return KEYS_RESTART_ALL;
+  if (c == L'x')
+    return KEYS_STOP;
+  if (c == L's')
+    return KEYS_START;
   if (keys_scroll(v, m, key, c))
     return KEYS_NONE;
   if (v->screen == VIEW_TRAFFIC)

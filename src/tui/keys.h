@@ -19,6 +19,8 @@ enum keys_action {
   KEYS_QUIT,        /* leave with status 0 */
   KEYS_RESTART,     /* restart the selected backend, if there is one */
   KEYS_RESTART_ALL, /* restart every backend */
+  KEYS_STOP,        /* stop the selected backend (issue 15) */
+  KEYS_START,       /* start the selected backend, stopped or disabled */
   KEYS_DETAIL,      /* ask the core for the entry under the traffic cursor */
   KEYS_CHOOSE,      /* attach to the instance selected in the chooser */
   KEYS_RESCAN,      /* look for running instances again (chooser) */

@@ -257,6 +257,7 @@ enum model_state model_state_parse(const char* s) {
       {"waiting", MODEL_ST_WAITING},
       {"stopping", MODEL_ST_STOPPING},
       {"stopped", MODEL_ST_STOPPED},
+      {"disabled", MODEL_ST_DISABLED},
   };
   for (size_t i = 0; s != NULL && i < TU_ARRAY_LEN(states); i++)
     if (strcmp(s, states[i].name) == 0)

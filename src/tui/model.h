@@ -30,7 +30,8 @@ enum model_state {
   MODEL_ST_CRASHED,
   MODEL_ST_WAITING,
   MODEL_ST_STOPPING,
-  MODEL_ST_STOPPED,
+  MODEL_ST_STOPPED,  /* for good, or by mcpmon stop / x (issue 15) */
+  MODEL_ST_DISABLED, /* enabled: false in the config, not started */
 };
 
 enum model_level {

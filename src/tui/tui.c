@@ -80,7 +80,8 @@ struct tui {
   char exit_msg[1024];
   long next_id;
   long restart_id;
-  char* restart_name; /* owned; NULL for all */
+  char* restart_name;       /* owned; NULL for all */
+  const char* restart_word; /* "restart", "start" or "stop" (static) */
   long detail_id;
   /* Issue 15 defect 2: what the instance serves (from its hello), its
    * pid, why it said it ended (its bye; NULL if it did not say). */
@@ -193,18 +194,24 @@ static bool tui_send(struct tui* t, cJSON* cmd) {
   return ok;
 }
 
-static void tui_restart(struct tui* t, const char* name) {
+/* restart, start or stop (word) of server name, or (restart, NULL) of
+ * all; the status line says what was asked, then what came of it. */
+static void tui_command(struct tui* t, const char* word, const char* name) {
   cJSON* cmd = cJSON_CreateObject();
-  cJSON_AddStringToObject(cmd, "cmd", "restart");
+  cJSON_AddStringToObject(cmd, "cmd", word);
   if (name != NULL)
     cJSON_AddStringToObject(cmd, "backend", name);
   t->restart_id = ++t->next_id;
   cJSON_AddNumberToObject(cmd, "id", (double)t->restart_id);
   free(t->restart_name);
   t->restart_name = name ? tu_strdup(name) : NULL;
+  t->restart_word = word;
+  const char* doing = strcmp(word, "stop") == 0    ? "Stopping"
+                      : strcmp(word, "start") == 0 ? "Starting"
+                                                   : "Restarting";
   if (tui_send(t, cmd)) {
     if (name != NULL)
-      view_message(&t->view, false, 4000, "Restarting %s", name);
+      view_message(&t->view, false, 4000, "%s %s", doing, name);
     else
       view_message(&t->view, false, 4000, "Restarting all servers");
   }
@@ -234,11 +241,20 @@ static void tui_on_result(struct tui* t, const cJSON* obj) {
   long id = tui_obj_id(obj);
   if (id != t->restart_id || id < 0)
     return;
-  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "ok")))
+  if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "ok"))) {
+    const char* note =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "note"));
+    if (note != NULL) /* "'x' is already stopped" */
+      view_message(&t->view, false, 4000, "%s", note);
     return;
+  }
   const char* why =
       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, "error"));
-  view_message(&t->view, true, 8000, "Restart %s%s refused: %s",
+  const char* word = t->restart_word ? t->restart_word : "restart";
+  const char* what = strcmp(word, "stop") == 0    ? "Stop"
+                     : strcmp(word, "start") == 0 ? "Start"
+                                                  : "Restart";
+  view_message(&t->view, true, 8000, "%s %s%s refused: %s", what,
                t->restart_name ? "of " : "",
                t->restart_name ? t->restart_name : "",
                why ? why : "no reason given");
@@ -503,17 +519,26 @@ static void tui_act(struct tui* t, enum keys_action act) {
     case KEYS_QUIT:
       tui_quit(t, 0, NULL);
       break;
-    case KEYS_RESTART: {
+    case KEYS_RESTART:
+    case KEYS_STOP:
+    case KEYS_START: {
       const char* name = view_selected_name(&t->view, &t->model);
       if (name != NULL)
-        tui_restart(t, name);
+        tui_command(t,
+                    act == KEYS_STOP    ? "stop"
+                    : act == KEYS_START ? "start"
+                                        : "restart",
+                    name);
       else if (t->view.sel_events)
         view_message(&t->view, false, 4000,
-                     "Select a server to restart it; R restarts them all");
+                     "Select a server to %s it; R restarts them all",
+                     act == KEYS_STOP    ? "stop"
+                     : act == KEYS_START ? "start"
+                                         : "restart");
       break;
     }
     case KEYS_RESTART_ALL:
-      tui_restart(t, NULL);
+      tui_command(t, "restart", NULL);
       break;
     case KEYS_DETAIL:
       tui_ask_detail(t);

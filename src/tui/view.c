@@ -315,9 +315,12 @@ static attr_t view_state_attr(const struct model_backend* b) {
       return crt_colors[CRT_STATE_BUSY];
     case MODEL_ST_CRASHED:
     case MODEL_ST_WAITING:
+      return crt_colors[CRT_STATE_CRASHED];
+    case MODEL_ST_STOPPED:
+      return crt_colors[CRT_DEFAULT]; /* on purpose; not dim, not red */
     case MODEL_ST_UNKNOWN:
     case MODEL_ST_IDLE:
-    case MODEL_ST_STOPPED:
+    case MODEL_ST_DISABLED:
       break;
   }
   return crt_colors[CRT_STATE_OFF];
@@ -457,6 +460,8 @@ static void view_draw_backends(struct view* v, const struct model* m) {
     bool sel = (int)i == v->sel;
     struct pen p = {w, 1 + row, 1, W - 1};
     attr_t sa = crt_colors[sel ? CRT_SELECTED : CRT_DEFAULT];
+    /* Issue 15: a disabled server's whole row is dim. */
+    attr_t na = sa | (b->state == MODEL_ST_DISABLED ? A_DIM : A_BOLD);
     char pid[32], restarts[32], crashes[32], up[48], tools[32];
     if (b->pid > 0)
       snprintf(pid, sizeof(pid), "pid %ld", b->pid);
@@ -478,7 +483,7 @@ static void view_draw_backends(struct view* v, const struct model* m) {
     pen_put(&p, " ", A_NORMAL);
     pen_col(&p, sel ? crt_sym_pointer() : " ", sa, 2, sa);
     if (!compact) {
-      pen_col(&p, b->name, sa | A_BOLD, namew + 1, sa);
+      pen_col(&p, b->name, na, namew + 1, sa);
       pen_put(&p, "  ", A_NORMAL);
       pen_col(&p, state, view_state_attr(b), 14, A_NORMAL);
       pen_col(&p, pid, A_NORMAL, 12, A_NORMAL);
@@ -488,7 +493,7 @@ static void view_draw_backends(struct view* v, const struct model* m) {
       pen_put(&p, tools, A_NORMAL);
     } else {
       /* Narrow: no columns, the facts in order of importance. */
-      pen_put(&p, b->name, sa | A_BOLD);
+      pen_put(&p, b->name, na);
       const char* rest[] = {state, restarts, crashes, pid, up, tools};
       for (size_t k = 0; k < TU_ARRAY_LEN(rest); k++) {
         pen_put(&p, " ", A_NORMAL);

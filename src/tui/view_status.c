@@ -101,6 +101,8 @@ void view_status_draw_help(struct view* v) {
       "\u2191 \u2193 j k      select a server (traffic: move)",
       "r            restart the selected server",
       "R            restart all servers",
+      "x            stop the selected server",
+      "s            start it (stopped, or disabled)",
       "Tab          focus tools or log",
       "PgUp PgDn    scroll the focused pane",
       "g G          top, bottom (G follows the log)",

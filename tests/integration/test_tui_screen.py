@@ -336,6 +336,46 @@ def test_gateway_with_a_crashed_backend():
                 assert tm.exit_status() == 0
 
 
+def test_stop_and_start_keys():
+    """Issue 15: x stops the selected server, s starts it; a disabled one
+    is a row marked disabled, startable; the help lists both keys."""
+    with tmpdir() as d:
+        good = spec_file(d, name="good.json")
+        cfg = os.path.join(d, "mcpmon.yaml")
+        with open(cfg, "w") as f:
+            f.write("servers:\n")
+            for name, extra in (("good", ""), ("later", "    enabled: false\n")):
+                f.write("  %s:\n    command: %s\n    args: [--spec, %s]\n"
+                        "    watch: %s\n%s" % (name, testserver_cmd()[0], good,
+                                              d, extra))
+        sock = os.path.join(d, "gw.sock")
+        with Mcpmon(["--config", cfg, "--tui", sock], env=ctl_env(d)) as m:
+            wait_until(lambda: os.path.exists(sock), 10)
+            m.initialize()
+            with Tmux(d) as tm:
+                tm.start([mcpmon_path(), "tui", sock])
+                tm.wait_for("Servers (2)")
+                tm.wait_for(lambda t: "disabled" in t and "ready" in t)
+                tm.keys("?")
+                text = tm.wait_for("stop the selected server")
+                assert "start it (stopped, or disabled)" in text, text
+                tm.keys("Escape")
+                tm.keys("j")
+                tm.wait_for("Log: later")
+                tm.keys("s")
+                wait_snapshot(sock, lambda s: backend(s, "later")["state"]
+                              == "ready")
+                tm.wait_for(lambda t: "disabled" not in t.split("Log:")[0])
+                tm.keys("x")
+                wait_snapshot(sock, lambda s: backend(s, "later")["state"]
+                              == "stopped")
+                tm.wait_for(lambda t: "stopped" in t.split("Log:")[0])
+                tm.keys("x")
+                tm.wait_for("'later' is already stopped")
+                tm.keys("q")
+                assert tm.exit_status() == 0
+
+
 def test_ascii_and_monochrome():
     with tmpdir() as d, core(d) as (m, sock):
         wait_snapshot(sock, lambda s: backend(s)["state"] == "ready")

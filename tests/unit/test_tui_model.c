@@ -217,6 +217,53 @@ static void test_gateway_snapshot_nulls(void) {
   model_free(&m);
 }
 
+/* Issue 15: a disabled server is a row (state "disabled"), a stopped one
+ * goes to "stopped" with no pid, and both go back to running. */
+static void test_stopped_and_disabled(void) {
+  struct model m;
+  model_init(&m);
+  model_apply_line(
+      &m,
+      "{\"type\":\"snapshot\",\"instance\":{\"pid\":7,\"mode\":"
+      "\"gateway\"},\"backends\":["
+      "{\"name\":\"on\",\"state\":\"ready\",\"pid\":10,\"restarts\":0,"
+      "\"tools\":[{\"name\":\"t\"}]},"
+      "{\"name\":\"off\",\"state\":\"disabled\",\"pid\":null,"
+      "\"restarts\":0,\"started\":null,\"tools\":[]}]}",
+      NULL);
+  CHECK_INT(m.nbackends, 2);
+  CHECK_INT(m.backends[1].state, MODEL_ST_DISABLED);
+  CHECK_STR(m.backends[1].state_name, "disabled");
+  CHECK_INT(m.backends[1].pid, 0);
+  CHECK_INT(model_state_parse("stopped"), MODEL_ST_STOPPED);
+  CHECK_INT(model_state_parse("disabled"), MODEL_ST_DISABLED);
+  int backend = -1;
+  unsigned ch = model_apply_line(
+      &m,
+      "{\"type\":\"state\",\"backend\":\"on\",\"state\":\"stopping\","
+      "\"pid\":10}",
+      &backend);
+  CHECK_INT(ch, MODEL_CH_BACKENDS);
+  CHECK_INT(backend, 0);
+  CHECK_INT(m.backends[0].state, MODEL_ST_STOPPING);
+  model_apply_line(&m,
+                   "{\"type\":\"state\",\"backend\":\"on\",\"state\":"
+                   "\"stopped\",\"pid\":null,\"started\":null}",
+                   NULL);
+  CHECK_INT(m.backends[0].state, MODEL_ST_STOPPED);
+  CHECK_STR(m.backends[0].state_name, "stopped");
+  CHECK_INT(m.backends[0].pid, 0);
+  CHECK_INT(m.backends[0].started, 0);
+  /* Started from the dashboard: the disabled row runs for this run. */
+  model_apply_line(&m,
+                   "{\"type\":\"state\",\"backend\":\"off\",\"state\":"
+                   "\"starting\",\"pid\":22,\"started\":99}",
+                   NULL);
+  CHECK_INT(m.backends[1].state, MODEL_ST_STARTING);
+  CHECK_INT(m.backends[1].pid, 22);
+  model_free(&m);
+}
+
 static void test_events(void) {
   struct model m;
   model_init(&m);
@@ -708,6 +755,7 @@ int main(void) {
   test_crashes();
   test_gateway_snapshot_nulls();
   test_events();
+  test_stopped_and_disabled();
   test_added_removed();
   test_reattach_replaces();
   test_log_ring();

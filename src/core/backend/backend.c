@@ -43,10 +43,16 @@ struct backend* backend_new(uv_loop_t* loop,
     timers[i]->data = b;
   }
   b->open_timers = (int)ARRAY_LEN(timers);
+  if (!b->config.enabled && !b->trial) {
+    b->state = BACKEND_DISABLED; /* issue 15: shown, started on request */
+    b->off = true;
+  }
   return b;
 }
 
 int backend_start(struct backend* b) {
+  if (b->state == BACKEND_DISABLED)
+    return 0;
   if (b->state != BACKEND_IDLE)
     return UV_EALREADY;
   bk_spawn(b);
@@ -111,6 +117,18 @@ void backend_restart_now(struct backend* b, const char* why) {
       b->restart_begin_ms = uv_now(b->loop);
       bk_spawn(b);
       return;
+    case BACKEND_STOPPING:
+    case BACKEND_STOPPED:
+    case BACKEND_DISABLED:
+      if (b->off)
+        bk_log(
+            b, LL_INFO,
+            "Not restarting%s%s%s: the server is %s; start it with "
+            "`mcpmon start %s` or `s` in `mcpmon tui`",
+            why ? " (" : "", why ? why : "", why ? ")" : "",
+            b->state == BACKEND_DISABLED ? "disabled in the config" : "stopped",
+            bk_display_name(b));
+      return;
     default:
       return; /* idle, already restarting, or shutting down */
   }
@@ -118,6 +136,50 @@ void backend_restart_now(struct backend* b, const char* why) {
 
 void backend_stop(struct backend* b) {
   bk_shutdown(b);
+}
+
+/* ---- stopped and started by the user (issue 15) -------------------------- */
+
+bool backend_is_off(const struct backend* b) {
+  return b->off;
+}
+
+int backend_user_stop(struct backend* b) {
+  if (b->draining || b->trial || b->removed || b->finishing || b->input_ended)
+    return UV_ECANCELED;
+  if (b->off) {
+    b->start_after = false; /* a start asked for during the stop */
+    return UV_EALREADY;
+  }
+  switch (b->state) {
+    case BACKEND_STOPPING:
+    case BACKEND_STOPPED:
+      return UV_ECANCELED; /* shutting down */
+    default:
+      break;
+  }
+  bk_log(b, LL_INFO, "Stopping the server (requested on the control socket)");
+  b->off = true;
+  b->resuming = false;
+  b->restart_pending = false;
+  bk_set_state(b, BACKEND_STOPPING);
+  bk_begin_stop(b, STOP_USER);
+  return 0;
+}
+
+int backend_user_start(struct backend* b) {
+  if (b->draining || b->trial || b->removed)
+    return UV_ECANCELED;
+  if (!b->off)
+    return b->state == BACKEND_STOPPING || b->state == BACKEND_STOPPED
+               ? UV_ECANCELED
+               : UV_EALREADY;
+  if (b->state == BACKEND_STOPPING) {
+    b->start_after = true; /* once the process is gone (bk_stop_finished) */
+    return 0;
+  }
+  bk_resume(b);
+  return 0;
 }
 
 /* ---- reloads with overlap (issue 14) --------------------------------------
@@ -203,6 +265,10 @@ void backend_forward_notification(struct backend* b, struct jmsg* m) {
  */
 
 void backend_finish(struct backend* b) {
+  if (b->off) {
+    bk_shutdown(b); /* nothing to deliver to a server that is off */
+    return;
+  }
   if (b->finishing || b->state == BACKEND_STOPPED ||
       b->state == BACKEND_STOPPING)
     return;

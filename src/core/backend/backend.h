@@ -13,6 +13,9 @@
  *   any running state -> (crash) -> crashed (backoff) -> starting
  *   crashed too often -> waiting (for a file change or a restart command)
  *   any -> stopping -> stopped (shutdown)
+ *   any -> stopping -> stopped (backend_user_stop: "off") -> starting
+ *     (backend_user_start)
+ *   disabled (enabled: false in the config) -> starting (backend_user_start)
  *
  * Ownership and lifetimes:
  * - Everything the backend hands its owner through struct backend_events
@@ -49,8 +52,9 @@ enum backend_state {
   BACKEND_RESTARTING, /* stopping the old process to start a new one */
   BACKEND_CRASHED,    /* exited on its own; restart after backoff */
   BACKEND_WAITING,    /* crashed repeatedly: waiting for file changes */
-  BACKEND_STOPPING,   /* shutting down for good */
-  BACKEND_STOPPED,
+  BACKEND_STOPPING,   /* shutting down for good, or stopped by the user */
+  BACKEND_STOPPED,    /* for good, or by the user (backend_is_off) */
+  BACKEND_DISABLED,   /* enabled: false in the config: never started */
 };
 
 const char* backend_state_name(enum backend_state s);
@@ -108,6 +112,12 @@ struct backend_events {
   /* Ready after a restart: queued requests were sent; time to tell the
    * client that lists may have changed (LIFE, §3.3 step 11). */
   void (*on_restarted)(struct backend* b, void* ctx);
+  /* Ready again after backend_user_start of a server that had run
+   * before, its lists fetched (instead of on_restarted and that
+   * on_lists): changed has bit (1 << enum backend_list) set for each list
+   * that differs from the one before the stop. May be NULL: on_lists
+   * then reports the fetch. */
+  void (*on_resumed)(struct backend* b, void* ctx, unsigned changed);
   /* The process of `generation` is gone: its server->client requests will
    * never be answered by it (CAN-3). */
   void (*on_process_gone)(struct backend* b, void* ctx, uint64_t generation);
@@ -201,7 +211,8 @@ struct backend* backend_new(uv_loop_t* loop,
                             void* ctx);
 
 /* Spawn the server. The handshake starts once params are known. Returns
- * 0, or a negative code with the reason logged. */
+ * 0, or a negative code with the reason logged. A backend whose config
+ * says enabled: false is made DISABLED and not spawned (0). */
 int backend_start(struct backend* b);
 
 /* The client's initialize params (LIFE-1), copied. Starts the handshake
@@ -252,6 +263,29 @@ void backend_restart_now(struct backend* b, const char* why);
  * after the config's grace; on_stopped fires when the group is gone
  * (requests still in flight or queued are answered with errors first). */
 void backend_stop(struct backend* b);
+/* ---- stopped and started by the user (issue 15) ----
+ * A server the dashboard or `mcpmon stop` stopped stays stopped: no
+ * process, state STOPPED, requests answered at once with an error that
+ * says it is stopped and how to start it, and neither a file change
+ * (backend_restart logs that it is stopped) nor the crash policy starts
+ * it. backend_stop and backend_finish still end it for good (on_stopped).
+ * A server disabled in the config (state DISABLED) is off the same way
+ * from the start. */
+
+/* Stop the server as backend_stop does (its in-flight and queued
+ * requests get the "stopped" error), but not for good. Returns 0;
+ * UV_EALREADY when it is off already; UV_ECANCELED when it is shutting
+ * down (or is a trial or a replaced server). */
+int backend_user_stop(struct backend* b);
+/* Start a server that is off: spawned again with the client's stored
+ * handshake replayed (on_resumed follows), or for the first time when it
+ * was disabled (as backend_start, for this run). Returns 0; UV_EALREADY
+ * when it is not off (running, crashed, waiting: nothing done);
+ * UV_ECANCELED when it is shutting down. */
+int backend_user_start(struct backend* b);
+/* Stopped by the user or disabled in the config (and not started). */
+bool backend_is_off(const struct backend* b);
+
 /* ---- reloads with overlap (issue 14) ----
  * A reload starts a second backend (options.trial) beside the serving
  * one, with backend_inherit; once it is ready its owner swaps them

@@ -103,6 +103,17 @@ cJSON* bk_unavailable_error(const struct backend* b,
   char msg[512];
   char ex[64];
   const char* name = bk_display_name(b);
+  if (b->off) {
+    /* Issue 15: stopped (mcpmon stop, x in the dashboard) or disabled. */
+    bool disabled = b->state == BACKEND_DISABLED;
+    snprintf(msg, sizeof(msg),
+             "server '%s' is %s; start it with `mcpmon start %s` or `s` in "
+             "`mcpmon tui`",
+             name,
+             disabled ? "disabled in the config (enabled: false)" : "stopped",
+             name);
+    return bk_error(b, id, disabled ? "disabled" : "stopped", msg);
+  }
   switch (b->state) {
     case BACKEND_WAITING:
       if (b->start_error != NULL) {
@@ -167,6 +178,12 @@ const char* bk_gone_message(const struct backend* b,
                "answered; the request was not retried",
                name);
       return "restart";
+    case STOP_USER:
+      snprintf(msg, cap,
+               "server '%s' was stopped before it answered; start it with "
+               "`mcpmon start %s` or `s` in `mcpmon tui`",
+               name, name);
+      return "stopped";
     case STOP_SHUTDOWN:
       if (b->draining) {
         snprintf(msg, cap,

@@ -24,6 +24,8 @@ const char* backend_state_name(enum backend_state s) {
       return "stopping";
     case BACKEND_STOPPED:
       return "stopped";
+    case BACKEND_DISABLED:
+      return "disabled";
   }
   return "unknown";
 }

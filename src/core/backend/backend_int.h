@@ -62,7 +62,8 @@
 /* A response this large leaves in the framer's buffer, not in a copy. */
 #define BK_TAKE_MIN (64u * 1024u)
 
-enum stop_why { STOP_NONE, STOP_RESTART, STOP_CRASH, STOP_SHUTDOWN };
+/* STOP_USER: backend_user_stop (issue 15): stopped until started. */
+enum stop_why { STOP_NONE, STOP_RESTART, STOP_CRASH, STOP_SHUTDOWN, STOP_USER };
 
 struct bk_listfetch {
   cJSON* acc;  /* pages of a fetch in progress, NULL when idle */
@@ -121,6 +122,10 @@ struct backend {
   unsigned list_errors;   /* kinds whose last fetch failed */
   bool all_lists;         /* fetch prompts and resources too (gateway) */
   bool removed;           /* stopped because the config dropped it */
+  bool off;               /* backend_user_stop, or disabled (issue 15) */
+  bool start_after;       /* backend_user_start during that stop */
+  bool resuming;          /* started again: on_resumed after the lists */
+  unsigned resume_diff;   /* lists that differ from before the stop */
   bool replaced;          /* ... or changed it: a new backend runs it */
 
   bool trial;    /* backend_options.trial, until backend_promote */
@@ -191,6 +196,9 @@ void bk_finish_check(struct backend* b);
 /* While a finish waits for READY: check again once the last queued
  * request has expired. */
 void bk_finish_arm_queue(struct backend* b);
+/* backend_user_start's work for a backend that is off (STOPPED or
+ * DISABLED): spawn it, its handshake replayed (issue 15). */
+void bk_resume(struct backend* b);
 /* Spawn a new process (state STARTING, or WAITING when that failed). */
 void bk_spawn(struct backend* b);
 /* Start stopping the current process for why; a shutdown overrides a
@@ -211,6 +219,9 @@ void bk_on_list_page(struct backend* b,
 void bk_on_list_changed(struct backend* b, const char* method);
 /* The process is gone: forget fetches in progress. */
 void bk_lists_reset(struct backend* b);
+/* Every fetch is done: on_lists with mask, or on_resumed after a
+ * backend_user_start. */
+void bk_lists_done(struct backend* b, unsigned mask);
 
 /* backend_send.c */
 /* Write to the current server. bk_write_text takes text; bk_write_msg

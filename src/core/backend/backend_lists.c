@@ -101,8 +101,21 @@ void bk_fetch_lists(struct backend* b) {
     if (bk_has_capability(b, bk_lists[k].capability))
       bk_fetch_list(b, (enum backend_list)k, NULL);
   }
-  if (b->ev.on_lists != NULL && !bk_lists_busy(b))
-    b->ev.on_lists(b, b->ctx, 0); /* nothing to fetch: settled as is */
+  if (!bk_lists_busy(b))
+    bk_lists_done(b, 0); /* nothing to fetch: settled as is */
+}
+
+void bk_lists_done(struct backend* b, unsigned mask) {
+  if (b->resuming && b->ev.on_resumed != NULL) {
+    unsigned diff = b->resume_diff;
+    b->resuming = false;
+    b->resume_diff = 0;
+    b->ev.on_resumed(b, b->ctx, diff);
+    return;
+  }
+  b->resuming = false;
+  if (b->ev.on_lists != NULL)
+    b->ev.on_lists(b, b->ctx, mask);
 }
 
 static bool bk_lists_busy(const struct backend* b) {
@@ -156,6 +169,14 @@ void bk_on_list_page(struct backend* b,
       else
         bk_log(b, LL_VERBOSE, "Tools: %d", cJSON_GetArraySize(f->acc));
     }
+    if (b->resuming) {
+      const cJSON* old = b->lists[kind];
+      bool same = (old == NULL || cJSON_GetArraySize(old) == 0)
+                      ? cJSON_GetArraySize(f->acc) == 0
+                      : cJSON_Compare(old, f->acc, true);
+      if (!same)
+        b->resume_diff |= 1u << kind;
+    }
     cJSON_Delete(b->lists[kind]);
     b->lists[kind] = f->acc;
     f->acc = NULL;
@@ -173,10 +194,10 @@ void bk_on_list_page(struct backend* b,
     bk_fetch_list(b, kind, NULL);
     return;
   }
-  if (!bk_lists_busy(b) && b->ev.on_lists != NULL) {
+  if (!bk_lists_busy(b)) {
     unsigned mask = b->lists_changed;
     b->lists_changed = 0;
-    b->ev.on_lists(b, b->ctx, mask);
+    bk_lists_done(b, mask);
   }
 }
 

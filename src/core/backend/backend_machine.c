@@ -398,12 +398,15 @@ static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
                     cJSON_Duplicate(b->log_level_params, 1));
   strset_each(&b->subscriptions, bk_replay_subscription, b);
 
-  if (!first && !b->trial)
+  if (!first && !b->trial && !b->resuming)
     b->restarts++; /* a trial counts when it is promoted */
   bk_set_state(b, BACKEND_READY);
   if (first) {
     bk_log(b, LL_INFO, "Server ready (%llu ms)",
            (unsigned long long)(uv_now(b->loop) - child_spawned_ms(b->p)));
+  } else if (b->resuming) {
+    bk_log(b, LL_INFO, "Server started again (%llu ms)",
+           (unsigned long long)(uv_now(b->loop) - b->restart_begin_ms));
   } else if (b->trial) {
     bk_log(b, LL_VERBOSE, "New server ready (%llu ms); reading its lists",
            (unsigned long long)(uv_now(b->loop) - child_spawned_ms(b->p)));
@@ -415,7 +418,7 @@ static void bk_on_init_result(struct backend* b, struct jrpc_msg* m) {
   if (b->out_paused)
     child_pause_output(b->p, true); /* the client still is not reading */
   bk_flush_queue(b);
-  if (!first)
+  if (!first && !(b->resuming && b->ev.on_resumed != NULL))
     b->ev.on_restarted(b, b->ctx);
   bk_fetch_lists(b);
 }
@@ -492,9 +495,28 @@ static void bk_stop_finished(struct backend* b) {
     why = STOP_SHUTDOWN; /* the client closed its input during the
                             restart and nothing waits: no new process
                             (issue 12 item 6; found by fuzz_router) */
+  if (why == STOP_USER && (b->finishing || b->input_ended)) {
+    b->off = false; /* the client has gone meanwhile: for good */
+    b->start_after = false;
+    bk_set_state(b, BACKEND_STOPPING);
+    why = STOP_SHUTDOWN;
+  }
   switch (why) {
     case STOP_RESTART:
       bk_spawn(b);
+      return;
+    case STOP_USER:
+      bk_set_state(b, BACKEND_STOPPED);
+      bk_fail_queue(b, true);
+      if (b->start_after) {
+        b->start_after = false;
+        bk_resume(b);
+      } else {
+        bk_log(b, LL_INFO,
+               "Server stopped; start it with `mcpmon start %s` or `s` in "
+               "`mcpmon tui`",
+               bk_display_name(b));
+      }
       return;
     case STOP_SHUTDOWN:
       bk_set_state(b, BACKEND_STOPPED);
@@ -574,8 +596,10 @@ void bk_begin_stop(struct backend* b, enum stop_why why) {
   uv_timer_stop(&b->t_init);
   uv_timer_stop(&b->t_backoff);
   if (b->stop_why != STOP_NONE) {
-    /* Already stopping: a shutdown overrides a restart or crash. */
-    if (why == STOP_SHUTDOWN)
+    /* Already stopping: a shutdown overrides a restart, crash or user
+     * stop, and a user stop a restart or crash. */
+    if (why == STOP_SHUTDOWN ||
+        (why == STOP_USER && b->stop_why != STOP_SHUTDOWN))
       b->stop_why = why;
     return;
   }
@@ -594,7 +618,7 @@ void bk_begin_stop(struct backend* b, enum stop_why why) {
     return;
   }
   uv_timer_stop(&b->t_stop);
-  child_stop(b->p, why == STOP_SHUTDOWN, b->sc->grace_ms);
+  child_stop(b->p, why == STOP_SHUTDOWN || why == STOP_USER, b->sc->grace_ms);
 }
 
 static void bk_on_exit(void* ctx, int64_t status, int sig) {
@@ -621,7 +645,9 @@ static void bk_on_exit(void* ctx, int64_t status, int sig) {
     bk_begin_stop(b, STOP_CRASH);
     return;
   }
-  bk_log(b, b->stop_why == STOP_SHUTDOWN ? LL_INFO : LL_VERBOSE,
+  bk_log(b,
+         b->stop_why == STOP_SHUTDOWN || b->stop_why == STOP_USER ? LL_INFO
+                                                                  : LL_VERBOSE,
          "Server stopped (%s)", ex);
 }
 
@@ -629,8 +655,13 @@ static void bk_on_exit(void* ctx, int64_t status, int sig) {
  */
 
 void bk_shutdown(struct backend* b) {
-  if (b->state == BACKEND_STOPPED || b->state == BACKEND_STOPPING)
+  /* One the user stopped is ended for good too (on_stopped follows). */
+  if ((b->state == BACKEND_STOPPED && !b->off) ||
+      (b->state == BACKEND_STOPPING && b->stop_why != STOP_USER))
     return;
+  b->off = false;
+  b->start_after = false;
+  b->resuming = false;
   b->finishing = false;
   uv_timer_stop(&b->t_finish);
   bk_set_state(b, BACKEND_STOPPING);
@@ -755,6 +786,19 @@ static void bk_enter_waiting(struct backend* b, const char* why) {
   bk_set_state(b, BACKEND_WAITING);
   bk_fail_queue(b, true);
   bk_finish_check(b); /* nothing left to deliver */
+}
+
+void bk_resume(struct backend* b) {
+  bool disabled = b->state == BACKEND_DISABLED;
+  bk_log(b, LL_INFO, "%s (requested on the control socket)",
+         disabled ? "Starting the server, disabled in the config, for this run"
+                  : "Starting the server again");
+  b->off = false;
+  b->crashes = 0;
+  b->resuming = b->ever_initialized;
+  b->resume_diff = 0;
+  b->restart_begin_ms = uv_now(b->loop);
+  bk_spawn(b);
 }
 
 void bk_spawn(struct backend* b) {

@@ -324,13 +324,51 @@ static void ctl_cmd_snapshot(struct ctl_client* cl,
   }
 }
 
-static void ctl_cmd_restart(struct ctl_client* cl,
+/* restart, start and stop (issue 15), of one backend or (restart only)
+ * of all. A restart of a stopped server starts it; a restart of all
+ * leaves stopped and disabled ones as they are. start of a running server
+ * and stop of a stopped one are no errors: ok with a "note". */
+enum ctl_verb { CTL_RESTART, CTL_START, CTL_STOP };
+
+/* Start or stop cb's backend (a restart of one that is off starts it);
+ * the outcome into the answer o. */
+static void ctl_apply(struct ctl_backend* cb, enum ctl_verb verb, cJSON* o) {
+  struct backend* b = cb->b;
+  const char* name = backend_name(b);
+  int rc = verb == CTL_STOP ? backend_user_stop(b) : backend_user_start(b);
+  char msg[300];
+  if (rc == UV_ECANCELED) {
+    cJSON_AddFalseToObject(o, "ok");
+    snprintf(msg, sizeof(msg), "'%s' cannot be %s now: it is shutting down",
+             name, verb == CTL_STOP ? "stopped" : "started");
+    cJSON_AddStringToObject(o, "error", msg);
+    return;
+  }
+  cJSON_AddTrueToObject(o, "ok");
+  if (rc == UV_EALREADY) {
+    snprintf(msg, sizeof(msg), "'%s' is already %s", name,
+             verb == CTL_STOP ? "stopped" : "running");
+    cJSON_AddStringToObject(o, "note", msg);
+  }
+}
+
+static void ctl_cmd_control(struct ctl_client* cl,
                             const cJSON* cmd,
-                            const cJSON* id) {
+                            const cJSON* id,
+                            enum ctl_verb verb) {
   struct control* c = cl->c;
   const cJSON* name = cJSON_GetObjectItemCaseSensitive(cmd, "backend");
   cJSON* o = ctl_reply("result", id);
   struct ctl_backend* cb;
+  if (verb != CTL_RESTART && (name == NULL || cJSON_IsNull(name))) {
+    cJSON_AddFalseToObject(o, "ok");
+    cJSON_AddStringToObject(o, "error",
+                            verb == CTL_START
+                                ? "start needs a \"backend\" to start"
+                                : "stop needs a \"backend\" to stop");
+    ctl_send(cl, o);
+    return;
+  }
   if (name != NULL && !cJSON_IsNull(name)) {
     cb = cJSON_IsString(name)
              ? ctl_model_find_name(&c->model, name->valuestring)
@@ -348,15 +386,22 @@ static void ctl_cmd_restart(struct ctl_client* cl,
       ctl_send(cl, o);
       return;
     }
-    cJSON_AddTrueToObject(o, "ok");
+    if (verb == CTL_RESTART && !backend_is_off(cb->b)) {
+      cJSON_AddTrueToObject(o, "ok"); /* the answer, then the restart */
+      ctl_send(cl, o);
+      backend_restart(cb->b, "requested on the control socket");
+      return;
+    }
+    /* The state events a start or stop causes may precede its answer. */
+    ctl_apply(cb, verb, o);
     ctl_send(cl, o);
-    backend_restart(cb->b, "requested on the control socket");
     return;
   }
   cJSON_AddTrueToObject(o, "ok");
   ctl_send(cl, o);
   STAILQ_FOREACH(cb, &c->model.backends, link) {
-    backend_restart(cb->b, "requested on the control socket");
+    if (!backend_is_off(cb->b))
+      backend_restart(cb->b, "requested on the control socket");
   }
 }
 
@@ -395,7 +440,11 @@ static void ctl_on_line(void* ctx, char* line, size_t len) {
   } else if (strcmp(name->valuestring, "subscribe") == 0) {
     ctl_cmd_snapshot(cl, id, true);
   } else if (strcmp(name->valuestring, "restart") == 0) {
-    ctl_cmd_restart(cl, cmd, id);
+    ctl_cmd_control(cl, cmd, id, CTL_RESTART);
+  } else if (strcmp(name->valuestring, "start") == 0) {
+    ctl_cmd_control(cl, cmd, id, CTL_START);
+  } else if (strcmp(name->valuestring, "stop") == 0) {
+    ctl_cmd_control(cl, cmd, id, CTL_STOP);
   } else if (strcmp(name->valuestring, "traffic") == 0) {
     ctl_cmd_traffic(cl, cmd, id);
   } else {

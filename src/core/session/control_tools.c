@@ -148,7 +148,8 @@ static void ct_status_line(struct strbuf* sb, struct backend* b) {
     ct_duration(now - started, d, sizeof(d));
     strbuf_printf(sb, ", up %s", d);
   }
-  strbuf_printf(sb, ", restarts %u", backend_restart_count(b));
+  strbuf_printf(sb, ", restarts %u, crashes %u", backend_restart_count(b),
+                backend_crash_count(b));
   const char* ex = backend_last_exit(b);
   if (ex != NULL)
     strbuf_printf(sb, ", last exit: %s", ex);
@@ -252,8 +253,8 @@ static cJSON* ct_restart(const struct ctools_host* h,
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
       struct backend* b = h->at(h->ctx, i);
-      if (b == NULL)
-        continue;
+      if (b == NULL || backend_is_off(b))
+        continue; /* stopped or disabled by the user: left so */
       strbuf_printf(&sb, "%s '%s'", k++ > 0 ? "," : "", backend_name(b));
       h->restart(h->ctx, b);
     }

@@ -203,10 +203,57 @@ static void gw_ev_initialized(struct backend* b, void* ctx, bool first) {
   gw_init_check(ctx, false);
 }
 
+static void gw_on_changes(void* ctx, const struct watcher_change* ch, size_t n);
+
+/* Start gb's watcher, once. */
+static void gw_watch(struct gateway* gw, struct gw_backend* gb) {
+  if (gb->watched)
+    return;
+  gb->watched = true;
+  watcher_start_server(gw->loop, &gb->sc, gw->cfg.log_file, gb->sc.name,
+                       gw_on_changes, gb, &gb->w);
+}
+
+/* Issue 15: a server the user stopped leaves the merged lists (GW-5:
+ * list_changed for those that changed) and its reload in progress is
+ * abandoned; one started that never ran (disabled) gets its watcher. */
+static void gw_note_off(struct gateway* gw, struct gw_backend* gb) {
+  struct backend* b = gb->b;
+  bool off = backend_is_off(b);
+  if (!off && !gw->shutting_down && backend_state(b) == BACKEND_STARTING)
+    gw_watch(gw, gb);
+  if (off == gb->off)
+    return;
+  gb->off = off;
+  if (!off)
+    return; /* its lists rejoin when they arrive (gw_ev_resumed) */
+  reload_cancel(gb->rl);
+  unsigned mask = gw_rebuild_diff(gw);
+  if (mask != 0)
+    gw_send_list_changed(gw, mask, b);
+}
+
+/* A stopped server is ready again, its lists fetched: they rejoin. */
+static void gw_ev_resumed(struct backend* b, void* ctx, unsigned changed) {
+  struct gateway* gw = ctx;
+  (void)changed; /* what counts is the merged lists */
+  struct gw_backend* gb = gw_find_in(&gw->backends, b);
+  if (gb == NULL)
+    return;
+  gb->listed = true;
+  unsigned mask = gw_rebuild_diff(gw);
+  if (!STAILQ_EMPTY(&gw->held))
+    gw_release_held(gw, false);
+  if (mask != 0)
+    gw_send_list_changed(gw, mask, b);
+}
+
 static void gw_ev_state(struct backend* b, void* ctx) {
   struct gateway* gw = ctx;
   gw_init_check(gw, false);
   struct gw_backend* gb = gw_find(gw, b);
+  if (gb != NULL && gb->b == b && gw_find_in(&gw->backends, b) == gb)
+    gw_note_off(gw, gb);
   if (gb != NULL && gb->announce && backend_state(b) == BACKEND_WAITING) {
     /* A changed server that cannot start: its old names are gone. */
     gb->announce = false;
@@ -250,6 +297,7 @@ static const struct session_policy gw_policy = {
             .on_initialized = gw_ev_initialized,
             .on_state = gw_ev_state,
             .on_lists = gw_ev_lists,
+            .on_resumed = gw_ev_resumed,
             .on_reply = gw_ev_reply,
             .on_restart = gw_ev_restart,
         },
@@ -285,10 +333,12 @@ static struct gw_backend* gw_add_backend(struct gateway* gw,
     TAILQ_INSERT_BEFORE(before, gb, link);
   else
     TAILQ_INSERT_TAIL(&gw->backends, gb, link);
-  if (!sc->enabled) {
-    log_msg(LL_INFO, sc->name, 0, "Disabled in the config; not started");
-    return gb;
-  }
+  if (!sc->enabled)
+    log_msg(LL_INFO, sc->name, 0,
+            "Disabled in the config; not started (start it for this run "
+            "with `mcpmon start %s` or `s` in `mcpmon tui`)",
+            sc->name);
+  gb->off = !sc->enabled;
   struct backend_options bo = gw_backend_options(gw, gb);
   gb->b = backend_new(gw->loop, &bo, session_backend_events(), gw->s);
   struct reload_hooks rh = {.swap = gw_swap, .ctx = gb};
@@ -315,9 +365,8 @@ static struct gw_backend* gw_add_backend(struct gateway* gw,
     backend_set_init_params(gb->b, params);
   if (gw->log_level != NULL)
     backend_set_log_level(gb->b, gw->log_level); /* LOG-1 */
-  if (start) {
-    watcher_start_server(gw->loop, &gb->sc, gw->cfg.log_file, gb->sc.name,
-                         gw_on_changes, gb, &gb->w);
+  if (start && sc->enabled) {
+    gw_watch(gw, gb);
     backend_start(gb->b);
   }
   return gb;
@@ -442,20 +491,11 @@ static void gw_apply_config(struct gateway* gw, struct mcpmon_config* next) {
   config_diff_free(&d);
   if (!any)
     return;
-  cJSON* before[BACKEND_LIST_KINDS];
-  for (int k = 0; k < BACKEND_LIST_KINDS; k++)
-    before[k] = cJSON_Duplicate(gw->merged[k], 1);
-  gw_rebuild(gw);
   /* GW-5: one notification per kind that changed, now only for what
    * vanished or was renamed: the tools of added and restarted servers are
    * announced once their lists arrive (gw_ev_lists), or when they cannot
    * start (gw_ev_state). */
-  unsigned mask = 0;
-  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
-    if (!cJSON_Compare(before[k], gw->merged[k], 1))
-      mask |= 1u << k;
-    cJSON_Delete(before[k]);
-  }
+  unsigned mask = gw_rebuild_diff(gw);
   if (gone == 0 && !sep_changed)
     mask = 0;
   if (gw->listed_tools && mask != 0)
@@ -510,10 +550,9 @@ static int gw_start(void* self) {
   }
   struct gw_backend* gb;
   TAILQ_FOREACH(gb, &gw->backends, link) {
-    if (gb->b == NULL)
-      continue;
-    watcher_start_server(gw->loop, &gb->sc, gw->cfg.log_file, gb->sc.name,
-                         gw_on_changes, gb, &gb->w);
+    if (gb->b == NULL || backend_state(gb->b) == BACKEND_DISABLED)
+      continue; /* a disabled server's watcher does not run (issue 15) */
+    gw_watch(gw, gb);
     backend_start(gb->b);
   }
   return 0;

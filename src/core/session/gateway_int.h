@@ -64,10 +64,12 @@
 struct gw_backend {
   struct gateway* gw;
   struct server_config sc; /* owned copy */
-  struct backend* b;       /* NULL when disabled */
+  struct backend* b;       /* DISABLED when enabled: false (issue 15) */
   struct reload* rl;       /* its overlap reloads (issue 14), or NULL */
   struct watcher* w;
   bool listed;      /* its lists arrived at least once */
+  bool off;         /* its backend was off when last seen (issue 15) */
+  bool watched;     /* its watcher was started (not while disabled) */
   bool announce;    /* replaces a changed server: list_changed is
                        owed even if it never lists (GW-5) */
   uint64_t serial;  /* unique among the gateway's backends, ever: a
@@ -220,6 +222,9 @@ struct gw_backend* gw_by_name(struct gateway* gw, const char* name);
  * lists in config order (collisions disambiguated and warned). */
 void gw_clear_merged(struct gateway* gw);
 void gw_rebuild(struct gateway* gw);
+/* gw_rebuild, returning the lists whose merged form changed (bits 1 <<
+ * enum backend_list). */
+unsigned gw_rebuild_diff(struct gateway* gw);
 /* True once every enabled backend has listed or cannot (PAG-4). */
 bool gw_all_listed(const struct gateway* gw);
 /* End the first-list wait: answer the waiting list requests. */

@@ -175,8 +175,8 @@ void gw_rebuild(struct gateway* gw) {
   gw_clear_merged(gw);
   struct gw_backend* gb;
   TAILQ_FOREACH(gb, &gw->backends, link) {
-    if (gb->b == NULL)
-      continue;
+    if (gb->b == NULL || backend_is_off(gb->b))
+      continue; /* issue 15: a stopped server's names leave the lists */
     gw_merge_named(gw, gb, BACKEND_LIST_TOOLS, gw->tools);
     gw_merge_named(gw, gb, BACKEND_LIST_PROMPTS, gw->prompts);
     gw_merge_uris(gw, gb, BACKEND_LIST_RESOURCES);
@@ -192,6 +192,20 @@ void gw_rebuild(struct gateway* gw) {
     }
     cJSON_Delete(ours);
   }
+}
+
+unsigned gw_rebuild_diff(struct gateway* gw) {
+  cJSON* before[BACKEND_LIST_KINDS];
+  for (int k = 0; k < BACKEND_LIST_KINDS; k++)
+    before[k] = cJSON_Duplicate(gw->merged[k], 1);
+  gw_rebuild(gw);
+  unsigned mask = 0;
+  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
+    if (!cJSON_Compare(before[k], gw->merged[k], 1))
+      mask |= 1u << k;
+    cJSON_Delete(before[k]);
+  }
+  return mask;
 }
 
 /* ---- answering list requests --------------------------------------------- */
@@ -283,7 +297,7 @@ static int gw_cursor_offset(const char* cursor, size_t len) {
 bool gw_all_listed(const struct gateway* gw) {
   const struct gw_backend* gb;
   TAILQ_FOREACH(gb, &gw->backends, link) {
-    if (gb->b == NULL || gb->listed)
+    if (gb->b == NULL || gb->listed || backend_is_off(gb->b))
       continue;
     enum backend_state s = backend_state(gb->b);
     if (s != BACKEND_WAITING && s != BACKEND_STOPPED && s != BACKEND_STOPPING &&

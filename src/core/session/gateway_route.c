@@ -169,6 +169,21 @@ static void gw_fail_unknown(struct gateway* gw,
   free(name);
 }
 
+/* Issue 15: the server, stopped or disabled, whose prefix name has: its
+ * names left the lists, so this only words the error (no routing). */
+static struct gw_backend* gw_off_owner(struct gateway* gw, const char* name) {
+  size_t sep = strlen(gw->cfg.separator);
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    size_t n = strlen(gb->sc.name);
+    if (gb->b != NULL && backend_is_off(gb->b) &&
+        strncmp(name, gb->sc.name, n) == 0 &&
+        strncmp(name + n, gw->cfg.separator, sep) == 0)
+      return gb;
+  }
+  return NULL;
+}
+
 /* ---- mcpmon's own tools (issue 15, --control-tools) --------------------- */
 
 static size_t gw_ct_count(void* ctx) {
@@ -191,7 +206,10 @@ static struct backend* gw_ct_at(void* ctx, size_t i) {
 
 static void gw_ct_restart(void* ctx, struct backend* b) {
   (void)ctx;
-  backend_restart(b, "asked for by the client (mcpmon__restart)");
+  if (backend_is_off(b)) /* stopped or disabled: started, as r does */
+    backend_user_start(b);
+  else
+    backend_restart(b, "asked for by the client (mcpmon__restart)");
 }
 
 static char* gw_ct_logs(void* ctx, struct backend* b, int lines) {
@@ -228,6 +246,15 @@ static void gw_route_named(struct gateway* gw,
     return;
   }
   if (name == NULL || !name_table_find(table, name, &owner, &original)) {
+    struct gw_backend* off = name != NULL ? gw_off_owner(gw, name) : NULL;
+    if (off != NULL) {
+      cJSON* id = jmsg_id(m);
+      session_send_take(gw->s, backend_make_unavailable_error(off->b, id));
+      cJSON_Delete(id);
+      jmsg_free(m);
+      free(name);
+      return;
+    }
     if (name != NULL && !gw_all_listed(gw) && hold) {
       free(name);
       gw_hold(gw, m);
@@ -318,7 +345,8 @@ static struct gw_backend* gw_uri_owner(struct gateway* gw, const char* uri) {
    * client gets, as from that server directly (issue 13). */
   struct gw_backend* gb;
   TAILQ_FOREACH(gb, &gw->backends, link) {
-    if (gb->b != NULL && backend_has_capability(gb->b, "resources", NULL))
+    if (gb->b != NULL && !backend_is_off(gb->b) &&
+        backend_has_capability(gb->b, "resources", NULL))
       return gb;
   }
   return NULL;
@@ -383,7 +411,8 @@ static void gw_read_unlisted(struct gateway* gw,
     if (gw_template_match(gw->templates[i].tpl, uri))
       gw_ask_add(op, cap, gw->templates[i].owner->sc.name);
   TAILQ_FOREACH(gb, &gw->backends, link) {
-    if (gb->b != NULL && backend_has_capability(gb->b, "resources", NULL))
+    if (gb->b != NULL && !backend_is_off(gb->b) &&
+        backend_has_capability(gb->b, "resources", NULL))
       gw_ask_add(op, cap, gb->sc.name);
   }
   op->request = m;

@@ -213,7 +213,8 @@ static void gt_route_task(struct gateway* gw, struct jmsg* m) {
 /* ---- tasks/list across servers ------------------------------------------ */
 
 static bool gt_lists_tasks(const struct gw_backend* gb) {
-  return gb->b != NULL && backend_has_capability(gb->b, "tasks", "list");
+  return gb->b != NULL && !backend_is_off(gb->b) &&
+         backend_has_capability(gb->b, "tasks", "list");
 }
 
 /* The first server with tasks.list at or after gb. */

@@ -417,6 +417,19 @@ bool reload_takes(const struct backend* b, bool* overlap) {
   return *overlap || sc->build != NULL;
 }
 
+void reload_cancel(struct reload* r) {
+  if (r == NULL || r->closing)
+    return;
+  if (r->build != NULL || r->cand != NULL || r->waiting)
+    log_msg(LL_INFO, r->logname, 0,
+            "The reload in progress is abandoned: the server was stopped");
+  build_cancel(r->build);
+  r->build = NULL;
+  r->waiting = false;
+  rl_abandon(r);
+  r->cur = NULL;
+}
+
 void reload_forward_cancel(struct reload* r, const struct jmsg* m) {
   if (r == NULL)
     return;

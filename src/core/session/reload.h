@@ -65,6 +65,11 @@ void reload_begin(struct reload* r,
                   const char* why,
                   bool overlap);
 
+/* The serving server was stopped by the user (issue 15): a build or a
+ * new server still starting is stopped, so that nothing takes its place;
+ * old servers still draining finish as they would. */
+void reload_cancel(struct reload* r);
+
 /* Whether the owner should take backend_restart of b over (on_restart):
  * with overlap for a READY server (*overlap true), or to build first. */
 bool reload_takes(const struct backend* b, bool* overlap);

@@ -573,6 +573,12 @@ static void session_ev_restarted(struct backend* b, void* ctx) {
     s->pol->backend.on_restarted(b, s->pctx);
 }
 
+static void session_ev_resumed(struct backend* b, void* ctx, unsigned changed) {
+  struct session* s = ctx;
+  if (s->pol != NULL && s->pol->backend.on_resumed != NULL)
+    s->pol->backend.on_resumed(b, s->pctx, changed);
+}
+
 void session_forget_backend(struct session* s, struct backend* b) {
   /* Nothing of b stays in the table once it may be freed (relay.h). */
   relay_drop(&s->relay, b, 0, session_cancel_entry, s);
@@ -611,6 +617,7 @@ static const struct backend_events session_events = {
     .on_server_request = session_ev_server_request,
     .on_initialized = session_ev_initialized,
     .on_restarted = session_ev_restarted,
+    .on_resumed = session_ev_resumed,
     .on_process_gone = session_ev_process_gone,
     .on_stopped = session_ev_stopped,
     .on_lists = session_ev_lists,

@@ -157,7 +157,10 @@ static struct backend* single_ct_at(void* ctx, size_t i) {
 
 static void single_ct_restart(void* ctx, struct backend* b) {
   (void)ctx;
-  backend_restart(b, "asked for by the client (mcpmon__restart)");
+  if (backend_is_off(b)) /* stopped or disabled: started, as r does */
+    backend_user_start(b);
+  else
+    backend_restart(b, "asked for by the client (mcpmon__restart)");
 }
 
 static char* single_ct_logs(void* ctx, struct backend* b, int lines) {
@@ -283,6 +286,18 @@ static void single_ev_restarted(struct backend* b, void* ctx) {
   session_send_list_changed(sg->s, single_told_lists(sg), b);
 }
 
+/* Issue 15: started again after `mcpmon stop`: the handshake was
+ * replayed; list_changed only for the lists that differ from before the
+ * stop, of the kinds the client was told about. */
+static void single_ev_resumed(struct backend* b, void* ctx, unsigned changed) {
+  struct single* sg = ctx;
+  if ((changed & (1u << BACKEND_LIST_TEMPLATES)) != 0)
+    changed |= 1u << BACKEND_LIST_RESOURCES;
+  unsigned told = single_told_lists(sg);
+  if ((changed & told) != 0)
+    session_send_list_changed(sg->s, changed & told, b);
+}
+
 /* Issue 14: a file change reloads the server with overlap, unless the
  * config says stop-first (the backend then restarts it itself). */
 static bool single_ev_restart(struct backend* b, void* ctx, const char* why) {
@@ -341,9 +356,11 @@ static void single_ev_stopped(struct backend* b, void* ctx) {
 }
 
 static void single_ev_state(struct backend* b, void* ctx) {
-  (void)b;
-  if (single_down_for_good(ctx))
-    single_fail_init(ctx);
+  struct single* sg = ctx;
+  if (b == sg->backend && backend_is_off(b))
+    reload_cancel(sg->reload); /* issue 15: nothing takes its place */
+  if (single_down_for_good(sg))
+    single_fail_init(sg);
 }
 
 static void single_client_congested(void* ctx, bool full) {
@@ -361,6 +378,7 @@ static const struct session_policy single_policy = {
         {
             .on_initialized = single_ev_initialized,
             .on_restarted = single_ev_restarted,
+            .on_resumed = single_ev_resumed,
             .on_stopped = single_ev_stopped,
             .on_state = single_ev_state,
             .on_restart = single_ev_restart,
