@@ -91,7 +91,7 @@ static void keys_detail(struct view* v,
                         wint_t c) {
   if (c == 27 || c == L'q' || key == KEY_BACKSPACE || c == 127 ||
       key == KEY_LEFT)
-    view_set_screen(v, VIEW_TRAFFIC);
+    view_set_screen(v, v->detail_tool ? VIEW_DASHBOARD : VIEW_TRAFFIC);
   else if (c == L't')
     view_set_screen(v, VIEW_DASHBOARD);
   else if (key == KEY_UP || c == L'k')
@@ -123,14 +123,23 @@ static enum keys_action keys_traffic(struct view* v,
 }
 
 /* The dashboard: backends, tools and log. */
-static void keys_dashboard(struct view* v,
-                           const struct model* m,
-                           int key,
-                           wint_t c) {
+static enum keys_action keys_dashboard(struct view* v,
+                                       const struct model* m,
+                                       int key,
+                                       wint_t c) {
+  bool tools = v->focus == VIEW_FOCUS_TOOLS && v->tools != NULL;
   if (key == KEY_UP || c == L'k') {
-    view_select(v, m, -1);
+    if (tools)
+      view_tool_move(v, m, -1);
+    else
+      view_select(v, m, -1);
   } else if (key == KEY_DOWN || c == L'j') {
-    view_select(v, m, 1);
+    if (tools)
+      view_tool_move(v, m, 1);
+    else
+      view_select(v, m, 1);
+  } else if (tools && (key == KEY_ENTER || c == L'\r' || c == L'\n')) {
+    return KEYS_TOOL_DETAIL;
   } else if (c == L'\t' || key == KEY_BTAB) {
     view_toggle_focus(v);
   } else if (c == L'/') {
@@ -150,6 +159,7 @@ static void keys_dashboard(struct view* v,
   } else if (c == L'e') {
     view_select_events(v, m);
   }
+  return KEYS_NONE;
 }
 
 enum keys_action keys_handle(struct view* v,
@@ -201,6 +211,5 @@ enum keys_action keys_handle(struct view* v,
     return KEYS_NONE;
   if (v->screen == VIEW_TRAFFIC)
     return keys_traffic(v, m, key, c);
-  keys_dashboard(v, m, key, c);
-  return KEYS_NONE;
+  return keys_dashboard(v, m, key, c);
 }

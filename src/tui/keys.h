@@ -22,6 +22,7 @@ enum keys_action {
   KEYS_STOP,        /* stop the selected backend (issue 15) */
   KEYS_START,       /* start the selected backend, stopped or disabled */
   KEYS_DETAIL,      /* ask the core for the entry under the traffic cursor */
+  KEYS_TOOL_DETAIL, /* ask the core for the tool under the tools cursor */
   KEYS_CHOOSE,      /* attach to the instance selected in the chooser */
   KEYS_RESCAN,      /* look for running instances again (chooser) */
 };

@@ -110,7 +110,9 @@ struct model_traffic {
 /* The answer to a traffic command, pretty-printed for the detail pane. */
 struct model_detail {
   bool valid;
-  uint64_t seq;
+  uint64_t seq; /* of the traffic entry */
+  bool tool;    /* a tool's definition (issue 15), not a traffic entry */
+  char* title;  /* tool: "Tool NAME of SERVER"; NULL for traffic */
   char** lines; /* "Request", its JSON, "", "Response", ... */
   size_t nlines;
 };

@@ -217,16 +217,29 @@ static void tui_command(struct tui* t, const char* word, const char* name) {
   }
 }
 
-static void tui_ask_detail(struct tui* t) {
-  uint64_t seq;
-  if (!view_traffic_current(&t->view, &t->model, &seq))
+/* The traffic entry under the cursor, or (tool) the tool under the
+ * tools cursor (issue 15), on the detail screen. */
+static void tui_ask_detail(struct tui* t, bool tool) {
+  uint64_t seq = 0;
+  const char* server = view_selected_name(&t->view, &t->model);
+  const char* name = view_selected_tool(&t->view, &t->model);
+  if (tool ? server == NULL || name == NULL
+           : !view_traffic_current(&t->view, &t->model, &seq))
     return;
   cJSON* cmd = cJSON_CreateObject();
-  cJSON_AddStringToObject(cmd, "cmd", "traffic");
-  cJSON_AddNumberToObject(cmd, "seq", (double)seq);
+  cJSON_AddStringToObject(cmd, "cmd", tool ? "tool" : "traffic");
+  if (tool) {
+    cJSON_AddStringToObject(cmd, "backend", server);
+    cJSON_AddStringToObject(cmd, "name", name);
+  } else {
+    cJSON_AddNumberToObject(cmd, "seq", (double)seq);
+  }
   t->detail_id = ++t->next_id;
   cJSON_AddNumberToObject(cmd, "id", (double)t->detail_id);
-  view_traffic_detail_open(&t->view, seq);
+  if (tool)
+    view_traffic_detail_open_tool(&t->view);
+  else
+    view_traffic_detail_open(&t->view, seq);
   view_set_screen(&t->view, VIEW_DETAIL);
   if (!tui_send(t, cmd))
     view_traffic_detail_failed(&t->view, "not attached to mcpmon");
@@ -541,7 +554,8 @@ static void tui_act(struct tui* t, enum keys_action act) {
       tui_command(t, "restart", NULL);
       break;
     case KEYS_DETAIL:
-      tui_ask_detail(t);
+    case KEYS_TOOL_DETAIL:
+      tui_ask_detail(t, act == KEYS_TOOL_DETAIL);
       break;
     case KEYS_CHOOSE:
       tui_choose(t);

@@ -116,6 +116,7 @@ static int view_backend_rows(const struct view* v, size_t nbackends) {
 
 static void view_reset_backend_view(struct view* v) {
   v->tools_top = 0;
+  v->tool_sel = 0;
   v->log_follow = true;
   v->search_hit_valid = false;
 }
@@ -200,6 +201,31 @@ void view_set_screen(struct view* v, enum view_screen s) {
     v->dirty |= VIEW_D_LAYOUT;
   v->screen = s;
   v->dirty |= VIEW_D_ALL & ~VIEW_D_LAYOUT;
+}
+
+void view_tool_move(struct view* v, const struct model* m, int delta) {
+  const struct model_backend* b = view_selected(v, m);
+  if (b == NULL || b->ntools == 0)
+    return;
+  long i = (long)v->tool_sel + delta;
+  if (i < 0)
+    i = 0;
+  if ((size_t)i >= b->ntools)
+    i = (long)b->ntools - 1;
+  v->tool_sel = (size_t)i;
+  int h = crt_box_rows(v->tools);
+  if (v->tool_sel < v->tools_top)
+    v->tools_top = v->tool_sel;
+  else if (h > 0 && v->tool_sel >= v->tools_top + (size_t)h)
+    v->tools_top = v->tool_sel - (size_t)h + 1;
+  v->dirty |= VIEW_D_TOOLS;
+}
+
+const char* view_selected_tool(const struct view* v, const struct model* m) {
+  const struct model_backend* b = view_selected(v, m);
+  if (b == NULL || v->sel_events || v->tool_sel >= b->ntools)
+    return NULL;
+  return b->tools[v->tool_sel].name;
 }
 
 void view_toggle_focus(struct view* v) {
@@ -595,8 +621,13 @@ static void view_draw_tools(struct view* v, const struct model* m) {
     size_t i = v->tools_top + (size_t)row;
     if (i >= b->ntools)
       break;
+    /* Issue 15: with the focus here, a cursor; Enter shows the tool. */
+    bool cur = focus && i == v->tool_sel;
+    attr_t ca = cur ? crt_colors[CRT_SELECTED] : A_NORMAL;
+    if (cur)
+      crt_fill(w, 1 + row, 1, 1, ca);
     struct pen p = {w, 1 + row, 2, W - 2};
-    pen_put(&p, b->tools[i].name, A_BOLD);
+    pen_put(&p, b->tools[i].name, ca | A_BOLD);
     if (b->tools[i].description != NULL && p.end - p.x > 6) {
       pen_put(&p, "  ", A_NORMAL);
       pen_put(&p, b->tools[i].description, crt_colors[CRT_DIM]);

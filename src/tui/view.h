@@ -88,6 +88,7 @@ struct view {
   int backends_top;
   enum view_focus focus;
   size_t tools_top;
+  size_t tool_sel; /* the tool under the cursor while tools have focus */
 
   /* The log pane (view_log.c). */
   bool log_follow;  /* showing the newest lines */
@@ -102,7 +103,9 @@ struct view {
   size_t traffic_top;
   unsigned traffic_filter; /* VIEW_TF_* bits, cycled by f (issue 15) */
 
-  size_t detail_top;
+  size_t detail_top;   /* in rows as wrapped to the pane's width */
+  bool detail_tool;    /* showing a tool's definition (issue 15): back
+                          goes to the dashboard, not the traffic list */
   bool detail_pending; /* asked the core, no answer yet */
   uint64_t detail_seq;
   char* detail_error; /* owned; the core refused */
@@ -153,6 +156,10 @@ void view_select_events(struct view* v, const struct model* m);
 void view_scroll(struct view* v, const struct model* m, int pages);
 void view_set_screen(struct view* v, enum view_screen s);
 void view_toggle_focus(struct view* v);
+/* Move the tool cursor by delta (tools focused); the tool under it, or
+ * NULL. */
+void view_tool_move(struct view* v, const struct model* m, int delta);
+const char* view_selected_tool(const struct view* v, const struct model* m);
 
 /* Status line: a message (printf-like), alert in the alert colour;
  * cleared after ttl_ms (0: until replaced). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tui/model_detail.h"
 #include "tui/pen.h"
 #include "tui/tutil.h"
 
@@ -103,11 +104,48 @@ static void view_traffic_set(struct view* v,
   v->dirty |= VIEW_D_BODY;
 }
 
+/* The width detail text wraps at, and the rows the detail takes at it:
+ * a line longer than the pane goes on in rows below, two columns in. */
+static int vt_detail_width(const struct view* v) {
+  int w = getmaxx(v->body) - 4;
+  return w < 8 ? 8 : w;
+}
+
+/* Bytes of s from its start that fill one row of cols columns (at least
+ * one character, so that a row always moves on). */
+static size_t vt_piece(const char* s, int cols) {
+  int width;
+  size_t n = tu_fit(s, cols, &width);
+  if (n == 0 && s[0] != '\0') {
+    n = 1;
+    while (((unsigned char)s[n] & 0xC0) == 0x80) n++;
+  }
+  return n;
+}
+
+static size_t vt_line_rows(const char* s, int cols) {
+  size_t rows = 1;
+  size_t off = vt_piece(s, cols);
+  while (s[off] != '\0') {
+    off += vt_piece(s + off, cols - 2);
+    rows++;
+  }
+  return rows;
+}
+
+static size_t vt_detail_rows(const struct view* v, const struct model* m) {
+  int cols = vt_detail_width(v);
+  size_t rows = 0;
+  for (size_t i = 0; i < m->detail.nlines; i++)
+    rows += vt_line_rows(m->detail.lines[i], cols);
+  return rows;
+}
+
 static void view_traffic_detail_set(struct view* v,
                                     const struct model* m,
                                     long top) {
   long h = crt_box_rows(v->body);
-  long max = (long)m->detail.nlines - h;
+  long max = (long)vt_detail_rows(v, m) - h;
   if (top > max)
     top = max;
   if (top < 0)
@@ -153,7 +191,13 @@ void view_traffic_scroll(struct view* v, const struct model* m, int pages) {
 
 /* ---- the detail pane ----------------------------------------------------- */
 
+void view_traffic_detail_open_tool(struct view* v) {
+  view_traffic_detail_open(v, 0);
+  v->detail_tool = true;
+}
+
 void view_traffic_detail_open(struct view* v, uint64_t seq) {
+  v->detail_tool = false;
   v->detail_seq = seq;
   v->detail_pending = true;
   v->detail_top = 0;
@@ -277,8 +321,14 @@ static void view_traffic_draw_detail(struct view* v, const struct model* m) {
   int h = crt_box_rows(w);
   int W = getmaxx(w);
   char title[256];
-  long i = model_find_traffic(m, v->detail_seq);
-  if (i >= 0) {
+  long i = v->detail_tool ? -1 : model_find_traffic(m, v->detail_seq);
+  bool have = !v->detail_pending && v->detail_error == NULL &&
+              m->detail.valid && m->detail.seq == v->detail_seq &&
+              m->detail.tool == v->detail_tool;
+  if (v->detail_tool) {
+    snprintf(title, sizeof(title), "%s",
+             have && m->detail.title != NULL ? m->detail.title : "Tool");
+  } else if (i >= 0) {
     const struct model_traffic* t = &m->traffic[i];
     snprintf(title, sizeof(title), "#%llu %s%s%s%s%s",
              (unsigned long long)t->seq, t->method, t->tool ? " " : "",
@@ -287,15 +337,13 @@ static void view_traffic_draw_detail(struct view* v, const struct model* m) {
   } else {
     snprintf(title, sizeof(title), "#%llu", (unsigned long long)v->detail_seq);
   }
-  bool have = !v->detail_pending && v->detail_error == NULL &&
-              m->detail.valid && m->detail.seq == v->detail_seq;
+  size_t rows = have ? vt_detail_rows(v, m) : 0;
   char note[64] = "Esc: back";
-  if (have && m->detail.nlines > (size_t)h)
-    snprintf(note, sizeof(note), "%zu-%zu/%zu  Esc: back", v->detail_top + 1,
-             v->detail_top + (size_t)h < m->detail.nlines
-                 ? v->detail_top + (size_t)h
-                 : m->detail.nlines,
-             m->detail.nlines);
+  if (have && rows > (size_t)h)
+    snprintf(
+        note, sizeof(note), "%zu-%zu/%zu  Esc: back", v->detail_top + 1,
+        v->detail_top + (size_t)h < rows ? v->detail_top + (size_t)h : rows,
+        rows);
   crt_box(w, true, title, note, crt_colors[CRT_DIM]);
   if (v->detail_error != NULL) {
     struct pen p = {w, 1, 2, W - 2};
@@ -304,15 +352,27 @@ static void view_traffic_draw_detail(struct view* v, const struct model* m) {
   } else if (!have) {
     crt_text(w, 1, 2, W - 4, "Asking the core...", crt_colors[CRT_DIM]);
   } else {
-    for (int row = 0; row < h; row++) {
-      size_t k = v->detail_top + (size_t)row;
-      if (k >= m->detail.nlines)
-        break;
+    /* Issue 15: long values wrap (two columns in) instead of being cut
+     * at the border; detail_top counts rows. */
+    int cols = vt_detail_width(v);
+    size_t r = 0;
+    int y = 1;
+    for (size_t k = 0; k < m->detail.nlines && y <= h; k++) {
       const char* line = m->detail.lines[k];
-      bool heading =
-          strcmp(line, "Request") == 0 || strcmp(line, "Response") == 0;
-      crt_text(w, 1 + row, 2, W - 4, line,
-               heading ? crt_colors[CRT_TITLE_FOCUS] : A_NORMAL);
+      attr_t a =
+          model_detail_heading(line) ? crt_colors[CRT_TITLE_FOCUS] : A_NORMAL;
+      size_t off = 0;
+      bool first = true;
+      do {
+        size_t n = vt_piece(line + off, first ? cols : cols - 2);
+        if (r++ >= v->detail_top && y <= h) {
+          char* piece = tu_strndup(line + off, n);
+          crt_text(w, y++, first ? 2 : 4, first ? cols : cols - 2, piece, a);
+          free(piece);
+        }
+        off += n;
+        first = false;
+      } while (line[off] != '\0');
     }
   }
   wnoutrefresh(w);

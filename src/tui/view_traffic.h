@@ -36,6 +36,9 @@ void view_traffic_cycle_filter(struct view* v, const struct model* m);
  * MODEL_CH_DETAIL for it, in view_model_changed). The caller shows it:
  * view_set_screen(v, VIEW_DETAIL). */
 void view_traffic_detail_open(struct view* v, uint64_t seq);
+/* The same for a tool's definition (issue 15): back goes to the
+ * dashboard. */
+void view_traffic_detail_open_tool(struct view* v);
 /* The core will not answer for the detail shown: say why (copied) in its
  * place. */
 void view_traffic_detail_failed(struct view* v, const char* why);

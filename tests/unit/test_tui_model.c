@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "tui/model.h"
+#include "tui/model_detail.h"
 
 static const char snapshot_single[] =
     "{\"type\":\"snapshot\","
@@ -749,7 +750,39 @@ static void test_traffic_running_and_filters(void) {
   model_free(&m);
 }
 
+/* Issue 15: a tool's definition for the detail screen. */
+static void test_tool_detail(void) {
+  struct model m;
+  model_init(&m);
+  model_apply_line(
+      &m,
+      "{\"type\":\"tool_detail\",\"backend\":\"srv\",\"tool\":{\"name\":"
+      "\"lookup\",\"description\":\"Look up.\\nTwo lines.\",\"inputSchema\":"
+      "{\"type\":\"object\"}}}",
+      NULL);
+  CHECK(m.detail.valid && m.detail.tool);
+  CHECK_STR(m.detail.title, "Tool lookup of srv");
+  CHECK_STR(m.detail.lines[0], "Description");
+  CHECK_STR(m.detail.lines[1], "Look up.");
+  CHECK_STR(m.detail.lines[2], "Two lines.");
+  CHECK(model_detail_heading("Input schema"));
+  CHECK(!model_detail_heading("Look up."));
+  bool schema = false;
+  for (size_t i = 0; i < m.detail.nlines; i++)
+    if (strcmp(m.detail.lines[i], "  \"type\": \"object\"") == 0)
+      schema = true;
+  CHECK(schema);
+  /* A traffic detail after it is no tool. */
+  model_apply_line(&m,
+                   "{\"type\":\"traffic_detail\",\"seq\":3,\"request\":{},"
+                   "\"response\":null}",
+                   NULL);
+  CHECK(!m.detail.tool && m.detail.title == NULL && m.detail.seq == 3);
+  model_free(&m);
+}
+
 int main(void) {
+  test_tool_detail();
   test_snapshot();
   test_traffic_running_and_filters();
   test_crashes();

@@ -24,6 +24,7 @@
 
 #include "core/control/control_json.h"
 #include "core/control/control_model.h"
+#include "core/control/control_path.h"
 #include "core/log.h"
 #include "core/slab.h"
 #include "lib/framer.h"
@@ -427,6 +428,53 @@ static void ctl_cmd_traffic(struct ctl_client* cl,
   ctl_send(cl, ctl_json_traffic_detail(cb, t, id));
 }
 
+/* Issue 15: one tool's whole definition, as its server listed it, for
+ * the dashboard's tool detail (the snapshot carries names and
+ * descriptions only). */
+static void ctl_cmd_tool(struct ctl_client* cl,
+                         const cJSON* cmd,
+                         const cJSON* id) {
+  const char* bname =
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cmd, "backend"));
+  const char* tname =
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cmd, "name"));
+  if (bname == NULL || tname == NULL) {
+    ctl_error(cl, id, "tool needs a 'backend' and a 'name'");
+    return;
+  }
+  const struct ctl_backend* cb = ctl_model_find_name(&cl->c->model, bname);
+  const cJSON* tool = NULL;
+  const cJSON* tools = cb != NULL ? backend_tools(cb->b) : NULL;
+  const cJSON* t;
+  cJSON_ArrayForEach(t, tools) {
+    const char* n =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "name"));
+    if (n != NULL && strcmp(n, tname) == 0) {
+      tool = t;
+      break;
+    }
+  }
+  if (tool == NULL) {
+    char msg[300];
+    snprintf(msg, sizeof(msg), "%s '%.100s' has no tool '%.100s' now",
+             cb != NULL ? "server" : "no server", bname, tname);
+    ctl_error(cl, id, msg);
+    return;
+  }
+  cJSON* o = ctl_reply("tool_detail", id);
+  cJSON_AddStringToObject(o, "backend", bname);
+  cJSON_AddItemToObject(o, "tool", cJSON_Duplicate(tool, 1));
+  size_t len;
+  char* text = ctl_json_print(o, &len);
+  cJSON_Delete(o);
+  if (len > CONTROL_SERVER_LINE_MAX) {
+    free(text);
+    ctl_error(cl, id, "that tool's definition is over the 1 MiB line limit");
+    return;
+  }
+  ctl_send_text(cl, text, len);
+}
+
 static void ctl_on_line(void* ctx, char* line, size_t len) {
   struct ctl_client* cl = ctx;
   cJSON* cmd = cJSON_ParseWithLength(line, len);
@@ -447,6 +495,8 @@ static void ctl_on_line(void* ctx, char* line, size_t len) {
     ctl_cmd_control(cl, cmd, id, CTL_STOP);
   } else if (strcmp(name->valuestring, "traffic") == 0) {
     ctl_cmd_traffic(cl, cmd, id);
+  } else if (strcmp(name->valuestring, "tool") == 0) {
+    ctl_cmd_tool(cl, cmd, id);
   } else {
     char msg[128];
     snprintf(msg, sizeof(msg), "unknown command '%.60s'", name->valuestring);
@@ -557,31 +607,6 @@ static void ctl_on_connection(uv_stream_t* server, int status) {
 /* ---- the socket ------------------------------------------------------------
  */
 
-/* Replace a stale socket; refuse to take over a live one. */
-static int ctl_clear_path(const char* path, char* err, size_t errlen) {
-  struct stat st;
-  if (lstat(path, &st) != 0)
-    return 0;
-  if (!S_ISSOCK(st.st_mode)) {
-    snprintf(err, errlen, "'%s' exists and is not a socket", path);
-    return UV_EEXIST;
-  }
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_un sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sun_family = AF_UNIX;
-  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-  bool live = fd >= 0 && connect(fd, (struct sockaddr*)&sa, sizeof(sa)) == 0;
-  if (fd >= 0)
-    close(fd);
-  if (live) {
-    snprintf(err, errlen, "another mcpmon is serving '%s'", path);
-    return UV_EADDRINUSE;
-  }
-  unlink(path);
-  return 0;
-}
-
 int control_start(uv_loop_t* loop,
                   const char* path,
                   const struct control_info* info,
@@ -589,51 +614,7 @@ int control_start(uv_loop_t* loop,
                   char* err,
                   size_t errlen) {
   char def[512];
-  int rc;
-  if (path == NULL) {
-    /* The default folder must be private (issue 12 item 7). */
-    char dir[512], why[768];
-    if (control_default_dir(dir, sizeof(dir)) != 0 ||
-        control_default_path((long)getpid(), def, sizeof(def)) != 0) {
-      snprintf(err, errlen, "the default socket path is too long");
-      return UV_ENAMETOOLONG;
-    }
-    rc = control_dir_make(dir, why, sizeof(why));
-    if (rc != 0) {
-      snprintf(err, errlen,
-               "%s; remove it, or set XDG_RUNTIME_DIR to a folder of your "
-               "own, or pass --tui PATH",
-               why);
-      return rc;
-    }
-    path = def;
-  }
-  if (strlen(path) >= sizeof(((struct sockaddr_un*)0)->sun_path)) {
-    snprintf(err, errlen, "socket path '%s' is too long (max %zu bytes)", path,
-             sizeof(((struct sockaddr_un*)0)->sun_path) - 1);
-    return UV_ENAMETOOLONG;
-  }
-  if (path != def) {
-    /* A path the user gave: its folder is made if missing, and nobody
-     * else may rename or replace what is in it (issue 12 item 7). */
-    char dir[512];
-    snprintf(dir, sizeof(dir), "%s", path);
-    char* slash = strrchr(dir, '/');
-    if (slash == NULL)
-      snprintf(dir, sizeof(dir), ".");
-    else
-      slash[slash == dir ? 1 : 0] = '\0';
-    char why[768];
-    rc = control_dir_make_parent(dir, why, sizeof(why));
-    if (rc != 0) {
-      snprintf(err, errlen,
-               "%s; choose a socket path in a folder of your own "
-               "(--tui PATH)",
-               why);
-      return rc;
-    }
-  }
-  rc = ctl_clear_path(path, err, errlen);
+  int rc = ctl_path_prepare(&path, def, sizeof(def), err, errlen);
   if (rc != 0)
     return rc;
 

@@ -5,7 +5,8 @@
  *
  *   mcpmon__status   every server: state, pid, uptime, restarts, crashes,
  *                    last exit, last reload outcome
- *   mcpmon__restart  {server?}: restart one server, or all when omitted
+ *   mcpmon__restart  {server?}: restart one server (a stopped one is
+ *                    started), or all running ones when omitted
  *   mcpmon__logs     {server?, lines? = 50}: the server's recent stderr
  *                    and mcpmon's own lines about it
  *
