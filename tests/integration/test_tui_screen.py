@@ -357,8 +357,8 @@ def test_stop_and_start_keys():
                 tm.wait_for("Servers (2)")
                 tm.wait_for(lambda t: "disabled" in t and "ready" in t)
                 tm.keys("?")
-                text = tm.wait_for("stop the selected server")
-                assert "start it (stopped, or disabled)" in text, text
+                text = tm.wait_for("stop, start the selected server")
+                assert "Any key closes this help" in text, text
                 tm.keys("Escape")
                 tm.keys("j")
                 tm.wait_for("Log: later")
