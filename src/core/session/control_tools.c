@@ -190,16 +190,18 @@ static struct backend* ct_find(const struct ctools_host* h,
   const char** names = xcalloc(n ? n : 1, sizeof(*names));
   size_t k = 0;
   struct backend* found = NULL;
+  struct backend* only = NULL;
   for (size_t i = 0; i < n; i++) {
     struct backend* b = h->at(h->ctx, i);
     if (b == NULL)
       continue;
     names[k++] = backend_name(b);
+    only = b;
     if (name != NULL && strcmp(backend_name(b), name) == 0)
       found = b;
   }
   if (name == NULL && one_ok && k == 1)
-    found = h->at(h->ctx, 0) != NULL ? h->at(h->ctx, 0) : NULL;
+    found = only;
   if (found == NULL) {
     struct strbuf sb;
     strbuf_init(&sb);
