@@ -7,7 +7,7 @@
 #include "config/cli.h"
 #include "config/config.h"
 #include "config/config_yaml.h"
-#include "config/suggest.h"
+#include "lib/suggest.h"
 #include "core/log.h"
 #include "core/proc/proc.h"
 #include "core/proc/strays.h"

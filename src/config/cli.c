@@ -24,7 +24,7 @@
 #include <strings.h>
 
 #include "config/cfgutil.h"
-#include "config/suggest.h"
+#include "lib/suggest.h"
 
 /* What --ext trims around an extension and refuses inside one: isspace()
  * in the C locale, which the command line is parsed in. */

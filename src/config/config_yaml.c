@@ -20,7 +20,7 @@
 
 #include "config/cfgutil.h"
 #include "config/expand.h"
-#include "config/suggest.h"
+#include "lib/suggest.h"
 #include "config/yaml_map.h"
 #include "config/yaml_tree.h"
 
