@@ -20,9 +20,9 @@
 
 #include "config/cfgutil.h"
 #include "config/expand.h"
-#include "lib/suggest.h"
 #include "config/yaml_map.h"
 #include "config/yaml_tree.h"
+#include "lib/suggest.h"
 
 #define CY_MAX_FILE (4u * 1024u * 1024u)
 #define CY_MAX_NAME 64 /* server names */
