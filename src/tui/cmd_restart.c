@@ -1,6 +1,6 @@
-/* cmd_restart.c - mcpmon restart [NAME] [--socket PATH]: ask a running
- * instance to restart one backend, or all of them. What the instance says
- * is printed escaped (ctl_print_error). */
+/* cmd_restart.c - mcpmon restart [PID] [NAME] [--socket PATH]: ask a
+ * running instance to restart one backend, or all of them. What the instance
+ * says is printed escaped (ctl_print_error). */
 #include <locale.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,91 +8,70 @@
 #include <string.h>
 
 #include "tui/ctlclient.h"
+#include "tui/ctltarget.h"
 #include "tui/tui.h"
 #include "tui/tutil.h"
 
 static const char restart_usage[] =
-    "Usage: mcpmon restart [NAME] [--socket PATH]\n"
+    "Usage: mcpmon restart [PID] [NAME] [--socket PATH] [--pid PID]\n"
     "Restart server NAME of a running mcpmon, or all of its servers.\n"
-    "Without --socket, asks the only running instance.\n";
-
-/* The backend names of the instance, "a, b, c", for the unknown-name
- * message; NULL when the snapshot cannot be had. *found tells whether
- * name is among them. */
-static char* restart_known_names(struct ctl_conn* c,
-                                 const char* name,
-                                 bool* found) {
-  *found = false;
-  cJSON* cmd = cJSON_CreateObject();
-  cJSON_AddStringToObject(cmd, "cmd", "snapshot");
-  cJSON* snap = NULL;
-  char err[256];
-  int rc =
-      ctl_request(c, cmd, "snapshot", CTL_TIMEOUT_MS, &snap, err, sizeof(err));
-  cJSON_Delete(cmd);
-  if (rc != 0) {
-    cJSON_Delete(snap);
-    return NULL;
-  }
-  char* names = tu_strdup("");
-  const cJSON* b;
-  cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(snap, "backends")) {
-    const char* bname =
-        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "name"));
-    if (bname == NULL)
-      continue;
-    if (strcmp(bname, name) == 0)
-      *found = true;
-    char* more = tu_asprintf("%s%s%s", names, names[0] ? ", " : "", bname);
-    free(names);
-    names = more;
-  }
-  cJSON_Delete(snap);
-  return names;
-}
+    "The instance: the one with --socket PATH, the one whose pid is PID\n"
+    "(as the list of instances shows it), else the only one that has a\n"
+    "server NAME, else the only one running. A lone number is a pid when\n"
+    "no server has that name.\n"
+    "Exit status: 0 the restart began; 1 no instance could be reached or\n"
+    "it refused; 2 a usage error (several instances, no such server).\n";
 
 int restart_main(int argc, char** argv) {
   setlocale(LC_ALL, "");
   tu_cjson_hooks();
-  const char* socket = NULL;
-  const char* name = NULL;
+  struct ctl_target t = {0};
+  const char* words[2];
+  int nwords = 0;
   for (int i = 1; i < argc; i++) {
     const char* a = argv[i];
-    if (strcmp(a, "--socket") == 0) {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "mcpmon restart: --socket needs a PATH\n%s",
-                restart_usage);
-        return 2;
-      }
-      socket = argv[++i];
-    } else if (strncmp(a, "--socket=", 9) == 0) {
-      socket = a + 9;
-    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+    int opt = ctl_target_option(&t, "restart", restart_usage, argc, argv, &i);
+    if (opt == 2)
+      return 2;
+    if (opt == 1)
+      continue;
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       fputs(restart_usage, stdout);
       return 0;
     } else if (a[0] == '-' && a[1] != '\0') {
       fprintf(stderr, "mcpmon restart: unknown option '%s'\n%s", a,
               restart_usage);
       return 2;
-    } else if (name != NULL) {
+    } else if (nwords == 2) {
       fprintf(stderr, "mcpmon restart: one NAME at most ('%s' and '%s')\n%s",
-              name, a, restart_usage);
+              words[1], a, restart_usage);
       return 2;
     } else {
-      name = a;
+      words[nwords++] = a;
     }
   }
-  if (socket != NULL && socket[0] == '\0') {
-    fprintf(stderr, "mcpmon restart: --socket needs a PATH\n%s", restart_usage);
-    return 2;
+  if (nwords == 2) {
+    /* restart PID NAME */
+    if (!ctl_target_is_pid(words[0])) {
+      fprintf(stderr,
+              "mcpmon restart: one NAME at most ('%s' and '%s'); a PID "
+              "before NAME is a number\n%s",
+              words[0], words[1], restart_usage);
+      return 2;
+    }
+    if (ctl_target_word(&t, "restart", restart_usage, words[0]) != 0)
+      return 2;
+    t.server = words[1];
+  } else if (nwords == 1) {
+    t.server = words[0];
+    t.server_may_be_pid = t.socket == NULL && t.pid == 0;
   }
   char* path;
   struct ctl_conn c;
-  if (ctl_open_instance(socket,
-                        name ? "mcpmon restart NAME --socket %s"
-                             : "mcpmon restart --socket %s",
-                        &c, &path) != 0)
-    return 1;
+  int open = ctl_open_target("restart", &t, &c, &path);
+  if (open != 0)
+    return open;
+  const char* name = t.server;
   char err[1024];
   cJSON* cmd = cJSON_CreateObject();
   cJSON_AddStringToObject(cmd, "cmd", "restart");
@@ -120,18 +99,12 @@ int restart_main(int argc, char** argv) {
     if (why == NULL)
       why = cJSON_GetStringValue(
           cJSON_GetObjectItemCaseSensitive(res, "message"));
-    bool found = false;
-    char* known = name != NULL ? restart_known_names(&c, name, &found) : NULL;
-    char* msg;
-    if (known != NULL && !found)
-      msg = tu_asprintf("no server named '%s' (known: %s)", name,
-                        known[0] ? known : "none");
-    else
-      msg = tu_asprintf("the restart was refused: %s",
-                        why ? why : "(no reason given)");
+    /* The name was checked against the snapshot (ctl_resolve_target);
+     * the core says why it refused anyway. */
+    char* msg = tu_asprintf("the restart was refused: %s",
+                            why ? why : "(no reason given)");
     ctl_print_error("mcpmon: ", msg);
     free(msg);
-    free(known);
     status = 1;
   }
   cJSON_Delete(res);

@@ -118,9 +118,22 @@ struct ctl_instance {
   char* config;    /* owned, NULL if none */
   int64_t started; /* Unix ms, 0 if unknown */
   int nbackends;
+  char** servers; /* the backends' names, owned; nservers of them */
+  size_t nservers;
   char* problem; /* owned; non-NULL when it answered but not usefully
                     (other protocol version, no snapshot) */
 };
+
+/* Connect to the socket at path, read its hello and snapshot into *in
+ * (freed with ctl_instance_free).
+ * Returns false, with *in empty, when the socket is stale, missing or not
+ * a socket; true otherwise, in->problem saying what went wrong if
+ * anything did. */
+bool ctl_probe(const char* path, int timeout_ms, struct ctl_instance* in);
+/* Free what one ctl_instance owns (not the struct itself). */
+void ctl_instance_free(struct ctl_instance* in);
+/* Whether in has a server called name. */
+bool ctl_instance_has(const struct ctl_instance* in, const char* name);
 
 /* List *.sock in the search directories that ctl_check_search_dirs
  * trusts, connect to each (skipping stale sockets and paths that are not

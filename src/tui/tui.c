@@ -1,4 +1,4 @@
-/* tui.c - mcpmon tui [SOCKET]: the dashboard's loop. libuv runs it:
+/* tui.c - mcpmon tui [PID | SOCKET]: the dashboard's loop. libuv runs it:
  * the control socket (a uv_pipe_t on the connected fd), keys (a uv_poll_t
  * on the process's own open file of the terminal; keys.c says what each
  * does, and this file carries out what needs the socket), SIGWINCH, SIGINT,
@@ -27,6 +27,7 @@
 #include "proto/control_proto.h"
 #include "tui/crt.h"
 #include "tui/ctlclient.h"
+#include "tui/ctltarget.h"
 #include "tui/keys.h"
 #include "tui/model.h"
 #include "tui/tutil.h"
@@ -41,9 +42,12 @@
 #define TUI_CONNECT_TIMEOUT_MS 300
 
 static const char tui_usage[] =
-    "Usage: mcpmon tui [SOCKET]\n"
-    "Open the live dashboard of a running mcpmon. Without SOCKET, attaches\n"
-    "to the only running instance, or lists them to choose from.\n";
+    "Usage: mcpmon tui [PID | SOCKET] [--socket PATH] [--pid PID]\n"
+    "Open the live dashboard of a running mcpmon. Without PID or SOCKET,\n"
+    "attaches to the only running instance, or lists them to choose from;\n"
+    "a number is the pid of an instance as that list shows it.\n"
+    "  --socket PATH  the control socket of the instance (mcpmon --tui PATH)\n"
+    "  --pid PID      the instance whose process id is PID\n";
 
 struct tui;
 
@@ -592,22 +596,25 @@ static int tui_run(struct tui* t, FILE* in, int fd) {
 int tui_main(int argc, char** argv) {
   setlocale(LC_ALL, "");
   tu_cjson_hooks();
-  const char* socket = NULL;
+  struct ctl_target target = {0};
   for (int i = 1; i < argc; i++) {
     const char* a = argv[i];
+    int opt = ctl_target_option(&target, "tui", tui_usage, argc, argv, &i);
+    if (opt == 2)
+      return 2;
+    if (opt == 1)
+      continue;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       fputs(tui_usage, stdout);
       return 0;
     } else if (a[0] == '-' && a[1] != '\0') {
       fprintf(stderr, "mcpmon tui: unknown option '%s'\n%s", a, tui_usage);
       return 2;
-    } else if (socket != NULL) {
-      fprintf(stderr, "mcpmon tui: one SOCKET at most ('%s' and '%s')\n%s",
-              socket, a, tui_usage);
+    } else if (ctl_target_word(&target, "tui", tui_usage, a) != 0) {
       return 2;
     }
-    socket = a;
   }
+  const char* socket = target.socket;
   if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
     fprintf(stderr, "mcpmon tui: needs a terminal; try 'mcpmon status'\n");
     return 1;
@@ -618,6 +625,15 @@ int tui_main(int argc, char** argv) {
   view_init(&t.view);
   char err[1024];
   int fd = -1;
+  char* by_pid = NULL;
+  if (target.pid != 0) {
+    int rc = ctl_resolve_target("tui", &target, &by_pid);
+    if (rc != 0) {
+      view_free(&t.view);
+      return rc;
+    }
+    socket = by_pid;
+  }
   if (socket == NULL && ctl_check_search_dirs(err, sizeof(err)) != 0) {
     ctl_print_error("mcpmon: ", err);
     goto fail;
@@ -646,6 +662,7 @@ int tui_main(int argc, char** argv) {
     }
   } else {
     tui_set_path(&t, socket);
+    free(by_pid);
   }
   if (t.path != NULL &&
       ctl_socket_connect(t.path, CTL_TIMEOUT_MS, &fd, err, sizeof(err)) != 0) {
