@@ -298,13 +298,18 @@ static enum cli_result cli_apply(struct cli_state* st,
       cli_set_str(&cfg->config_path, value);
       return CLI_RUN;
     case OPT_TUI:
-      cli_set_str(&cfg->control_path, value);
-      cfg->no_control = false;
-      return CLI_RUN;
     case OPT_NO_TUI:
-      free(cfg->control_path);
-      cfg->control_path = NULL;
-      cfg->no_control = true;
+      /* Issue 15: one says where the socket goes, the other that there is
+       * none; together they are a mistake, not "last wins". */
+      if (o->id == OPT_TUI ? cfg->no_control : cfg->control_path != NULL)
+        return cli_fail(st,
+                        "options '--tui' and '--no-tui' contradict each "
+                        "other: '--tui PATH' names the dashboard's socket, "
+                        "'--no-tui' turns it off; keep one");
+      if (o->id == OPT_TUI)
+        cli_set_str(&cfg->control_path, value);
+      else
+        cfg->no_control = true;
       return CLI_RUN;
     case OPT_QUIET:
       cfg->verbosity = 0;
