@@ -7,11 +7,11 @@
 #include "config/cli.h"
 #include "config/config.h"
 #include "config/config_yaml.h"
-#include "config/suggest.h"
 #include "core/log.h"
 #include "core/proc/proc.h"
 #include "core/proc/strays.h"
 #include "core/run.h"
+#include "lib/suggest.h"
 #include "tui/tui.h"
 
 /* How long the exit waits for stderr to take the lines still queued: a

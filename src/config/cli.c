@@ -24,7 +24,7 @@
 #include <strings.h>
 
 #include "config/cfgutil.h"
-#include "config/suggest.h"
+#include "lib/suggest.h"
 
 /* What --ext trims around an extension and refuses inside one: isspace()
  * in the C locale, which the command line is parsed in. */
@@ -333,13 +333,18 @@ static enum cli_result cli_apply(struct cli_state* st,
       cli_set_str(&cfg->config_path, value);
       return CLI_RUN;
     case OPT_TUI:
-      cli_set_str(&cfg->control_path, value);
-      cfg->no_control = false;
-      return CLI_RUN;
     case OPT_NO_TUI:
-      free(cfg->control_path);
-      cfg->control_path = NULL;
-      cfg->no_control = true;
+      /* Issue 15: one says where the socket goes, the other that there is
+       * none; together they are a mistake, not "last wins". */
+      if (o->id == OPT_TUI ? cfg->no_control : cfg->control_path != NULL)
+        return cli_fail(st,
+                        "options '--tui' and '--no-tui' contradict each "
+                        "other: '--tui PATH' names the dashboard's socket, "
+                        "'--no-tui' turns it off; keep one");
+      if (o->id == OPT_TUI)
+        cli_set_str(&cfg->control_path, value);
+      else
+        cfg->no_control = true;
       return CLI_RUN;
     case OPT_CONTROL_TOOLS:
       cfg->control_tools = true;
@@ -600,10 +605,10 @@ int cli_parse_size(const char* s, size_t* out) {
 static const char cli_help[] =
     "Usage: mcpmon [options] -- command [args...]\n"
     "       mcpmon [options] --config FILE\n"
-    "       mcpmon tui [SOCKET]\n"
-    "       mcpmon status [SOCKET] [--json]\n"
-    "       mcpmon restart [NAME] [--socket PATH]\n"
-    "       mcpmon start|stop NAME [--socket PATH]\n"
+    "       mcpmon tui [PID | SOCKET]\n"
+    "       mcpmon status [PID | SOCKET] [--json]\n"
+    "       mcpmon restart [PID] [NAME]\n"
+    "       mcpmon start|stop [PID] NAME\n"
     "\n"
     "Hot reload for MCP servers, like nodemon: runs the server command,\n"
     "watches files and restarts the server when they change, while the MCP\n"
@@ -683,17 +688,16 @@ static const char cli_help[] =
     "  -h, --help              show this help and exit\n"
     "  -V, --version           show the version and exit\n"
     "\n"
-    "Commands (talk to a running mcpmon; without SOCKET, to the only one\n"
-    "running):\n"
-    "  tui [SOCKET]            open the dashboard\n"
-    "  status [SOCKET] [--json]\n"
-    "                          print the state of every server\n"
-    "  restart [NAME] [--socket PATH]\n"
-    "                          restart server NAME, or all servers\n"
-    "  stop NAME [--socket PATH]\n"
-    "                          stop server NAME until it is started\n"
-    "  start NAME [--socket PATH]\n"
-    "                          start server NAME (stopped, or disabled in\n"
+    "Commands (talk to a running mcpmon: the one with --socket PATH, the\n"
+    "one whose pid is PID, else the only one running; each has --help):\n"
+    "  tui [PID | SOCKET]      open the dashboard\n"
+    "  status [PID | SOCKET] [--json]\n"
+    "                          print the state of every server; exit\n"
+    "                          status 3 when one is down\n"
+    "  restart [PID] [NAME]    restart server NAME (of the instance that\n"
+    "                          has it), or all servers\n"
+    "  stop [PID] NAME         stop server NAME until it is started\n"
+    "  start [PID] NAME        start server NAME (stopped, or disabled in\n"
     "                          the config) for this run\n"
     "\n"
     "Examples:\n"

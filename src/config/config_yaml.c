@@ -20,10 +20,10 @@
 
 #include "config/cfgutil.h"
 #include "config/expand.h"
-#include "config/suggest.h"
 #include "config/yaml_map.h"
 #include "config/yaml_tree.h"
 #include "config/yaml_values.h"
+#include "lib/suggest.h"
 
 #define CY_MAX_FILE (4u * 1024u * 1024u)
 #define CY_MAX_NAME 64 /* server names */

@@ -1,5 +1,6 @@
-/* cmd_status.c - mcpmon status [SOCKET] [--json]: the snapshot of a
- * running instance, once, as two tables or as the JSON object itself.
+/* cmd_status.c - mcpmon status [PID | SOCKET] [--json]: the snapshot of a
+ * running instance, once, as two tables or as the JSON object itself,
+ * and its health as the exit status (3: a server is down).
  * What the instance says is printed escaped (tu_escape, tu_escape_json). */
 #include <locale.h>
 #include <stdio.h>
@@ -7,15 +8,23 @@
 #include <string.h>
 
 #include "tui/ctlclient.h"
+#include "tui/ctltarget.h"
 #include "tui/model.h"
 #include "tui/tui.h"
 #include "tui/tutil.h"
 
 static const char status_usage[] =
-    "Usage: mcpmon status [SOCKET] [--json]\n"
+    "Usage: mcpmon status [PID | SOCKET] [--socket PATH] [--pid PID] "
+    "[--json]\n"
     "Print the state of a running mcpmon and of each of its servers.\n"
-    "Without SOCKET, asks the only running instance.\n"
-    "  --json   print the snapshot object of the control protocol\n";
+    "Without PID or SOCKET, asks the only running instance; a number is\n"
+    "the pid of an instance as the list of instances shows it.\n"
+    "  --socket PATH  the control socket of the instance (mcpmon --tui PATH)\n"
+    "  --pid PID      the instance whose process id is PID\n"
+    "  --json         print the snapshot object of the control protocol\n"
+    "Exit status: 0 every server is ready (or starting, or stopped on\n"
+    "purpose); 3 a server is crashed or waiting for a file change, or its\n"
+    "last reload failed; 1 no instance could be reached; 2 a usage error.\n";
 
 /* A table of strings printed with columns padded to their widest cell;
  * each cell is escaped (tu_escape): it came from the socket. */
@@ -117,13 +126,40 @@ static void status_tables(const struct model* m) {
     puts("(no servers)");
 }
 
+/* Issue 15: the health in the exit status, from the snapshot itself: 3
+ * when a server the user has not turned off is crashed or waiting, or
+ * its last reload failed; else 0. Starting and restarting are on their
+ * way; stopped and disabled are off on purpose. */
+static int status_health(const cJSON* snap) {
+  const cJSON* b;
+  cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(snap, "backends")) {
+    if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(b, "enabled")))
+      continue;
+    const char* state =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "state"));
+    if (state != NULL &&
+        (strcmp(state, "crashed") == 0 || strcmp(state, "waiting") == 0))
+      return 3;
+    const char* outcome = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(b, "lastReload"), "outcome"));
+    if (outcome != NULL && strcmp(outcome, "ok") != 0)
+      return 3;
+  }
+  return 0;
+}
+
 int status_main(int argc, char** argv) {
   setlocale(LC_ALL, "");
   tu_cjson_hooks();
-  const char* socket = NULL;
+  struct ctl_target t = {0};
   bool json = false;
   for (int i = 1; i < argc; i++) {
     const char* a = argv[i];
+    int opt = ctl_target_option(&t, "status", status_usage, argc, argv, &i);
+    if (opt == 2)
+      return 2;
+    if (opt == 1)
+      continue;
     if (strcmp(a, "--json") == 0) {
       json = true;
     } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -133,18 +169,15 @@ int status_main(int argc, char** argv) {
       fprintf(stderr, "mcpmon status: unknown option '%s'\n%s", a,
               status_usage);
       return 2;
-    } else if (socket != NULL) {
-      fprintf(stderr, "mcpmon status: one SOCKET at most ('%s' and '%s')\n%s",
-              socket, a, status_usage);
+    } else if (ctl_target_word(&t, "status", status_usage, a) != 0) {
       return 2;
-    } else {
-      socket = a;
     }
   }
   char* path;
   struct ctl_conn c;
-  if (ctl_open_instance(socket, "mcpmon status %s", &c, &path) != 0)
-    return 1;
+  int open = ctl_open_target("status", &t, &c, &path);
+  if (open != 0)
+    return open;
   char err[1024];
   cJSON* cmd = cJSON_CreateObject();
   cJSON_AddStringToObject(cmd, "cmd", "snapshot");
@@ -186,6 +219,8 @@ int status_main(int argc, char** argv) {
     status_tables(&m);
     model_free(&m);
   }
+  if (status == 0)
+    status = status_health(snap);
   cJSON_Delete(snap);
   free(path);
   if (fflush(stdout) != 0)

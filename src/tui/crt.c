@@ -1,10 +1,14 @@
 /* crt.c - see crt.h. */
 #include "tui/crt.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wchar.h>
 
 #include "tui/tutil.h"
@@ -264,4 +268,41 @@ const char* crt_sym_dot(void) {
 
 const char* crt_sym_ellipsis(void) {
   return crt_utf8 ? "\u2026" : "~";
+}
+
+#if !defined(__SANITIZE_ADDRESS__)
+static void crt_crash(int sig) {
+  crt_done();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+#endif
+
+void crt_install_crash_handlers(void) {
+#if !defined(__SANITIZE_ADDRESS__)
+  static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+  for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = crt_crash;
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(sigs[i], &sa, NULL);
+  }
+#endif
+}
+
+FILE* crt_open_tty(char* err, size_t errlen) {
+  const char* name = ttyname(STDIN_FILENO);
+  int fd = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+  if (fd < 0) {
+    snprintf(err, errlen, "cannot open the terminal: %s",
+             name ? strerror(errno) : "stdin is not a terminal");
+    return NULL;
+  }
+  FILE* f = fdopen(fd, "r");
+  if (f == NULL) {
+    snprintf(err, errlen, "fdopen: %s", strerror(errno));
+    close(fd);
+  }
+  return f;
 }

@@ -62,6 +62,14 @@ int crt_init(FILE* in, char* err, size_t errlen);
 /* End curses and show the cursor. Idempotent; safe before crt_init and
  * from a signal handler about to re-raise a fatal signal. */
 void crt_done(void);
+/* Fatal signals (SEGV, BUS, FPE, ILL, ABRT) give the terminal back
+ * (crt_done), then kill the process as the signal would. Not under ASan,
+ * whose own handler reports first. */
+void crt_install_crash_handlers(void);
+/* Open the terminal again for the dashboard's own reading: uv_poll makes
+ * its fd non-blocking, which must not leak into the shell's shared stdin.
+ * NULL with the reason in err. */
+FILE* crt_open_tty(char* err, size_t errlen);
 /* Free curses' memory after crt_done, once all windows are deleted. */
 void crt_free(void);
 bool crt_active(void);

@@ -411,11 +411,7 @@ static char* ctl_json_strdup(const cJSON* obj, const char* key) {
   return cJSON_IsString(v) ? tu_strdup(v->valuestring) : NULL;
 }
 
-/* Fill in from a live socket; returns false when the socket is stale or
- * not a control socket at all. */
-static bool ctl_probe(const char* path,
-                      int timeout_ms,
-                      struct ctl_instance* in) {
+bool ctl_probe(const char* path, int timeout_ms, struct ctl_instance* in) {
   memset(in, 0, sizeof(*in));
   struct ctl_conn c;
   char err[512];
@@ -455,8 +451,18 @@ static bool ctl_probe(const char* path,
     const cJSON* pid = cJSON_GetObjectItemCaseSensitive(inst, "pid");
     if (cJSON_IsNumber(pid))
       in->pid = (long)tu_json_int(pid, 0);
-    in->nbackends =
-        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj, "backends"));
+    const cJSON* backends = cJSON_GetObjectItemCaseSensitive(obj, "backends");
+    in->nbackends = cJSON_GetArraySize(backends);
+    const cJSON* b;
+    cJSON_ArrayForEach(b, backends) {
+      const char* name =
+          cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "name"));
+      if (name == NULL)
+        continue;
+      in->servers =
+          tu_realloc(in->servers, (in->nservers + 1) * sizeof(*in->servers));
+      in->servers[in->nservers++] = tu_strdup(name);
+    }
   } else {
     in->problem = tu_strdup(rc != 0 ? err : "no snapshot");
   }
@@ -511,14 +517,26 @@ size_t ctl_find_instances(struct ctl_instance** out, int timeout_ms) {
   return n;
 }
 
+void ctl_instance_free(struct ctl_instance* in) {
+  free(in->path);
+  free(in->mode);
+  free(in->command);
+  free(in->config);
+  free(in->problem);
+  for (size_t i = 0; i < in->nservers; i++) free(in->servers[i]);
+  free(in->servers);
+  memset(in, 0, sizeof(*in));
+}
+
+bool ctl_instance_has(const struct ctl_instance* in, const char* name) {
+  for (size_t i = 0; i < in->nservers; i++)
+    if (strcmp(in->servers[i], name) == 0)
+      return true;
+  return false;
+}
+
 void ctl_instances_free(struct ctl_instance* list, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    free(list[i].path);
-    free(list[i].mode);
-    free(list[i].command);
-    free(list[i].config);
-    free(list[i].problem);
-  }
+  for (size_t i = 0; i < n; i++) ctl_instance_free(&list[i]);
   free(list);
 }
 
@@ -542,60 +560,4 @@ void ctl_print_error(const char* prefix, const char* text) {
   char* safe = tu_escape(text);
   fprintf(stderr, "%s%s\n", prefix, safe);
   free(safe);
-}
-
-int ctl_pick_instance(const char* given, const char* example, char** path) {
-  if (given != NULL) {
-    *path = tu_strdup(given);
-    return 0;
-  }
-  char err[1024];
-  if (ctl_check_search_dirs(err, sizeof(err)) != 0) {
-    ctl_print_error("mcpmon: ", err);
-    return 1;
-  }
-  struct ctl_instance* list;
-  size_t n = ctl_find_instances(&list, CTL_TIMEOUT_MS);
-  if (n == 1) {
-    *path = tu_strdup(list[0].path);
-    ctl_instances_free(list, n);
-    return 0;
-  }
-  if (n == 0) {
-    char dirs[1100];
-    ctl_search_dirs_text(dirs, sizeof(dirs));
-    fprintf(stderr, "mcpmon: no running mcpmon instance found (looked in %s)\n",
-            dirs);
-  } else {
-    fprintf(stderr, "mcpmon: %zu mcpmon instances are running; pick one:\n", n);
-    int64_t now = tu_now_ms();
-    for (size_t i = 0; i < n; i++) {
-      char line[2048];
-      ctl_instance_describe(&list[i], now, line, sizeof(line));
-      ctl_print_error("  ", line);
-    }
-    char* first = tu_escape(list[0].path);
-    fputs("for example: ", stderr);
-    fprintf(stderr, example, first);
-    fputc('\n', stderr);
-    free(first);
-  }
-  ctl_instances_free(list, n);
-  return 1;
-}
-
-int ctl_open_instance(const char* given,
-                      const char* example,
-                      struct ctl_conn* c,
-                      char** path) {
-  if (ctl_pick_instance(given, example, path) != 0)
-    return 1;
-  char err[1024];
-  if (ctl_connect(c, *path, CTL_TIMEOUT_MS, err, sizeof(err)) != 0) {
-    ctl_print_error("mcpmon: cannot reach mcpmon: ", err);
-    free(*path);
-    *path = NULL;
-    return 1;
-  }
-  return 0;
 }

@@ -103,7 +103,7 @@ int ctl_search_dirs(char dirs[2][512]);
  * each a folder, not a symlink, ours, mode 0700): 0 when they are or do
  * not exist; else a negative errno with a sentence in err that names the
  * folder, what is wrong and the fix. ctl_find_instances skips the ones
- * that fail; ctl_pick_instance refuses them. */
+ * that fail; ctl_resolve_target (ctltarget.h) refuses them. */
 int ctl_check_search_dirs(char* err, size_t errlen);
 
 /* "DIR" or "DIR and DIR2", for messages. */
@@ -118,9 +118,22 @@ struct ctl_instance {
   char* config;    /* owned, NULL if none */
   int64_t started; /* Unix ms, 0 if unknown */
   int nbackends;
+  char** servers; /* the backends' names, owned; nservers of them */
+  size_t nservers;
   char* problem; /* owned; non-NULL when it answered but not usefully
                     (other protocol version, no snapshot) */
 };
+
+/* Connect to the socket at path, read its hello and snapshot into *in
+ * (freed with ctl_instance_free).
+ * Returns false, with *in empty, when the socket is stale, missing or not
+ * a socket; true otherwise, in->problem saying what went wrong if
+ * anything did. */
+bool ctl_probe(const char* path, int timeout_ms, struct ctl_instance* in);
+/* Free what one ctl_instance owns (not the struct itself). */
+void ctl_instance_free(struct ctl_instance* in);
+/* Whether in has a server called name. */
+bool ctl_instance_has(const struct ctl_instance* in, const char* name);
 
 /* List *.sock in the search directories that ctl_check_search_dirs
  * trusts, connect to each (skipping stale sockets and paths that are not
@@ -141,22 +154,5 @@ void ctl_instance_describe(const struct ctl_instance* in,
 /* Print prefix and text and a newline to stderr, text escaped with
  * tu_escape: for every message that carries what a socket said. */
 void ctl_print_error(const char* prefix, const char* text);
-
-/* For status and restart: the socket to use. given (may be NULL) wins;
- * else the only running instance. Returns 0 and sets *path (owned);
- * otherwise prints why to stderr (a search directory not to be trusted:
- * ctl_check_search_dirs's sentence; no instance: "no running mcpmon
- * instance found (looked in DIR)"; several: the list and how to pick one,
- * using example as the command line to show, "%s" standing for a socket
- * path) and returns 1. What came from a socket is printed escaped. */
-int ctl_pick_instance(const char* given, const char* example, char** path);
-
-/* For status and restart: ctl_pick_instance, then ctl_connect to the
- * socket it picked. Returns 0 with c open (ctl_close it) and *path set
- * (owned); otherwise prints why to stderr and returns 1. */
-int ctl_open_instance(const char* given,
-                      const char* example,
-                      struct ctl_conn* c,
-                      char** path);
 
 #endif

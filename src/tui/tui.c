@@ -1,4 +1,4 @@
-/* tui.c - mcpmon tui [SOCKET]: the dashboard's loop. libuv runs it:
+/* tui.c - mcpmon tui [PID | SOCKET]: the dashboard's loop. libuv runs it:
  * the control socket (a uv_pipe_t on the connected fd), keys (a uv_poll_t
  * on the process's own open file of the terminal; keys.c says what each
  * does, and this file carries out what needs the socket), SIGWINCH, SIGINT,
@@ -27,6 +27,7 @@
 #include "proto/control_proto.h"
 #include "tui/crt.h"
 #include "tui/ctlclient.h"
+#include "tui/ctltarget.h"
 #include "tui/follow.h"
 #include "tui/keys.h"
 #include "tui/model.h"
@@ -44,9 +45,12 @@
 #define TUI_CONNECT_TIMEOUT_MS 300
 
 static const char tui_usage[] =
-    "Usage: mcpmon tui [SOCKET]\n"
-    "Open the live dashboard of a running mcpmon. Without SOCKET, attaches\n"
-    "to the only running instance, or lists them to choose from.\n";
+    "Usage: mcpmon tui [PID | SOCKET] [--socket PATH] [--pid PID]\n"
+    "Open the live dashboard of a running mcpmon. Without PID or SOCKET,\n"
+    "attaches to the only running instance, or lists them to choose from;\n"
+    "a number is the pid of an instance as that list shows it.\n"
+    "  --socket PATH  the control socket of the instance (mcpmon --tui PATH)\n"
+    "  --pid PID      the instance whose process id is PID\n";
 
 struct tui;
 
@@ -96,30 +100,6 @@ struct tui {
  * out of memory (tutil's fatal hook), exit(). Idempotent. */
 static void tui_term_restore(void) {
   crt_done();
-}
-
-#if !defined(__SANITIZE_ADDRESS__)
-/* Fatal signals: give the terminal back, then die of the signal. (Under
- * ASan its own handler reports first.) */
-static void tui_crash(int sig) {
-  tui_term_restore();
-  signal(sig, SIG_DFL);
-  raise(sig);
-}
-
-#endif
-
-static void tui_install_crash_handlers(void) {
-#if !defined(__SANITIZE_ADDRESS__)
-  static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-  for (size_t i = 0; i < TU_ARRAY_LEN(sigs); i++) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = tui_crash;
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(sigs[i], &sa, NULL);
-  }
-#endif
 }
 
 /* ---- leaving ------------------------------------------------------------- */
@@ -638,24 +618,6 @@ static void tui_tick(uv_timer_t* h) {
     v->dirty |= VIEW_D_BODY;
 }
 
-/* Open the terminal again for our own reading: uv_poll makes its fd
- * non-blocking, which must not leak into the shell's shared stdin. */
-static FILE* tui_open_tty(char* err, size_t errlen) {
-  const char* name = ttyname(STDIN_FILENO);
-  int fd = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
-  if (fd < 0) {
-    snprintf(err, errlen, "cannot open the terminal: %s",
-             name ? strerror(errno) : "stdin is not a terminal");
-    return NULL;
-  }
-  FILE* f = fdopen(fd, "r");
-  if (f == NULL) {
-    snprintf(err, errlen, "fdopen: %s", strerror(errno));
-    close(fd);
-  }
-  return f;
-}
-
 static int tui_run(struct tui* t, FILE* in, int fd) {
   static const int sigs[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP};
   for (size_t i = 0; i < TU_ARRAY_LEN(sigs); i++) {
@@ -675,7 +637,7 @@ static int tui_run(struct tui* t, FILE* in, int fd) {
     return 1;
   }
   tu_set_fatal_hook(tui_term_restore);
-  tui_install_crash_handlers();
+  crt_install_crash_handlers();
   t->tty_fd = fileno(in);
   uv_poll_init(&t->loop, &t->input, t->tty_fd);
   t->input.data = t;
@@ -702,22 +664,25 @@ static int tui_run(struct tui* t, FILE* in, int fd) {
 int tui_main(int argc, char** argv) {
   setlocale(LC_ALL, "");
   tu_cjson_hooks();
-  const char* socket = NULL;
+  struct ctl_target target = {0};
   for (int i = 1; i < argc; i++) {
     const char* a = argv[i];
+    int opt = ctl_target_option(&target, "tui", tui_usage, argc, argv, &i);
+    if (opt == 2)
+      return 2;
+    if (opt == 1)
+      continue;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       fputs(tui_usage, stdout);
       return 0;
     } else if (a[0] == '-' && a[1] != '\0') {
       fprintf(stderr, "mcpmon tui: unknown option '%s'\n%s", a, tui_usage);
       return 2;
-    } else if (socket != NULL) {
-      fprintf(stderr, "mcpmon tui: one SOCKET at most ('%s' and '%s')\n%s",
-              socket, a, tui_usage);
+    } else if (ctl_target_word(&target, "tui", tui_usage, a) != 0) {
       return 2;
     }
-    socket = a;
   }
+  const char* socket = target.socket;
   if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
     fprintf(stderr, "mcpmon tui: needs a terminal; try 'mcpmon status'\n");
     return 1;
@@ -728,6 +693,15 @@ int tui_main(int argc, char** argv) {
   view_init(&t.view);
   char err[1024];
   int fd = -1;
+  char* by_pid = NULL;
+  if (target.pid != 0) {
+    int rc = ctl_resolve_target("tui", &target, &by_pid);
+    if (rc != 0) {
+      view_free(&t.view);
+      return rc;
+    }
+    socket = by_pid;
+  }
   if (socket == NULL && ctl_check_search_dirs(err, sizeof(err)) != 0) {
     ctl_print_error("mcpmon: ", err);
     goto fail;
@@ -756,13 +730,14 @@ int tui_main(int argc, char** argv) {
     }
   } else {
     tui_set_path(&t, socket);
+    free(by_pid);
   }
   if (t.path != NULL &&
       ctl_socket_connect(t.path, CTL_TIMEOUT_MS, &fd, err, sizeof(err)) != 0) {
     ctl_print_error("mcpmon: cannot reach mcpmon: ", err);
     goto fail;
   }
-  FILE* in = tui_open_tty(err, sizeof(err));
+  FILE* in = crt_open_tty(err, sizeof(err));
   if (in == NULL) {
     fprintf(stderr, "mcpmon tui: %s\n", err);
     goto fail_fd;

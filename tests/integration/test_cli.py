@@ -1,9 +1,12 @@
 """Single mode, the command line: help, version, bad arguments, a command
 that does not exist, and the logging options (-q, -v, -l, -t)."""
+import json
 import os
+import re
 import stat
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mcptest import *  # noqa: E402,F401,F403
@@ -76,6 +79,9 @@ def test_bad_arguments_exit_2_naming_them():
         (["--grace", "-5", "--"] + server, "--grace"),
         (["--max-line", "lots", "--"] + server, "--max-line"),
         (["--watch"], "--watch"),
+        # Issue 15: contradictory, not "last wins"; both are named.
+        (["--no-tui", "--tui", "/tmp/x.sock", "--"] + server, "'--no-tui'"),
+        (["--tui=/tmp/x.sock", "--no-tui", "--"] + server, "'--tui'"),
     ]
     for args, name in cases:
         rc, out, err = run_cli(args)
@@ -105,6 +111,67 @@ def test_options_after_the_command_belong_to_it():
                      spec, "--name", "fromflag"]) as m:
             r = init(m)
             assert r["serverInfo"]["name"] == "fromflag", r
+
+
+def test_directory_counts_in_words():
+    """Issue 15: "1 directory", "2 directories"."""
+    with tmpdir() as d:
+        one = os.path.join(d, "one")
+        os.makedirs(one)
+        with Mcpmon(["-v", "--watch", one, "--"] + testserver_cmd()) as m:
+            m.wait_log(r"watching 1 directory, 0 files$")
+            m.wait_log(r"Watching .*one for \.py changes \(1 directory\)$")
+        os.makedirs(os.path.join(one, "sub"))
+        with Mcpmon(["-v", "--watch", one, "--"] + testserver_cmd()) as m:
+            m.wait_log(r"watching 2 directories, 0 files$")
+            m.wait_log(r"\(2 directories\)$")
+
+
+def test_rs_typed_on_a_terminal():
+    """Issue 15: nodemon's "rs" typed into a terminal that runs mcpmon
+    gets a hint on stderr, not a parse error on stdout; from a pipe (an
+    MCP client) it is a line that is not JSON: -32700 with "id": null."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    p = subprocess.Popen([mcpmon_path(), "--no-tui", "--"] +
+                         testserver_cmd(), stdin=slave,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(slave)
+    try:
+        os.write(master, b"rs\n")
+        err = b""
+        want = b"mcpmon is not nodemon: 'rs' does not restart anything " \
+            b"here; run 'mcpmon restart' in another terminal, or press r " \
+            b"in 'mcpmon tui'"
+        deadline = time.time() + 10
+        while want not in err:
+            assert time.time() < deadline, err
+            r, _, _ = select.select([p.stderr], [], [], 0.5)
+            if r:
+                chunk = os.read(p.stderr.fileno(), 4096)
+                assert chunk, err
+                err += chunk
+        # The next thing on stdout answers the ping: "rs" got no reply.
+        os.write(master, b'{"jsonrpc":"2.0","id":7,"method":"ping"}\n')
+        r, _, _ = select.select([p.stdout], [], [], 10)
+        assert r, "no answer to ping"
+        line = p.stdout.readline()
+        assert json.loads(line) == {"jsonrpc": "2.0", "id": 7, "result": {}}, \
+            line
+    finally:
+        os.close(master)  # the terminal hangs up: mcpmon ends
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    with Mcpmon(["--no-tui", "--"] + testserver_cmd()) as m:
+        m.send_raw(b"rs\n")
+        r = m.next_message(lambda msg: "error" in msg)
+        assert r["id"] is None and r["error"]["code"] == -32700, r
+        assert "nodemon" not in m.logs()
+        assert m.call("ping") == {}
 
 
 def test_command_not_found_answers_errors():

@@ -336,7 +336,7 @@ def test_status_escapes_what_the_socket_says():
             with fake_core(sock2, snapshot=snapshot_line(sock2,
                                                          command=command)):
                 rc, out, err = cli_bytes(["status"], d)
-                assert rc == 1 and b"pick one" in err, (rc, err)
+                assert rc == 2 and b"pick one" in err, (rc, err)
                 assert_terminal_safe(err, "pick one")
                 assert b"evil \\x1b]0;pwned" in err, err
 
@@ -355,9 +355,9 @@ def test_restart_escapes_what_the_socket_says():
             assert b"the restart was refused: nope \\x1b]0;pwned\\x07" in \
                 err, err
             rc, out, err = cli_bytes(["restart", "gone", "--socket", sock], d)
-            assert rc == 1 and out == b"", (rc, out, err)
+            assert rc == 2 and out == b"", (rc, out, err)
             assert_terminal_safe(err, "unknown name")
-            assert b"(known: srv, b\\x1b[2Jad)" in err, err
+            assert b"(servers: srv, b\\x1b[2Jad)" in err, err
 
 
 run_tests(globals())

@@ -301,6 +301,17 @@ def test_chooser_and_only_instance():
                     tm.wait_for("restarts 0")
                     tm.keys("q")
                     assert tm.exit_status() == 0
+                # Issue 15 defect 9: a pid from that list, bare or --pid,
+                # attaches without the chooser.
+                first = sorted([m1.pid, m2.pid])[0]
+                for argv in (["tui", str(first)], ["tui", "--pid", str(first)]):
+                    with Tmux(d) as tm:
+                        tm.start([mcpmon_path()] + argv)
+                        tm.wait_for(lambda t: t.startswith(" mcpmon") and
+                                    "pid %d" % first in t.split("\n")[0],
+                                    message="attached to pid %d" % first)
+                        tm.keys("q")
+                        assert tm.exit_status() == 0
 
 
 def test_gateway_with_a_crashed_backend():

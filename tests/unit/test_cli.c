@@ -282,14 +282,17 @@ static void test_repeatable(void) {
   CHECK_INT(cfg.verbosity, 3);
   config_free(&cfg);
 
-  /* --tui and --no-tui: the last wins. */
-  CHECK_INT(PARSE("--tui", "s", "--no-tui", "--", "x"), CLI_RUN);
-  CHECK(cfg.no_control);
-  CHECK(cfg.control_path == NULL);
+  /* --tui and --no-tui together: an error naming both, in either order
+   * (issue 15), not "last wins". */
+  static const char both[] = "options '--tui' and '--no-tui' contradict";
+  CHECK_INT(PARSE("--tui", "s", "--no-tui", "--", "x"), CLI_ERROR);
+  CHECK(strstr(err, both) != NULL);
   config_free(&cfg);
-  CHECK_INT(PARSE("--no-tui", "--tui", "s", "--", "x"), CLI_RUN);
-  CHECK(!cfg.no_control);
-  CHECK_STR(cfg.control_path, "s");
+  CHECK_INT(PARSE("--no-tui", "--tui=s", "--", "x"), CLI_ERROR);
+  CHECK(strstr(err, both) != NULL);
+  config_free(&cfg);
+  CHECK_INT(PARSE("--no-tui", "--no-tui", "--", "x"), CLI_RUN);
+  CHECK(cfg.no_control);
   config_free(&cfg);
 }
 

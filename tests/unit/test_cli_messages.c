@@ -137,9 +137,10 @@ static void test_help_version(void) {
   const char* want[] = {
       "mcpmon [options] -- command [args...]",
       "mcpmon [options] --config FILE",
-      "mcpmon tui [SOCKET]",
-      "mcpmon status [SOCKET] [--json]",
-      "mcpmon restart [NAME] [--socket PATH]",
+      "mcpmon tui [PID | SOCKET]",
+      "mcpmon status [PID | SOCKET] [--json]",
+      "mcpmon restart [PID] [NAME]",
+      "exit\n                          status 3 when one is down",
       "-w, --watch PATH",
       "-e, --ext LIST",
       "--ignore GLOB",

@@ -100,7 +100,7 @@ static void bk_cause(const struct backend* b, char* buf, size_t cap) {
 cJSON* bk_unavailable_error(const struct backend* b,
                             const cJSON* id,
                             const char* what) {
-  char msg[512];
+  char msg[1024];
   char ex[64];
   const char* name = bk_display_name(b);
   if (b->off) {
@@ -117,11 +117,21 @@ cJSON* bk_unavailable_error(const struct backend* b,
   switch (b->state) {
     case BACKEND_WAITING:
       if (b->start_error != NULL) {
-        snprintf(msg, sizeof(msg),
-                 "Server '%s' is unavailable: %s. mcpmon is waiting for a "
-                 "file change before trying again; fix the command and "
-                 "save a watched file, or run 'mcpmon restart'.",
-                 name, b->start_error);
+        /* Issue 15 defect 6: in single mode the command is the client's
+         * (its MCP configuration), not a file mcpmon watches. */
+        if (b->logname != NULL)
+          snprintf(msg, sizeof(msg),
+                   "Server '%s' is unavailable: %s. Fix its entry in the "
+                   "configuration file; mcpmon tries again when that file "
+                   "or a watched file is saved, or on 'mcpmon restart %s'.",
+                   name, b->start_error, name);
+        else
+          snprintf(msg, sizeof(msg),
+                   "Server '%s' is unavailable: %s. The command comes from "
+                   "the MCP client's configuration: fix it there and "
+                   "reconnect the server (mcpmon also tries again when a "
+                   "watched file changes).",
+                   name, b->start_error);
         return bk_error(b, id, "start failed", msg);
       }
       bk_exit_text(b, ex, sizeof(ex));
@@ -213,4 +223,45 @@ const char* bk_gone_message(const struct backend* b,
              ex, cause);
   }
   return "crashed";
+}
+
+void bk_start_failure_hint(const struct backend* b,
+                           int rc,
+                           char* why,
+                           size_t cap) {
+  const char* cmd = b->sc->command;
+  if (rc != UV_ENOENT || strpbrk(cmd, " \t") == NULL)
+    return;
+  /* Issue 15 defect 6: "python3 server.py --flag" as the command is a
+   * whole command line; show it split the way it has to be written:
+   * "command: python3, args: [server.py, --flag]" in the gateway's YAML,
+   * "python3", "server.py", "--flag" in a client's JSON. */
+  bool yaml = b->logname != NULL;
+  char words[256];
+  size_t n = 0;
+  int k = 0;
+  for (const char* p = cmd; *p != '\0' && n < sizeof(words);) {
+    p += strspn(p, " \t");
+    int len = (int)strcspn(p, " \t");
+    if (len == 0)
+      break;
+    const char* sep = k == 0 ? "" : yaml && k == 1 ? ", args: [" : ", ";
+    n += (size_t)snprintf(words + n, sizeof(words) - n,
+                          yaml ? "%s%.*s" : "%s\"%.*s\"", sep, len, p);
+    p += len;
+    k++;
+  }
+  size_t used = strlen(why);
+  if (used + 1 >= cap)
+    return;
+  if (yaml)
+    snprintf(why + used, cap - used,
+             "; 'command:' names the program only: put its arguments in "
+             "'args:' (command: %s])",
+             words);
+  else
+    snprintf(why + used, cap - used,
+             "; that is a whole command line given as one argument: give "
+             "the program and each argument separately (%s)",
+             words);
 }

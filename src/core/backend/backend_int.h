@@ -320,6 +320,14 @@ const char* bk_gone_message(const struct backend* b,
                             enum stop_why why,
                             char* msg,
                             size_t cap);
+/* After a failed spawn (child_spawn's rc and message why, NUL-terminated
+ * in cap bytes): a command not found that holds spaces is a whole command
+ * line; append how to write it, in the gateway's YAML or the client's
+ * configuration (issue 15 defect 6). */
+void bk_start_failure_hint(const struct backend* b,
+                           int rc,
+                           char* why,
+                           size_t cap);
 
 /* backend_info.c */
 void bk_set_state(struct backend* b, enum backend_state s);

@@ -822,7 +822,7 @@ void bk_spawn(struct backend* b) {
       .max_line = b->max_line,
       .logname = b->logname,
   };
-  char why[512];
+  char why[768];
   jscan_begin(&b->out_scan);
   /* Issue 15 defect 7: the stderr tail is this process's only. */
   for (int i = 0; i < BK_TAIL_LINES; i++) {
@@ -832,6 +832,7 @@ void bk_spawn(struct backend* b) {
   b->tail_next = 0;
   int rc = child_spawn(b->loop, &opts, &ev, b, &b->p, why, sizeof(why));
   if (rc != 0) {
+    bk_start_failure_hint(b, rc, why, sizeof(why));
     bk_enter_waiting(b, why);
     return;
   }

@@ -562,15 +562,9 @@ int child_spawn(uv_loop_t* loop,
                 size_t errlen) {
   *out = NULL;
   char* resolved = NULL;
-  if (o->cwd == NULL || strchr(o->command, '/') == NULL) {
-    resolved = proc_find_program(o->command);
-    if (resolved == NULL) {
-      int e = errno;
-      snprintf(err, errlen, "Cannot run '%s': %s", o->command,
-               e == ENOENT ? "command not found" : strerror(e));
-      return e == ENOENT ? UV_ENOENT : -e;
-    }
-  }
+  int checked = proc_check_start(o->command, o->cwd, &resolved, err, errlen);
+  if (checked != 0)
+    return checked;
   child_become_subreaper();
   const char* self = proc_self_exe();
   size_t argc = 0;

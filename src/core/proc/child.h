@@ -93,8 +93,10 @@ struct child_options {
 };
 
 /* Spawn. All of opts is copied or used during the call only. Returns 0
- * with *out set, or a negative code with the reason in err ("Cannot run
- * 'x': command not found") and nothing left to release. */
+ * with *out set, or a negative code with the reason in err and nothing
+ * left to release: proc_check_start's codes and sentences when the
+ * program or the working directory is wrong ("Cannot run 'x': command
+ * not found" is UV_ENOENT), another UV_E* when the spawn failed. */
 int child_spawn(uv_loop_t* loop,
                 const struct child_options* opts,
                 const struct child_events* ev,

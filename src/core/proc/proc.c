@@ -143,9 +143,18 @@ int proc_signal_group(pid_t pgid, int sig) {
   return 0;
 }
 
-static bool proc_is_exec(const char* path) {
+/* 0 when path is a program to run, else why not: ENOENT (or another
+ * errno of stat), EISDIR, EACCES (a file without execute permission or
+ * not a regular file). */
+static int proc_exec_error(const char* path) {
   struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+  if (stat(path, &st) != 0)
+    return errno != 0 ? errno : ENOENT;
+  if (S_ISDIR(st.st_mode))
+    return EISDIR;
+  if (!S_ISREG(st.st_mode) || access(path, X_OK) != 0)
+    return EACCES;
+  return 0;
 }
 
 char* proc_find_program(const char* cmd) {
@@ -154,10 +163,10 @@ char* proc_find_program(const char* cmd) {
     return NULL;
   }
   if (strchr(cmd, '/') != NULL) {
-    if (proc_is_exec(cmd))
+    int e = proc_exec_error(cmd);
+    if (e == 0)
       return xstrdup(cmd);
-    if (errno == 0)
-      errno = EACCES;
+    errno = e;
     return NULL;
   }
   const char* path = getenv("PATH");
@@ -169,7 +178,7 @@ char* proc_find_program(const char* cmd) {
     size_t n = colon ? (size_t)(colon - p) : strlen(p);
     char* full =
         n == 0 ? xasprintf("./%s", cmd) : xasprintf("%.*s/%s", (int)n, p, cmd);
-    if (proc_is_exec(full))
+    if (proc_exec_error(full) == 0)
       return full;
     free(full);
     if (colon == NULL)
@@ -178,6 +187,80 @@ char* proc_find_program(const char* cmd) {
   }
   errno = ENOENT;
   return NULL;
+}
+
+/* For a bare word not found on PATH: what of that name lies in dir, as
+ * a hint after "command not found"; "" when nothing does. */
+static void proc_not_found_hint(const char* cmd,
+                                const char* dir,
+                                char* buf,
+                                size_t cap) {
+  buf[0] = '\0';
+  char* here = xasprintf("%s/%s", dir, cmd);
+  int e = proc_exec_error(here);
+  free(here);
+  if (e == EISDIR)
+    snprintf(buf, cap,
+             " ('%s' in the working directory is a directory, "
+             "not a program)",
+             cmd);
+  else if (e == 0)
+    snprintf(buf, cap,
+             " on PATH (to run the file '%s' of the working "
+             "directory, write './%s')",
+             cmd, cmd);
+}
+
+int proc_check_start(
+    const char* cmd, const char* cwd, char** path, char* err, size_t errlen) {
+  *path = NULL;
+  if (cwd != NULL) {
+    struct stat st;
+    const char* why = NULL;
+    if (stat(cwd, &st) != 0)
+      why = errno == ENOENT ? "does not exist" : strerror(errno);
+    else if (!S_ISDIR(st.st_mode))
+      why = "is not a directory";
+    if (why != NULL) {
+      snprintf(err, errlen, "Cannot start '%s': working directory '%s' %s", cmd,
+               cwd, why);
+      return -ENOTDIR;
+    }
+  }
+  int e;
+  if (cwd == NULL || strchr(cmd, '/') == NULL) {
+    *path = proc_find_program(cmd);
+    if (*path != NULL)
+      return 0;
+    e = errno;
+  } else {
+    char* full = cmd[0] == '/' ? xstrdup(cmd) : xasprintf("%s/%s", cwd, cmd);
+    e = proc_exec_error(full);
+    free(full);
+    if (e == 0)
+      return 0; /* exec'd as given, relative to cwd */
+  }
+  char hint[300] = "";
+  switch (e) {
+    case EISDIR:
+      snprintf(err, errlen, "Cannot run '%s': it is a directory, not a program",
+               cmd);
+      return -EISDIR;
+    case EACCES:
+      snprintf(err, errlen,
+               "Cannot run '%s': it is not an executable file (chmod +x it, "
+               "or make its interpreter the command)",
+               cmd);
+      return -EACCES;
+    case ENOENT:
+      if (strchr(cmd, '/') == NULL)
+        proc_not_found_hint(cmd, cwd != NULL ? cwd : ".", hint, sizeof(hint));
+      snprintf(err, errlen, "Cannot run '%s': command not found%s", cmd, hint);
+      return -ENOENT;
+    default:
+      snprintf(err, errlen, "Cannot run '%s': %s", cmd, strerror(e));
+      return -e;
+  }
 }
 
 void proc_describe_exit(long exit_status,

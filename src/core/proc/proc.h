@@ -40,8 +40,22 @@ bool proc_group_alive(pid_t pgid);
 int proc_signal_group(pid_t pgid, int sig);
 
 /* Finds cmd on PATH (or checks it when it contains '/'). Returns a heap
- * string owned by the caller, or NULL with errno set (ENOENT, EACCES). */
+ * string owned by the caller, or NULL with errno set (ENOENT, EISDIR,
+ * EACCES). */
 char* proc_find_program(const char* cmd);
+
+/* Whether cmd can be started in cwd (NULL: mcpmon's own), checked before
+ * spawning so that the message names the cause (issue 15 defect 6: a
+ * missing working directory is not a missing program). Returns 0 and
+ * sets *path to the program to exec (owned by the caller; NULL when cmd
+ * is to be exec'd as it is: it has a '/' and cwd is set), or a negative
+ * errno (UV_E* on Linux) with a sentence in err: -ENOTDIR the working
+ * directory does not exist or is not one ("Cannot start 'x': working
+ * directory '/p' does not exist"), -ENOENT no such program ("Cannot run
+ * 'x': command not found", with what of that name is in the working
+ * directory), -EISDIR cmd is a directory, -EACCES not executable. */
+int proc_check_start(
+    const char* cmd, const char* cwd, char** path, char* err, size_t errlen);
 
 /* Larger pipes for large messages. A pipe holds 64 KiB by default, so a
  * 1 MiB result crosses it in sixteen reads and sixteen writes, each a

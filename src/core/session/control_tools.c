@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "config/suggest.h"
+#include "lib/suggest.h"
 #include "lib/util.h"
 #include "proto/jsonrpc.h"
 

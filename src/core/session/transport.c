@@ -26,6 +26,7 @@ struct transport {
     uv_pipe_t pipe;
     uv_tty_t tty;
   } out;
+  bool in_tty;        /* stdin is a terminal: a person typing */
   bool out_is_stream; /* else stdout is a file, written synchronously */
   bool out_tried;     /* growing stdout's pipe was tried (proc.h) */
   size_t out_grown;   /* capacity it added */
@@ -194,8 +195,31 @@ void transport_send_pieces(struct transport* c,
 
 /* ---- reading ------------------------------------------------------------- */
 
+/* Whether a line typed on a terminal is nodemon's "rs" (restart): spaces
+ * and a '\r' around it allowed. */
+static bool tr_is_rs(const char* line, size_t len) {
+  while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' ||
+                     line[len - 1] == '\t'))
+    len--;
+  while (len > 0 && (line[0] == ' ' || line[0] == '\t')) {
+    line++;
+    len--;
+  }
+  return len == 2 && line[0] == 'r' && line[1] == 's';
+}
+
 static void tr_on_line(void* ctx, char* line, size_t len) {
   struct transport* c = ctx;
+  /* Issue 15: someone who runs mcpmon by hand and types nodemon's "rs"
+   * gets told how restarts are asked for here, not a JSON-RPC parse
+   * error. Only on a terminal: from an MCP client "rs" is bad JSON and
+   * gets its error as any other. */
+  if (c->in_tty && tr_is_rs(line, len)) {
+    log_warn(
+        "mcpmon is not nodemon: 'rs' does not restart anything here; run "
+        "'mcpmon restart' in another terminal, or press r in 'mcpmon tui'");
+    return;
+  }
   c->h.on_line(c->ctx, line, len);
 }
 
@@ -269,6 +293,7 @@ struct transport* transport_new(uv_loop_t* loop,
     free(c);
     return NULL;
   }
+  c->in_tty = uv_guess_handle(STDIN_FILENO) == UV_TTY;
   c->loop = loop;
   c->h = *h;
   c->ctx = ctx;

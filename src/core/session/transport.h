@@ -18,7 +18,9 @@ struct transport;
 
 struct transport_handlers {
   /* One line from the client, without its '\n' (a trailing '\r' is
-   * kept), NUL-terminated at line[len]; valid during the call. */
+   * kept), NUL-terminated at line[len]; valid during the call. When stdin
+   * is a terminal, nodemon's "rs" is not handed up: the transport logs
+   * how to restart instead (issue 15). */
   void (*on_line)(void* ctx, char* line, size_t len);
   /* A line over max_line bytes was skipped to its newline: total is its
    * size, head its first headlen bytes (valid during the call). */

@@ -793,8 +793,10 @@ int watcher_start(uv_loop_t* loop,
     }
     watcher_add_dir(w, r, "", false);
   }
-  WATCHER_LOG(w, LL_VERBOSE, "watching %zu directories, %zu files", w->ndirs,
-              fingerprint_count(&w->files));
+  size_t nfiles = fingerprint_count(&w->files);
+  WATCHER_LOG(w, LL_VERBOSE, "watching %zu %s, %zu %s", w->ndirs,
+              w->ndirs == 1 ? "directory" : "directories", nfiles,
+              nfiles == 1 ? "file" : "files");
   *out = w;
   return 0;
 }

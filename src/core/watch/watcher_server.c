@@ -1,6 +1,7 @@
 /* watcher_server.c - a server's watcher from its configuration, and the
  * log line that names a burst's cause: what every mode needs around
  * watcher_start (declared in watcher.h). */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,10 @@ int watcher_start_server(uv_loop_t* loop,
   char err[512];
   int rc = watcher_start(loop, &wo, cb, ctx, out, err, sizeof(err));
   if (rc != 0) {
-    log_msg(LL_ERROR, log_name, 0, "Cannot watch: %s", err);
+    /* err is "cannot watch 'PATH': why" (watch_root.h): said once, as a
+     * sentence, not "Cannot watch: cannot watch ..." (issue 15). */
+    err[0] = (char)toupper((unsigned char)err[0]);
+    log_msg(LL_ERROR, log_name, 0, "%s", err);
     return rc;
   }
   if (log_enabled(LL_INFO)) {

@@ -1,7 +1,10 @@
-/* suggest.h - "did you mean ...?" for misspelt option and key names.
+/* suggest.h - "did you mean ...?" for misspelt option, key and server
+ * names.
  *
- * Shared by the command line (cli.c) and .mcpmon.yaml (config_yaml.c) so
- * both guess the same way. Pure: no allocation, no I/O.
+ * Shared by the command line (cli.c), .mcpmon.yaml (config_yaml.c) and the
+ * control commands (tui/ctlclient.c: server names) so all guess the same
+ * way; in lib because the TUI links only lib and proto. Pure: no
+ * allocation, no I/O.
  */
 #ifndef MCPMON_SUGGEST_H
 #define MCPMON_SUGGEST_H

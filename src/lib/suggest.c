@@ -1,5 +1,5 @@
 /* suggest.c - see suggest.h. */
-#include "config/suggest.h"
+#include "lib/suggest.h"
 
 #include <ctype.h>
 #include <string.h>
