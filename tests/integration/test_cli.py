@@ -120,11 +120,12 @@ def test_directory_counts_in_words():
         os.makedirs(one)
         with Mcpmon(["-v", "--watch", one, "--"] + testserver_cmd()) as m:
             m.wait_log(r"watching 1 directory, 0 files$")
-            m.wait_log(r"Watching .*one for \.py changes \(1 directory\)$")
+            m.wait_log(r"Watching .*one \(extensions py, the default; "
+                       r"1 directory\)$")
         os.makedirs(os.path.join(one, "sub"))
         with Mcpmon(["-v", "--watch", one, "--"] + testserver_cmd()) as m:
             m.wait_log(r"watching 2 directories, 0 files$")
-            m.wait_log(r"\(2 directories\)$")
+            m.wait_log(r"; 2 directories\)$")
 
 
 def test_rs_typed_on_a_terminal():

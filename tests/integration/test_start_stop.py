@@ -218,7 +218,7 @@ def test_cli_stop_start():
             assert rc == 0 and out.strip() == "Starting alpha", (rc, out, err)
             wait_state(sock, "alpha", "ready")
             rc, out, err = cli(["start", "nope", "--socket", sock], d)
-            assert rc == 1 and "nope" in err, (rc, out, err)
+            assert rc == 2 and "nope" in err, (rc, out, err)  # usage: no such server
             rc, out, err = cli(["start", "--socket", sock], d)
             assert rc == 2 and "Usage: mcpmon start" in err, (rc, out, err)
             rc, out, err = cli(["stop", "--help"], d)
