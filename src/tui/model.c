@@ -556,6 +556,10 @@ static unsigned model_apply_snapshot(struct model* m, const cJSON* obj) {
   cJSON_ArrayForEach(b, model_get(obj, "backends")) {
     model_backend_put(m, b, SIZE_MAX);
   }
+  const cJSON* gt;
+  cJSON_ArrayForEach(gt, model_get(obj, "traffic")) {
+    model_traffic_add(m, gt, NULL); /* the gateway's own (issue 15) */
+  }
   const cJSON* e;
   cJSON_ArrayForEach(e, model_get(obj, "events")) {
     model_event_append(m, e, model_str_of(e, "backend"));

@@ -228,6 +228,14 @@ static void vt_filter_name(const struct view* v,
     snprintf(buf, cap, "%s", errors ? "errors" : "all");
 }
 
+/* A column that keeps one blank column after its text, so that a cut
+ * text never runs into the next column. */
+static void vt_col(
+    struct pen* p, const char* s, attr_t a, int cols, attr_t pad) {
+  pen_col(p, s, a, cols - 1, pad);
+  pen_col(p, "", pad, 1, pad);
+}
+
 static void view_traffic_draw_list(struct view* v, const struct model* m) {
   WINDOW* w = v->body;
   werase(w);
@@ -286,13 +294,13 @@ static void view_traffic_draw_list(struct view* v, const struct model* m) {
     tu_fmt_clock(t->t, !narrow, clock, sizeof(clock));
     pen_col(&p, clock, sel ? base : crt_colors[CRT_LOG_TIME], wtime, base);
     if (show_backend)
-      pen_col(&p, t->backend ? t->backend : "(gateway)", base, wserver, base);
+      vt_col(&p, t->backend ? t->backend : "(gateway)", base, wserver, base);
     /* A server's request to the client is marked with an arrow back. */
     char method[300];
     snprintf(method, sizeof(method), "%s%s", t->from_server ? "<- " : "",
              t->method);
-    pen_col(&p, method, base | A_BOLD, wmethod, base);
-    pen_col(&p, t->tool ? t->tool : "", base, wtool, base);
+    vt_col(&p, method, base | A_BOLD, wmethod, base);
+    vt_col(&p, t->tool ? t->tool : "", base, wtool, base);
     /* Running: the time so far, counting up (redrawn every second). */
     double ms = t->running ? (double)(now > t->t ? now - t->t : 0) : t->ms;
     snprintf(buf, sizeof(buf), narrow ? "%6.0f" : "%8.0f", ms);

@@ -234,6 +234,13 @@ def test_gateway_unknown_tool_is_traffic_of_the_server_meant():
             c.until(lambda o: o["type"] == "traffic" and
                     o["method"] == "ping" and o["backend"] is None)
             c.close()
+            # A dashboard that attaches later sees them too: the
+            # snapshot's top-level traffic (the gateway's own).
+            snap = Ctl(sock).ask({"cmd": "snapshot"}, "snapshot")
+            own = [(e["method"], e.get("tool")) for e in snap["traffic"]]
+            assert ("tools/list", None) in own and ("ping", None) in own, own
+            assert ("tools/call", "zzz") in own, own
+            assert all(e["backend"] is None for e in snap["traffic"]), snap
 
 
 def test_permissions_and_removal_on_exit():

@@ -403,6 +403,31 @@ static void ctl_json_add_events(cJSON* o, const struct ctl_events* ev) {
     cJSON_AddNumberToObject(o, "eventsOmitted", (double)from);
 }
 
+/* Issue 15: the traffic of no backend (what a gateway answers itself:
+ * merged lists, mcpmon's own tools, unknown names), newest kept within
+ * CONTROL_EVENTS_SNAPSHOT_MAX bytes, oldest first, "backend": null. Part
+ * of the base size, as the events are. */
+static void ctl_json_add_gateway_traffic(cJSON* o, const struct ctl_rings* r) {
+  size_t n = ctl_rings_traffic_count(r);
+  size_t used = 0, from = n;
+  while (from > 0) {
+    cJSON* item = ctl_json_traffic(NULL, ctl_rings_traffic_at(r, from - 1));
+    size_t sz;
+    free(ctl_json_print(item, &sz));
+    cJSON_Delete(item);
+    if (used + sz + 1 > CONTROL_EVENTS_SNAPSHOT_MAX)
+      break;
+    used += sz + 1;
+    from--;
+  }
+  cJSON* arr = cJSON_AddArrayToObject(o, "traffic");
+  for (size_t i = from; i < n; i++)
+    cJSON_AddItemToArray(arr,
+                         ctl_json_traffic(NULL, ctl_rings_traffic_at(r, i)));
+  if (from > 0)
+    cJSON_AddNumberToObject(o, "trafficOmitted", (double)from);
+}
+
 /* A backend as the snapshot and backend_added show it, its lists empty
  * and registered in f. */
 static cJSON* ctl_json_backend(const struct ctl_backend* cb,
@@ -464,6 +489,7 @@ char* ctl_json_snapshot(const struct ctl_model* m,
     cJSON_AddItemToArray(arr, ctl_json_backend(cb, &fits[i++]));
   }
   ctl_json_add_events(o, &m->events);
+  ctl_json_add_gateway_traffic(o, &m->none);
   if (id != NULL)
     cJSON_AddItemToObject(o, "id", cJSON_Duplicate(id, 1));
   char* text = ctl_fit_print(o, fits, n, max, len, err, errlen);
