@@ -11,8 +11,8 @@ reads commands, one per line, from its own stdin:
     list                        send tools/list
 
 It answers notifications/tools/list_changed with tools/list, as a client
-that honours the notification does, and server requests with an empty
-result. STATUS_FILE gets one line per event, for make.sh to poll:
+that honours the notification does, roots/list with one root (the
+current directory) and other server requests with an empty result. STATUS_FILE gets one line per event, for make.sh to poll:
 
     ready                       initialize answered, tools listed
     done ID ok|error TOOL MS    the answer to a request, MS after it was sent
@@ -22,6 +22,7 @@ On stdin EOF it closes mcpmon's stdin and waits for mcpmon to exit (10 s,
 then SIGKILL).
 """
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -68,7 +69,12 @@ def main():
                 continue
             method = msg.get("method")
             if method is not None and "id" in msg:
-                send({"jsonrpc": "2.0", "id": msg["id"], "result": {}})
+                result = {}
+                if method == "roots/list":
+                    result = {"roots": [{"uri": "file://" + os.getcwd(),
+                                         "name": os.path.basename(
+                                             os.getcwd())}]}
+                send({"jsonrpc": "2.0", "id": msg["id"], "result": result})
             elif method == "notifications/tools/list_changed":
                 request("tools/list", {})
             elif method is None and "id" in msg:

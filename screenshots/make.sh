@@ -3,25 +3,33 @@
 #
 #   screenshots/make.sh [--size COLSxROWS] [--out DIR]
 #
-# Starts a small gateway (mcpmon --config with three instances of the test
-# server, build/tests/mcp_testserver, posing as docs, files and db servers)
-# behind a scripted MCP client (democlient.py) that keeps mcpmon's stdin open
-# and makes a few tool calls, then drives `mcpmon tui` inside a private tmux
-# server through these states and saves each one:
+# Starts a small gateway (mcpmon --config) with four servers: the MCP
+# reference servers server-everything and server-memory (from
+# tests/interop/node_modules, installed with npm ci when missing), and two
+# instances of the test server, build/tests/mcp_testserver, posing as a
+# files and a db server under development: they show on demand what the
+# reference servers cannot (a slow start after an edit, a crash loop, an
+# isError result). A scripted MCP client (democlient.py) keeps mcpmon's
+# stdin open and makes the tool calls; `mcpmon tui` runs inside a private
+# tmux server and is driven through these states, each one saved:
 #
-#   01-dashboard.png       all three servers ready, tools and log
+#   01-dashboard.png       all four ready; everything selected, its tools, log
 #   02-restarting.png      files restarting after an edit of its server.json
 #   03-crashed.png         db crashing at start until mcpmon waits for a fix
-#   04-traffic.png         the traffic view (t)
+#   04-traffic.png         the traffic view (t): a call in flight, errors
 #   05-traffic-detail.png  one request and its response (Enter)
+#   06-stopped.png         memory stopped with x (s starts it again)
+#   07-events.png          mcpmon's own events (e): a config error in full
+#   08-tool-detail.png     a tool's definition (Tab to the tools, Enter)
 #
 # Pipeline: tmux capture-pane -e -p -> aha (ANSI to HTML) -> a dark,
 # monospace HTML page -> headless Chromium --screenshot. Missing tools (tmux,
 # aha, chromium, python3, the DejaVu fonts) are installed with apt-get (sudo
 # when not root). Binaries: $MCPMON and $MCP_TESTSERVER, else build/.
 # Every wait is a bounded poll; every process started here is stopped on
-# exit. KEEP_WORK=1 keeps the scratch directory (the .ans and .html of each
-# screenshot, mcpmon's stderr, the client's log). CI does not run this script.
+# exit. The reference servers need node 20 or later and npm. KEEP_WORK=1
+# keeps the scratch directory (the .ans and .html of each screenshot,
+# mcpmon's stderr, the client's log). CI does not run this script.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -81,6 +89,21 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
 fi
 chromium=$(find_chromium)
+
+# The reference servers: tests/interop's locked dependencies.
+mcpdir=$root/tests/interop/node_modules/@modelcontextprotocol
+everything_js=$mcpdir/server-everything/dist/index.js
+memory_js=$mcpdir/server-memory/dist/index.js
+if [ ! -f "$everything_js" ] || [ ! -f "$memory_js" ]; then
+  command -v npm >/dev/null ||
+    { echo "make.sh: npm not found; the reference servers need node 20+ and npm" >&2; exit 1; }
+  echo "make.sh: installing the reference servers (npm ci in tests/interop)" >&2
+  (cd "$root/tests/interop" && npm ci --no-audit --no-fund >&2)
+fi
+for js in "$everything_js" "$memory_js"; do
+  [ -f "$js" ] || { echo "make.sh: $js missing after npm ci" >&2; exit 1; }
+done
+command -v node >/dev/null || { echo "make.sh: node not found" >&2; exit 1; }
 
 # ---- processes and cleanup --------------------------------------------------
 
@@ -144,10 +167,12 @@ die() {
 # ---- the demo project -------------------------------------------------------
 
 proj=$work/acme
-mkdir -p "$proj/bin"
-for s in docs files db; do
+mkdir -p "$proj/bin" "$proj/memory"
+# The commands as the client's config would name them (npm's bin names).
+ln -s "$everything_js" "$proj/bin/mcp-server-everything"
+ln -s "$memory_js" "$proj/bin/mcp-server-memory"
+for s in files db; do
   mkdir -p "$proj/$s"
-  # Realistic command names in the log: each is the test server.
   ln -s "$testserver" "$proj/bin/$s-mcp"
 done
 
@@ -156,19 +181,6 @@ write_spec() {
   printf '%s\n' "$2" >"$proj/$1/server.json.tmp"
   mv "$proj/$1/server.json.tmp" "$proj/$1/server.json"
 }
-
-docs_spec='{
-  "server_name": "docs-mcp", "builtin_tools": false,
-  "stderr_on_start": "docs-mcp 0.9.2 (python 3.12.3)\nconfig: docs-mcp.toml (source ./docs, 214 pages)\nembedding model: bge-small-en-v1.5 on cpu\nindex: loaded from cache in 38 ms\nlistening on stdio",
-  "tools": [
-    {"name": "search_docs", "description": "Full-text search over the project documentation",
-     "inputSchema": {"type": "object", "properties": {"query": {"type": "string"}, "limit": {"type": "integer"}}, "required": ["query"]},
-     "reply": "3 matches: guides/reload.md#how-it-works, reference/config.md#watch, faq.md#reconnect"},
-    {"name": "get_page", "description": "Fetch one documentation page as Markdown",
-     "reply": "# How a restart works\n\nFile events are collected until the delay passes..."},
-    {"name": "list_sections", "description": "List the sections of the docs tree",
-     "reply": "guides, reference, faq, changelog"}
-  ]}'
 
 files_tools='
     {"name": "read_file", "description": "Read a file from the workspace",
@@ -194,32 +206,54 @@ db_tools='
      "reply": " id | email             | plan\n----+-------------------+------\n  1 | ada@example.com   | pro\n  2 | linus@example.com | free\n(2 rows)"},
     {"name": "list_tables", "description": "List the tables of the database",
      "reply": "users, teams, invoices, events, api_keys"},
-    {"name": "describe_table", "description": "Columns and indexes of a table", "reply": "users(id, email, plan, created_at)"}'
+    {"name": "drop_table", "description": "Drop a table (needs a read-write connection)",
+     "reply": "permission denied: db-mcp is connected read-only (DROP TABLE users)", "is_error": true}'
 db_spec='{
   "server_name": "db-mcp", "builtin_tools": false,
-  "stderr_on_start": "db-mcp: connected to postgres://localhost:5432/acme (pool 4)\ndb-mcp: schema cache warmed (27 tables)",
+  "stderr_on_start": "db-mcp: connected to postgres://localhost:5432/acme (pool 4, read-only)\ndb-mcp: schema cache warmed (27 tables)",
   "tools": ['"$db_tools"']}'
 db_spec_broken='{
   "server_name": "db-mcp", "builtin_tools": false, "exit_on_start": 1,
   "stderr_on_start": "Traceback (most recent call last):\n  File \"/srv/db-mcp/server.py\", line 41, in <module>\n    pool = connect(DSN, min_size=4)\npsycopg.OperationalError: connection refused (localhost:5432)",
   "tools": ['"$db_tools"']}'
 
-write_spec docs "$docs_spec"
 write_spec files "$files_spec"
 write_spec db "$db_spec"
-{
-  echo "servers:"
-  for s in docs files db; do
-    echo "  $s:"
-    echo "    command: $s-mcp"
-    echo "    cwd: $s"
-    echo "    watch: $s"
-    echo "    extensions: json"
-    echo "    delay: 50"
+# write_config [EXTENSIONS_KEY]: the gateway's config; a misspelt key
+# makes the edit that the events pane shows.
+write_config() {
+  local ext=${1:-extensions}
+  {
+    echo "servers:"
+    echo "  everything:"
+    echo "    command: mcp-server-everything"
+    echo "    args: [stdio]"
+    echo "    watch: false"
+    echo "  memory:"
+    echo "    command: mcp-server-memory"
+    echo "    watch: false"
     echo "    env:"
-    echo "      MCP_TESTSERVER_SPEC: server.json"
-  done
-} >"$proj/.mcpmon.yaml"
+    echo "      MEMORY_FILE_PATH: $proj/memory/graph.jsonl"
+    for s in files db; do
+      echo "  $s:"
+      echo "    command: $s-mcp"
+      echo "    cwd: $s"
+      echo "    watch: $s"
+      echo "    $ext: json"
+      echo "    delay: 50"
+      # The old process stops first: the files row shows the restart and
+      # a db that fails at start crashes (with overlap, the default, the
+      # old one serves until the new one is ready, and keeps serving when
+      # the new one fails).
+      echo "    reload: stop-first"
+      echo "    env:"
+      echo "      MCP_TESTSERVER_SPEC: server.json"
+      ext=extensions
+    done
+  } >"$proj/.mcpmon.yaml.tmp"
+  mv "$proj/.mcpmon.yaml.tmp" "$proj/.mcpmon.yaml"
+}
+write_config
 
 # ---- the gateway and its client ---------------------------------------------
 
@@ -262,8 +296,8 @@ answered() { [ "$(answers_of "$1")" -ge "$2" ]; }
 wait_until "the client's initialize and tools/list" 20 grep -qx ready "$status"
 wait_until "the control socket" 10 test -S "$ctlsock"
 ready_count() { "$mcpmon" status "$ctlsock" 2>/dev/null | grep -cw ready || true; }
-all_ready() { [ "$(ready_count)" -ge 3 ]; }
-wait_until "all three servers ready" 20 all_ready
+all_ready() { [ "$(ready_count)" -ge 4 ]; }
+wait_until "all four servers ready" 30 all_ready
 
 # ---- the dashboard in tmux --------------------------------------------------
 
@@ -308,31 +342,36 @@ capture() {
 # A server row: "▶ name  state ..." with the name's row in the list.
 row() { printf '(^|[^a-z])%s +%s ' "$1" "$2"; }
 
-# 1. Normal: all ready, docs selected (its tools and log). The calls come
-# after the dashboard attached: the core keeps request and response bodies
-# only while a dashboard is attached.
-wait_screen "the dashboard with three ready servers" 15 \
-  "$(row docs ready)" "$(row files ready)" "$(row db ready)" \
-  "search_docs" "listening on stdio"
+# 1. Normal: all ready, everything selected (its tools and log). The calls
+# come after the dashboard attached: the core keeps request and response
+# bodies only while a dashboard is attached.
+wait_screen "the dashboard with four ready servers" 15 \
+  "$(row everything ready)" "$(row memory ready)" "$(row files ready)" \
+  "$(row db ready)" "trigger-long-running" "Starting default"
 # (and an uptime that is not 0s)
-wait_screen "an uptime" 10 "$(row docs ready).* up [2-9]s"
+wait_screen "an uptime" 10 "$(row everything ready).* up [2-9]s"
 n=$(answers)
-call docs__search_docs '{"query": "hot reload", "limit": 3}'
-call docs__get_page '{"page": "guides/reload.md"}'
+call everything__echo '{"message": "hello from the demo client"}'
+call memory__create_entities '{"entities": [{"name": "acme-api", "entityType": "project", "observations": ["FastAPI service", "deployed on fly.io"]}, {"name": "Ada", "entityType": "person", "observations": ["owns the billing module"]}]}'
 call files__list_directory '{"path": "src/app"}'
 call files__read_file '{"path": "src/app/main.py"}'
 call db__list_tables '{}'
-call db__describe_table '{"table": "users"}'
 call db__run_query '{"sql": "SELECT id, email, plan FROM users LIMIT 2"}'
-call files__write_file '{"path": "src/app/routes.py", "content": "..."}'
-call docs__list_sections '{}'
-wait_until "the first tool calls" 10 calls_answered $((n + 9))
+call everything__get-sum '{"a": 19, "b": 23}'
+call db__drop_table '{"table": "users"}'
+wait_until "the first tool calls" 10 calls_answered $((n + 8))
+# One at a time after create_entities: server-memory reads and rewrites
+# its file for each call, and two at once lose one's write.
+call memory__create_relations '{"relations": [{"from": "Ada", "to": "acme-api", "relationType": "maintains"}]}'
+wait_until "create_relations" 10 answered memory__create_relations 1
+call memory__search_nodes '{"query": "billing"}'
+wait_until "the search" 10 answered memory__search_nodes 1
 capture 01-dashboard
 
 # 2. Restarting: files selected, its server.json edited; the new server
 # takes 4 s to initialize. A call made meanwhile waits in mcpmon's queue
 # and is answered once the new server is ready.
-keys j
+keys j j
 wait_screen "files selected" 5 "workspace root"
 c=$(answers_of files__read_file)
 write_spec files "$files_spec_edited"
@@ -353,32 +392,76 @@ wait_screen "db crashing" 10 "crash 1 of 5"
 call db__run_query '{"sql": "SELECT count(*) FROM invoices"}'
 wait_screen "db waiting for a fix" 30 "$(row db waiting)" "crashed 5 times"
 wait_until "the call to the crashed server" 40 answered db__run_query $((c + 1))
-c=$(answers_of docs__search_docs)
-call docs__search_docs '{"query": "connection refused", "limit": 5}'
-wait_until "a call after the crash" 10 answered docs__search_docs $((c + 1))
+c=$(answers_of memory__read_graph)
+call memory__read_graph '{}'
+wait_until "a call after the crash" 10 answered memory__read_graph $((c + 1))
 capture 03-crashed
 
-# 4. The traffic view.
+# 4. The traffic view: a long operation of server-everything in flight
+# (its duration counting up), and a call it answers with isError.
+c=$(answers_of everything__get-sum)
+call everything__trigger-long-running-operation '{"duration": 120, "steps": 4}'
+call everything__get-sum '{"a": 19, "b": "twenty-three"}'
+wait_until "the failing get-sum" 10 answered everything__get-sum $((c + 1))
 keys t
-wait_screen "the traffic view" 5 "search_docs" "run_query"
+wait_screen "the traffic view with a running call" 10 "search_nodes" \
+  "trigger-long-runn.* [3-9][0-9]{3}(\.[0-9])? +running" "error: MCP error"
 capture 04-traffic
 
-# 5. The detail of the first search_docs call.
+# 5. The detail of the search_nodes call (server-memory finds Ada).
 keys g
-wait_screen "the first traffic line" 5 "search_docs"
-for ((i = 0; i < 10; i++)); do
+wait_screen "the first traffic line" 5 "roots/list"
+for ((i = 0; i < 20; i++)); do
   keys Enter
   wait_screen "the request view" 5 '"jsonrpc"'
-  if on_screen 'hot reload'; then break; fi
+  if on_screen 'tools/call search_nodes on memory'; then break; fi
   keys Escape
-  wait_screen "back to traffic" 5 "Enter Details"
+  wait_screen "back to traffic" 5 "Traffic \([0-9]+\)"
   keys Down
 done
-on_screen 'hot reload' || die "no search_docs call found in the traffic view"
+on_screen 'tools/call search_nodes on memory' ||
+  die "no search_nodes call found in the traffic view"
 capture 05-traffic-detail
 
+# 6. A stopped server: memory, stopped with x.
 keys q
-wait_screen "back to the traffic view" 5 "Enter Details"
+wait_screen "back to the traffic view" 5 "Traffic \([0-9]+\)"
+keys t
+wait_screen "the dashboard" 5 "Log: db"
+keys k k
+wait_screen "memory selected" 5 "Log: memory"
+keys x
+wait_screen "memory stopped" 10 "$(row memory stopped)" "start it with"
+capture 06-stopped
+
+# 7. mcpmon's own events: a misspelt key in the config, in full.
+write_config extensionz
+wait_screen "the config error" 10 "events .*unknown key 'extensionz'"
+keys e
+wait_screen "the events pane" 5 "Log: mcpmon events" "unknown key 'extensionz'"
+capture 07-events
+write_config
+wait_screen "the config fixed" 10 "Configuration reloaded"
+
+# 8. A tool's definition: everything's trigger-long-running-operation.
+keys k k k k
+wait_screen "everything selected" 5 "Log: everything"
+keys Tab
+keys g
+for ((i = 0; i < 20; i++)); do
+  keys Enter
+  wait_screen "the tool view" 5 "Tool .* of everything"
+  if on_screen 'Tool trigger-long-running-operation of everything'; then break; fi
+  keys Escape
+  wait_screen "back to the dashboard" 5 "Log: everything"
+  keys j
+done
+on_screen 'Tool trigger-long-running-operation of everything' ||
+  die "no trigger-long-running-operation in the tools pane"
+capture 08-tool-detail
+
+keys q
+wait_screen "back to the dashboard" 5 "Log: everything"
 keys q
 wait_until "the dashboard to quit" 5 test -s "$work/tui.exit"
 [ "$(cat "$work/tui.exit")" = 0 ] || die "mcpmon tui exited with status $(cat "$work/tui.exit")"
