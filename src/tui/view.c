@@ -190,8 +190,12 @@ void view_model_changed(struct view* v,
   if ((ch & MODEL_CH_GLOBAL_LOG) && m->events.log.count > 0) {
     const struct model_log_line* l =
         model_log_get(&m->events.log, model_log_end(&m->events.log) - 1);
-    view_message(v, l->level <= MODEL_LV_WARN, 10000, "%s%s", l->text,
-                 v->sel_events ? "" : "  (e: events)");
+    /* Warnings and errors reach the status line too; the info lines
+     * (config reloads, list_changed sent) stay in the events pane, not
+     * over the answer to what the user just did. */
+    if (l->level <= MODEL_LV_WARN)
+      view_message(v, true, 10000, "%s%s", l->text,
+                   v->sel_events ? "" : "  (e: events)");
     v->dirty |= VIEW_D_BACKENDS | (v->sel_events ? VIEW_D_LOG : 0);
   }
 }
@@ -613,7 +617,7 @@ static void view_draw_tools(struct view* v, const struct model* m) {
   }
   crt_box(w, focus, title, note[0] ? note : NULL, crt_colors[CRT_DIM]);
   if (v->sel_events)
-    crt_text(w, 1, 2, W - 4, "(events: mcpmon itself has no tools)",
+    crt_text(w, 1, 2, W - 4, "(no tools: events)",
              crt_colors[CRT_DIM]);
   else if (b != NULL && b->ntools == 0)
     crt_text(w, 1, 2, W - 4, "(none)", crt_colors[CRT_DIM]);

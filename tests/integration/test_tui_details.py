@@ -28,6 +28,7 @@ def test_tool_detail_and_wrapped_traffic_detail():
         with Tmux(d, width=80, height=24) as tm:
             tm.start([mcpmon_path(), "tui", sock])
             tm.wait_for("restarts 0")
+            tm.wait_for("lookup")  # the tools have arrived
             tm.keys("Tab")  # the tools pane; lookup is listed first
             tm.keys("Enter")
             text = tm.wait_for("Tool lookup of server")
@@ -61,6 +62,8 @@ def test_tool_detail_and_wrapped_traffic_detail():
 
 def test_tool_detail_of_a_tool_that_went_away():
     with tmpdir() as d, core(d, spec=SPEC) as (m, sock):
+        wait_snapshot(sock, lambda s: any(
+            t["name"] == "lookup" for t in s["backends"][0]["tools"]))
         with ControlClient(sock) as c:
             r = c.request({"cmd": "tool", "backend": "server",
                            "name": "lookup", "id": 7}, "tool_detail")
