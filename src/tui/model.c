@@ -307,6 +307,7 @@ static void model_backend_free(struct model_backend* b) {
   free(b->state_name);
   free(b->last_exit);
   free(b->reload_outcome);
+  free(b->reloading);
   free(b->reload_message);
   free(b->command);
   for (size_t i = 0; i < b->nwatch; i++) free(b->watch[i]);
@@ -340,6 +341,8 @@ static void model_backend_state(struct model_backend* b, const cJSON* obj) {
     model_set_str(&b->reload_outcome, r, "outcome");
     model_set_str(&b->reload_message, r, "message");
   }
+  if (model_has(obj, "reloading"))
+    model_set_str(&b->reloading, obj, "reloading");
 }
 
 static void model_list_changed(struct model_backend* b, const cJSON* lc) {

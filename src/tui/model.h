@@ -83,7 +83,9 @@ struct model_backend {
   char* last_exit;      /* NULL if no process ended yet */
   char* reload_outcome; /* the last reload attempt's, NULL before one */
   char* reload_message;
-  char* command; /* NULL if not sent */
+  char* reloading; /* a reload under way ("building", "starting",
+                      "waiting"), NULL when none (issue 15) */
+  char* command;   /* NULL if not sent */
   char** watch;
   size_t nwatch;
   struct model_tool* tools;

@@ -333,6 +333,8 @@ static void view_layout(struct view* v, const struct model* m) {
 }
 
 static attr_t view_state_attr(const struct model_backend* b) {
+  if (b->reloading != NULL && b->state == MODEL_ST_READY)
+    return crt_colors[CRT_STATE_BUSY];
   if (model_backend_failed(b))
     return crt_colors[CRT_STATE_CRASHED]; /* issue 15: waiting too */
   switch (b->state) {
@@ -510,6 +512,10 @@ static void view_draw_backends(struct view* v, const struct model* m) {
     snprintf(tools, sizeof(tools), "%zu tool%s", b->ntools,
              b->ntools == 1 ? "" : "s");
     const char* state = b->state_name ? b->state_name : "?";
+    /* Issue 15: an overlap reload keeps the state ready; say it runs. */
+    bool reloading = b->reloading != NULL && b->state == MODEL_ST_READY;
+    if (reloading)
+      state = "reloading";
     pen_put(&p, " ", A_NORMAL);
     pen_col(&p, sel ? crt_sym_pointer() : " ", sa, 2, sa);
     if (!compact) {
@@ -568,7 +574,13 @@ static void view_draw_info(struct view* v, const struct model* m) {
       pen_put(&p, b->last_exit,
               model_backend_failed(b) ? crt_colors[CRT_FAIL] : A_NORMAL);
     }
-    if (b->reload_outcome != NULL) {
+    if (b->reloading != NULL) {
+      snprintf(buf, sizeof(buf), "  %s  ", dot);
+      pen_put(&p, buf, crt_colors[CRT_DIM]);
+      pen_put(&p, "reload: ", crt_colors[CRT_DIM]);
+      pen_put(&p, b->reloading, crt_colors[CRT_STATE_BUSY] | A_BOLD);
+      pen_put(&p, " (the old server serves meanwhile)", A_NORMAL);
+    } else if (b->reload_outcome != NULL) {
       /* Issue 14: a failed reload leaves the old server serving; say so
        * where the user looks. */
       bool ok = strcmp(b->reload_outcome, "ok") == 0;
@@ -617,8 +629,7 @@ static void view_draw_tools(struct view* v, const struct model* m) {
   }
   crt_box(w, focus, title, note[0] ? note : NULL, crt_colors[CRT_DIM]);
   if (v->sel_events)
-    crt_text(w, 1, 2, W - 4, "(no tools: events)",
-             crt_colors[CRT_DIM]);
+    crt_text(w, 1, 2, W - 4, "(no tools: events)", crt_colors[CRT_DIM]);
   else if (b != NULL && b->ntools == 0)
     crt_text(w, 1, 2, W - 4, "(none)", crt_colors[CRT_DIM]);
   for (int row = 0; b != NULL && row < h; row++) {

@@ -273,6 +273,32 @@ def test_build_fails_and_the_old_server_stays():
                 assert count_log(m, r"Build passed in \d+ ms") == 1
 
 
+def test_dashboard_sees_an_overlap_reload_under_way():
+    """Issue 15: during an overlap reload the state stays ready (the old
+    server serves), so the snapshot says "reloading": "starting" until
+    the swap, and null after it; a failed one clears it too."""
+    with tmpdir() as d:
+        sock = os.path.join(d, "ctl.sock")
+        with start(d, V1, args=["--tui", sock], reload=None) as m:
+            init(m)
+            def snap():
+                return json.loads(status(sock, "--json"))["backends"][0]
+            assert snap()["reloading"] is None, snap()
+            mark = m.log_mark()
+            write_spec(spec_file(d), dict(V2, init_delay_ms=1500))
+            m.wait_log(r"Reloading .*a new server starts beside", start=mark)
+            b = snap()
+            assert b["state"] == "ready" and b["reloading"] == "starting", b
+            m.wait_log(r"Restart #1 complete", start=mark)
+            wait_until(lambda: snap()["reloading"] is None, 10,
+                       message="reloading cleared after the swap")
+            mark = m.log_mark()
+            write_spec(spec_file(d), dict(V2, exit_on_start=1))
+            m.wait_log(r"Reload failed: ", start=mark)
+            wait_until(lambda: snap()["reloading"] is None, 10,
+                       message="reloading cleared after a failure")
+
+
 def test_save_during_a_build_starts_it_again():
     """A save while the build runs kills that build and starts another;
     exactly one new server starts, after the second build."""

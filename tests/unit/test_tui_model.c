@@ -781,7 +781,32 @@ static void test_tool_detail(void) {
   model_free(&m);
 }
 
+/* Issue 15: an overlap reload under way, then done. */
+static void test_reloading(void) {
+  struct model m;
+  model_init(&m);
+  model_apply_line(&m, snapshot_single, NULL);
+  CHECK(m.backends[0].reloading == NULL);
+  model_apply_line(&m,
+                   "{\"type\":\"state\",\"backend\":\"server\",\"state\":"
+                   "\"ready\",\"reloading\":\"building\"}",
+                   NULL);
+  CHECK_STR(m.backends[0].reloading, "building");
+  model_apply_line(&m,
+                   "{\"type\":\"state\",\"backend\":\"server\",\"state\":"
+                   "\"ready\"}",
+                   NULL);
+  CHECK_STR(m.backends[0].reloading, "building"); /* missing: unchanged */
+  model_apply_line(&m,
+                   "{\"type\":\"state\",\"backend\":\"server\",\"state\":"
+                   "\"ready\",\"reloading\":null}",
+                   NULL);
+  CHECK(m.backends[0].reloading == NULL);
+  model_free(&m);
+}
+
 int main(void) {
+  test_reloading();
   test_tool_detail();
   test_snapshot();
   test_traffic_running_and_filters();

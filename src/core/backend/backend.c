@@ -233,6 +233,18 @@ void backend_note_reload(struct backend* b,
     b->obs->on_state(b, b->obs_ctx);
 }
 
+void backend_set_reloading(struct backend* b, const char* phase) {
+  if (b->reloading == phase)
+    return;
+  b->reloading = phase;
+  if (b->obs != NULL && b->obs->on_state != NULL)
+    b->obs->on_state(b, b->obs_ctx);
+}
+
+const char* backend_reloading(const struct backend* b) {
+  return b->reloading;
+}
+
 bool backend_last_reload(const struct backend* b,
                          const char** outcome,
                          const char** message,

@@ -315,6 +315,12 @@ char* backend_stderr_tail(const struct backend* b, int max);
 void backend_note_reload(struct backend* b,
                          const char* outcome,
                          const char* message);
+/* Issue 15: a reload of this serving backend is under way (phase, a
+ * static string: "building", "starting"), or none (NULL); the observer
+ * hears of it as a state change, so that the dashboard shows an overlap
+ * reload, in which the state stays ready. */
+void backend_set_reloading(struct backend* b, const char* phase);
+const char* backend_reloading(const struct backend* b);
 /* That outcome, or false when there was none; the strings are borrowed
  * until the next note or backend_free; at is Unix ms. */
 bool backend_last_reload(const struct backend* b,

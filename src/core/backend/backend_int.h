@@ -133,6 +133,7 @@ struct backend {
   unsigned drain_ms;
   char fail_why[320];      /* why a trial failed (the first cause), or "" */
   char reload_outcome[24]; /* backend_note_reload, "" for none */
+  const char* reloading;   /* backend_set_reloading: static text or NULL */
   char reload_message[320];
   uint64_t reload_at; /* Unix ms */
   bool out_paused;    /* backend_pause_output: also for the next process */

@@ -114,6 +114,12 @@ static void ctl_json_add_state(cJSON* o, const struct backend* b) {
   } else {
     cJSON_AddNullToObject(o, "lastReload");
   }
+  /* Issue 15: an overlap reload in progress (the state stays ready). */
+  const char* phase = backend_reloading(b);
+  if (phase != NULL)
+    cJSON_AddStringToObject(o, "reloading", phase);
+  else
+    cJSON_AddNullToObject(o, "reloading");
 }
 
 static cJSON* ctl_json_list_changed(const struct ctl_backend* cb) {

@@ -63,6 +63,13 @@ static struct rl_item* rl_find(struct rl_list* in, const struct backend* b) {
   return NULL;
 }
 
+/* Issue 15: what the serving backend shows the dashboard of this reload
+ * ("building", "starting", "waiting"; NULL: none under way). */
+static void rl_phase(struct reload* r, const char* phase) {
+  if (r->cur != NULL)
+    backend_set_reloading(r->cur, phase);
+}
+
 /* Stop the starting server and let it go (it is freed once stopped). */
 static void rl_abandon(struct reload* r) {
   struct backend* b = r->cand;
@@ -115,6 +122,7 @@ static void rl_reap(uv_idle_t* h) {
 
 static void rl_failed(struct reload* r, struct backend* b, const char* why) {
   long pid = r->cur != NULL ? backend_pid(r->cur) : 0;
+  rl_phase(r, NULL);
   log_msg(LL_WARN, r->logname, 0, "Reload failed: %s; still serving pid %ld",
           why, pid);
   char* tail = backend_stderr_tail(b, RL_TAIL_LINES);
@@ -159,6 +167,7 @@ static void rl_ready(struct reload* r) {
     return;
   }
   r->cand = NULL;
+  rl_phase(r, NULL);
   r->cur = NULL;
   unsigned changed = rl_changed(old, now);
   backend_promote(now);
@@ -317,6 +326,7 @@ static void rl_start_candidate(struct reload* r) {
   o.trial = true;
   r->cand = backend_new(r->loop, &o, &rl_events, r);
   backend_inherit(r->cand, r->cur);
+  rl_phase(r, "starting");
   log_msg(LL_INFO, r->logname, backend_pid(r->cur),
           "Reloading%s%s%s: a new server starts beside this one, which "
           "serves until it is ready",
@@ -326,13 +336,16 @@ static void rl_start_candidate(struct reload* r) {
 
 /* After the build (or without one): the server itself. */
 static void rl_go(struct reload* r) {
-  if (r->overlap)
+  if (r->overlap) {
     rl_start_candidate(r);
-  else
+  } else {
+    rl_phase(r, NULL);
     backend_restart_now(r->cur, r->why);
+  }
 }
 
 static void rl_build_failed(struct reload* r, const char* why) {
+  rl_phase(r, NULL);
   bool serving = backend_state(r->cur) == BACKEND_READY;
   if (serving)
     log_msg(LL_WARN, r->logname, 0, "Reload failed: %s; still serving pid %ld",
@@ -392,6 +405,7 @@ void reload_begin(struct reload* r,
     log_msg(LL_VERBOSE, r->logname, 0,
             "The reload waits for the old server to finish its calls");
     r->waiting = true;
+    rl_phase(r, "waiting");
     return;
   }
   r->waiting = false;
@@ -405,6 +419,7 @@ static void rl_proceed(struct reload* r) {
     return;
   }
   char err[256];
+  rl_phase(r, "building");
   r->build = build_start(r->loop, r->bo.server, r->logname, rl_build_done, r,
                          err, sizeof(err));
   if (r->build == NULL)
@@ -427,6 +442,7 @@ void reload_cancel(struct reload* r) {
   r->build = NULL;
   r->waiting = false;
   rl_abandon(r);
+  rl_phase(r, NULL);
   r->cur = NULL;
 }
 
