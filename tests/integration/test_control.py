@@ -243,6 +243,33 @@ def test_gateway_unknown_tool_is_traffic_of_the_server_meant():
             assert all(e["backend"] is None for e in snap["traffic"]), snap
 
 
+def test_gateway_answers_given_later_are_traffic_too():
+    """Issue 15: a first tools/list that waits for a server still starting,
+    and a call held until the lists arrive, are traffic when the gateway
+    answers them, timed from their arrival."""
+    with tmpdir() as d:
+        sock = os.path.join(d, "ctl.sock")
+        with start_gateway(d, {"a": {}, "slow": {"tools_list_delay_ms": 800}},
+                           args=["--tui", sock]) as m:
+            m.initialize()
+            lid = m.send_request("tools/list", {})
+            cid = m.send_request("tools/call", {"name": "slow__nope",
+                                                "arguments": {}})
+            r = m.next_message(response_to(lid), timeout=10)
+            assert "slow__echo" in [t["name"] for t in r["result"]["tools"]]
+            r = m.next_message(response_to(cid), timeout=10)
+            assert r["error"]["code"] == -32602, r
+            snap = Ctl(sock).ask({"cmd": "snapshot"}, "snapshot")
+            lists = [e for e in snap["traffic"]
+                     if e["method"] == "tools/list"]
+            assert lists and lists[0]["ok"] is True, snap["traffic"]
+            assert lists[0]["ms"] >= 100, lists  # it waited for "slow"
+            slow = [b for b in snap["backends"] if b["name"] == "slow"][0]
+            calls = [e for e in slow["traffic"] if e.get("tool") ==
+                     "slow__nope"]
+            assert calls and calls[0]["ok"] is False, slow["traffic"]
+
+
 def test_permissions_and_removal_on_exit():
     with tmpdir() as d:
         run = os.path.join(d, "run")

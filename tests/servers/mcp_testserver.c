@@ -53,6 +53,7 @@
  *   exit_on_start       N: exit with code N right after the start actions
  *   exit_on_initialize  N: exit with code N when initialize arrives
  *   no_initialize_answer true: never answer initialize
+ *   tools_list_delay_ms block this long before answering each tools/list
  *   init_delay_ms       answer initialize this much later (other requests
  *                       are still served meanwhile)
  *   stdout_on_start     text written to stdout as a raw line at start

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mcp_testserver.h"
@@ -82,6 +83,14 @@ static cJSON* ts_tool_json(const char* name,
 }
 
 void ts_tools_list(const cJSON* id, const cJSON* params) {
+  long delay = 0;
+  ts_spec_int("tools_list_delay_ms", &delay);
+  if (delay > 0) {
+    /* Blocking on purpose: a server slow to list (gateway tests of the
+     * first tools/list that waits for it). */
+    struct timespec ts_d = {delay / 1000, (delay % 1000) * 1000000L};
+    nanosleep(&ts_d, NULL);
+  }
   cJSON* r = cJSON_CreateObject();
   cJSON* tools = cJSON_AddArrayToObject(r, "tools");
   const cJSON* spec_tools = ts_spec("tools");

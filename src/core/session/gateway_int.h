@@ -91,6 +91,7 @@ struct gw_template {
 struct gw_waiting {
   cJSON* id;
   enum backend_list kind;
+  struct session_deferred* tr; /* its traffic record (issue 15) */
   STAILQ_ENTRY(gw_waiting) link;
 };
 STAILQ_HEAD(gw_waiting_list, gw_waiting);
@@ -101,6 +102,7 @@ STAILQ_HEAD(gw_waiting_list, gw_waiting);
 struct gw_held {
   struct jmsg* msg;
   uint64_t deadline;
+  struct session_deferred* tr; /* its traffic record (issue 15) */
   STAILQ_ENTRY(gw_held) link;
 };
 STAILQ_HEAD(gw_held_list, gw_held);
@@ -179,6 +181,11 @@ struct gateway {
 /* Method and result key of each list, by enum backend_list. */
 extern const char* const gw_list_method[BACKEND_LIST_KINDS];
 extern const char* const gw_list_key[BACKEND_LIST_KINDS];
+
+/* gateway_ctools.c */
+/* Answer a tools/call of mcpmon__status, mcpmon__restart or mcpmon__logs
+ * (control_tools.h); takes m. */
+void gw_control_tool(struct gateway* gw, struct jmsg* m);
 
 /* gateway_ops.c */
 /* A new op for the client's request m (borrowed), registered under a

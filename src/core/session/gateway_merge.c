@@ -328,7 +328,9 @@ void gw_settle(struct gateway* gw) {
   struct gw_waiting* w;
   while ((w = STAILQ_FIRST(&gw->waiting)) != NULL) {
     STAILQ_REMOVE_HEAD(&gw->waiting, link);
+    session_traffic_resume(gw->s, w->tr); /* its traffic, as it came */
     gw_answer_list(gw, w->id, w->kind);
+    session_traffic_resumed(gw->s);
     cJSON_Delete(w->id);
     free(w);
   }
@@ -339,6 +341,7 @@ void gw_free_waiting(struct gateway* gw) {
   struct gw_waiting* w;
   while ((w = STAILQ_FIRST(&gw->waiting)) != NULL) {
     STAILQ_REMOVE_HEAD(&gw->waiting, link);
+    session_traffic_drop(w->tr);
     cJSON_Delete(w->id);
     free(w);
   }
@@ -383,6 +386,7 @@ void gw_on_list_request(struct gateway* gw,
   struct gw_waiting* w = xcalloc(1, sizeof(*w));
   w->id = id;
   w->kind = kind;
+  w->tr = session_traffic_defer(gw->s);
   STAILQ_INSERT_TAIL(&gw->waiting, w, link);
   if (!uv_is_active((uv_handle_t*)&gw->settle_timer))
     uv_timer_start(&gw->settle_timer, gw_settle_timeout, GW_FIRST_LIST_WAIT_MS,

@@ -43,6 +43,7 @@ static void gw_hold(struct gateway* gw, struct jmsg* m) {
   struct gw_held* h = xcalloc(1, sizeof(*h));
   h->msg = m;
   h->deadline = uv_now(gw->loop) + GW_FIRST_LIST_WAIT_MS;
+  h->tr = session_traffic_defer(gw->s);
   STAILQ_INSERT_TAIL(&gw->held, h, link);
   if (!uv_is_active((uv_handle_t*)&gw->held_timer))
     gw_arm_held(gw);
@@ -90,7 +91,11 @@ void gw_release_held(struct gateway* gw, bool expire) {
       STAILQ_INSERT_TAIL(&gw->held, h, link);
       continue;
     }
+    /* What the gateway answers now is the traffic of the request as it
+     * came; what it forwards, the server's. */
+    session_traffic_resume(gw->s, h->tr);
     gw_route(gw, h->msg, false);
+    session_traffic_resumed(gw->s);
     free(h);
   }
   gw_arm_held(gw);
@@ -106,6 +111,7 @@ void gw_free_held(struct gateway* gw) {
   while ((h = STAILQ_FIRST(&gw->held)) != NULL) {
     STAILQ_REMOVE_HEAD(&gw->held, link);
     jmsg_free(h->msg);
+    session_traffic_drop(h->tr);
     free(h);
   }
 }
@@ -123,6 +129,7 @@ static void gw_drop_held(struct gateway* gw, const cJSON* rid) {
     if (same) {
       STAILQ_REMOVE(&gw->held, h, gw_held, link);
       jmsg_free(h->msg);
+      session_traffic_drop(h->tr);
       free(h);
       gw_arm_held(gw);
       return;
@@ -182,49 +189,6 @@ static struct gw_backend* gw_off_owner(struct gateway* gw, const char* name) {
       return gb;
   }
   return NULL;
-}
-
-/* ---- mcpmon's own tools (issue 15, --control-tools) --------------------- */
-
-static size_t gw_ct_count(void* ctx) {
-  struct gateway* gw = ctx;
-  size_t n = 0;
-  struct gw_backend* gb;
-  TAILQ_FOREACH(gb, &gw->backends, link) n++;
-  return n;
-}
-
-static struct backend* gw_ct_at(void* ctx, size_t i) {
-  struct gateway* gw = ctx;
-  struct gw_backend* gb;
-  TAILQ_FOREACH(gb, &gw->backends, link) {
-    if (i-- == 0)
-      return gb->b;
-  }
-  return NULL;
-}
-
-static void gw_ct_restart(void* ctx, struct backend* b) {
-  (void)ctx;
-  if (backend_is_off(b)) /* stopped or disabled: started, as r does */
-    backend_user_start(b);
-  else
-    backend_restart(b, "asked for by the client (mcpmon__restart)");
-}
-
-static char* gw_ct_logs(void* ctx, struct backend* b, int lines) {
-  struct gateway* gw = ctx;
-  return gw->hooks.logs != NULL ? gw->hooks.logs(gw->hooks.ctx, b, lines)
-                                : NULL;
-}
-
-/* Answer a tools/call of mcpmon__status, ...; takes m. */
-static void gw_control_tool(struct gateway* gw, struct jmsg* m) {
-  struct ctools_host h = {gw_ct_count, gw_ct_at, gw_ct_restart, gw_ct_logs, gw};
-  cJSON* id = jmsg_id(m);
-  session_send_take(gw->s, ctools_call(&h, m, id));
-  cJSON_Delete(id);
-  jmsg_free(m);
 }
 
 /* tools/call and prompts/get by exact table lookup (NAME-3, GW-6); the

@@ -11,6 +11,18 @@
 #include "lib/utf8.h"
 #include "lib/util.h"
 
+/* A client request mcpmon answers itself, for its traffic entry. */
+struct session_deferred {
+  bool active;
+  bool answered;
+  cJSON* id;
+  char* method;
+  char* tool;
+  char* body;
+  uint64_t t0_ns;
+  struct backend* blame;
+};
+
 struct session {
   uv_loop_t* loop;
   struct session_hooks hooks;
@@ -27,17 +39,11 @@ struct session {
   bool congested_warned; /* the client's back-pressure was logged */
   bool utf8_warned;      /* said once that its UTF-8 was repaired */
   /* Issue 15: the client request being handled, so that an answer the
-   * session or the policy makes for it at once is traffic too. */
-  struct {
-    bool active;
-    bool answered;
-    cJSON* id;
-    char* method;
-    char* tool;
-    char* body;
-    uint64_t t0_ns;
-    struct backend* blame;
-  } self;
+   * session or the policy makes for it at once is traffic too; saved:
+   * the one this replaced while a deferred one is answered. */
+  struct session_deferred self;
+  struct session_deferred saved;
+  bool resumed; /* self is a deferred request, saved what it replaced */
   void (*done)(void* ctx);
   void* done_ctx;
 };
@@ -98,6 +104,49 @@ static void session_self_end(struct session* s) {
 
 void session_traffic_blame(struct session* s, struct backend* b) {
   s->self.blame = b;
+}
+
+struct session_deferred* session_traffic_defer(struct session* s) {
+  if (!s->self.active || s->self.answered)
+    return NULL;
+  struct session_deferred* d = xmalloc(sizeof(*d));
+  *d = s->self; /* the strings move to d */
+  memset(&s->self, 0, sizeof(s->self));
+  s->self.active = true;
+  s->self.answered = true; /* nothing more of it is recorded now */
+  return d;
+}
+
+void session_traffic_resume(struct session* s, struct session_deferred* d) {
+  if (d == NULL)
+    return;
+  if (s->resumed) { /* one level only: not recorded */
+    session_traffic_drop(d);
+    return;
+  }
+  s->resumed = true;
+  s->saved = s->self;
+  s->self = *d;
+  free(d);
+}
+
+void session_traffic_resumed(struct session* s) {
+  if (!s->resumed)
+    return;
+  session_self_end(s);
+  s->self = s->saved;
+  memset(&s->saved, 0, sizeof(s->saved));
+  s->resumed = false;
+}
+
+void session_traffic_drop(struct session_deferred* d) {
+  if (d == NULL)
+    return;
+  cJSON_Delete(d->id);
+  free(d->method);
+  free(d->tool);
+  free(d->body);
+  free(d);
 }
 
 /* msg goes to the client: when it answers the request being handled, it

@@ -138,6 +138,20 @@ void session_error(struct session* s,
  * server (issue 15), not of the gateway as a whole. */
 void session_traffic_blame(struct session* s, struct backend* b);
 
+/* A request the policy keeps to answer later (a gateway's first
+ * tools/list while its servers start, a call for a name no list has
+ * yet): called while handling it, this takes its traffic record (NULL
+ * when none is kept), so that its answer is traffic when it comes:
+ * session_traffic_resume(s, d) before answering it (takes d), then
+ * session_traffic_resumed(s). A deferred request never answered is
+ * dropped with session_traffic_drop (NULL is fine). Its time runs from
+ * its arrival. */
+struct session_deferred;
+struct session_deferred* session_traffic_defer(struct session* s);
+void session_traffic_resume(struct session* s, struct session_deferred* d);
+void session_traffic_resumed(struct session* s);
+void session_traffic_drop(struct session_deferred* d);
+
 /* GW-5, LIFE-3: one notifications/<kind>/list_changed per list kind in
  * mask (bits 1 << enum backend_list; templates count as resources),
  * logged. A tools one marks the tools as owed a re-read and tells the
