@@ -39,8 +39,9 @@ int watcher_start_server(uv_loop_t* loop,
     /* Issue 15: watch: false (or []) in .mcpmon.yaml. */
     *out = NULL;
     log_msg(LL_INFO, log_name, 0,
-            "Not watching files (watch is off); restart it with 'mcpmon "
-            "restart'");
+            "Not watching files (watch is off): to reload it, run 'mcpmon "
+            "restart%s%s' or press r in 'mcpmon tui'",
+            log_name != NULL ? " " : "", log_name != NULL ? log_name : "");
     return 0;
   }
   const char* skip[1] = {skip_file};
