@@ -72,7 +72,7 @@ static void check_model(const struct model* m, unsigned ch, int backend) {
     for (size_t j = 0; j < b->ntools; j++) FUZZ_CHECK(b->tools[j].name != NULL);
     check_log(&b->log);
   }
-  check_log(&m->global_log);
+  check_log(&m->events.log);
   FUZZ_CHECK(m->ntraffic <= MODEL_TRAFFIC_MAX);
   for (size_t i = 0; i < m->ntraffic; i++) {
     FUZZ_CHECK(m->traffic[i].method != NULL);
@@ -124,7 +124,7 @@ static void on_line(struct session* s, char* line, size_t len) {
   needle[n] = '\0';
   for (size_t i = 0; i < s->m.nbackends; i++)
     search_log(&s->m.backends[i].log, needle);
-  search_log(&s->m.global_log, needle);
+  search_log(&s->m.events.log, needle);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
