@@ -6,7 +6,7 @@
  * the handshake (initialize, notifications/initialized), then one of:
  *
  *   (default)          --count K round trips of --op ping|call|list after
- *                      --warmup W untimed ones; prints p50/p99 latency in
+ *                      --warmup W untimed ones; prints p50/p99/p99.9 in
  *                      microseconds, requests per second and, for calls,
  *                      MB/s of result text (--bytes N per call, --tool
  *                      NAME, default "blob"), and the CPU time the child
@@ -523,9 +523,10 @@ static int mode_roundtrips(void) {
   child_end(&c);
   printf(
       "op=%s count=%ld bytes=%ld init_ms=%.3f p50_us=%.1f p99_us=%.1f "
-      "rps=%.0f",
+      "p999_us=%.1f rps=%.0f",
       cl.op, cl.count, cl.bytes, init_ms, pct_us(lat, cl.count, 0.5),
-      pct_us(lat, cl.count, 0.99), (double)cl.count / secs);
+      pct_us(lat, cl.count, 0.99), pct_us(lat, cl.count, 0.999),
+      (double)cl.count / secs);
   if (strcmp(cl.op, "call") == 0)
     printf(" mbps=%.1f", (double)cl.bytes * (double)cl.count / secs / 1e6);
   if (cpu0 >= 0 && cpu1 >= cpu0)

@@ -1,6 +1,6 @@
 /* mcp_bench_server.c - the MCP stdio server that bench/run.sh measures.
  *
- *   mcp_bench_server [--tools-file PATH] [--stubborn]
+ *   mcp_bench_server [--tools-file PATH] [--stubborn] [--hello]
  *                    [--stderr-flood LINES --flood-report PATH]
  *
  * Answers initialize, ping, tools/list and tools/call, one JSON object per
@@ -8,6 +8,11 @@
  * of text (default 16), built without cJSON so that large results cost the
  * server a memset and a write; every line of --tools-file (read once, at
  * start) is one more tool, which is how the reload benchmark adds a tool.
+ * The tools/list result is printed once, at start, and sent as text with
+ * the id spliced in, so that a list of 10,000 tools costs the server a
+ * write, not a re-print (the gateway benchmark's floor).
+ * --hello: first write "mcp_bench_server: started pid N" to stderr (the
+ * first output that the comparison with nodemon and entr waits for).
  * --stubborn: ignore SIGTERM and keep running after stdin EOF (until
  * SIGKILL, or 120 s as a safety net), like a server that never shuts down
  * on its own.
@@ -33,7 +38,8 @@
 #define SRV_CHUNK 65536
 #define SRV_MAX_BLOB ((size_t)256 << 20)
 
-static cJSON* srv_tools; /* the tools/list result's "tools" array */
+static cJSON* srv_tools;     /* the tools/list result's "tools" array */
+static char* srv_tools_text; /* srv_tools printed, once all are added */
 
 static void* srv_xrealloc(void* p, size_t n) {
   void* q = realloc(p, n == 0 ? 1 : n);
@@ -166,6 +172,24 @@ static void srv_blob(const cJSON* id, size_t n) {
   srv_write_all(buf, total);
 }
 
+/* The tools/list answer: the list printed at start, the id spliced in. */
+static void srv_list(const cJSON* id) {
+  char* idtext = cJSON_PrintUnformatted(id);
+  char head[512];
+  int hl = snprintf(head, sizeof(head),
+                    "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"tools\":",
+                    idtext != NULL ? idtext : "null");
+  free(idtext);
+  size_t tl = strlen(srv_tools_text);
+  size_t total = (size_t)hl + tl + 3;
+  char* buf = srv_xrealloc(NULL, total);
+  memcpy(buf, head, (size_t)hl);
+  memcpy(buf + hl, srv_tools_text, tl);
+  memcpy(buf + hl + tl, "}}\n", 3);
+  srv_write_all(buf, total);
+  free(buf);
+}
+
 static void srv_handle(const char* line, size_t len) {
   cJSON* m = cJSON_ParseWithLength(line, len);
   if (m == NULL)
@@ -194,8 +218,10 @@ static void srv_handle(const char* line, size_t len) {
   } else if (strcmp(meth, "ping") == 0) {
     cJSON_AddObjectToObject(r, "result");
   } else if (strcmp(meth, "tools/list") == 0) {
-    cJSON* res = cJSON_AddObjectToObject(r, "result");
-    cJSON_AddItemToObject(res, "tools", cJSON_Duplicate(srv_tools, 1));
+    srv_list(id);
+    cJSON_Delete(r);
+    cJSON_Delete(m);
+    return;
   } else if (strcmp(meth, "tools/call") == 0) {
     const cJSON* args = cJSON_GetObjectItemCaseSensitive(params, "arguments");
     const cJSON* bytes = cJSON_GetObjectItemCaseSensitive(args, "bytes");
@@ -219,6 +245,7 @@ static void srv_handle(const char* line, size_t len) {
 int main(int argc, char** argv) {
   const char* tools_file = NULL;
   bool stubborn = false;
+  bool hello = false;
   long flood = 0;
   const char* flood_report = NULL;
   for (int i = 1; i < argc; i++) {
@@ -226,6 +253,8 @@ int main(int argc, char** argv) {
       tools_file = argv[++i];
     } else if (strcmp(argv[i], "--stubborn") == 0) {
       stubborn = true;
+    } else if (strcmp(argv[i], "--hello") == 0) {
+      hello = true;
     } else if (strcmp(argv[i], "--stderr-flood") == 0 && i + 1 < argc) {
       flood = strtol(argv[++i], NULL, 10);
     } else if (strcmp(argv[i], "--flood-report") == 0 && i + 1 < argc) {
@@ -233,10 +262,13 @@ int main(int argc, char** argv) {
     } else {
       fprintf(stderr,
               "usage: mcp_bench_server [--tools-file PATH] "
-              "[--stubborn] [--stderr-flood LINES --flood-report PATH]\n");
+              "[--stubborn] [--hello] [--stderr-flood LINES "
+              "--flood-report PATH]\n");
       return 2;
     }
   }
+  if (hello)
+    fprintf(stderr, "mcp_bench_server: started pid %d\n", (int)getpid());
   signal(SIGPIPE, SIG_IGN);
   if (stubborn) {
     signal(SIGTERM, SIG_IGN);
@@ -246,6 +278,9 @@ int main(int argc, char** argv) {
   srv_add_tool("blob", "returns arguments.bytes bytes of text");
   if (tools_file != NULL)
     srv_load_tools(tools_file);
+  srv_tools_text = cJSON_PrintUnformatted(srv_tools);
+  if (srv_tools_text == NULL)
+    abort();
   if (flood > 0 && flood_report != NULL)
     srv_flood(flood, flood_report);
 
@@ -279,5 +314,6 @@ int main(int argc, char** argv) {
     for (;;) pause();
   }
   cJSON_Delete(srv_tools);
+  free(srv_tools_text);
   return 0;
 }

@@ -10,9 +10,23 @@
 #   --runs N  runs per side for the proxy and start-up figures (default 5)
 #   --keep    keep the temporary folder with every log
 #   --only S  run only these sections (comma-separated: proxy, growth,
-#             reload, watching, footprint, stderr) and write the results
+#             reload, breakdown, compare, watching, watchscale, footprint,
+#             gateway, biglist, interference, stderr) and write the results
 #             to <build>/RESULTS-only.md instead: bench/RESULTS.md holds
-#             whole runs only
+#             whole runs only. Issue 18's sections:
+#               breakdown     where one reload's time goes (mcpmon's --debug
+#                             log), save -> visible against the cold start
+#               compare       mcpmon, nodemon and entr restarting the same
+#                             server (nodemon: npm ci --prefix bench when
+#                             missing; entr: apt-get install when missing
+#                             and root, else its row says skipped)
+#               watchscale    the watcher at 1k/20k/100k files against
+#                             watch_floor; initialize with 100k files
+#               gateway       start -> full tools/list, 1/10/50/100
+#                             backends, against starting them directly
+#               biglist       one backend of 10,000 tools against the relay
+#               interference  one backend restarting in a loop, another's
+#                             call latency (p99.9) against idle
 #
 # Environment: BENCH_BUILD_DIR (default <repo>/build-bench), CC (default cc).
 set -euo pipefail
@@ -48,7 +62,8 @@ fi
 # The benchmark tools: small standalone C programs, no CMake target needed.
 mkdir -p "$build/bench"
 read -r -a cjson <<<"$(pkg-config --cflags --libs libcjson)"
-for tool in mcp_bench_server mcp_bench_client relay; do
+for tool in mcp_bench_server mcp_bench_client mcp_bench_fleet relay \
+    watch_floor; do
   "$cc" -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
     -o "$build/bench/$tool" "$here/$tool.c" "${cjson[@]}"
 done
