@@ -99,6 +99,7 @@ class Proc:
             if name == "err" or len(text) < 2000:
                 try:
                     self.log.write("%.3f %s %s\n" % (t, name, text[:2000]))
+                    self.log.flush()
                 except ValueError:
                     pass  # closed at the end
         self.q.put((now_ms(), name, None))

@@ -294,7 +294,8 @@ def restarts(b, tool, argv, d, tools, kind, n, what, files=None):
         if tool == "mcpmon" and p.handshake() is None:
             b.fail(what, "no handshake through mcpmon", path)
             return out, extra
-        if p.wait(lambda s, t: STARTED.search(t) is not None, 20) is None:
+        if not any(STARTED.search(x[2]) for x in p.seen) and p.wait(
+                lambda s, t: STARTED.search(t) is not None, 20) is None:
             b.fail(what, "the server never started", path)
             return out, extra
         p.drain(0.5)
