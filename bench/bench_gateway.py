@@ -29,7 +29,9 @@ def gw_config(b, name, servers, top=""):
         f.write(top)
         f.write("servers:\n")
         for sname, cmd, watch, extra in servers:
-            f.write("  %s:\n    command: %s\n" % (sname, cmd[0]))
+            # Relative paths would be read from the config's folder.
+            f.write("  %s:\n    command: %s\n" % (sname,
+                                                   os.path.abspath(cmd[0])))
             if len(cmd) > 1:
                 f.write("    args: [%s]\n" % ", ".join(
                     '"%s"' % a for a in cmd[1:]))
