@@ -182,8 +182,7 @@ static bool fl_cursor(const char* line, size_t len, char* out, size_t cap) {
     return false;
   const char* end = line + len;
   const char* p = k + 12;
-  while (p < end && (*p == ' ' || *p == ':'))
-    p++;
+  while (p < end && (*p == ' ' || *p == ':')) p++;
   if (p >= end || *p != '"')
     return false; /* null: the last page */
   p++;
