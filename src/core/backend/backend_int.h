@@ -12,6 +12,9 @@
  *                      the process's events, dispatch of its lines, the
  *                      handshake and its replay, the stop sequence's
  *                      outcome, failing what was in flight
+ *   backend_recv.c     what the server sends besides answers to mcpmon:
+ *                      a line read as a message, its notifications for
+ *                      the client, its log messages, unreadable answers
  *   backend_lists.c    the server's lists (tools, prompts, resources,
  *                      templates) and the logged tool diff; reports
  *                      through ev.on_lists and obs->on_tools
@@ -208,6 +211,22 @@ void bk_spawn(struct backend* b);
 void bk_begin_stop(struct backend* b, enum stop_why why);
 /* Send initialize with the client's params (state INITIALIZING). */
 void bk_send_init(struct backend* b);
+
+/* backend_recv.c */
+/* The server's line as a message: jscan's text when valid is the stream
+ * scan's verdict that it is (NULL: scan it now), else what cJSON makes
+ * of it (STDIO-8 leniency). Owned by the caller. */
+struct jmsg* bk_line_msg(const char* line,
+                         size_t len,
+                         const struct jscan* valid);
+/* A server notification for the client: passed on through ev.on_text
+ * (which takes m), or dropped and freed. */
+void bk_on_notification(struct backend* b, struct jmsg* m);
+/* A line that is not JSON-RPC (why): the forwarded request its id names,
+ * if any, is answered with an error. m stays the caller's. */
+void bk_unreadable_answer(struct backend* b,
+                          const struct jmsg* m,
+                          const char* why);
 
 /* backend_lists.c */
 /* Fetch every list the server declares (tools only in single mode). */

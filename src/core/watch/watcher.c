@@ -35,70 +35,9 @@
 #include "core/watch/path.h"
 #include "core/watch/ratelimit.h"
 #include "core/watch/watch_root.h"
+#include "core/watch/watcher_int.h"
 #include "lib/u64map.h"
 #include "lib/util.h"
-
-#define WATCHER_LOG(w, level, ...)                   \
-  do {                                               \
-    if (log_enabled(level))                          \
-      log_msg(level, (w)->log_name, 0, __VA_ARGS__); \
-  } while (0)
-
-/* File events handled per loop turn: the rest wait in the queue, so
- * that signals and I/O are served between batches whatever the rate. */
-#define WATCHER_EVENTS_PER_TURN 256
-/* Distinct (directory, name) events waiting at most: more than inotify's
- * own default queue (fs.inotify.max_queued_events, 16384). */
-#define WATCHER_QUEUE_MAX 65536
-/* Debug lines about dropped file events per second, at most. */
-#define WATCHER_DROP_REPORTS_PER_S 20
-/* Files log lines go to, at most (the log file and stderr). */
-#define WATCHER_OWN_MAX 4
-
-/* ---- types -------------------------------------------------------- */
-
-struct watcher_dir {
-  uv_fs_event_t ev; /* ev.data points back here */
-  struct watcher* w;
-  struct watch_root* root;
-  char* abs;       /* real path */
-  const char* rel; /* inside abs: relative to the root, "" for the root */
-  uint64_t key;    /* fingerprint_key(abs, NULL) */
-  size_t index;    /* in w->dirs; SIZE_MAX when not registered */
-  size_t nfiles;   /* files in the table directly inside it */
-  bool awaits;     /* the parent of a directory root that is gone,
-                      watched for the root to come back */
-};
-
-struct watcher {
-  uv_loop_t* loop;
-  watcher_cb cb;
-  void* ctx;
-  char* log_name;
-  unsigned delay_ms;
-  char** skip; /* realpath of the directory + '/' + name */
-  size_t nskip;
-  struct watch_root* roots;
-  size_t nroots;
-  struct watcher_dir** dirs;
-  size_t ndirs;
-  size_t capdirs;
-  struct u64map dirmap; /* key of a directory's real path -> watcher_dir */
-  struct fingerprint_table files; /* every file seen, by its real path */
-  struct burst burst;             /* the changes until the quiet time */
-  uv_timer_t timer;
-  struct evqueue queue;   /* file events not yet handled */
-  uv_idle_t idle;         /* handles them, a batch per loop turn */
-  struct ratelimit drops; /* the debug lines of dropped events */
-  uv_timer_t drop_timer;  /* says how many were not shown */
-  struct log_file_id own[WATCHER_OWN_MAX]; /* never watched */
-  size_t nown;
-  size_t pending_closes;
-  size_t nawaiting; /* watcher_dirs with awaits set */
-  bool closing;
-  bool warned_limit;
-  bool warned_queue;
-};
 
 static void watcher_add_dir(struct watcher* w,
                             struct watch_root* r,
@@ -154,30 +93,6 @@ void watcher_close(struct watcher* w) {
 
 size_t watcher_dir_count(const struct watcher* w) {
   return w->ndirs - w->nawaiting;
-}
-
-/* ---- the burst ---------------------------------------------------- */
-
-static void watcher_on_timer(uv_timer_t* t) {
-  struct watcher* w = t->data;
-  size_t n;
-  struct watcher_change* changes = burst_take(&w->burst, &n);
-  /* The callback may call watcher_close: w stays allocated until the
-   * close callbacks run, but nothing here touches it any more. */
-  if (n > 0)
-    w->cb(w->ctx, changes, n);
-  burst_free_changes(changes, n);
-}
-
-/* Adds path (taking ownership) to the burst under key and restarts the
- * quiet-time timer. */
-static void watcher_accept(struct watcher* w,
-                           uint64_t key,
-                           char* path,
-                           enum watcher_change_kind kind) {
-  WATCHER_LOG(w, LL_VERBOSE, "%s: %s", burst_kind_name(kind), path);
-  burst_add(&w->burst, key, path, kind);
-  uv_timer_start(&w->timer, watcher_on_timer, w->delay_ms, 0);
 }
 
 /* ---- directories -------------------------------------------------- */
@@ -336,41 +251,6 @@ static bool watcher_is_own(const struct watcher* w,
       return true;
   }
   return false;
-}
-
-static void watcher_say_hidden(const struct watcher* w, unsigned long long n) {
-  if (n > 0)
-    log_msg(LL_DEBUG, w->log_name, 0,
-            "%llu more dropped file event%s not shown (at most %d a second)", n,
-            n == 1 ? "" : "s", WATCHER_DROP_REPORTS_PER_S);
-}
-
-static void watcher_on_drop_timer(uv_timer_t* t) {
-  struct watcher* w = t->data;
-  watcher_say_hidden(w, ratelimit_take_hidden(&w->drops, uv_now(w->loop)));
-}
-
-/* Logs, at debug level, why an event for rel (or name in a single-file
- * root's directory) was dropped: at most WATCHER_DROP_REPORTS_PER_S a
- * second, then one line of how many were not shown. */
-static void watcher_drop(struct watcher* w,
-                         const struct watcher_dir* d,
-                         const char* name,
-                         const char* rel,
-                         const char* reason) {
-  if (!log_enabled(LL_DEBUG))
-    return;
-  uint64_t now = uv_now(w->loop);
-  watcher_say_hidden(w, ratelimit_take_hidden(&w->drops, now));
-  if (!ratelimit_allow(&w->drops, now)) {
-    if (!uv_is_active((uv_handle_t*)&w->drop_timer))
-      uv_timer_start(&w->drop_timer, watcher_on_drop_timer, 1000, 0);
-    return;
-  }
-  char* path = d->root->file ? path_join(d->abs, name)
-                             : watch_root_display(d->root, rel);
-  log_msg(LL_DEBUG, w->log_name, 0, "dropped %s: %s", path, reason);
-  free(path);
 }
 
 static bool watcher_is_file(mode_t mode) {
