@@ -81,12 +81,18 @@ class Bench:
         """Runs the client once; returns its key=value figures, or None
         (the failure is recorded). stderr (mcpmon's log) goes to a file;
         returns (figures, log path)."""
+        return self.run_argv(self.client_cmd(opts, cmd, prefix), timeout,
+                             what)
+
+    def run_argv(self, argv, timeout, what):
+        """Runs argv once as run() runs the client: stderr to a numbered
+        log file, under a timeout, its own process group killed on
+        timeout. Returns (key=value figures or None, log path)."""
         self.nlog += 1
         path = os.path.join(self.logs, "%03d-%s.log" % (
             self.nlog, re.sub(r"[^A-Za-z0-9_.-]", "_", what)))
         with open(path, "w") as err:
-            p = subprocess.Popen(self.client_cmd(opts, cmd, prefix),
-                                 stdout=subprocess.PIPE, stderr=err,
+            p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err,
                                  start_new_session=True, text=True)
             try:
                 out, _ = p.communicate(timeout=timeout)

@@ -228,22 +228,6 @@ def run_tool(b, tool, opts, cmd, timeout, what):
     runs the client: `tool opts -- cmd`, stderr to a log file, under a
     timeout. Returns (key=value figures or None, log path); a failure is
     recorded in b."""
-    b.nlog += 1
-    path = os.path.join(b.logs, "%03d-%s.log" % (
-        b.nlog, re.sub(r"[^A-Za-z0-9_.-]", "_", what)))
     argv = [os.path.join(b.a.bin, tool)] + [str(x) for x in opts] + \
         ["--"] + [str(x) for x in cmd]
-    with open(path, "w") as err:
-        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err,
-                             start_new_session=True, text=True)
-        try:
-            out, _ = p.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.communicate()
-            b.fail(what, "timed out after %d s" % timeout, path)
-            return None, path
-    if p.returncode != 0:
-        b.fail(what, "exit status %d" % p.returncode, path)
-        return None, path
-    return parse_kv(out), path
+    return b.run_argv(argv, timeout, what)
