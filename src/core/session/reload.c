@@ -37,6 +37,8 @@ struct reload {
   struct rl_list olds; /* draining or abandoned, until they stop */
   struct rl_list dead; /* stopped: freed on the next loop turn */
   uv_idle_t reaper;
+  bool burst;    /* issue 18: a burst reported at once is not over */
+  unsigned held; /* list_changed held while it lasts (stop-first) */
   bool closing;
   void (*done)(void* ctx);
   void* done_ctx;
@@ -424,6 +426,49 @@ static void rl_proceed(struct reload* r) {
                          err, sizeof(err));
   if (r->build == NULL)
     rl_build_failed(r, err);
+}
+
+void reload_fold(struct reload* r) {
+  if (r == NULL || r->closing ||
+      (r->build == NULL && r->cand == NULL && !r->waiting))
+    return;
+  log_msg(LL_INFO, r->logname, r->cand != NULL ? backend_pid(r->cand) : 0,
+          "Files still changing: the %s is stopped; the next starts once "
+          "they are quiet",
+          r->build != NULL ? "build" : "new server still starting");
+  build_cancel(r->build);
+  r->build = NULL;
+  r->waiting = false;
+  rl_abandon(r);
+  rl_phase(r, "waiting");
+}
+
+void reload_burst_open(struct reload* r) {
+  if (r != NULL)
+    r->burst = true;
+}
+
+unsigned reload_burst_end(struct reload* r, bool restarting) {
+  if (r == NULL)
+    return 0;
+  r->burst = false;
+  if (restarting)
+    return 0; /* that restart's reload_hold carries them */
+  unsigned held = r->held;
+  r->held = 0;
+  return held;
+}
+
+unsigned reload_hold(struct reload* r, unsigned lists) {
+  if (r == NULL)
+    return lists;
+  if (r->burst) {
+    r->held |= lists;
+    return 0;
+  }
+  lists |= r->held;
+  r->held = 0;
+  return lists;
 }
 
 bool reload_takes(const struct backend* b, bool* overlap) {

@@ -70,6 +70,29 @@ void reload_begin(struct reload* r,
  * old servers still draining finish as they would. */
 void reload_cancel(struct reload* r);
 
+/* Issue 18: the owner's watcher reported a burst's first change at once
+ * (and the owner asked for this reload) and now says that more changes
+ * are coming: the build running or the new server still starting is
+ * stopped (it would serve files still being written) and nothing starts
+ * until the owner calls reload_begin (or restarts) again with the rest,
+ * once quiet: a burst starts a server twice at most. NULL is taken. */
+void reload_fold(struct reload* r);
+
+/* Issue 18: a burst reported at once is open (from its WATCH_FIRST) or
+ * over (WATCH_MORE; restarting: the owner restarts the server for it).
+ * While one is open, what reload_hold is given is held, so that with
+ * stop-first (whose every restart owes list_changed) the client gets one
+ * list_changed per burst, after its last restart. reload_burst_end
+ * returns the lists held when no restart follows to carry them: the
+ * owner sends them now. NULL is taken. */
+void reload_burst_open(struct reload* r);
+unsigned reload_burst_end(struct reload* r, bool restarting);
+
+/* The lists (bits 1 << enum backend_list) a stop-first restart owes
+ * list_changed for: returns those to send now (with any held before),
+ * 0 while a burst is open (then held). NULL: returns lists. */
+unsigned reload_hold(struct reload* r, unsigned lists);
+
 /* Whether the owner should take backend_restart of b over (on_restart):
  * with overlap for a READY server (*overlap true), or to build first. */
 bool reload_takes(const struct backend* b, bool* overlap);
