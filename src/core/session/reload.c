@@ -432,10 +432,17 @@ void reload_fold(struct reload* r) {
   if (r == NULL || r->closing ||
       (r->build == NULL && r->cand == NULL && !r->waiting))
     return;
-  log_msg(LL_INFO, r->logname, r->cand != NULL ? backend_pid(r->cand) : 0,
-          "Files still changing: the %s is stopped; the next starts once "
-          "they are quiet",
-          r->build != NULL ? "build" : "new server still starting");
+  if (r->build != NULL)
+    log_msg(LL_INFO, r->logname, 0,
+            "Files changed during the build: it is stopped and started "
+            "again once they are quiet");
+  else if (r->cand != NULL)
+    log_msg(LL_INFO, r->logname, backend_pid(r->cand),
+            "Files changed again: the new server still starting is "
+            "stopped and another one started once they are quiet");
+  else
+    log_msg(LL_VERBOSE, r->logname, 0,
+            "Files changed again: the reload waits until they are quiet");
   build_cancel(r->build);
   r->build = NULL;
   r->waiting = false;
