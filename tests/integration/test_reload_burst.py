@@ -125,13 +125,16 @@ def test_save_reloads_before_the_quiet_time_while_writes_go_on():
 
 
 def test_stop_first_burst_gives_one_list_changed():
-    """With stop-first every restart owes list_changed: the one of a
-    restart made while the burst goes on is held until its last restart,
-    so each burst gives one."""
+    """With stop-first every restart owes list_changed: once more changes
+    fold into a restart still to come, the one of the restart under way
+    is held until the last, so the burst gives one. The new spec makes
+    each start take 300 ms, so that the first restart is still under way
+    when the rest of the burst arrives."""
     with tmpdir() as d:
         with start(d, args=["-v"]) as m:
             init(m)
             mark = m.log_mark()
+            write_spec(spec_file(d), {"init_delay_ms": 300})
             write_files(d, ["f%02d.json" % i for i in range(30)])
             bursts = wait_burst_over(m, mark, r"f29\.json")
             for _ in range(bursts):

@@ -328,8 +328,6 @@ static void gw_on_changes(void* ctx,
     reload_fold(gb->rl);
     return;
   }
-  if (what == WATCH_FIRST)
-    reload_burst_open(gb->rl);
   if (what == WATCH_MORE) {
     unsigned held = reload_burst_end(gb->rl, n > 0);
     if (held != 0)

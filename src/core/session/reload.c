@@ -37,8 +37,8 @@ struct reload {
   struct rl_list olds; /* draining or abandoned, until they stop */
   struct rl_list dead; /* stopped: freed on the next loop turn */
   uv_idle_t reaper;
-  bool burst;    /* issue 18: a burst reported at once is not over */
-  unsigned held; /* list_changed held while it lasts (stop-first) */
+  bool folding;  /* issue 18: changes folded in, their reload to come */
+  unsigned held; /* list_changed held until then (stop-first) */
   bool closing;
   void (*done)(void* ctx);
   void* done_ctx;
@@ -429,8 +429,10 @@ static void rl_proceed(struct reload* r) {
 }
 
 void reload_fold(struct reload* r) {
-  if (r == NULL || r->closing ||
-      (r->build == NULL && r->cand == NULL && !r->waiting))
+  if (r == NULL || r->closing)
+    return;
+  r->folding = true;
+  if (r->build == NULL && r->cand == NULL && !r->waiting)
     return;
   if (r->build != NULL)
     log_msg(LL_INFO, r->logname, 0,
@@ -450,15 +452,10 @@ void reload_fold(struct reload* r) {
   rl_phase(r, "waiting");
 }
 
-void reload_burst_open(struct reload* r) {
-  if (r != NULL)
-    r->burst = true;
-}
-
 unsigned reload_burst_end(struct reload* r, bool restarting) {
   if (r == NULL)
     return 0;
-  r->burst = false;
+  r->folding = false;
   if (restarting)
     return 0; /* that restart's reload_hold carries them */
   unsigned held = r->held;
@@ -469,7 +466,7 @@ unsigned reload_burst_end(struct reload* r, bool restarting) {
 unsigned reload_hold(struct reload* r, unsigned lists) {
   if (r == NULL)
     return lists;
-  if (r->burst) {
+  if (r->folding) {
     r->held |= lists;
     return 0;
   }

@@ -75,22 +75,23 @@ void reload_cancel(struct reload* r);
  * are coming: the build running or the new server still starting is
  * stopped (it would serve files still being written) and nothing starts
  * until the owner calls reload_begin (or restarts) again with the rest,
- * once quiet: a burst starts a server twice at most. NULL is taken. */
+ * once quiet: a burst starts a server twice at most. From then until
+ * reload_burst_end, what reload_hold is given is held, so that with
+ * stop-first (whose every restart owes list_changed) the client gets
+ * one list_changed for the restarts still to come, after the last.
+ * NULL is taken. */
 void reload_fold(struct reload* r);
 
-/* Issue 18: a burst reported at once is open (from its WATCH_FIRST) or
- * over (WATCH_MORE; restarting: the owner restarts the server for it).
- * While one is open, what reload_hold is given is held, so that with
- * stop-first (whose every restart owes list_changed) the client gets one
- * list_changed per burst, after its last restart. reload_burst_end
- * returns the lists held when no restart follows to carry them: the
- * owner sends them now. NULL is taken. */
-void reload_burst_open(struct reload* r);
+/* Issue 18: the burst is over (WATCH_MORE; restarting: the owner
+ * restarts the server for its changes, and that restart's reload_hold
+ * carries what is held). Returns the lists held when no restart
+ * follows: the owner sends them now. NULL is taken. */
 unsigned reload_burst_end(struct reload* r, bool restarting);
 
 /* The lists (bits 1 << enum backend_list) a stop-first restart owes
  * list_changed for: returns those to send now (with any held before),
- * 0 while a burst is open (then held). NULL: returns lists. */
+ * 0 between reload_fold and reload_burst_end (then held). NULL: returns
+ * lists. */
 unsigned reload_hold(struct reload* r, unsigned lists);
 
 /* Whether the owner should take backend_restart of b over (on_restart):

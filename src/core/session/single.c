@@ -406,8 +406,6 @@ static void single_on_changes(void* ctx,
     reload_fold(sg->reload);
     return;
   }
-  if (what == WATCH_FIRST)
-    reload_burst_open(sg->reload);
   if (what == WATCH_MORE) {
     unsigned held = reload_burst_end(sg->reload, n > 0);
     if (held != 0)
