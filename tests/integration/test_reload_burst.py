@@ -19,6 +19,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mcptest import *  # noqa: E402,F401,F403
 from singlemode import *  # noqa: E402,F401,F403
+import gatewaymode  # noqa: E402
 
 V1 = {"tools": [{"name": "version", "reply": "v1"}]}
 V2 = {"tools": [{"name": "version", "description": "the second",
@@ -146,6 +147,39 @@ def test_stop_first_burst_gives_one_list_changed():
             starts = count_log(m, r"Started:", mark)
             assert 1 <= starts <= 2 * bursts, (bursts, m.logs())
             assert len(m.messages(notification(LIST_CHANGED))) == bursts
+
+
+def test_gateway_burst_gives_one_list_changed():
+    """The same in the gateway: a burst in alpha's folder starts alpha at
+    most twice a burst, the client hears one list_changed, beta is left
+    alone. (The harness's config gives each server "delay: 20", a fixed
+    quiet time: left out here.)"""
+    with tmpdir() as d:
+        gatewaymode.write_backend_spec(d, "alpha", V1)
+        gatewaymode.write_backend_spec(d, "beta", {})
+        text = gatewaymode.config_text(d, {"alpha": None, "beta": None},
+                                       reload=None)
+        assert "    delay: 20\n" in text
+        gatewaymode.write_config_text(d, text.replace("    delay: 20\n", ""))
+        with gatewaymode.Gateway(["--config", gatewaymode.config_path(d),
+                                  "-v"]) as m:
+            m.initialize()
+            m.call("tools/list")
+            pb = gatewaymode.backend_pid(m, "beta")
+            mark = m.log_mark()
+            gatewaymode.write_backend_spec(d, "alpha", V2)
+            write_files(gatewaymode.backend_dir(d, "alpha"),
+                        ["f%02d.json" % i for i in range(30)])
+            bursts = wait_burst_over(m, mark, r"alpha/f29\.json")
+            wait_reloads_settled(m, mark)
+            assert text_of(m.call_tool("alpha__version")) == "v2"
+            m.next_message(notification(LIST_CHANGED))
+            m.expect_none_before_reply(notification(LIST_CHANGED),
+                                       **gatewaymode.through("alpha"))
+            starts = count_log(m, r"alpha pid:\d+\] Started:", mark)
+            assert 1 <= starts <= 2 * bursts, (bursts, m.logs())
+            assert len(m.messages(notification(LIST_CHANGED))) == 1
+            assert gatewaymode.backend_pid(m, "beta") == pb
 
 
 def test_explicit_delay_waits_for_quiet():
