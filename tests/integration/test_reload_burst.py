@@ -64,7 +64,7 @@ def wait_reloads_settled(m, mark):
 
 
 def test_burst_of_writes_starts_at_most_twice_one_list_changed():
-    """A new spec, then 50 more files at once (a checkout): the server
+    """A new spec, then 2,000 more files at once (a checkout): the server
     starts at most twice for the burst, the last start serves the new
     spec, and the client hears one list_changed."""
     with tmpdir() as d:
@@ -72,8 +72,8 @@ def test_burst_of_writes_starts_at_most_twice_one_list_changed():
             init(m)
             mark = m.log_mark()
             write_spec(spec_file(d), V2)
-            write_files(d, ["f%02d.json" % i for i in range(50)])
-            bursts = wait_burst_over(m, mark, r"f49\.json")
+            write_files(d, ["f%04d.json" % i for i in range(2000)])
+            bursts = wait_burst_over(m, mark, r"f1999\.json")
             wait_reloads_settled(m, mark)
             assert version(m) == "v2"
             m.next_message(notification(LIST_CHANGED))
