@@ -30,6 +30,7 @@ struct child {
   char* logname;
   char* err_tag;
   char* command;     /* as configured, for the exec's failure message */
+  char* file;        /* ... the program exec'd */
   char* cwd;         /* ... or NULL */
   struct spawn sp;   /* the leader's start (spawn.h) */
   uv_poll_t errpoll; /* sp.errfd: the exec's outcome */
@@ -336,6 +337,7 @@ static void child_handle_closed(uv_handle_t* h) {
   framer_free(&c->err_f);
   proc_pipe_release(c->out_grown);
   free(c->command);
+  free(c->file);
   free(c->cwd);
   free(c->logname);
   free(c->err_tag);
@@ -490,7 +492,7 @@ static void child_exec_failed(struct child* c, int step, int e) {
   if (step == SPAWN_STEP_CHDIR && c->cwd != NULL)
     proc_cwd_error(c->command, c->cwd, e, why, sizeof(why));
   else if (step == SPAWN_STEP_EXEC)
-    proc_start_error(c->command, c->cwd, e, why, sizeof(why));
+    proc_start_error(c->command, c->file, c->cwd, e, why, sizeof(why));
   else
     snprintf(why, sizeof(why), "Cannot start '%s': %s", c->command,
              strerror(e));
@@ -648,6 +650,7 @@ int child_spawn(uv_loop_t* loop,
   c->ev = *ev;
   c->ctx = ctx;
   c->command = xstrdup(o->command);
+  c->file = xstrdup(argv[0]);
   c->cwd = o->cwd != NULL ? xstrdup(o->cwd) : NULL;
   c->logname = o->logname != NULL ? xstrdup(o->logname) : NULL;
   c->err_tag = xstrdup(o->err_tag != NULL ? o->err_tag : "| ");

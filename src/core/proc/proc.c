@@ -159,12 +159,49 @@ int proc_check_start(
     if (e == 0)
       return 0; /* exec'd as given, relative to cwd */
   }
-  return proc_start_error(cmd, cwd, e, err, errlen);
+  return proc_start_error(cmd, NULL, cwd, e, err, errlen);
 }
 
-int proc_start_error(
-    const char* cmd, const char* cwd, int e, char* err, size_t errlen) {
+/* The interpreter a "#!" line of file (relative to cwd) names, into buf;
+ * false when file has no such line. */
+static bool proc_interpreter(const char* file,
+                             const char* cwd,
+                             char* buf,
+                             size_t cap) {
+  char* full = file[0] == '/' || cwd == NULL ? xstrdup(file)
+                                             : xasprintf("%s/%s", cwd, file);
+  FILE* f = fopen(full, "re");
+  free(full);
+  if (f == NULL)
+    return false;
+  char line[256];
+  size_t n = fread(line, 1, sizeof(line) - 1, f);
+  fclose(f);
+  line[n] = '\0';
+  if (n < 3 || line[0] != '#' || line[1] != '!')
+    return false;
+  char* p = line + 2;
+  while (*p == ' ' || *p == '\t') p++;
+  size_t len = strcspn(p, " \t\r\n");
+  snprintf(buf, cap, "%.*s", (int)len, p);
+  return len > 0;
+}
+
+int proc_start_error(const char* cmd,
+                     const char* file,
+                     const char* cwd,
+                     int e,
+                     char* err,
+                     size_t errlen) {
   char hint[300] = "";
+  if (e == ENOENT && file != NULL &&
+      proc_interpreter(file, cwd, hint, sizeof(hint))) {
+    snprintf(err, errlen,
+             "Cannot run '%s': its interpreter '%s' (its #! line) was not "
+             "found",
+             cmd, hint);
+    return -ENOENT;
+  }
   switch (e) {
     case EISDIR:
       snprintf(err, errlen, "Cannot run '%s': it is a directory, not a program",

@@ -36,10 +36,16 @@ int proc_check_start(
     const char* cmd, const char* cwd, char** path, char* err, size_t errlen);
 
 /* The sentence of proc_check_start for errno e of running cmd (ENOENT,
- * EISDIR, EACCES, or any other: "Cannot run 'x': <strerror>"), for a
- * failure the exec itself reports. Returns -e. */
-int proc_start_error(
-    const char* cmd, const char* cwd, int e, char* err, size_t errlen);
+ * EISDIR, EACCES, or any other: "Cannot run 'x': <strerror>"), also for
+ * a failure the exec itself reports: then file is what was exec'd
+ * (relative to cwd), and ENOENT for a file whose "#!" line names a
+ * missing interpreter says so. file may be NULL. Returns -e. */
+int proc_start_error(const char* cmd,
+                     const char* file,
+                     const char* cwd,
+                     int e,
+                     char* err,
+                     size_t errlen);
 /* The sentence for a working directory cwd that chdir failed on with e
  * ("... does not exist", "... is not a directory"). Returns -ENOTDIR. */
 int proc_cwd_error(
