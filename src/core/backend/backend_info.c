@@ -101,10 +101,6 @@ const cJSON* backend_list_meta(const struct backend* b,
   return (unsigned)kind < BACKEND_LIST_KINDS ? b->list_meta[kind] : NULL;
 }
 
-const cJSON* backend_tools(const struct backend* b) {
-  return backend_list(b, BACKEND_LIST_TOOLS);
-}
-
 const cJSON* backend_init_result(const struct backend* b) {
   return b->init_result;
 }

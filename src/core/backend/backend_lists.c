@@ -415,3 +415,7 @@ const cJSON* backend_list(const struct backend* b, enum backend_list kind) {
     l->tree = cJSON_CreateArray(); /* what cJSON cannot read: no items */
   return l->tree;
 }
+
+const cJSON* backend_tools(const struct backend* b) {
+  return backend_list(b, BACKEND_LIST_TOOLS);
+}
