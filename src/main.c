@@ -1,5 +1,5 @@
-/* main.c - argument parsing and dispatch: run, --help, --version, and the
- * exec shim that starts every backend (proc.h). */
+/* main.c - argument parsing and dispatch: run, the subcommands, --help,
+ * --version. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +64,6 @@ static int main_subcommand_typo(const char* word) {
 }
 
 int main(int argc, char** argv) {
-  if (argc > 1 && strcmp(argv[1], PROC_SHIM_FLAG) == 0)
-    return proc_exec_shim(argc, argv);
   if (argc > 1 && strcmp(argv[1], "tui") == 0)
     return tui_main(argc - 1, argv + 1);
   if (argc > 1 && strcmp(argv[1], "status") == 0)
@@ -123,7 +121,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   log_open_stderr(); /* on failure stderr stays blocking, as before */
-  proc_init_self();
   int status = run(&cfg);
   /* Every server has stopped: anything still below mcpmon escaped its
    * server's stop sequence (strays.h). */

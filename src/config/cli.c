@@ -286,6 +286,7 @@ static enum cli_result cli_apply(struct cli_state* st,
       strvec_push(&st->sc.ignore, value);
       return CLI_RUN;
     case OPT_DELAY:
+      st->sc.delay_fixed = true; /* issue 18: a fixed quiet time */
       return cli_ms(st, label, value, 0, CONFIG_MAX_DELAY_MS, &st->sc.delay_ms);
     case OPT_GRACE:
       return cli_ms(st, label, value, 0, CONFIG_MAX_GRACE_MS, &st->sc.grace_ms);
@@ -624,8 +625,11 @@ static const char cli_help[] =
     "                          and deno; else py)\n"
     "      --ignore GLOB       ignore matching paths (gitignore syntax);\n"
     "                          repeatable\n"
-    "      --delay MS          quiet time before a restart, 0-60000\n"
-    "                          (default: 30)\n"
+    "      --delay MS          quiet time that ends a burst, 0-60000\n"
+    "                          (default: 30); given, every restart waits\n"
+    "                          for it; not given, a restart starts at the\n"
+    "                          first saved file and the rest of its burst\n"
+    "                          gives one more at most\n"
     "\n"
     "Server:\n"
     "      --grace MS          time between SIGTERM and SIGKILL, and to\n"

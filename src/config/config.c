@@ -141,6 +141,8 @@ static bool config_strvec_eq(const struct strvec* a, const struct strvec* b) {
   return true;
 }
 
+/* delay_fixed is left out: "delay: 30" written where the default 30
+ * was changes no server (the watcher keeps its mode until restarted). */
 bool server_config_equal(const struct server_config* a,
                          const struct server_config* b) {
   return config_str_eq(a->name, b->name) &&

@@ -73,6 +73,10 @@ struct server_config {
   char* cwd;            /* working directory, NULL = inherit */
   bool enabled;
   unsigned delay_ms; /* debounce quiet time */
+  bool delay_fixed;  /* delay given (--delay, delay:): every burst waits
+                        for delay_ms of quiet; else (issue 18) a reload
+                        starts at the first settled change and delay_ms
+                        ends the burst after it */
   unsigned grace_ms; /* SIGTERM -> SIGKILL */
   enum reload_mode reload;
   unsigned drain_ms;        /* overlap: how long the old server may

@@ -454,10 +454,12 @@ static int cy_server(struct cy_ctx* c,
   if (v[SK_ENABLED] != NULL &&
       yaml_value_bool(c->err, v[SK_ENABLED], "enabled", &sc->enabled) != 0)
     return -1;
-  if (v[SK_DELAY] != NULL &&
-      yaml_value_ms(c->err, v[SK_DELAY], "delay", 0, CONFIG_MAX_DELAY_MS,
-                    &sc->delay_ms) != 0)
-    return -1;
+  if (v[SK_DELAY] != NULL) {
+    if (yaml_value_ms(c->err, v[SK_DELAY], "delay", 0, CONFIG_MAX_DELAY_MS,
+                      &sc->delay_ms) != 0)
+      return -1;
+    sc->delay_fixed = true; /* issue 18: a fixed quiet time */
+  }
   if (v[SK_GRACE] != NULL &&
       yaml_value_ms(c->err, v[SK_GRACE], "grace", 0, CONFIG_MAX_GRACE_MS,
                     &sc->grace_ms) != 0)
@@ -587,6 +589,7 @@ static int cy_config(struct cy_ctx* c, struct mcpmon_config* cfg) {
   for (size_t i = 0; i < es.n && rc == 0; i++) {
     struct server_config* sc = config_add_server(cfg);
     sc->delay_ms = delay;
+    sc->delay_fixed = v[TK_DELAY] != NULL;
     sc->grace_ms = grace;
     sc->reload = dflt.reload;
     sc->drain_ms = dflt.drain_ms;

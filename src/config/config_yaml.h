@@ -19,7 +19,10 @@
  *                             their default
  *       build: STR            run with /bin/sh -c before each reload
  *   separator: STR            1-8 of [A-Za-z0-9_:.-], default "__"
- *   delay: MS                 default 30
+ *   delay: MS                 default 30; given (here or for a server),
+ *                             every burst waits for it (delay_fixed),
+ *                             else a reload starts at the first saved
+ *                             file (issue 18)
  *   grace: MS                 default 2000
  *   queue_timeout: MS         1-600000, default 30000
  *   reload: overlap | stop-first   default overlap (issue 14)

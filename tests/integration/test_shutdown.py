@@ -1,7 +1,7 @@
 """Single mode, shutdown: every way mcpmon ends stops the server's whole
 process group (grandchildren, servers that ignore SIGTERM), exits 0, and
 answers what was still pending; a SIGKILLed mcpmon still stops its server
-(PR_SET_PDEATHSIG through the exec shim)."""
+(PR_SET_PDEATHSIG, set between clone and exec: spawn.h)."""
 import os
 import sys
 
@@ -155,7 +155,7 @@ def test_mcpmon_sigkilled_server_still_stops():
             init(m)
             server = read_pidfile(os.path.join(d, "server.pid"))
             assert int(text_of(m.call_tool("pid"))) == server
-            # The shim exec'd the server in place: mcpmon is its parent.
+            # mcpmon cloned and exec'd the server: mcpmon is its parent.
             assert proc_info(server)["ppid"] == m.pid
             m.signal(signal.SIGKILL)
             assert m.wait_exit() == -signal.SIGKILL

@@ -94,7 +94,7 @@ function pidAlive(pid) {
   return s !== null && s.state !== 'Z' && s.state !== 'X';
 }
 
-// Live processes below pid (the backends and mcpmon's exec shims).
+// Live processes below pid (the backends and whatever they started).
 function descendants(pid) {
   const children = new Map();
   for (const name of readdirSync('/proc')) {

@@ -34,6 +34,7 @@ static int ncb;
 static size_t nlast;
 static char* last_path[MAX_CHANGES];
 static enum watcher_change_kind last_kind[MAX_CHANGES];
+static enum watcher_report last_what;
 
 static void forget_last(void) {
   for (size_t i = 0; i < nlast; i++) free(last_path[i]);
@@ -41,10 +42,12 @@ static void forget_last(void) {
 }
 
 static void on_change(void* ctx,
+                      enum watcher_report what,
                       const struct watcher_change* changes,
                       size_t n) {
   (void)ctx;
   forget_last();
+  last_what = what;
   for (size_t i = 0; i < n && i < MAX_CHANGES; i++) {
     last_path[i] = strdup(changes[i].path);
     last_kind[i] = changes[i].kind;
@@ -652,9 +655,10 @@ static void test_close_with_pending_burst(void) {
 static struct watcher* closing_w;
 
 static void on_change_close(void* ctx,
+                            enum watcher_report what,
                             const struct watcher_change* changes,
                             size_t n) {
-  on_change(ctx, changes, n);
+  on_change(ctx, what, changes, n);
   watcher_close(closing_w);
 }
 
@@ -684,6 +688,59 @@ static void test_close_in_callback(void) {
   rm_tree(tmp);
 }
 
+/* Issue 18: an immediate watcher reports a burst's first settled change
+ * at once (WATCH_FIRST), announces the next change (WATCH_COMING) and
+ * reports the rest once quiet (WATCH_MORE); an empty file is not settled
+ * and waits for the quiet time (WATCH_BURST). The quiet time is long so
+ * that the writes after the first report land inside the burst. */
+static void test_immediate(void) {
+  make_tmp();
+  const char* roots[] = {tmp};
+  struct watcher_options o = {
+      .roots = roots,
+      .nroots = 1,
+      .exts = py,
+      .nexts = 1,
+      .delay_ms = 2000,
+  };
+  struct watcher* w = NULL;
+  char err[256] = "";
+  CHECK_INT(watcher_start(&loop, &o, on_change, NULL, &w, err, sizeof(err)), 0);
+  watcher_set_immediate(w, true);
+  put("a.py", "a\n");
+  CHECK(wait_cb(1));
+  CHECK_INT(last_what, WATCH_FIRST);
+  CHECK_INT(nlast, 1);
+  CHECK_STR(last_path[0], at("a.py"));
+  put("b.py", "b\n");
+  put("c.py", "c\n");
+  put("b.py", "bb\n");
+  CHECK(wait_cb(2));
+  CHECK_INT(last_what, WATCH_COMING);
+  CHECK_INT(nlast, 0);
+  CHECK(wait_cb(3));
+  CHECK_INT(last_what, WATCH_MORE);
+  CHECK_INT(nlast, 2);
+  CHECK_STR(last_path[0], at("b.py"));
+  CHECK_STR(last_path[1], at("c.py"));
+  /* The burst is over: the next change is a first one again; nothing
+   * after it: WATCH_MORE with none. */
+  put("a.py", "changed\n");
+  CHECK(wait_cb(4));
+  CHECK_INT(last_what, WATCH_FIRST);
+  CHECK(wait_cb(5));
+  CHECK_INT(last_what, WATCH_MORE);
+  CHECK_INT(nlast, 0);
+  /* An empty file is not settled: reported whole, once quiet. */
+  put("e.py", "");
+  CHECK(wait_cb(6));
+  CHECK_INT(last_what, WATCH_BURST);
+  CHECK_INT(nlast, 1);
+  CHECK_STR(last_path[0], at("e.py"));
+  CHECK_INT(ncb, 6);
+  finish(w);
+}
+
 int main(void) {
   const char* debug = getenv("MCPMON_TEST_DEBUG");
   log_init(debug && *debug ? LOG_DEBUG : LOG_DEFAULT, false);
@@ -705,6 +762,7 @@ int main(void) {
   test_missing_root();
   test_close_with_pending_burst();
   test_close_in_callback();
+  test_immediate();
 
   uv_close((uv_handle_t*)&timeout_timer, NULL);
   uv_run(&loop, UV_RUN_DEFAULT);

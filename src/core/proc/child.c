@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "core/proc/proc.h"
+#include "core/proc/spawn.h"
 #include "core/proc/strays.h"
 #include "core/slab.h"
 #include "lib/util.h"
@@ -28,7 +29,12 @@ struct child {
   bool released; /* no callbacks any more */
   char* logname;
   char* err_tag;
-  uv_process_t proc;
+  char* command;     /* as configured, for the exec's failure message */
+  char* file;        /* ... the program exec'd */
+  char* cwd;         /* ... or NULL */
+  struct spawn sp;   /* the leader's start (spawn.h) */
+  uv_poll_t errpoll; /* sp.errfd: the exec's outcome */
+  bool exec_done;    /* ... known, errpoll closing */
   uv_pipe_t in;
   uv_pipe_t out;
   uv_pipe_t err;
@@ -87,8 +93,8 @@ static void child_become_subreaper(void) {
 /* ---- the group ---------------------------------------------------------- */
 
 /* Reap every member of the group that has exited, except the leader
- * (libuv's). Returns true while the group has a member that is our child
- * and has not exited, or the leader is not reaped yet. */
+ * (child_reap_leader's). Returns true while the group has a member that is our
+ * child and has not exited, or the leader is not reaped yet. */
 static bool child_reap_group(struct child* c) {
   pid_t pgid = (pid_t)c->pid;
   for (;;) {
@@ -102,7 +108,7 @@ static bool child_reap_group(struct child* c) {
     if (si.si_pid == 0)
       return true; /* members, none exited */
     if (si.si_pid == pgid)
-      return true; /* the leader: libuv reaps it by pid */
+      return true; /* the leader: child_reap_leader reaps it */
     waitpid(si.si_pid, NULL, WNOHANG);
   }
 }
@@ -330,6 +336,9 @@ static void child_handle_closed(uv_handle_t* h) {
   framer_free(&c->out_f);
   framer_free(&c->err_f);
   proc_pipe_release(c->out_grown);
+  free(c->command);
+  free(c->file);
+  free(c->cwd);
   free(c->logname);
   free(c->err_tag);
   free(c);
@@ -351,7 +360,8 @@ void child_release(struct child* c) {
   child_close_if(c, (uv_handle_t*)&c->t_trim);
   child_close_if(c, (uv_handle_t*)&c->t_stop);
   child_close_if(c, (uv_handle_t*)&c->sigchld);
-  child_close_if(c, (uv_handle_t*)&c->proc);
+  /* errpoll stays until the exec's outcome: the child runs on memory of
+   * sp until then (spawn.h); it closes in child_exec_outcome. */
   strays_free(&c->strays);
 }
 
@@ -474,25 +484,81 @@ void child_kill(struct child* c) {
   uv_timer_start(&c->t_stop, child_stop_timer_cb, 0, 0);
 }
 
+/* The exec failed at step with errno e: say why, as a failed start
+ * would (proc_check_start's sentences), in the log and to on_err_line;
+ * the exit (127) follows. */
+static void child_exec_failed(struct child* c, int step, int e) {
+  char why[768];
+  if (step == SPAWN_STEP_CHDIR && c->cwd != NULL)
+    proc_cwd_error(c->command, c->cwd, e, why, sizeof(why));
+  else if (step == SPAWN_STEP_EXEC)
+    proc_start_error(c->command, c->file, c->cwd, e, why, sizeof(why));
+  else
+    snprintf(why, sizeof(why), "Cannot start '%s': %s", c->command,
+             strerror(e));
+  child_log(c, LL_ERROR, "%s", why);
+  if (!c->released && c->ev.on_err_line != NULL)
+    c->ev.on_err_line(c->ctx, why, strlen(why));
+}
+
+/* Reads the exec's outcome if it is there (spawn_poll); once known, the
+ * error pipe and errpoll close. */
+static void child_exec_outcome(struct child* c) {
+  if (c->exec_done || !spawn_poll(&c->sp))
+    return;
+  c->exec_done = true;
+  int step = c->sp.failed_step;
+  int e = c->sp.failed_errno;
+  uv_poll_stop(&c->errpoll);
+  spawn_end(&c->sp);
+  uv_close((uv_handle_t*)&c->errpoll, child_handle_closed);
+  if (step != SPAWN_STEP_NONE)
+    child_exec_failed(c, step, e);
+}
+
+static void child_on_errpipe(uv_poll_t* p, int status, int events) {
+  struct child* c = p->data;
+  (void)events;
+  child_exec_outcome(c);
+  if (status < 0 && !c->exec_done)
+    uv_poll_stop(p); /* the reap reads it (child_reap_leader) */
+}
+
+/* The leader is mcpmon's own child, not a uv_process_t: reap it by pid
+ * on SIGCHLD and report its exit, once. */
+static void child_reap_leader(struct child* c) {
+  if (c->exited)
+    return;
+  int st = 0;
+  pid_t r;
+  do r = waitpid((pid_t)c->pid, &st, WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r == 0 || (r < 0 && errno != ECHILD))
+    return;
+  /* The pipe has its EOF now: a failed exec is told before its exit. */
+  child_exec_outcome(c);
+  c->exited = true;
+  if (c->released)
+    return;
+  int64_t status = r > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : 0;
+  int sig = r > 0 && WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+  c->ev.on_exit(c->ctx, status, sig);
+  if (c->stopping && !c->released)
+    child_check(c);
+}
+
 static void child_on_sigchld(uv_signal_t* s, int signum) {
   struct child* c = s->data;
   (void)signum;
+  if (c->released)
+    return;
+  child_reap_leader(c);
   if (c->released)
     return;
   if (c->stopping)
     child_check(c); /* reaps, and sees the group gone */
   else if (child_subreaper > 0)
     child_reap_group(c); /* orphans of a running server */
-}
-
-static void child_on_exit(uv_process_t* proc, int64_t status, int sig) {
-  struct child* c = proc->data;
-  c->exited = true;
-  if (c->released)
-    return;
-  c->ev.on_exit(c->ctx, status, sig);
-  if (c->stopping && !c->released)
-    child_check(c);
 }
 
 /* ---- spawning ----------------------------------------------------------- */
@@ -566,22 +632,10 @@ int child_spawn(uv_loop_t* loop,
   if (checked != 0)
     return checked;
   child_become_subreaper();
-  const char* self = proc_self_exe();
-  size_t argc = 0;
-  char** argv = xcalloc(o->nargs + 6, sizeof(char*));
-  char ppid[32];
-  snprintf(ppid, sizeof(ppid), "%ld", (long)getpid());
-  if (self != NULL) {
-    argv[argc++] = (char*)self;
-    argv[argc++] = PROC_SHIM_FLAG;
-    argv[argc++] = ppid;
-    argv[argc++] = "--";
-  } else {
-    proc_close_from(3, true); /* no shim to close them: fds 0-2 only */
-  }
-  argv[argc++] = resolved ? resolved : (char*)o->command;
-  for (size_t i = 0; i < o->nargs; i++) argv[argc++] = o->args[i];
-  argv[argc] = NULL;
+  char** argv = xcalloc(o->nargs + 2, sizeof(char*));
+  argv[0] = resolved ? resolved : (char*)o->command;
+  for (size_t i = 0; i < o->nargs; i++) argv[i + 1] = o->args[i];
+  argv[o->nargs + 1] = NULL;
 
   uv_file ours[3], theirs[3];
   int rc = child_make_pipes(ours, theirs);
@@ -595,6 +649,9 @@ int child_spawn(uv_loop_t* loop,
   c->loop = loop;
   c->ev = *ev;
   c->ctx = ctx;
+  c->command = xstrdup(o->command);
+  c->file = xstrdup(argv[0]);
+  c->cwd = o->cwd != NULL ? xstrdup(o->cwd) : NULL;
   c->logname = o->logname != NULL ? xstrdup(o->logname) : NULL;
   c->err_tag = xstrdup(o->err_tag != NULL ? o->err_tag : "| ");
   framer_init(&c->out_f, o->max_line);
@@ -607,30 +664,24 @@ int child_spawn(uv_loop_t* loop,
   uv_timer_init(loop, &c->t_trim);
   uv_timer_init(loop, &c->t_stop);
   uv_signal_init(loop, &c->sigchld);
-  c->in.data = c->out.data = c->err.data = c->proc.data = c;
+  c->in.data = c->out.data = c->err.data = c->errpoll.data = c;
   c->t_trim.data = c->t_stop.data = c->sigchld.data = c;
   c->open_handles = 6;
+  /* Before the child exists: its SIGCHLD must find the handler. */
+  uv_signal_start(&c->sigchld, child_on_sigchld, SIGCHLD);
 
-  uv_stdio_container_t stdio[3];
-  for (int i = 0; i < 3; i++) {
-    stdio[i].flags = UV_INHERIT_FD;
-    stdio[i].data.fd = theirs[i];
-  }
   snprintf(c->tag, sizeof(c->tag), "%s=%ld.%llu", STRAYS_TAG_VAR,
            (long)getpid(), ++child_spawns);
   strays_init(&c->strays);
   char** env = child_build_env(o, c->tag);
-  uv_process_options_t opts;
-  memset(&opts, 0, sizeof(opts));
-  opts.file = argv[0];
-  opts.args = argv;
-  opts.env = env;
-  opts.cwd = o->cwd;
-  opts.flags = UV_PROCESS_DETACHED; /* setsid: its own process group */
-  opts.stdio_count = 3;
-  opts.stdio = stdio;
-  opts.exit_cb = child_on_exit;
-  rc = uv_spawn(loop, &c->proc, &opts);
+  struct spawn_args sa = {
+      .file = argv[0],
+      .argv = argv,
+      .envp = env,
+      .cwd = o->cwd,
+      .fds = {theirs[0], theirs[1], theirs[2]},
+  };
+  rc = spawn_start(&c->sp, &sa);
   uv_pipe_t* ends[3] = {&c->in, &c->out, &c->err};
   for (int i = 0; i < 3; i++) {
     close(theirs[i]);
@@ -641,18 +692,21 @@ int child_spawn(uv_loop_t* loop,
   }
   free(env);
   free(argv);
-  c->open_handles++; /* the process handle must be closed even on failure */
-  if (rc != 0) {
-    snprintf(err, errlen, "Cannot start '%s': %s", o->command, uv_strerror(rc));
-    free(resolved);
-    c->exited = true;
-    child_release(c);
-    return rc;
-  }
   free(resolved);
-  c->pid = c->proc.pid;
+  if (rc != 0) {
+    snprintf(err, errlen, "Cannot start '%s': %s", o->command, strerror(-rc));
+    c->exited = true;
+    c->exec_done = true;
+    child_release(c);
+    return uv_translate_sys_error(-rc);
+  }
+  c->pid = c->sp.pid;
   c->spawned_ms = uv_now(loop);
-  uv_signal_start(&c->sigchld, child_on_sigchld, SIGCHLD);
+  c->open_handles++;
+  /* Fails only for a file epoll cannot watch; sp.errfd is a pipe. */
+  if (uv_poll_init(loop, &c->errpoll, c->sp.errfd) != 0)
+    abort();
+  uv_poll_start(&c->errpoll, UV_READABLE | UV_DISCONNECT, child_on_errpipe);
   uv_read_start((uv_stream_t*)&c->out, child_alloc_out, child_on_out_read);
   uv_read_start((uv_stream_t*)&c->err, slab_alloc, child_on_err_read);
   *out = c;

@@ -1,21 +1,27 @@
 /* child.h - one supervised child process and its process group.
  *
- * A child is spawned through mcpmon's exec step (proc.h: the shim sets
- * the parent-death signal; only fds 0-2 pass) in a process group of its
- * own (setsid), with pipes for stdin, stdout and stderr. It knows no
- * JSON-RPC: it reports stdout lines (through a framer, whose parts a
- * caller may scan as they arrive), stderr lines, the exit of the leader,
- * and, after child_stop, that the whole group is gone.
+ * A child is spawned by spawn.h (clone and exec, without blocking the
+ * loop: it sets the parent-death signal, default signals, and passes
+ * only fds 0-2) in a process group of its own (setsid), with pipes for
+ * stdin, stdout and stderr. It knows no JSON-RPC: it reports stdout
+ * lines (through a framer, whose parts a caller may scan as they
+ * arrive), stderr lines, the exit of the leader, and, after child_stop,
+ * that the whole group is gone. An exec that fails after child_spawn
+ * returned (the program went away meanwhile, a script whose interpreter
+ * is missing) is told as a start error would be: proc.h's sentence in the
+ * log and to on_err_line, then on_exit with exit code 127.
  *
- * mcpmon is a child subreaper (PR_SET_CHILD_SUBREAPER, set once before
- * the first spawn), so members of a group whose parent dies re-parent to
- * mcpmon. On every SIGCHLD a child reaps the members of its group other
- * than the leader (waitid with WNOWAIT first: the leader is libuv's to
- * reap, by pid, or its exit callback is lost). Once libuv has reported
- * the leader's exit, waitpid(-pgid) failing with ECHILD means no member
- * is left: the group is gone. No polling, except where the subreaper
- * could not be set (then /proc is scanned every CHILD_POLL_MS while
- * members outlive the leader).
+ * The leader is not a uv_process_t: the child reaps it itself, with
+ * waitpid on its pid on every SIGCHLD (libuv's own SIGCHLD handler reaps
+ * only its uv_spawn'ed pids, build.h's). mcpmon is a child subreaper
+ * (PR_SET_CHILD_SUBREAPER, set once before the first spawn), so members
+ * of a group whose parent dies re-parent to mcpmon. On every SIGCHLD a
+ * child reaps the leader, then the other members of its group (waitid
+ * with WNOWAIT first, so the leader's exit is read by its own waitpid
+ * and reported). Once the leader is reaped, waitpid(-pgid) failing with
+ * ECHILD means no member is left: the group is gone. No polling, except
+ * where the subreaper could not be set (then /proc is scanned every
+ * CHILD_POLL_MS while members outlive the leader).
  *
  * Processes the server started that left its group (setsid, setpgid) are
  * its strays (strays.h): each signal of the stop sequence goes to them
@@ -28,8 +34,11 @@
  * with child_release. Release detaches it (no callback fires after) and
  * closes its handles; the memory goes when the last has closed (counted
  * closes), so a new child can be spawned at once while the old one's
- * handles close. Release does not signal the group: stop it first
- * (child_stop, child_kill).
+ * handles close; one whose exec is still under way keeps its error pipe
+ * open until the exec is done (spawn.h: it runs on memory of mcpmon's
+ * until then). Release does not signal the group: stop it first
+ * (child_stop, child_kill), and a leader released before its exit is
+ * not reaped.
  */
 #ifndef MCPMON_CHILD_H
 #define MCPMON_CHILD_H
@@ -93,10 +102,11 @@ struct child_options {
 };
 
 /* Spawn. All of opts is copied or used during the call only. Returns 0
- * with *out set, or a negative code with the reason in err and nothing
- * left to release: proc_check_start's codes and sentences when the
- * program or the working directory is wrong ("Cannot run 'x': command
- * not found" is UV_ENOENT), another UV_E* when the spawn failed. */
+ * with *out set once the child exists (its exec is under way), or a
+ * negative code with the reason in err and nothing left to release:
+ * proc_check_start's codes and sentences when the program or the working
+ * directory is wrong ("Cannot run 'x': command not found" is UV_ENOENT),
+ * another UV_E* when the spawn failed (clone, pipes). */
 int child_spawn(uv_loop_t* loop,
                 const struct child_options* opts,
                 const struct child_events* ev,

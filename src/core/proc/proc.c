@@ -10,85 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/util.h"
-
-static char proc_self[PATH_MAX];
-
-int proc_init_self(void) {
-  ssize_t n = readlink("/proc/self/exe", proc_self, sizeof(proc_self) - 1);
-  if (n < 0) {
-    proc_self[0] = '\0';
-    return -errno;
-  }
-  proc_self[n] = '\0';
-  return 0;
-}
-
-const char* proc_self_exe(void) {
-  return proc_self[0] ? proc_self : NULL;
-}
-
-int proc_close_from(int lowfd, bool cloexec) {
-  if (close_range((unsigned)lowfd, ~0U, cloexec ? CLOSE_RANGE_CLOEXEC : 0) == 0)
-    return 0;
-  /* Before Linux 5.9 (5.11 for CLOSE_RANGE_CLOEXEC): each open fd. */
-  DIR* d = opendir("/proc/self/fd");
-  if (d == NULL)
-    return -errno;
-  int fds[256];
-  int n = 0, more = 1;
-  while (more) {
-    more = 0;
-    n = 0;
-    struct dirent* e;
-    rewinddir(d);
-    while ((e = readdir(d)) != NULL) {
-      int fd = atoi(e->d_name);
-      if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd < lowfd ||
-          fd == dirfd(d))
-        continue;
-      if (cloexec) {
-        fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
-      } else if (n < (int)(sizeof(fds) / sizeof(fds[0]))) {
-        fds[n++] = fd;
-      } else {
-        more = 1; /* close these, then read the folder again */
-      }
-    }
-    for (int i = 0; i < n; i++) close(fds[i]);
-  }
-  closedir(d);
-  return 0;
-}
-
-int proc_exec_shim(int argc, char** argv) {
-  /* argv: mcpmon --mcpmon-exec-shim PPID -- command args... */
-  if (argc < 5 || strcmp(argv[3], "--") != 0) {
-    fprintf(stderr, "mcpmon: internal: bad exec shim arguments\n");
-    return 127;
-  }
-  pid_t expected = (pid_t)strtol(argv[2], NULL, 10);
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-  /* mcpmon may have died between fork and prctl: then nobody would send
-   * the signal, so check the parent now. */
-  if (getppid() != expected)
-    return 127;
-  /* Only stdin, stdout and stderr reach the server: not a descriptor
-   * mcpmon's own parent left open (libuv's are close-on-exec already). */
-  if (proc_close_from(3, false) != 0) {
-    fprintf(stderr, "mcpmon: cannot close inherited descriptors: %s\n",
-            strerror(errno));
-    return 127;
-  }
-  execvp(argv[4], argv + 4);
-  int e = errno;
-  fprintf(stderr, "mcpmon: cannot run '%s': %s\n", argv[4], strerror(e));
-  return 127;
-}
 
 /* Reads the state and process group of /proc/PID/stat. */
 static bool proc_stat(const char* pid, char* state, long* pgrp) {
@@ -216,16 +141,10 @@ int proc_check_start(
   *path = NULL;
   if (cwd != NULL) {
     struct stat st;
-    const char* why = NULL;
     if (stat(cwd, &st) != 0)
-      why = errno == ENOENT ? "does not exist" : strerror(errno);
-    else if (!S_ISDIR(st.st_mode))
-      why = "is not a directory";
-    if (why != NULL) {
-      snprintf(err, errlen, "Cannot start '%s': working directory '%s' %s", cmd,
-               cwd, why);
-      return -ENOTDIR;
-    }
+      return proc_cwd_error(cmd, cwd, errno, err, errlen);
+    if (!S_ISDIR(st.st_mode))
+      return proc_cwd_error(cmd, cwd, ENOTDIR, err, errlen);
   }
   int e;
   if (cwd == NULL || strchr(cmd, '/') == NULL) {
@@ -240,7 +159,49 @@ int proc_check_start(
     if (e == 0)
       return 0; /* exec'd as given, relative to cwd */
   }
+  return proc_start_error(cmd, NULL, cwd, e, err, errlen);
+}
+
+/* The interpreter a "#!" line of file (relative to cwd) names, into buf;
+ * false when file has no such line. */
+static bool proc_interpreter(const char* file,
+                             const char* cwd,
+                             char* buf,
+                             size_t cap) {
+  char* full = file[0] == '/' || cwd == NULL ? xstrdup(file)
+                                             : xasprintf("%s/%s", cwd, file);
+  FILE* f = fopen(full, "re");
+  free(full);
+  if (f == NULL)
+    return false;
+  char line[256];
+  size_t n = fread(line, 1, sizeof(line) - 1, f);
+  fclose(f);
+  line[n] = '\0';
+  if (n < 3 || line[0] != '#' || line[1] != '!')
+    return false;
+  char* p = line + 2;
+  while (*p == ' ' || *p == '\t') p++;
+  size_t len = strcspn(p, " \t\r\n");
+  snprintf(buf, cap, "%.*s", (int)len, p);
+  return len > 0;
+}
+
+int proc_start_error(const char* cmd,
+                     const char* file,
+                     const char* cwd,
+                     int e,
+                     char* err,
+                     size_t errlen) {
   char hint[300] = "";
+  if (e == ENOENT && file != NULL &&
+      proc_interpreter(file, cwd, hint, sizeof(hint))) {
+    snprintf(err, errlen,
+             "Cannot run '%s': its interpreter '%s' (its #! line) was not "
+             "found",
+             cmd, hint);
+    return -ENOENT;
+  }
   switch (e) {
     case EISDIR:
       snprintf(err, errlen, "Cannot run '%s': it is a directory, not a program",
@@ -261,6 +222,16 @@ int proc_check_start(
       snprintf(err, errlen, "Cannot run '%s': %s", cmd, strerror(e));
       return -e;
   }
+}
+
+int proc_cwd_error(
+    const char* cmd, const char* cwd, int e, char* err, size_t errlen) {
+  const char* why = e == ENOENT    ? "does not exist"
+                    : e == ENOTDIR ? "is not a directory"
+                                   : strerror(e);
+  snprintf(err, errlen, "Cannot start '%s': working directory '%s' %s", cmd,
+           cwd, why);
+  return -ENOTDIR;
 }
 
 void proc_describe_exit(long exit_status,

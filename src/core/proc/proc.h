@@ -1,35 +1,13 @@
-/* proc.h - process helpers for supervising a server and its process group.
- *
- * Backends are spawned through a tiny exec step of mcpmon's own (the "exec
- * shim"): mcpmon re-executes itself as `mcpmon --mcpmon-exec-shim PPID --
- * command args...`, which sets PR_SET_PDEATHSIG(SIGTERM), closes every fd
- * but 0-2 and then execs the server, so that on Linux the server is told to
- * stop even when mcpmon is killed with SIGKILL (STDIO-12). libuv's spawn has no
- * pre-exec hook.
+/* proc.h - process helpers for supervising a server and its process group:
+ * checks before a start and the messages that name why it cannot, group
+ * signals, pipe sizes. Servers are started by spawn.h (which sets the
+ * parent-death signal and passes only fds 0-2) through child.h.
  */
 #ifndef MCPMON_PROC_H
 #define MCPMON_PROC_H
 
 #include <stdbool.h>
 #include <sys/types.h>
-
-#define PROC_SHIM_FLAG "--mcpmon-exec-shim"
-
-/* Entry point of the shim mode; argv[1] is PROC_SHIM_FLAG. Never returns
- * on success (exec); returns 127 after printing why the exec failed. */
-int proc_exec_shim(int argc, char** argv);
-
-/* Closes every fd from lowfd up, or with cloexec marks it close-on-exec
- * (close_range; a loop over /proc/self/fd where that is missing). The
- * exec shim closes 3 and up, so a server gets only fds 0-2. Returns 0 or
- * a negative errno. */
-int proc_close_from(int lowfd, bool cloexec);
-
-/* Remember the path of the running mcpmon binary (call once at start);
- * returns 0 or a negative errno. */
-int proc_init_self(void);
-/* The path recorded by proc_init_self (static storage), or NULL. */
-const char* proc_self_exe(void);
 
 /* True while any process of group pgid is alive. Zombies do not count, so
  * a group whose members are dead but not yet reaped (by a PID 1 that never
@@ -56,6 +34,22 @@ char* proc_find_program(const char* cmd);
  * directory), -EISDIR cmd is a directory, -EACCES not executable. */
 int proc_check_start(
     const char* cmd, const char* cwd, char** path, char* err, size_t errlen);
+
+/* The sentence of proc_check_start for errno e of running cmd (ENOENT,
+ * EISDIR, EACCES, or any other: "Cannot run 'x': <strerror>"), also for
+ * a failure the exec itself reports: then file is what was exec'd
+ * (relative to cwd), and ENOENT for a file whose "#!" line names a
+ * missing interpreter says so. file may be NULL. Returns -e. */
+int proc_start_error(const char* cmd,
+                     const char* file,
+                     const char* cwd,
+                     int e,
+                     char* err,
+                     size_t errlen);
+/* The sentence for a working directory cwd that chdir failed on with e
+ * ("... does not exist", "... is not a directory"). Returns -ENOTDIR. */
+int proc_cwd_error(
+    const char* cmd, const char* cwd, int e, char* err, size_t errlen);
 
 /* Larger pipes for large messages. A pipe holds 64 KiB by default, so a
  * 1 MiB result crosses it in sixteen reads and sixteen writes, each a

@@ -157,9 +157,14 @@ static void gw_ev_lists(struct backend* b, void* ctx, unsigned changed) {
   if (!STAILQ_EMPTY(&gw->held))
     gw_release_held(gw, false);
   /* No news for a client that has not listed yet, or whose waiting first
-   * list (PAG-4) was just answered with this backend in it. */
-  if (changed != 0 && !(first && (!gw->listed_tools || !was_settled)))
-    gw_send_list_changed(gw, changed, b);
+   * list (PAG-4) was just answered with this backend in it. Issue 18:
+   * held while a burst of its files reported at once goes on (a
+   * stop-first restart, then another once quiet: one list_changed). */
+  if (changed != 0 && !(first && (!gw->listed_tools || !was_settled))) {
+    changed = reload_hold(gb->rl, changed);
+    if (changed != 0)
+      gw_send_list_changed(gw, changed, b);
+  }
 }
 
 static void gw_free_backend(struct gw_backend* gb) {
@@ -204,7 +209,10 @@ static void gw_ev_initialized(struct backend* b, void* ctx, bool first) {
   gw_init_check(ctx, false);
 }
 
-static void gw_on_changes(void* ctx, const struct watcher_change* ch, size_t n);
+static void gw_on_changes(void* ctx,
+                          enum watcher_report what,
+                          const struct watcher_change* ch,
+                          size_t n);
 
 /* Start gb's watcher, once. */
 static void gw_watch(struct gateway* gw, struct gw_backend* gb) {
@@ -307,13 +315,27 @@ static const struct session_policy gw_policy = {
 /* ---- backends and their watchers ------------------------------------------
  */
 
+/* gb's changes (watcher.h); issue 18 as single_on_changes: the first
+ * settled change reloads at once, more fold into one reload once quiet,
+ * a stop-first restart's list_changed waits for the burst's end. */
 static void gw_on_changes(void* ctx,
+                          enum watcher_report what,
                           const struct watcher_change* ch,
                           size_t n) {
   struct gw_backend* gb = ctx;
-  if (gb->gw->shutting_down || n == 0 || gb->b == NULL)
+  if (gb->gw->shutting_down || gb->b == NULL)
     return;
-  backend_restart(gb->b, watcher_report(gb->sc.name, ch, n));
+  if (what == WATCH_COMING) {
+    reload_fold(gb->rl);
+    return;
+  }
+  if (what == WATCH_MORE) {
+    unsigned held = reload_burst_end(gb->rl, n > 0);
+    if (held != 0)
+      gw_send_list_changed(gb->gw, held, gb->b);
+  }
+  if (n > 0)
+    backend_restart(gb->b, watcher_report(gb->sc.name, ch, n));
 }
 
 /* A new gw_backend for sc, inserted before `before` (NULL: at the end),
@@ -504,9 +526,11 @@ static void gw_apply_config(struct gateway* gw, struct mcpmon_config* next) {
 }
 
 static void gw_on_config_change(void* ctx,
+                                enum watcher_report what,
                                 const struct watcher_change* ch,
                                 size_t n) {
   struct gateway* gw = ctx;
+  (void)what; /* WATCH_BURST only: its watcher is not immediate */
   (void)ch;
   (void)n;
   if (gw->shutting_down)

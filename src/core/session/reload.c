@@ -37,6 +37,8 @@ struct reload {
   struct rl_list olds; /* draining or abandoned, until they stop */
   struct rl_list dead; /* stopped: freed on the next loop turn */
   uv_idle_t reaper;
+  bool folding;  /* issue 18: changes folded in, their reload to come */
+  unsigned held; /* list_changed held until then (stop-first) */
   bool closing;
   void (*done)(void* ctx);
   void* done_ctx;
@@ -424,6 +426,53 @@ static void rl_proceed(struct reload* r) {
                          err, sizeof(err));
   if (r->build == NULL)
     rl_build_failed(r, err);
+}
+
+void reload_fold(struct reload* r) {
+  if (r == NULL || r->closing)
+    return;
+  r->folding = true;
+  if (r->build == NULL && r->cand == NULL && !r->waiting)
+    return;
+  if (r->build != NULL)
+    log_msg(LL_INFO, r->logname, 0,
+            "Files changed during the build: it is stopped and started "
+            "again once they are quiet");
+  else if (r->cand != NULL)
+    log_msg(LL_INFO, r->logname, backend_pid(r->cand),
+            "Files changed again: the new server still starting is "
+            "stopped and another one started once they are quiet");
+  else
+    log_msg(LL_VERBOSE, r->logname, 0,
+            "Files changed again: the reload waits until they are quiet");
+  build_cancel(r->build);
+  r->build = NULL;
+  r->waiting = false;
+  rl_abandon(r);
+  rl_phase(r, "waiting");
+}
+
+unsigned reload_burst_end(struct reload* r, bool restarting) {
+  if (r == NULL)
+    return 0;
+  r->folding = false;
+  if (restarting)
+    return 0; /* that restart's reload_hold carries them */
+  unsigned held = r->held;
+  r->held = 0;
+  return held;
+}
+
+unsigned reload_hold(struct reload* r, unsigned lists) {
+  if (r == NULL)
+    return lists;
+  if (r->folding) {
+    r->held |= lists;
+    return 0;
+  }
+  lists |= r->held;
+  r->held = 0;
+  return lists;
 }
 
 bool reload_takes(const struct backend* b, bool* overlap) {

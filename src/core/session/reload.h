@@ -70,6 +70,30 @@ void reload_begin(struct reload* r,
  * old servers still draining finish as they would. */
 void reload_cancel(struct reload* r);
 
+/* Issue 18: the owner's watcher reported a burst's first change at once
+ * (and the owner asked for this reload) and now says that more changes
+ * are coming: the build running or the new server still starting is
+ * stopped (it would serve files still being written) and nothing starts
+ * until the owner calls reload_begin (or restarts) again with the rest,
+ * once quiet: a burst starts a server twice at most. From then until
+ * reload_burst_end, what reload_hold is given is held, so that with
+ * stop-first (whose every restart owes list_changed) the client gets
+ * one list_changed for the restarts still to come, after the last.
+ * NULL is taken. */
+void reload_fold(struct reload* r);
+
+/* Issue 18: the burst is over (WATCH_MORE; restarting: the owner
+ * restarts the server for its changes, and that restart's reload_hold
+ * carries what is held). Returns the lists held when no restart
+ * follows: the owner sends them now. NULL is taken. */
+unsigned reload_burst_end(struct reload* r, bool restarting);
+
+/* The lists (bits 1 << enum backend_list) a stop-first restart owes
+ * list_changed for: returns those to send now (with any held before),
+ * 0 between reload_fold and reload_burst_end (then held). NULL: returns
+ * lists. */
+unsigned reload_hold(struct reload* r, unsigned lists);
+
 /* Whether the owner should take backend_restart of b over (on_restart):
  * with overlap for a READY server (*overlap true), or to build first. */
 bool reload_takes(const struct backend* b, bool* overlap);

@@ -282,8 +282,12 @@ static unsigned single_told_lists(const struct single* sg) {
 static void single_ev_restarted(struct backend* b, void* ctx) {
   struct single* sg = ctx;
   /* Section 3.3 step 11: one notification per list kind the client was
-   * told about, after the queued requests went to the new process. */
-  session_send_list_changed(sg->s, single_told_lists(sg), b);
+   * told about, after the queued requests went to the new process.
+   * Issue 18: held while a burst reported at once goes on, so that it
+   * gets one. */
+  unsigned lists = reload_hold(sg->reload, single_told_lists(sg));
+  if (lists != 0)
+    session_send_list_changed(sg->s, lists, b);
 }
 
 /* Issue 15: started again after `mcpmon stop`: the handshake was
@@ -388,13 +392,27 @@ static const struct session_policy single_policy = {
 
 /* ---- the mode ------------------------------------------------------------ */
 
+/* A burst's changes (watcher.h). Issue 18: its first settled change
+ * restarts at once; when more come, the server still starting is
+ * abandoned (reload_fold) and the rest restart it once quiet. */
 static void single_on_changes(void* ctx,
+                              enum watcher_report what,
                               const struct watcher_change* ch,
                               size_t n) {
   struct single* sg = ctx;
-  if (sg->shutting_down || n == 0)
+  if (sg->shutting_down)
     return;
-  backend_restart(sg->backend, watcher_report(NULL, ch, n));
+  if (what == WATCH_COMING) {
+    reload_fold(sg->reload);
+    return;
+  }
+  if (what == WATCH_MORE) {
+    unsigned held = reload_burst_end(sg->reload, n > 0);
+    if (held != 0)
+      session_send_list_changed(sg->s, held, sg->backend);
+  }
+  if (n > 0)
+    backend_restart(sg->backend, watcher_report(NULL, ch, n));
 }
 
 static int single_start(void* self) {

@@ -292,8 +292,9 @@ static void watcher_file_event(struct watcher* w,
   }
   if (change == FINGERPRINT_ADDED)
     d->nfiles++;
-  watcher_accept(w, key, watch_root_display(d->root, rel),
-                 change == FINGERPRINT_ADDED ? WATCH_ADDED : WATCH_MODIFIED);
+  watcher_accept_stat(
+      w, key, watch_root_display(d->root, rel),
+      change == FINGERPRINT_ADDED ? WATCH_ADDED : WATCH_MODIFIED, st);
 }
 
 /* ---- scanning ----------------------------------------------------- */

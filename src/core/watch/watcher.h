@@ -6,10 +6,19 @@
  * user globs), events whose file did not really change (same size and mtime
  * as last seen) are dropped, and a burst is collected until delay_ms of
  * quiet, then reported in one callback (one restart per burst).
+ *
+ * Issue 18: with watcher_set_immediate, the first settled change of a
+ * burst (a regular file that is not empty, a symbolic link, or a file
+ * gone) is reported at once (WATCH_FIRST), on the next loop turn, so that
+ * a reload starts without waiting for the quiet time; the changes after
+ * it are announced once (WATCH_COMING, so that a server still starting
+ * can be abandoned) and reported once quiet for delay_ms (WATCH_MORE).
+ * A burst thus gives at most two reports that carry changes.
  */
 #ifndef MCPMON_WATCHER_H
 #define MCPMON_WATCHER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -27,9 +36,24 @@ struct watcher_change {
   enum watcher_change_kind kind;
 };
 
-/* Called once per settled burst. changes[0] is the first file changed in
- * the burst; the array and its strings are valid only during the call. */
+/* What a call of the watcher's callback reports. */
+enum watcher_report {
+  WATCH_BURST,  /* a whole burst, after delay_ms of quiet (the only kind
+                   without watcher_set_immediate) */
+  WATCH_FIRST,  /* the first settled change(s) of a burst, at once; the
+                   burst goes on: WATCH_MORE ends it */
+  WATCH_COMING, /* after WATCH_FIRST, once: another change arrived
+                   (n is 0); WATCH_MORE will carry it */
+  WATCH_MORE,   /* after WATCH_FIRST: the changes since, once quiet for
+                   delay_ms; n is 0 when none came (the burst is over) */
+};
+
+/* Called once per settled burst (WATCH_BURST), or per report of an
+ * immediate burst (WATCH_FIRST, maybe WATCH_COMING, WATCH_MORE). changes[0]
+ * is the first file changed; the array and its strings are valid only
+ * during the call. */
 typedef void (*watcher_cb)(void* ctx,
+                           enum watcher_report what,
                            const struct watcher_change* changes,
                            size_t n);
 
@@ -81,6 +105,14 @@ int watcher_start_server(uv_loop_t* loop,
 const char* watcher_report(const char* log_name,
                            const struct watcher_change* changes,
                            size_t n);
+
+/* ---- watcher_report.c ---- */
+
+/* Issue 18: report the first settled change of a burst at once (see the
+ * top of this file), or (on false, the default) only whole bursts after
+ * the quiet time (--delay given: a fixed quiet time). Takes effect with
+ * the next burst. */
+void watcher_set_immediate(struct watcher* w, bool on);
 
 /* ---- watcher.c ---- */
 

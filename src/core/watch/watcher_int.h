@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <uv.h>
 
 #include "core/log.h"
@@ -43,6 +44,16 @@
 #define WATCHER_OWN_MAX 4
 
 /* ---- types -------------------------------------------------------- */
+
+/* Where the burst stands (watcher_report.c; issue 18). */
+enum watcher_phase {
+  WATCHER_IDLE,       /* no burst */
+  WATCHER_COLLECT,    /* reported whole once quiet (timer: delay_ms) */
+  WATCHER_FIRST_DUE,  /* WATCH_FIRST on the next loop turn (timer: 0) */
+  WATCHER_OPEN,       /* WATCH_FIRST said; nothing since (timer: delay) */
+  WATCHER_COMING_DUE, /* a change since: WATCH_COMING next turn */
+  WATCHER_MORE,       /* WATCH_COMING said; WATCH_MORE once quiet */
+};
 
 struct watcher_dir {
   uv_fs_event_t ev; /* ev.data points back here */
@@ -74,10 +85,12 @@ struct watcher {
   struct fingerprint_table files; /* every file seen, by its real path */
   struct burst burst;             /* the changes until the quiet time */
   uv_timer_t timer;
-  struct evqueue queue;   /* file events not yet handled */
-  uv_idle_t idle;         /* handles them, a batch per loop turn */
-  struct ratelimit drops; /* the debug lines of dropped events */
-  uv_timer_t drop_timer;  /* says how many were not shown */
+  enum watcher_phase phase; /* of the burst (watcher_report.c) */
+  bool immediate;           /* watcher_set_immediate */
+  struct evqueue queue;     /* file events not yet handled */
+  uv_idle_t idle;           /* handles them, a batch per loop turn */
+  struct ratelimit drops;   /* the debug lines of dropped events */
+  uv_timer_t drop_timer;    /* says how many were not shown */
   struct log_file_id own[WATCHER_OWN_MAX]; /* never watched */
   size_t nown;
   size_t pending_closes;
@@ -90,11 +103,23 @@ struct watcher {
 /* ---- watcher_report.c ---- */
 
 /* Adds path (taking ownership) to the burst under key and restarts the
- * quiet-time timer, whose end calls the watcher's callback once. */
+ * quiet-time timer, whose end calls the watcher's callback once. Only a
+ * removal counts as settled (watcher_accept_stat). */
 void watcher_accept(struct watcher* w,
                     uint64_t key,
                     char* path,
                     enum watcher_change_kind kind);
+
+/* The same for a file whose lstat is st (NULL: gone). Issue 18: a
+ * settled change (gone, a symbolic link, or a regular file that is not
+ * empty: libuv reports no IN_CLOSE_WRITE, and an editor that truncates
+ * first shows an empty file) is reported at once when the watcher is
+ * immediate and no report of this burst is still to come. */
+void watcher_accept_stat(struct watcher* w,
+                         uint64_t key,
+                         char* path,
+                         enum watcher_change_kind kind,
+                         const struct stat* st);
 
 /* Logs, at debug level, why an event for rel (or name in a single-file
  * root's directory) was dropped: at most WATCHER_DROP_REPORTS_PER_S a

@@ -59,6 +59,8 @@ int watcher_start_server(uv_loop_t* loop,
   };
   char err[512];
   int rc = watcher_start(loop, &wo, cb, ctx, out, err, sizeof(err));
+  if (rc == 0)
+    watcher_set_immediate(*out, !sc->delay_fixed); /* issue 18 */
   if (rc != 0) {
     /* err is "cannot watch 'PATH': why" (watch_root.h): said once, as a
      * sentence, not "Cannot watch: cannot watch ..." (issue 15). */
