@@ -50,6 +50,8 @@
  *   page_size           N: tools, prompts, resources and templates are
  *                       listed N per page with a nextCursor (default:
  *                       all on one page)
+ *   raw_tools           [items]: listed after "tools" exactly as given
+ *                       (hostile items: no name, a name not a string)
  *   exit_on_start       N: exit with code N right after the start actions
  *   exit_on_initialize  N: exit with code N when initialize arrives
  *   no_initialize_answer true: never answer initialize

@@ -106,6 +106,11 @@ void ts_tools_list(const cJSON* id, const cJSON* params) {
                                                  ? cJSON_Duplicate(schema, true)
                                                  : NULL));
   }
+  /* raw_tools: items listed as they are (hostile lists: no name, a name
+   * that is not a string, an item that is not an object). */
+  cJSON_ArrayForEach(t, ts_spec("raw_tools")) {
+    cJSON_AddItemToArray(tools, cJSON_Duplicate(t, true));
+  }
   if (ts.builtin_tools) {
     for (size_t i = 0; i < sizeof(ts_builtin) / sizeof(ts_builtin[0]); i++) {
       cJSON_AddItemToArray(

@@ -214,8 +214,7 @@ void backend_inherit(struct backend* b, const struct backend* from) {
   b->out_paused = from->out_paused;
   b->restart_begin_ms = uv_now(b->loop);
   for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
-    cJSON_Delete(b->lists[k]);
-    b->lists[k] = from->lists[k] ? cJSON_Duplicate(from->lists[k], 1) : NULL;
+    bk_list_copy(&b->lists[k], &from->lists[k]);
   }
 }
 
@@ -349,9 +348,9 @@ void backend_free(struct backend* b) {
   cJSON_Delete(b->log_level_params);
   strset_clear(&b->subscriptions);
   for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
-    cJSON_Delete(b->lists[k]);
+    bk_list_clear(&b->lists[k]);
     cJSON_Delete(b->list_meta[k]);
-    cJSON_Delete(b->fetch[k].acc);
+    bk_list_clear(&b->fetch[k].acc);
     cJSON_Delete(b->fetch[k].meta);
   }
   free(b->client_protocol);

@@ -42,6 +42,7 @@
 
 #include "config/config.h"
 #include "core/log.h"
+#include "proto/jlist.h"
 #include "proto/jmsg.h"
 
 enum backend_state {
@@ -395,6 +396,31 @@ const cJSON* backend_list(const struct backend* b, enum backend_list kind);
 /* The `_meta` of that list's result (its first page), or NULL. Borrowed
  * as backend_list. */
 const cJSON* backend_list_meta(const struct backend* b, enum backend_list kind);
+/* Issue 18: a list as the server wrote it. text is the items joined as
+ * one JSON array ("[item,item]", each item's bytes as the server sent
+ * them); items[i] gives each item's span in text and its name (uri,
+ * uriTemplate) span (proto/jlist.h). serial changes whenever the list is
+ * replaced, and is never the same for two lists of any backend in the
+ * process (0: never listed). Borrowed as backend_list. backend_list
+ * itself builds a tree from this text the first time it is asked. */
+struct backend_list_text {
+  const char* text; /* NULL: never listed */
+  size_t len;
+  const struct jlist_item* items;
+  size_t n;
+  uint64_t serial;
+};
+void backend_list_text(const struct backend* b,
+                       enum backend_list kind,
+                       struct backend_list_text* out);
+/* The item's name (uri) with its escapes undone, on the heap (caller
+ * frees), or NULL when it has none. */
+char* backend_list_item_name(const struct backend_list_text* l, size_t i);
+/* Whether a and b hold the same list of that kind, byte for byte (a list
+ * never fetched is the same as an empty one). */
+bool backend_list_same(const struct backend* a,
+                       const struct backend* b,
+                       enum backend_list kind);
 /* True when the server's initialize result declared capability cap
  * ("tools", "resources", ...); with sub, that member of it is true
  * ("subscribe") or an object (tasks.list is declared as {}). */

@@ -96,17 +96,9 @@ const char* backend_name(const struct backend* b) {
   return bk_display_name(b);
 }
 
-const cJSON* backend_list(const struct backend* b, enum backend_list kind) {
-  return (unsigned)kind < BACKEND_LIST_KINDS ? b->lists[kind] : NULL;
-}
-
 const cJSON* backend_list_meta(const struct backend* b,
                                enum backend_list kind) {
   return (unsigned)kind < BACKEND_LIST_KINDS ? b->list_meta[kind] : NULL;
-}
-
-const cJSON* backend_tools(const struct backend* b) {
-  return b->lists[BACKEND_LIST_TOOLS];
 }
 
 const cJSON* backend_init_result(const struct backend* b) {

@@ -68,9 +68,21 @@
 /* STOP_USER: backend_user_stop (issue 15): stopped until started. */
 enum stop_why { STOP_NONE, STOP_RESTART, STOP_CRASH, STOP_SHUTDOWN, STOP_USER };
 
+/* A list kept as text (issue 18): the items joined as one JSON array,
+ * each item's span in it (backend_list_text). */
+struct bk_list {
+  char* text; /* "[a,b]", NUL-terminated; NULL: never listed */
+  size_t len, cap;
+  struct jlist_item* items;
+  size_t n, ncap;
+  uint64_t serial;
+  cJSON* tree; /* backend_list's tree of it, made when first asked */
+};
+
 struct bk_listfetch {
-  cJSON* acc;  /* pages of a fetch in progress, NULL when idle */
-  cJSON* meta; /* the first page's result._meta, or NULL */
+  bool active;        /* a fetch in progress */
+  struct bk_list acc; /* its pages so far */
+  cJSON* meta;        /* the first page's result._meta, or NULL */
   int pages;
   bool again; /* the list changed during the fetch: fetch once more */
 };
@@ -118,8 +130,8 @@ struct backend {
   cJSON* log_level_params;     /* last logging/setLevel params */
   struct strset subscriptions; /* URIs, replayed on restart */
   bool subscriptions_full_warned;
-  cJSON* lists[BACKEND_LIST_KINDS];     /* arrays, last complete lists */
-  cJSON* list_meta[BACKEND_LIST_KINDS]; /* their result._meta, or NULL */
+  struct bk_list lists[BACKEND_LIST_KINDS]; /* last complete lists */
+  cJSON* list_meta[BACKEND_LIST_KINDS];     /* their result._meta, or NULL */
   struct bk_listfetch fetch[BACKEND_LIST_KINDS];
   unsigned lists_changed; /* kinds refreshed since on_lists last fired */
   unsigned list_errors;   /* kinds whose last fetch failed */
@@ -234,11 +246,15 @@ void bk_fetch_lists(struct backend* b);
 /* One page of list kind arrived (m: the response). */
 void bk_on_list_page(struct backend* b,
                      enum backend_list kind,
-                     struct jrpc_msg* m);
+                     const struct jmsg* m);
 /* The server's notifications/X/list_changed: refresh our copy of X. */
 void bk_on_list_changed(struct backend* b, const char* method);
 /* The process is gone: forget fetches in progress. */
 void bk_lists_reset(struct backend* b);
+/* Free a list's text, index and tree (it becomes never listed). */
+void bk_list_clear(struct bk_list* l);
+/* Make to a copy of from, under a new serial. */
+void bk_list_copy(struct bk_list* to, const struct bk_list* from);
 /* Every fetch is done: on_lists with mask, or on_resumed after a
  * backend_user_start. */
 void bk_lists_done(struct backend* b, unsigned mask);

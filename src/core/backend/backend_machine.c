@@ -61,6 +61,14 @@ static void bk_on_response_msg(struct backend* b, struct jmsg* m) {
       b->ev.on_text(b, b->ctx, m);
     return;
   }
+  if (r != NULL && r->kind == INFLIGHT_LIST) {
+    /* Issue 18: a page of a list is read as text, never as a tree. */
+    r = inflight_take(&b->inflight, r->id);
+    bk_on_list_page(b, (enum backend_list)r->list, m);
+    inflight_req_free(r);
+    jmsg_free(m);
+    return;
+  }
   struct jrpc_msg tree;
   jrpc_parse(m->text, m->len, &tree);
   if (tree.kind == JRPC_RESPONSE)
@@ -304,8 +312,7 @@ static void bk_on_response(struct backend* b, struct jrpc_msg* m) {
     case INFLIGHT_INIT:
       bk_on_init_result(b, m);
       break;
-    case INFLIGHT_LIST:
-      bk_on_list_page(b, (enum backend_list)r->list, m);
+    case INFLIGHT_LIST: /* read as text: bk_on_response_msg */
       break;
     case INFLIGHT_REPLAY:
       if (m->is_error)

@@ -169,6 +169,7 @@ static void gw_ev_lists(struct backend* b, void* ctx, unsigned changed) {
 
 static void gw_free_backend(struct gw_backend* gb) {
   backend_free(gb->b);
+  gw_share_free(gb);
   cJSON_Delete(gb->refreshed);
   server_config_free(&gb->sc);
   free(gb);
@@ -631,7 +632,6 @@ static void gw_maybe_closed(struct gateway* gw) {
     gw_free_backend(gb);
   }
   gw_clear_merged(gw);
-  for (int k = 0; k < BACKEND_LIST_KINDS; k++) cJSON_Delete(gw->merged[k]);
   name_table_free(gw->tools);
   name_table_free(gw->prompts);
   name_table_free(gw->resources);

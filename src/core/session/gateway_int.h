@@ -56,6 +56,49 @@
 #define GW_CLAUDE_BUDGET 51u
 #define GW_CURSOR_BUDGET 54u
 
+/* Issue 18: one backend's items of one list as the gateway offers them,
+ * as text: tools and prompts with the exposed name (NAME-1) written in,
+ * resources and templates as the server wrote them; items without a
+ * string name (uri) are left out. Built once per list serial
+ * (backend_list_text), so that a change in one backend rebuilds only its
+ * share. Owned by its gw_backend. */
+struct gw_share_item {
+  size_t off, len; /* in the share's text */
+  size_t src;      /* its index in the backend's list */
+  uint64_t hash;   /* of its bytes */
+  char* names;     /* the exposed name, NUL, the original name (decoded);
+                      for a URI only the URI */
+};
+
+struct gw_share {
+  uint64_t serial; /* of the list it was made from; 0: none */
+  char* sep;       /* the separator it was made with (tools, prompts) */
+  char* text;
+  size_t len;
+  struct gw_share_item* items;
+  size_t n;
+};
+
+/* A merged list (issue 18): each item's bytes, in a share or in a text
+ * of the merged list's own (an item renamed for a collision, mcpmon's
+ * own tools); and each page's answer once made. Items point into shares,
+ * which change only in gw_rebuild, which makes this list again. */
+struct gw_mitem {
+  const char* bytes;
+  size_t len;
+};
+
+struct gw_merged {
+  struct gw_mitem* items;
+  size_t n, cap;
+  char** owned; /* the texts of its own */
+  size_t nowned, owned_cap;
+  uint64_t hash; /* of the items in order: gw_rebuild_diff compares it */
+  char** pages;  /* result texts, by page (from / GW_LIST_PAGE) */
+  size_t* page_len;
+  size_t npages;
+};
+
 /* One configured server. Lives in gw->backends (config order), then, once
  * removed or replaced, in gw->retiring until its backend stopped, then in
  * gw->dead until the next loop turn frees it (never from the backend's own
@@ -67,13 +110,14 @@ struct gw_backend {
   struct backend* b;       /* DISABLED when enabled: false (issue 15) */
   struct reload* rl;       /* its overlap reloads (issue 14), or NULL */
   struct watcher* w;
-  bool listed;      /* its lists arrived at least once */
-  bool off;         /* its backend was off when last seen (issue 15) */
-  bool watched;     /* its watcher was started (not while disabled) */
-  bool announce;    /* replaces a changed server: list_changed is
-                       owed even if it never lists (GW-5) */
-  uint64_t serial;  /* unique among the gateway's backends, ever: a
-                       task names the instance that made it */
+  bool listed;     /* its lists arrived at least once */
+  bool off;        /* its backend was off when last seen (issue 15) */
+  bool watched;    /* its watcher was started (not while disabled) */
+  bool announce;   /* replaces a changed server: list_changed is
+                      owed even if it never lists (GW-5) */
+  uint64_t serial; /* unique among the gateway's backends, ever: a
+                      task names the instance that made it */
+  struct gw_share share[BACKEND_LIST_KINDS];
   cJSON* refreshed; /* its resources list before a refresh mcpmon
                        asked for (NULL: none pending): list_changed only
                        when the list differs */
@@ -158,7 +202,7 @@ struct gateway {
   struct name_table* warned;    /* NAME-5 warnings given */
   struct gw_template* templates;
   size_t ntemplates;
-  cJSON* merged[BACKEND_LIST_KINDS];
+  struct gw_merged merged[BACKEND_LIST_KINDS];
   cJSON* log_level;           /* the client's last logging/setLevel params */
   struct name_table* learned; /* uri -> gw_backend that served it */
 
@@ -222,11 +266,29 @@ void gw_task_rename_incoming(struct gateway* gw,
                              struct gw_backend* gb,
                              struct jmsg* m);
 
+/* gateway_share.c */
+/* Make gb's share of list kind again when its backend's list is another
+ * than the one it was made from. */
+void gw_share_update(struct gateway* gw,
+                     struct gw_backend* gb,
+                     enum backend_list kind);
+/* Free every share of gb (when gb is freed). */
+void gw_share_free(struct gw_backend* gb);
+/* Item i of the backend's list l with its name value replaced by the
+ * JSON string of name, on the heap (NUL-terminated, length in *len). */
+char* gw_item_renamed(const struct backend_list_text* l,
+                      size_t i,
+                      const char* name,
+                      size_t* len);
+/* A hash of n bytes (not for hostile use: change detection only). */
+uint64_t gw_hash(const char* p, size_t n);
+
 /* gateway_merge.c */
 /* The live server of that name (config order), or NULL. */
 struct gw_backend* gw_by_name(struct gateway* gw, const char* name);
-/* Empty the merged lists and tables; rebuild them from every backend's
- * lists in config order (collisions disambiguated and warned). */
+/* Empty the merged lists and tables (and free what they hold: also
+ * at the end); rebuild them from every backend's lists in config order
+ * (collisions disambiguated and warned). */
 void gw_clear_merged(struct gateway* gw);
 void gw_rebuild(struct gateway* gw);
 /* gw_rebuild, returning the lists whose merged form changed (bits 1 <<

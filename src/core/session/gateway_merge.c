@@ -16,6 +16,42 @@ const char* const gw_list_key[BACKEND_LIST_KINDS] = {
 
 /* ---- the merged view ---------------------------------------------------- */
 
+/* Forget a merged list's items, texts and pages (the array is kept). */
+static void gw_merged_reset(struct gw_merged* m) {
+  for (size_t i = 0; i < m->nowned; i++) free(m->owned[i]);
+  m->nowned = 0;
+  for (size_t i = 0; i < m->npages; i++) free(m->pages[i]);
+  free(m->pages);
+  free(m->page_len);
+  m->pages = NULL;
+  m->page_len = NULL;
+  m->npages = 0;
+  m->n = 0;
+  m->hash = 0;
+}
+
+static void gw_merged_push(struct gw_merged* m,
+                           const char* bytes,
+                           size_t len,
+                           uint64_t hash) {
+  if (m->n == m->cap) {
+    m->cap = m->cap ? m->cap * 2 : 64;
+    m->items = xrealloc(m->items, m->cap * sizeof(*m->items));
+  }
+  m->items[m->n++] = (struct gw_mitem){bytes, len};
+  m->hash = (m->hash ^ hash) * 0x100000001b3ull + m->n;
+}
+
+/* A text of the merged list's own, pushed as one item (taken). */
+static void gw_merged_push_owned(struct gw_merged* m, char* text, size_t len) {
+  if (m->nowned == m->owned_cap) {
+    m->owned_cap = m->owned_cap ? m->owned_cap * 2 : 8;
+    m->owned = xrealloc(m->owned, m->owned_cap * sizeof(*m->owned));
+  }
+  m->owned[m->nowned++] = text;
+  gw_merged_push(m, text, len, gw_hash(text, len));
+}
+
 void gw_clear_merged(struct gateway* gw) {
   name_table_clear(gw->tools);
   name_table_clear(gw->prompts);
@@ -25,8 +61,11 @@ void gw_clear_merged(struct gateway* gw) {
   gw->templates = NULL;
   gw->ntemplates = 0;
   for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
-    cJSON_Delete(gw->merged[k]);
-    gw->merged[k] = cJSON_CreateArray();
+    struct gw_merged* m = &gw->merged[k];
+    gw_merged_reset(m);
+    free(m->items);
+    free(m->owned);
+    memset(m, 0, sizeof(*m));
   }
 }
 
@@ -83,18 +122,22 @@ static void gw_merge_named(struct gateway* gw,
                            struct gw_backend* gb,
                            enum backend_list kind,
                            struct name_table* table) {
-  const cJSON* item;
-  cJSON_ArrayForEach(item, backend_list(gb->b, kind)) {
-    const cJSON* name = cJSON_GetObjectItemCaseSensitive(item, "name");
-    if (!cJSON_IsString(name))
-      continue;
-    char exposed[NAMES_MAX + 1];
-    names_expose(gb->sc.name, gw->cfg.separator, name->valuestring, exposed);
+  struct gw_share* sh = &gb->share[kind];
+  struct gw_merged* m = &gw->merged[kind];
+  for (size_t i = 0; i < sh->n; i++) {
+    const struct gw_share_item* si = &sh->items[i];
+    const char* exposed = si->names;
+    const char* original = si->names + strlen(si->names) + 1;
     void* other = NULL;
-    if (name_table_add(table, exposed, gb, name->valuestring, &other) != 0 &&
-        !gw_disambiguate(gw, gb, kind, table, name->valuestring, other,
-                         exposed))
-      continue;
+    char alt[NAMES_MAX + 1];
+    bool renamed = false;
+    if (name_table_add(table, exposed, gb, original, &other) != 0) {
+      memcpy(alt, exposed, strlen(exposed) + 1);
+      if (!gw_disambiguate(gw, gb, kind, table, original, other, alt))
+        continue;
+      exposed = alt;
+      renamed = true;
+    }
     size_t len = strlen(exposed);
     if (kind == BACKEND_LIST_TOOLS && len > GW_CLAUDE_BUDGET &&
         !name_table_find(gw->warned, exposed, NULL, NULL)) {
@@ -106,10 +149,15 @@ static void gw_merge_named(struct gateway* gw,
           "config.",
           exposed, len, GW_CLAUDE_BUDGET, GW_CURSOR_BUDGET);
     }
-    cJSON* copy = cJSON_Duplicate(item, 1);
-    cJSON_ReplaceItemInObjectCaseSensitive(copy, "name",
-                                           cJSON_CreateString(exposed));
-    cJSON_AddItemToArray(gw->merged[kind], copy);
+    if (renamed) {
+      struct backend_list_text l;
+      backend_list_text(gb->b, kind, &l);
+      size_t n = 0;
+      char* text = gw_item_renamed(&l, si->src, exposed, &n);
+      gw_merged_push_owned(m, text, n);
+    } else {
+      gw_merged_push(m, sh->text + si->off, si->len, si->hash);
+    }
   }
 }
 
@@ -117,48 +165,44 @@ static void gw_merge_named(struct gateway* gw,
 static void gw_merge_uris(struct gateway* gw,
                           struct gw_backend* gb,
                           enum backend_list kind) {
-  const char* key = kind == BACKEND_LIST_RESOURCES ? "uri" : "uriTemplate";
-  const cJSON* item;
-  cJSON_ArrayForEach(item, backend_list(gb->b, kind)) {
-    const cJSON* uri = cJSON_GetObjectItemCaseSensitive(item, key);
-    if (!cJSON_IsString(uri))
-      continue;
+  struct gw_share* sh = &gb->share[kind];
+  for (size_t i = 0; i < sh->n; i++) {
+    const struct gw_share_item* si = &sh->items[i];
+    const char* uri = si->names;
     struct gw_backend* owner = NULL;
     if (kind == BACKEND_LIST_RESOURCES) {
       void* o = NULL;
-      if (name_table_add(gw->resources, uri->valuestring, gb, uri->valuestring,
-                         &o) != 0)
+      if (name_table_add(gw->resources, uri, gb, uri, &o) != 0)
         owner = o;
     } else {
-      for (size_t i = 0; i < gw->ntemplates; i++)
-        if (strcmp(gw->templates[i].tpl, uri->valuestring) == 0)
-          owner = gw->templates[i].owner;
+      for (size_t t = 0; t < gw->ntemplates; t++)
+        if (strcmp(gw->templates[t].tpl, uri) == 0)
+          owner = gw->templates[t].owner;
       if (owner == NULL) {
         gw->templates = xrealloc(gw->templates,
                                  (gw->ntemplates + 1) * sizeof(*gw->templates));
-        gw->templates[gw->ntemplates].tpl = xstrdup(uri->valuestring);
+        gw->templates[gw->ntemplates].tpl = xstrdup(uri);
         gw->templates[gw->ntemplates].owner = gb;
         gw->ntemplates++;
       }
     }
     if (owner != NULL) {
       /* Said once, not at every rebuild of the lists. */
-      char* said =
-          owner != gb ? xasprintf("%d\t%s\t%s\t%s", (int)kind, uri->valuestring,
-                                  owner->sc.name, gb->sc.name)
-                      : NULL;
+      char* said = owner != gb ? xasprintf("%d\t%s\t%s\t%s", (int)kind, uri,
+                                           owner->sc.name, gb->sc.name)
+                               : NULL;
       if (said != NULL && !name_table_find(gw->warned, said, NULL, NULL)) {
         name_table_add(gw->warned, said, NULL, "", NULL);
         log_warn(
             "Resource %s '%s' is served by '%s' and '%s'; '%s' (first "
             "in the config) serves it",
-            kind == BACKEND_LIST_RESOURCES ? "URI" : "template",
-            uri->valuestring, owner->sc.name, gb->sc.name, owner->sc.name);
+            kind == BACKEND_LIST_RESOURCES ? "URI" : "template", uri,
+            owner->sc.name, gb->sc.name, owner->sc.name);
       }
       free(said);
       continue;
     }
-    cJSON_AddItemToArray(gw->merged[kind], cJSON_Duplicate(item, 1));
+    gw_merged_push(&gw->merged[kind], sh->text + si->off, si->len, si->hash);
   }
 }
 
@@ -177,6 +221,8 @@ void gw_rebuild(struct gateway* gw) {
   TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b == NULL || backend_is_off(gb->b))
       continue; /* issue 15: a stopped server's names leave the lists */
+    for (int k = 0; k < BACKEND_LIST_KINDS; k++)
+      gw_share_update(gw, gb, (enum backend_list)k);
     gw_merge_named(gw, gb, BACKEND_LIST_TOOLS, gw->tools);
     gw_merge_named(gw, gb, BACKEND_LIST_PROMPTS, gw->prompts);
     gw_merge_uris(gw, gb, BACKEND_LIST_RESOURCES);
@@ -187,24 +233,27 @@ void gw_rebuild(struct gateway* gw) {
     cJSON* ours = ctools_list();
     cJSON* t;
     cJSON_ArrayForEach(t, ours) {
-      cJSON_AddItemToArray(gw->merged[BACKEND_LIST_TOOLS],
-                           cJSON_Duplicate(t, 1));
+      char* text = cJSON_PrintUnformatted(t);
+      if (text != NULL)
+        gw_merged_push_owned(&gw->merged[BACKEND_LIST_TOOLS], text,
+                             strlen(text));
     }
     cJSON_Delete(ours);
   }
 }
 
 unsigned gw_rebuild_diff(struct gateway* gw) {
-  cJSON* before[BACKEND_LIST_KINDS];
-  for (int k = 0; k < BACKEND_LIST_KINDS; k++)
-    before[k] = cJSON_Duplicate(gw->merged[k], 1);
+  uint64_t hash[BACKEND_LIST_KINDS];
+  size_t n[BACKEND_LIST_KINDS];
+  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
+    hash[k] = gw->merged[k].hash;
+    n[k] = gw->merged[k].n;
+  }
   gw_rebuild(gw);
   unsigned mask = 0;
-  for (int k = 0; k < BACKEND_LIST_KINDS; k++) {
-    if (!cJSON_Compare(before[k], gw->merged[k], 1))
+  for (int k = 0; k < BACKEND_LIST_KINDS; k++)
+    if (hash[k] != gw->merged[k].hash || n[k] != gw->merged[k].n)
       mask |= 1u << k;
-    cJSON_Delete(before[k]);
-  }
   return mask;
 }
 
@@ -240,32 +289,70 @@ static cJSON* gw_list_meta(struct gateway* gw, enum backend_list kind) {
   return per;
 }
 
-/* The page of the merged list from item `from` on (config order, then
- * each backend's order), with a nextCursor when more follow. */
+/* The result text of the page of the merged list from item `from` on
+ * (config order, then each backend's order), with a nextCursor when more
+ * follow, on the heap. */
+static char* gw_page_make(struct gateway* gw,
+                          enum backend_list kind,
+                          size_t from,
+                          size_t* len) {
+  const struct gw_merged* m = &gw->merged[kind];
+  size_t end = from + GW_LIST_PAGE < m->n ? from + GW_LIST_PAGE : m->n;
+  size_t total = 64 + strlen(gw_list_key[kind]);
+  for (size_t i = from; i < end; i++) total += m->items[i].len + 1;
+  cJSON* meta = gw_list_meta(gw, kind);
+  char* mtext = meta != NULL ? cJSON_PrintUnformatted(meta) : NULL;
+  cJSON_Delete(meta);
+  if (mtext != NULL)
+    total += strlen(mtext) + 16;
+  char* t = xmalloc(total);
+  size_t n = (size_t)snprintf(t, total, "{\"%s\":[", gw_list_key[kind]);
+  for (size_t i = from; i < end; i++) {
+    if (i > from)
+      t[n++] = ',';
+    memcpy(t + n, m->items[i].bytes, m->items[i].len);
+    n += m->items[i].len;
+  }
+  t[n++] = ']';
+  if (end < m->n)
+    n += (size_t)snprintf(t + n, total - n,
+                          ",\"nextCursor\":\"" GW_CURSOR_PREFIX "%zu\"", end);
+  if (mtext != NULL)
+    n += (size_t)snprintf(t + n, total - n, ",\"_meta\":%s", mtext);
+  free(mtext);
+  t[n++] = '}';
+  t[n] = '\0';
+  *len = n;
+  return t;
+}
+
+/* Issue 18: a page is made once per merged list and sent as text. */
 static void gw_answer_page(struct gateway* gw,
                            const cJSON* id,
                            enum backend_list kind,
-                           int from) {
-  cJSON* result = cJSON_CreateObject();
-  cJSON* items = cJSON_AddArrayToObject(result, gw_list_key[kind]);
-  int n = cJSON_GetArraySize(gw->merged[kind]);
-  int i = 0;
-  const cJSON* it;
-  cJSON_ArrayForEach(it, gw->merged[kind]) {
-    if (i >= from && i < from + GW_LIST_PAGE)
-      cJSON_AddItemToArray(items, cJSON_Duplicate(it, 1));
-    i++;
+                           size_t from) {
+  struct gw_merged* m = &gw->merged[kind];
+  if (from % GW_LIST_PAGE != 0) {
+    size_t len = 0;
+    char* t = gw_page_make(gw, kind, from, &len);
+    session_send_result_text(gw->s, id, t, len);
+    free(t);
+    return;
   }
-  if (from + GW_LIST_PAGE < n) {
-    char cursor[64];
-    snprintf(cursor, sizeof(cursor), GW_CURSOR_PREFIX "%d",
-             from + GW_LIST_PAGE);
-    cJSON_AddStringToObject(result, "nextCursor", cursor);
+  size_t p = from / GW_LIST_PAGE;
+  if (p >= m->npages) {
+    size_t np = p + 1;
+    m->pages = xrealloc(m->pages, np * sizeof(*m->pages));
+    m->page_len = xrealloc(m->page_len, np * sizeof(*m->page_len));
+    for (size_t i = m->npages; i < np; i++) {
+      m->pages[i] = NULL;
+      m->page_len[i] = 0;
+    }
+    m->npages = np;
   }
-  cJSON* meta = gw_list_meta(gw, kind);
-  if (meta != NULL)
-    cJSON_AddItemToObject(result, "_meta", meta);
-  session_send_take(gw->s, jrpc_make_result(id, result));
+  if (m->pages[p] == NULL)
+    m->pages[p] = gw_page_make(gw, kind, from, &m->page_len[p]);
+  session_send_result_text(gw->s, id, m->pages[p], m->page_len[p]);
 }
 
 static void gw_answer_list(struct gateway* gw,
@@ -364,12 +451,12 @@ void gw_on_list_request(struct gateway* gw,
     char* cursor = jtext_string(m->text, cat, &clen);
     int from = cursor != NULL ? gw_cursor_offset(cursor, clen) : -1;
     free(cursor);
-    if (from < 0 || from >= cJSON_GetArraySize(gw->merged[kind])) {
+    if (from < 0 || (size_t)from >= gw->merged[kind].n) {
       session_error(gw->s, id, JRPC_INVALID_PARAMS,
                     "Invalid cursor: not one mcpmon gave, or past the end "
                     "of the list");
     } else {
-      gw_answer_page(gw, id, kind, from);
+      gw_answer_page(gw, id, kind, (size_t)from);
     }
     cJSON_Delete(id);
     return;

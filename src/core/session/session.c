@@ -199,6 +199,52 @@ void session_send_text(struct session* s, struct jmsg* m) {
   transport_send_text(s->t, text, len);
 }
 
+void session_send_result_text(struct session* s,
+                              const cJSON* id,
+                              const char* result,
+                              size_t result_len) {
+  char* idtext = cJSON_PrintUnformatted(id);
+  if (idtext == NULL)
+    return;
+  static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+  static const char mid[] = ",\"result\":";
+  size_t hl = sizeof(head) - 1, il = strlen(idtext), ml = sizeof(mid) - 1;
+  size_t len = hl + il + ml + result_len + 2;
+  char* text = xmalloc(len + 1);
+  size_t n = 0;
+  memcpy(text + n, head, hl);
+  n += hl;
+  memcpy(text + n, idtext, il);
+  n += il;
+  memcpy(text + n, mid, ml);
+  n += ml;
+  memcpy(text + n, result, result_len);
+  n += result_len;
+  text[n++] = '}';
+  text[n++] = '\n';
+  text[n] = '\0';
+  free(idtext);
+  if (s->self.active && !s->self.answered && jrpc_id_equal(id, s->self.id)) {
+    s->self.answered = true;
+    struct backend_traffic t = {
+        .method = s->self.method,
+        .tool = s->self.tool,
+        .ms = (double)(uv_hrtime() - s->self.t0_ns) / 1e6,
+        .ok = true,
+        .request = s->self.body,
+        .response = text,
+        .response_len =
+            n - 1 < SESSION_TRAFFIC_BODY_MAX ? n - 1 : SESSION_TRAFFIC_BODY_MAX,
+    };
+    session_traffic(s, s->self.blame, &t);
+  }
+  if (!transport_writable(s->t)) {
+    free(text);
+    return;
+  }
+  transport_send_text(s->t, text, n);
+}
+
 void session_error(struct session* s,
                    const cJSON* id,
                    int code,

@@ -127,6 +127,14 @@ void session_set_protocol(struct session* s, const char* version);
 void session_send(struct session* s, const cJSON* msg);
 void session_send_take(struct session* s, cJSON* msg);
 void session_send_text(struct session* s, struct jmsg* m);
+/* Issue 18: the answer {"jsonrpc":"2.0","id":<id>,"result":<result>}
+ * with result (result_len bytes, borrowed: one valid JSON object the
+ * caller vouches for) written as it is, never parsed or printed again;
+ * the traffic of the request being handled when it answers it. */
+void session_send_result_text(struct session* s,
+                              const cJSON* id,
+                              const char* result,
+                              size_t result_len);
 /* An error response without data (id copied; NULL: "id": null). */
 void session_error(struct session* s,
                    const cJSON* id,
