@@ -133,4 +133,20 @@ def test_hostile_items_skipped_the_rest_served():
             assert text_of(m.call_tool("h__ok2")) == "2"
 
 
+def test_many_servers_started_over_turns_all_in_the_first_list():
+    """Issue 18: twelve servers start a few per loop turn (GW_STARTS_PER_
+    TURN is 4): the client's first tools/list still waits for every one
+    (PAG-4, one not started yet counts as starting) and has all twelve;
+    each started once."""
+    with tmpdir() as d:
+        specs = {"s%02d" % i: {"builtin_tools": False, "tools": [
+            {"name": "t", "reply": "r%d" % i}]} for i in range(12)}
+        with start_gateway(d, specs) as m:
+            m.initialize()
+            names = sorted(t["name"] for t in all_tools(m)[0])
+            assert names == sorted("s%02d__t" % i for i in range(12)), names
+            assert text_of(m.call_tool("s11__t")) == "r11"
+            assert count_log(m, r"Started:") == 12, m.logs()
+
+
 run_tests(globals())

@@ -556,6 +556,30 @@ static void gw_on_config_change(void* ctx,
 
 /* ---- the mode ------------------------------------------------------------ */
 
+/* Issue 18: the servers start a few per loop turn, so that a gateway of
+ * 100 never holds the loop for all of them at once: the first ones'
+ * handshakes go on while later ones start. One not started yet counts as
+ * starting for the first initialize and list (PAG-4). */
+static void gw_start_some(uv_idle_t* h) {
+  struct gateway* gw = h->data;
+  unsigned n = 0;
+  struct gw_backend* gb;
+  TAILQ_FOREACH(gb, &gw->backends, link) {
+    if (!gb->to_start)
+      continue;
+    if (n == GW_STARTS_PER_TURN)
+      return; /* the rest on the next turn */
+    gb->to_start = false;
+    if (gw->shutting_down || gb->b == NULL ||
+        backend_state(gb->b) != BACKEND_IDLE)
+      continue;
+    gw_watch(gw, gb);
+    backend_start(gb->b);
+    n++;
+  }
+  uv_idle_stop(h);
+}
+
 static int gw_start(void* self) {
   struct gateway* gw = self;
   if (gw->cfg.config_path != NULL) {
@@ -577,9 +601,10 @@ static int gw_start(void* self) {
   TAILQ_FOREACH(gb, &gw->backends, link) {
     if (gb->b == NULL || backend_state(gb->b) == BACKEND_DISABLED)
       continue; /* a disabled server's watcher does not run (issue 15) */
-    gw_watch(gw, gb);
-    backend_start(gb->b);
+    gb->to_start = true;
   }
+  uv_idle_start(&gw->starter, gw_start_some);
+  gw_start_some(&gw->starter); /* the first ones now */
   return 0;
 }
 
@@ -615,7 +640,8 @@ static void gw_maybe_closed(struct gateway* gw) {
     return;
   if (!gw->closing) {
     gw->closing = true;
-    gw->open = 4;
+    gw->open = 5;
+    uv_close((uv_handle_t*)&gw->starter, gw_handle_closed);
     uv_close((uv_handle_t*)&gw->init_timer, gw_handle_closed);
     uv_close((uv_handle_t*)&gw->settle_timer, gw_handle_closed);
     uv_close((uv_handle_t*)&gw->held_timer, gw_handle_closed);
@@ -750,6 +776,8 @@ void gateway_mode(uv_loop_t* loop,
   gw->init_timer.data = gw;
   uv_idle_init(loop, &gw->reaper);
   gw->reaper.data = gw;
+  uv_idle_init(loop, &gw->starter);
+  gw->starter.data = gw;
   session_set_policy(s, &gw_policy, gw);
   for (size_t i = 0; i < gw->cfg.nservers; i++)
     gw_add_backend(gw, &gw->cfg.servers[i], NULL, NULL, false, false);

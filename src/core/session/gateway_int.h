@@ -104,6 +104,9 @@ struct gw_merged {
  * gw->dead until the next loop turn frees it (never from the backend's own
  * callback). Name tables and templates point at it (owner): they are
  * rebuilt whenever it leaves gw->backends. */
+/* Servers started per loop turn at the gateway's start (gw_start_some). */
+#define GW_STARTS_PER_TURN 4u
+
 struct gw_backend {
   struct gateway* gw;
   struct server_config sc; /* owned copy */
@@ -115,6 +118,7 @@ struct gw_backend {
   bool watched;    /* its watcher was started (not while disabled) */
   bool announce;   /* replaces a changed server: list_changed is
                       owed even if it never lists (GW-5) */
+  bool to_start;   /* waits for its turn in gw->starter (issue 18) */
   uint64_t serial; /* unique among the gateway's backends, ever: a
                       task names the instance that made it */
   struct gw_share share[BACKEND_LIST_KINDS];
@@ -183,6 +187,7 @@ struct gateway {
   struct gw_backend_list retiring; /* removed, still stopping */
   struct gw_backend_list dead;     /* stopped, freed next loop turn */
   uv_idle_t reaper;                /* frees dead */
+  uv_idle_t starter; /* starts GW_STARTS_PER_TURN backends a turn */
   struct watcher* config_watcher;
 
   char* protocol;        /* answered to the client (gw_init_check) */
