@@ -19,45 +19,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mcptest import *  # noqa: E402,F401,F403
+from pyserver import FACTS_SERVER as SERVER  # noqa: E402
 
-# python3 server.py OUT: writes what it was started with to OUT (its
-# working directory, its descriptors above 2, the Sig* lines of
-# /proc/self/status), then answers initialize and ping.
-SERVER = r'''
-import json, os, sys
-out = sys.argv[1]
-fds = {}
-for name in os.listdir("/proc/self/fd"):
-    fd = int(name)
-    if fd > 2:
-        try:
-            fds[fd] = os.readlink("/proc/self/fd/%d" % fd)
-        except OSError:
-            pass  # the listing's own descriptor, closed
-sig = {}
-with open("/proc/self/status") as f:
-    for line in f:
-        k, _, v = line.partition(":")
-        if k in ("SigBlk", "SigIgn", "SigCgt"):
-            sig[k] = int(v.strip(), 16)
-facts = {"cwd": os.getcwd(), "fds": fds, "sig": sig,
-         "pgid": os.getpgid(0), "pid": os.getpid(), "sid": os.getsid(0)}
-with open(out + ".tmp", "w") as f:
-    json.dump(facts, f)
-os.rename(out + ".tmp", out)
-for line in sys.stdin:
-    msg = json.loads(line)
-    if msg.get("id") is None:
-        continue
-    result = {}
-    if msg["method"] == "initialize":
-        result = {"protocolVersion": msg["params"]["protocolVersion"],
-                  "capabilities": {}, "serverInfo": {"name": "facts",
-                                                     "version": "1"}}
-    sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": msg["id"],
-                                 "result": result}) + "\n")
-    sys.stdout.flush()
-'''
 
 # A shell script without "#!": the kernel cannot exec it (ENOEXEC), so it
 # runs only if mcpmon falls back to /bin/sh. It records $0 and the signal
