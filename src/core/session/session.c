@@ -149,6 +149,28 @@ void session_traffic_drop(struct session_deferred* d) {
   free(d);
 }
 
+/* The request being handled was answered with text (len bytes, no
+ * newline): its traffic entry. */
+static void session_self_traffic(struct session* s,
+                                 bool ok,
+                                 const char* error,
+                                 const char* text,
+                                 size_t len) {
+  s->self.answered = true;
+  struct backend_traffic t = {
+      .method = s->self.method,
+      .tool = s->self.tool,
+      .ms = (double)(uv_hrtime() - s->self.t0_ns) / 1e6,
+      .ok = ok,
+      .error = error,
+      .request = s->self.body,
+      .response = text,
+      .response_len =
+          len < SESSION_TRAFFIC_BODY_MAX ? len : SESSION_TRAFFIC_BODY_MAX,
+  };
+  session_traffic(s, s->self.blame, &t);
+}
+
 /* msg goes to the client: when it answers the request being handled, it
  * is that request's traffic entry. */
 static void session_self_answer(struct session* s, const cJSON* msg) {
@@ -159,23 +181,12 @@ static void session_self_answer(struct session* s, const cJSON* msg) {
   if (id == NULL || cJSON_GetObjectItemCaseSensitive(msg, "method") != NULL ||
       !jrpc_id_equal(id, s->self.id))
     return;
-  s->self.answered = true;
   const cJSON* em = cJSON_GetObjectItemCaseSensitive(err, "message");
   size_t len;
   char* text = jrpc_serialize(msg, &len);
-  struct backend_traffic t = {
-      .method = s->self.method,
-      .tool = s->self.tool,
-      .ms = (double)(uv_hrtime() - s->self.t0_ns) / 1e6,
-      .ok = err == NULL,
-      .error = cJSON_IsString(em) ? em->valuestring : NULL,
-      .request = s->self.body,
-      .response = text,
-      .response_len = len > 0 ? len - 1 : 0,
-  };
-  if (t.response_len > SESSION_TRAFFIC_BODY_MAX)
-    t.response_len = SESSION_TRAFFIC_BODY_MAX;
-  session_traffic(s, s->self.blame, &t);
+  session_self_traffic(s, err == NULL,
+                       cJSON_IsString(em) ? em->valuestring : NULL, text,
+                       len > 0 ? len - 1 : 0);
   free(text);
 }
 
@@ -224,20 +235,8 @@ void session_send_result_text(struct session* s,
   text[n++] = '\n';
   text[n] = '\0';
   free(idtext);
-  if (s->self.active && !s->self.answered && jrpc_id_equal(id, s->self.id)) {
-    s->self.answered = true;
-    struct backend_traffic t = {
-        .method = s->self.method,
-        .tool = s->self.tool,
-        .ms = (double)(uv_hrtime() - s->self.t0_ns) / 1e6,
-        .ok = true,
-        .request = s->self.body,
-        .response = text,
-        .response_len =
-            n - 1 < SESSION_TRAFFIC_BODY_MAX ? n - 1 : SESSION_TRAFFIC_BODY_MAX,
-    };
-    session_traffic(s, s->self.blame, &t);
-  }
+  if (s->self.active && !s->self.answered && jrpc_id_equal(id, s->self.id))
+    session_self_traffic(s, true, NULL, text, n - 1);
   if (!transport_writable(s->t)) {
     free(text);
     return;
